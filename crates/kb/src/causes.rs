@@ -1,0 +1,73 @@
+//! Causes of a failed restore (the states of the engine's single fault) and the named device
+//! groups that decide which causes apply to which model.
+
+use serde::Deserialize;
+
+use crate::{Device, Kb};
+
+/// A possible fault behind a failed restore.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cause {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub hardware: bool,
+    /// Prior probability when the device is unknown.
+    pub prior: f64,
+    /// If set, the cause is impossible for a known device outside these groups.
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+    /// Priors for devices in particular groups; the first matching group wins.
+    #[serde(default)]
+    pub prior_for: Vec<GroupPrior>,
+    /// One of the seed article's "usually NOT the cause" entries.
+    #[serde(default)]
+    pub usually_not: bool,
+    #[serde(default)]
+    pub symptoms: Vec<String>,
+    pub note: Option<String>,
+    pub sources: Vec<String>,
+}
+
+/// A prior that holds for devices of one group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPrior {
+    pub group: String,
+    pub prior: f64,
+}
+
+/// A named set of product types.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub product_types: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+impl Kb {
+    /// The unnormalised prior of a cause for a device (or for an unknown device), zero when
+    /// the cause cannot occur on that device.
+    pub fn prior(&self, cause: &Cause, device: Option<&Device>) -> f64 {
+        let Some(device) = device else {
+            return cause.prior;
+        };
+        let groups = self.groups_of(device);
+        if !cause.applies_to.is_empty()
+            && !cause
+                .applies_to
+                .iter()
+                .any(|g| groups.contains(&g.as_str()))
+        {
+            return 0.0;
+        }
+        cause
+            .prior_for
+            .iter()
+            .find(|p| groups.contains(&p.group.as_str()))
+            .map_or(cause.prior, |p| p.prior)
+    }
+}

@@ -1,0 +1,306 @@
+//! Error codes, Apple's categories and code ranges, and how a typed or pasted code is read
+//! and looked up (exact entry, else the range it falls in, else honestly unknown).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::Kb;
+
+/// One of Apple's error categories, with Apple's recommended steps and cause likelihoods.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    /// Apple's recommended order of actions for this category (action ids).
+    pub apple_steps: Vec<String>,
+    /// Likelihood of a code of this category for causes not in `likelihood`.
+    pub default_likelihood: f64,
+    #[serde(default)]
+    pub likelihood: BTreeMap<String, f64>,
+    pub sources: Vec<String>,
+}
+
+/// An error code (or several sharing one description).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeEntry {
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub codes: Vec<i64>,
+    pub category: String,
+    /// A second Apple category where Apple lists the code twice.
+    pub also: Option<String>,
+    /// How sure the category is: "A-q", "A-2", "A-m" or "none".
+    pub apple: String,
+    /// How sure the meaning and causes are: "high", "medium" or "low".
+    pub confidence: String,
+    pub phase: Option<String>,
+    pub meaning: String,
+    #[serde(default)]
+    pub likelihood: BTreeMap<String, f64>,
+    pub sources: Vec<String>,
+}
+
+impl CodeEntry {
+    /// Every code number this entry describes.
+    pub fn numbers(&self) -> Vec<i64> {
+        self.code.iter().chain(self.codes.iter()).copied().collect()
+    }
+}
+
+/// A range of codes that answers with its category when no exact entry exists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRange {
+    pub from: i64,
+    pub to: i64,
+    pub category: String,
+    pub sources: Vec<String>,
+}
+
+/// How a code was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeMatch {
+    /// The code has its own entry.
+    Exact,
+    /// The code falls inside a known range; only the category is known.
+    Range,
+    /// Nothing is known about the code.
+    Unknown,
+}
+
+impl CodeMatch {
+    pub fn id(self) -> &'static str {
+        match self {
+            CodeMatch::Exact => "exact",
+            CodeMatch::Range => "range",
+            CodeMatch::Unknown => "none",
+        }
+    }
+}
+
+/// What the knowledge base knows about one code number.
+#[derive(Debug, Clone)]
+pub struct CodeLookup<'kb> {
+    pub code: i64,
+    pub matched: CodeMatch,
+    pub entry: Option<&'kb CodeEntry>,
+    pub range: Option<&'kb CodeRange>,
+    pub category: Option<&'kb Category>,
+}
+
+impl<'kb> CodeLookup<'kb> {
+    /// Relative likelihood of seeing this code if `cause` were the fault. An unknown code
+    /// carries no information, so every cause gets the same value.
+    pub fn likelihood(&self, cause: &str) -> f64 {
+        if let Some(v) = self.entry.and_then(|e| e.likelihood.get(cause)) {
+            return *v;
+        }
+        match self.category {
+            Some(c) => c
+                .likelihood
+                .get(cause)
+                .copied()
+                .unwrap_or(c.default_likelihood),
+            None => 1.0,
+        }
+    }
+
+    /// The code as Apple's tools print it: hexadecimal for large Windows codes.
+    pub fn display(&self) -> String {
+        display_code(self.code)
+    }
+}
+
+/// Formats a code the way it appears on screen (`4013`, `-1`, `0xE8000015`).
+pub fn display_code(code: i64) -> String {
+    if code >= 0x1000_0000 {
+        format!("0x{code:08X}")
+    } else {
+        code.to_string()
+    }
+}
+
+impl Kb {
+    /// Looks a code up: its own entry first, then the range it falls in.
+    pub fn lookup_code(&self, code: i64) -> CodeLookup<'_> {
+        if let Some(entry) = self.code_position(code).map(|i| &self.codes[i]) {
+            return CodeLookup {
+                code,
+                matched: CodeMatch::Exact,
+                entry: Some(entry),
+                range: None,
+                category: self.category(&entry.category),
+            };
+        }
+        if let Some(range) = self
+            .ranges
+            .iter()
+            .filter(|r| r.from <= code && code <= r.to)
+            .min_by_key(|r| r.to - r.from)
+        {
+            return CodeLookup {
+                code,
+                matched: CodeMatch::Range,
+                entry: None,
+                range: Some(range),
+                category: self.category(&range.category),
+            };
+        }
+        CodeLookup {
+            code,
+            matched: CodeMatch::Unknown,
+            entry: None,
+            range: None,
+            category: None,
+        }
+    }
+}
+
+/// Why text could not be read as an error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeParseError {
+    #[error("no error code given; pass the number from the error message, e.g. 4013")]
+    Empty,
+    #[error(
+        "'{0}' is not an error code; pass the number from the message, e.g. 4013, -1 or 0xE8000015"
+    )]
+    NotACode(String),
+    #[error("'{0}' is too large to be an error code from Finder, iTunes or Apple Devices")]
+    TooLarge(String),
+}
+
+/// Reads an error code from what a person types or pastes: `4013`, `-1`, `0xE8000015`,
+/// `error 4013`, or a whole dialog text such as "An unknown error occurred (4013)."
+pub fn parse_code(input: &str) -> Result<i64, CodeParseError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(CodeParseError::Empty);
+    }
+    if let Some(code) = parse_number(text)? {
+        return Ok(code);
+    }
+    // A pasted dialog: the code is the number in the last pair of parentheses. Fullwidth
+    // parentheses appear in Japanese dialogs.
+    let normalized = text.replace(['（', '('], "(").replace(['）', ')'], ")");
+    if let Some(end) = normalized.rfind(')')
+        && let Some(start) = normalized[..end].rfind('(')
+        && let Some(code) = parse_number(normalized[start + 1..end].trim())?
+    {
+        return Ok(code);
+    }
+    let lowered = text.to_ascii_lowercase();
+    if let Some(rest) = lowered.strip_prefix("error")
+        && let Some(code) = parse_number(rest.trim_start_matches([' ', ':', '#']).trim())?
+    {
+        return Ok(code);
+    }
+    Err(CodeParseError::NotACode(shorten(text)))
+}
+
+/// Parses a bare decimal (optionally signed) or `0x` hexadecimal number; `Ok(None)` when the
+/// text is not a number at all.
+fn parse_number(text: &str) -> Result<Option<i64>, CodeParseError> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let value =
+            u32::from_str_radix(hex, 16).map_err(|_| CodeParseError::TooLarge(shorten(text)))?;
+        let value = i64::from(value);
+        return Ok(Some(if negative { -value } else { value }));
+    }
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let value: i64 = digits
+        .parse()
+        .map_err(|_| CodeParseError::TooLarge(shorten(text)))?;
+    // Real codes fit in 32 bits; anything wider is a typo, not a code.
+    if value > i64::from(u32::MAX) {
+        return Err(CodeParseError::TooLarge(shorten(text)));
+    }
+    Ok(Some(if negative { -value } else { value }))
+}
+
+fn shorten(text: &str) -> String {
+    const LIMIT: usize = 40;
+    if text.chars().count() <= LIMIT {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(LIMIT).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_plain_negative_hex_and_pasted_codes() {
+        assert_eq!(parse_code("4013"), Ok(4013));
+        assert_eq!(parse_code(" -1 "), Ok(-1));
+        assert_eq!(parse_code("0xE8000015"), Ok(0xE800_0015));
+        assert_eq!(parse_code("0xe8000015"), Ok(0xE800_0015));
+        assert_eq!(parse_code("error 4014"), Ok(4014));
+        assert_eq!(parse_code("Error: 9"), Ok(9));
+        assert_eq!(
+            parse_code("The iPhone could not be restored. An unknown error occurred (4013)."),
+            Ok(4013)
+        );
+        assert_eq!(
+            parse_code("不明なエラーが発生しました（75）。"),
+            Ok(75),
+            "fullwidth parentheses of a Japanese dialog"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_code() {
+        assert_eq!(parse_code(""), Err(CodeParseError::Empty));
+        assert_eq!(parse_code("   "), Err(CodeParseError::Empty));
+        assert!(matches!(
+            parse_code("abc"),
+            Err(CodeParseError::NotACode(_))
+        ));
+        assert!(matches!(parse_code("0x"), Err(CodeParseError::NotACode(_))));
+        assert!(matches!(parse_code("()"), Err(CodeParseError::NotACode(_))));
+        assert!(matches!(
+            parse_code("99999999999999999999"),
+            Err(CodeParseError::TooLarge(_))
+        ));
+        assert!(matches!(
+            parse_code("0x1FFFFFFFF"),
+            Err(CodeParseError::TooLarge(_))
+        ));
+        assert!(matches!(
+            parse_code("4294967296"),
+            Err(CodeParseError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn long_garbage_is_shortened_in_the_message() {
+        let junk = "x".repeat(10_000);
+        let message = parse_code(&junk).unwrap_err().to_string();
+        assert!(message.len() < 200, "{message}");
+    }
+
+    #[test]
+    fn large_codes_display_in_hex() {
+        assert_eq!(display_code(0xE800_0015), "0xE8000015");
+        assert_eq!(display_code(4013), "4013");
+        assert_eq!(display_code(-1), "-1");
+    }
+}

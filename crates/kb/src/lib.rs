@@ -1,0 +1,160 @@
+//! Restore Doctor's knowledge base: the vocabulary (causes, actions, questions) and the facts
+//! (error codes, devices, DFU families) every other crate reasons over, loaded from TOML.
+//!
+//! The data lives in `crates/kb/data/*.toml`, is embedded at build time, parsed once and
+//! validated (see [`validate`]); a new error code or device is a data change, not a code change.
+
+mod actions;
+mod causes;
+mod codes;
+mod devices;
+mod dfu;
+mod files;
+mod notes;
+mod questions;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub use actions::Action;
+pub use causes::{Cause, Group, GroupPrior};
+pub use codes::{
+    Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, parse_code,
+};
+pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError};
+pub use dfu::{DfuFamily, DfuSigns, DfuStep};
+pub use files::KbFiles;
+pub use notes::Note;
+pub use questions::Question;
+use serde::Deserialize;
+pub use validate::Problem;
+
+/// Why a knowledge base could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    /// A data file is not valid TOML or does not have the expected shape.
+    #[error("{file}: {message}")]
+    Parse { file: &'static str, message: String },
+    /// The data parsed but is inconsistent (dangling ids, bad probabilities, missing sources).
+    #[error("the knowledge base has {} problem(s):\n{}", .0.len(), validate::render(.0))]
+    Invalid(Vec<Problem>),
+}
+
+/// A citation that entries refer to by id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+}
+
+/// Engine-wide numbers that belong to no single entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Minutes of the person's time that losing the phone's data is worth (no backup).
+    pub data_loss_minutes: f64,
+    pub sources: Vec<String>,
+}
+
+/// The whole knowledge base, with indexes for lookups by id.
+#[derive(Debug)]
+pub struct Kb {
+    pub sources: Vec<Source>,
+    pub categories: Vec<Category>,
+    pub codes: Vec<CodeEntry>,
+    pub ranges: Vec<CodeRange>,
+    pub causes: Vec<Cause>,
+    pub actions: Vec<Action>,
+    pub questions: Vec<Question>,
+    pub groups: Vec<Group>,
+    pub devices: Vec<Device>,
+    pub device_sources: Vec<String>,
+    pub dfu_families: Vec<DfuFamily>,
+    pub dfu_signs: DfuSigns,
+    pub notes: Vec<Note>,
+    pub settings: Settings,
+    code_index: HashMap<i64, usize>,
+}
+
+impl Kb {
+    /// The knowledge base compiled into this binary, parsed and validated on first use.
+    pub fn embedded() -> Result<&'static Kb, &'static KbError> {
+        static KB: OnceLock<Result<Kb, KbError>> = OnceLock::new();
+        KB.get_or_init(|| Kb::load(&KbFiles::embedded())).as_ref()
+    }
+
+    /// Parses and validates a set of data files.
+    pub fn load(files: &KbFiles) -> Result<Kb, KbError> {
+        let kb = files.parse()?;
+        let problems = validate::check(&kb);
+        if problems.is_empty() {
+            Ok(kb)
+        } else {
+            Err(KbError::Invalid(problems))
+        }
+    }
+
+    pub fn cause(&self, id: &str) -> Option<&Cause> {
+        self.causes.iter().find(|c| c.id == id)
+    }
+
+    pub fn action(&self, id: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.id == id)
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    pub fn dfu_family(&self, id: &str) -> Option<&DfuFamily> {
+        self.dfu_families.iter().find(|f| f.id == id)
+    }
+
+    /// The escalation action ("take it to a repair shop"), which fixes every cause.
+    pub fn escalation(&self) -> Option<&Action> {
+        self.actions.iter().find(|a| a.escalation)
+    }
+
+    /// Every group a device belongs to: its kind, connector, biometric sensor, DFU family and
+    /// the named groups that list its product type.
+    pub fn groups_of<'a>(&'a self, device: &'a Device) -> Vec<&'a str> {
+        let mut groups = vec![
+            device.kind.id(),
+            device.connector.id(),
+            device.biometric.id(),
+            device.dfu.as_str(),
+        ];
+        groups.extend(
+            self.groups
+                .iter()
+                .filter(|g| g.product_types.iter().any(|p| p == &device.product_type))
+                .map(|g| g.id.as_str()),
+        );
+        groups
+    }
+
+    /// Notes that apply to this code on this device (all notes for the code when the device
+    /// is unknown).
+    pub fn notes_for(&self, code: i64, device: Option<&Device>) -> Vec<&Note> {
+        let groups = device.map(|d| self.groups_of(d));
+        self.notes
+            .iter()
+            .filter(|n| n.codes.contains(&code))
+            .filter(|n| match &groups {
+                Some(groups) => n.groups.iter().any(|g| groups.contains(&g.as_str())),
+                None => true,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,49 @@
+//! Questions and observations: a fixed set of answers and, per cause, how likely each answer
+//! is if that cause were the fault.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The row of a question's likelihood table that applies to causes not named in it.
+pub const ANY_CAUSE: &str = "*";
+
+/// Something the program asks or observes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    pub help: Option<String>,
+    pub answers: Vec<String>,
+    pub cost_minutes: f64,
+    /// The program can observe this by itself (USB, logs).
+    #[serde(default)]
+    pub auto: bool,
+    /// Only worth asking for devices in these groups.
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+    /// cause id (or "*") → answer → P(answer | cause).
+    #[serde(default)]
+    pub likelihood: BTreeMap<String, BTreeMap<String, f64>>,
+    pub sources: Vec<String>,
+}
+
+impl Question {
+    /// P(answer | cause). A question without a likelihood table says nothing about causes.
+    pub fn likelihood(&self, cause: &str, answer: &str) -> f64 {
+        if self.likelihood.is_empty() {
+            return 1.0;
+        }
+        self.likelihood
+            .get(cause)
+            .or_else(|| self.likelihood.get(ANY_CAUSE))
+            .and_then(|row| row.get(answer))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    pub fn has_answer(&self, answer: &str) -> bool {
+        self.answers.iter().any(|a| a == answer)
+    }
+}

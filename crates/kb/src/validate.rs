@@ -1,0 +1,508 @@
+//! Consistency checks over a parsed knowledge base: every referenced id exists, every
+//! probability is in range, every entry carries a known source, costs are positive.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use crate::Kb;
+use crate::questions::ANY_CAUSE;
+
+/// The phase vocabulary shared with the log reader and the JSON shapes.
+pub const PHASES: [&str; 6] = [
+    "extract",
+    "personalize",
+    "recovery-boot",
+    "restore-os",
+    "firmware",
+    "finalize",
+];
+
+/// One thing wrong with the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The data file, e.g. `actions.toml`.
+    pub file: &'static str,
+    /// The entry, e.g. `swap-cable` or `code 4013`.
+    pub entry: String,
+    pub message: String,
+}
+
+/// Formats problems one per line.
+pub fn render(problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for p in problems {
+        let _ = writeln!(out, "  {} [{}]: {}", p.file, p.entry, p.message);
+    }
+    out
+}
+
+struct Checker<'a> {
+    kb: &'a Kb,
+    problems: Vec<Problem>,
+    causes: HashSet<&'a str>,
+    actions: HashSet<&'a str>,
+    questions: HashSet<&'a str>,
+    categories: HashSet<&'a str>,
+    sources: HashSet<&'a str>,
+    groups: HashSet<&'a str>,
+}
+
+/// Runs every check and returns what is wrong (empty when the data is consistent).
+pub fn check(kb: &Kb) -> Vec<Problem> {
+    let mut c = Checker {
+        kb,
+        problems: Vec::new(),
+        causes: kb.causes.iter().map(|c| c.id.as_str()).collect(),
+        actions: kb.actions.iter().map(|a| a.id.as_str()).collect(),
+        questions: kb.questions.iter().map(|q| q.id.as_str()).collect(),
+        categories: kb.categories.iter().map(|c| c.id.as_str()).collect(),
+        sources: kb.sources.iter().map(|s| s.id.as_str()).collect(),
+        groups: known_groups(kb),
+    };
+    c.unique_ids();
+    c.categories();
+    c.codes();
+    c.causes();
+    c.actions();
+    c.questions();
+    c.devices_and_dfu();
+    c.notes();
+    c.cited("settings.toml", "settings", &kb.settings.sources);
+    if kb.settings.data_loss_minutes < 0.0 || !kb.settings.data_loss_minutes.is_finite() {
+        c.problem(
+            "settings.toml",
+            "settings",
+            "data_loss_minutes must be zero or more",
+        );
+    }
+    c.problems
+}
+
+fn known_groups(kb: &Kb) -> HashSet<&str> {
+    let mut groups: HashSet<&str> = kb.groups.iter().map(|g| g.id.as_str()).collect();
+    groups.extend(kb.dfu_families.iter().map(|f| f.id.as_str()));
+    groups.extend([
+        "iphone",
+        "ipad",
+        "ipod",
+        "lightning",
+        "usb-c",
+        "touch-id",
+        "face-id",
+        "no-biometric",
+    ]);
+    groups
+}
+
+impl<'a> Checker<'a> {
+    fn problem(
+        &mut self,
+        file: &'static str,
+        entry: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            file,
+            entry: entry.into(),
+            message: message.into(),
+        });
+    }
+
+    fn cited(&mut self, file: &'static str, entry: &str, sources: &[String]) {
+        if sources.is_empty() {
+            self.problem(file, entry, "has no sources");
+        }
+        for s in sources {
+            if !self.sources.contains(s.as_str()) {
+                self.problem(file, entry, format!("cites unknown source '{s}'"));
+            }
+        }
+    }
+
+    fn cause_ref(&mut self, file: &'static str, entry: &str, id: &str) {
+        if !self.causes.contains(id) {
+            self.problem(file, entry, format!("refers to unknown cause '{id}'"));
+        }
+    }
+
+    fn group_ref(&mut self, file: &'static str, entry: &str, id: &str) {
+        if !self.groups.contains(id) {
+            self.problem(file, entry, format!("refers to unknown group '{id}'"));
+        }
+    }
+
+    fn probability(&mut self, file: &'static str, entry: &str, what: &str, value: f64) {
+        if !(0.0..=1.0).contains(&value) {
+            self.problem(
+                file,
+                entry,
+                format!("{what} is {value}, outside the range 0 to 1"),
+            );
+        }
+    }
+
+    fn unique_ids(&mut self) {
+        let kb = self.kb;
+        let lists: [(&'static str, Vec<&str>); 8] = [
+            (
+                "sources.toml",
+                kb.sources.iter().map(|s| s.id.as_str()).collect(),
+            ),
+            (
+                "categories.toml",
+                kb.categories.iter().map(|s| s.id.as_str()).collect(),
+            ),
+            (
+                "causes.toml",
+                kb.causes.iter().map(|s| s.id.as_str()).collect(),
+            ),
+            (
+                "actions.toml",
+                kb.actions.iter().map(|s| s.id.as_str()).collect(),
+            ),
+            (
+                "questions.toml",
+                kb.questions.iter().map(|s| s.id.as_str()).collect(),
+            ),
+            (
+                "groups.toml",
+                kb.groups.iter().map(|s| s.id.as_str()).collect(),
+            ),
+            (
+                "dfu.toml",
+                kb.dfu_families.iter().map(|s| s.id.as_str()).collect(),
+            ),
+            (
+                "notes.toml",
+                kb.notes.iter().map(|s| s.id.as_str()).collect(),
+            ),
+        ];
+        for (file, ids) in lists {
+            let mut seen = HashSet::new();
+            for id in ids {
+                if !seen.insert(id) {
+                    self.problem(file, id, "id is used twice");
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        for entry in &kb.codes {
+            for n in entry.numbers() {
+                if !seen.insert(n) {
+                    self.problem("codes.toml", format!("code {n}"), "code is described twice");
+                }
+            }
+        }
+    }
+
+    fn categories(&mut self) {
+        for cat in &self.kb.categories {
+            let entry = cat.id.as_str();
+            self.cited("categories.toml", entry, &cat.sources);
+            self.probability(
+                "categories.toml",
+                entry,
+                "default_likelihood",
+                cat.default_likelihood,
+            );
+            for (cause, value) in &cat.likelihood {
+                self.cause_ref("categories.toml", entry, cause);
+                self.probability(
+                    "categories.toml",
+                    entry,
+                    &format!("likelihood of {cause}"),
+                    *value,
+                );
+            }
+            for step in &cat.apple_steps {
+                if !self.actions.contains(step.as_str()) {
+                    self.problem(
+                        "categories.toml",
+                        entry,
+                        format!("apple_steps names unknown action '{step}'"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn codes(&mut self) {
+        for code in &self.kb.codes {
+            let numbers = code.numbers();
+            let entry = match numbers.first() {
+                Some(n) => format!("code {n}"),
+                None => {
+                    self.problem(
+                        "codes.toml",
+                        "code ?",
+                        "entry has neither `code` nor `codes`",
+                    );
+                    continue;
+                }
+            };
+            if code.code.is_some() && !code.codes.is_empty() {
+                self.problem(
+                    "codes.toml",
+                    entry.as_str(),
+                    "use either `code` or `codes`, not both",
+                );
+            }
+            self.cited("codes.toml", &entry, &code.sources);
+            for cat in std::iter::once(&code.category).chain(code.also.iter()) {
+                if !self.categories.contains(cat.as_str()) {
+                    self.problem(
+                        "codes.toml",
+                        entry.as_str(),
+                        format!("refers to unknown category '{cat}'"),
+                    );
+                }
+            }
+            if !["A-q", "A-2", "A-m", "none"].contains(&code.apple.as_str()) {
+                self.problem(
+                    "codes.toml",
+                    entry.as_str(),
+                    format!("apple tag '{}' is not A-q, A-2, A-m or none", code.apple),
+                );
+            }
+            if !["high", "medium", "low"].contains(&code.confidence.as_str()) {
+                self.problem(
+                    "codes.toml",
+                    entry.as_str(),
+                    format!(
+                        "confidence '{}' is not high, medium or low",
+                        code.confidence
+                    ),
+                );
+            }
+            if let Some(phase) = &code.phase
+                && !PHASES.contains(&phase.as_str())
+            {
+                self.problem(
+                    "codes.toml",
+                    entry.as_str(),
+                    format!("unknown phase '{phase}'"),
+                );
+            }
+            for (cause, value) in &code.likelihood {
+                self.cause_ref("codes.toml", &entry, cause);
+                self.probability(
+                    "codes.toml",
+                    &entry,
+                    &format!("likelihood of {cause}"),
+                    *value,
+                );
+            }
+        }
+        for range in &self.kb.ranges {
+            let entry = format!("range {}..{}", range.from, range.to);
+            self.cited("codes.toml", &entry, &range.sources);
+            if range.from > range.to {
+                self.problem("codes.toml", entry.as_str(), "from is larger than to");
+            }
+            if !self.categories.contains(range.category.as_str()) {
+                self.problem(
+                    "codes.toml",
+                    entry.as_str(),
+                    format!("refers to unknown category '{}'", range.category),
+                );
+            }
+        }
+    }
+
+    fn causes(&mut self) {
+        for cause in &self.kb.causes {
+            let entry = cause.id.as_str();
+            self.cited("causes.toml", entry, &cause.sources);
+            self.probability("causes.toml", entry, "prior", cause.prior);
+            for g in &cause.applies_to {
+                self.group_ref("causes.toml", entry, g);
+            }
+            for p in &cause.prior_for {
+                self.group_ref("causes.toml", entry, &p.group);
+                self.probability(
+                    "causes.toml",
+                    entry,
+                    &format!("prior for {}", p.group),
+                    p.prior,
+                );
+            }
+        }
+        if self.kb.causes.iter().all(|c| c.prior <= 0.0) {
+            self.problem("causes.toml", "all", "every prior is zero");
+        }
+    }
+
+    fn actions(&mut self) {
+        for action in &self.kb.actions {
+            let entry = action.id.as_str();
+            self.cited("actions.toml", entry, &action.sources);
+            if !(action.cost_minutes > 0.0 && action.cost_minutes.is_finite()) {
+                self.problem(
+                    "actions.toml",
+                    entry,
+                    format!("cost_minutes is {}, must be above 0", action.cost_minutes),
+                );
+            }
+            if action.steps.is_empty() {
+                self.problem("actions.toml", entry, "has no steps");
+            }
+            if action.escalation && !action.fixes.is_empty() {
+                self.problem(
+                    "actions.toml",
+                    entry,
+                    "the escalation action fixes everything; remove its `fixes`",
+                );
+            }
+            if !action.escalation && action.fixes.is_empty() {
+                self.problem("actions.toml", entry, "fixes no cause");
+            }
+            for (cause, p) in &action.fixes {
+                self.cause_ref("actions.toml", entry, cause);
+                self.probability("actions.toml", entry, &format!("P(fix | {cause})"), *p);
+            }
+        }
+        match self.kb.actions.iter().filter(|a| a.escalation).count() {
+            1 => {}
+            n => self.problem(
+                "actions.toml",
+                "escalation",
+                format!("needs exactly one escalation action, found {n}"),
+            ),
+        }
+    }
+
+    fn questions(&mut self) {
+        for q in &self.kb.questions {
+            let entry = q.id.as_str();
+            self.cited("questions.toml", entry, &q.sources);
+            if q.answers.len() < 2 {
+                self.problem("questions.toml", entry, "needs at least two answers");
+            }
+            if !(q.cost_minutes >= 0.0 && q.cost_minutes.is_finite()) {
+                self.problem("questions.toml", entry, "cost_minutes must be zero or more");
+            }
+            for g in &q.applies_to {
+                self.group_ref("questions.toml", entry, g);
+            }
+            if !q.likelihood.is_empty() && !q.likelihood.contains_key(ANY_CAUSE) {
+                self.problem(
+                    "questions.toml",
+                    entry,
+                    "likelihood table needs a \"*\" row for the other causes",
+                );
+            }
+            for (cause, row) in &q.likelihood {
+                if cause != ANY_CAUSE {
+                    self.cause_ref("questions.toml", entry, cause);
+                }
+                let mut sum = 0.0;
+                for answer in &q.answers {
+                    match row.get(answer) {
+                        Some(p) => {
+                            self.probability(
+                                "questions.toml",
+                                entry,
+                                &format!("P({answer} | {cause})"),
+                                *p,
+                            );
+                            sum += p;
+                        }
+                        None => self.problem(
+                            "questions.toml",
+                            entry,
+                            format!("row {cause} has no value for answer '{answer}'"),
+                        ),
+                    }
+                }
+                for answer in row.keys() {
+                    if !q.has_answer(answer) {
+                        self.problem(
+                            "questions.toml",
+                            entry,
+                            format!("row {cause} names unknown answer '{answer}'"),
+                        );
+                    }
+                }
+                if (sum - 1.0).abs() > 1e-6 {
+                    self.problem(
+                        "questions.toml",
+                        entry,
+                        format!("row {cause} sums to {sum}, not 1"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn devices_and_dfu(&mut self) {
+        let kb = self.kb;
+        self.cited("devices.toml", "devices", &kb.device_sources);
+        let families: HashSet<&str> = kb.dfu_families.iter().map(|f| f.id.as_str()).collect();
+        let mut seen = HashSet::new();
+        for d in &kb.devices {
+            let entry = d.product_type.as_str();
+            if d.product_type.trim().is_empty() || d.model.trim().is_empty() {
+                self.problem(
+                    "devices.toml",
+                    entry,
+                    "product_type and model must not be empty",
+                );
+            }
+            if !families.contains(d.dfu.as_str()) {
+                self.problem(
+                    "devices.toml",
+                    entry,
+                    format!("refers to unknown DFU family '{}'", d.dfu),
+                );
+            }
+            if let (Some(cpid), Some(bdid)) = (d.cpid, d.bdid)
+                && !seen.insert((cpid, bdid))
+            {
+                self.problem(
+                    "devices.toml",
+                    entry,
+                    format!("CPID 0x{cpid:04X} with BDID 0x{bdid:02X} is used twice"),
+                );
+            }
+        }
+        for f in &kb.dfu_families {
+            self.cited("dfu.toml", &f.id, &f.sources);
+            if f.steps.is_empty() {
+                self.problem("dfu.toml", f.id.as_str(), "has no steps");
+            }
+        }
+        self.cited("dfu.toml", "signs", &kb.dfu_signs.sources);
+        for g in &kb.groups {
+            self.cited("groups.toml", &g.id, &g.sources);
+            for p in &g.product_types {
+                if !kb.devices.iter().any(|d| &d.product_type == p) {
+                    self.problem(
+                        "groups.toml",
+                        g.id.as_str(),
+                        format!("lists unknown product type '{p}'"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn notes(&mut self) {
+        for n in &self.kb.notes {
+            let entry = n.id.as_str();
+            self.cited("notes.toml", entry, &n.sources);
+            self.cause_ref("notes.toml", entry, &n.cause);
+            for g in &n.groups {
+                self.group_ref("notes.toml", entry, g);
+            }
+            for q in &n.questions {
+                if !self.questions.contains(q.as_str()) {
+                    self.problem(
+                        "notes.toml",
+                        entry,
+                        format!("refers to unknown question '{q}'"),
+                    );
+                }
+            }
+        }
+    }
+}

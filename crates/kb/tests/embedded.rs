@@ -1,0 +1,445 @@
+//! The knowledge base compiled into the binary: it loads cleanly, carries the vocabulary other
+//! tools rely on, and answers for every code the research lists.
+
+use kb::{CodeMatch, Kb};
+
+fn kb() -> &'static Kb {
+    match Kb::embedded() {
+        Ok(kb) => kb,
+        Err(e) => panic!("embedded knowledge base is invalid:\n{e}"),
+    }
+}
+
+#[test]
+fn embedded_data_is_consistent() {
+    let kb = kb();
+    assert!(kb.codes.len() > 40);
+    assert!(kb.devices.len() > 100);
+}
+
+#[test]
+fn minimum_vocabulary_exists() {
+    let kb = kb();
+    let causes = [
+        "cable",
+        "host-port",
+        "usb-hub",
+        "device-port",
+        "host-software",
+        "security-software",
+        "network-or-hosts",
+        "signing",
+        "firmware-state",
+        "host-computer",
+        "nand",
+        "audio-ic",
+        "baseband",
+        "logic-board",
+        "battery",
+        "touch-id",
+    ];
+    for id in causes {
+        assert!(kb.cause(id).is_some(), "cause {id} missing");
+    }
+    let actions = [
+        "swap-cable",
+        "change-port",
+        "remove-hub",
+        "clean-device-port",
+        "update-host-software",
+        "restart-both",
+        "disable-security-software",
+        "check-hosts-file",
+        "check-network",
+        "try-update-instead",
+        "recovery-restore",
+        "dfu-restore",
+        "different-computer",
+        "professional-repair",
+    ];
+    for id in actions {
+        assert!(kb.action(id).is_some(), "action {id} missing");
+    }
+    let questions = [
+        "hub-in-path",
+        "link-speed",
+        "device-mode",
+        "voice-memos-greyed",
+        "speaker-greyed",
+        "no-service",
+        "liquid-exposure",
+        "boot-loop",
+        "disconnect-during-restore",
+        "failed-phase",
+        "backup-available",
+        "usb-c-to-lightning-cable",
+        "error-repeats",
+    ];
+    for id in questions {
+        assert!(kb.question(id).is_some(), "question {id} missing");
+    }
+    assert_eq!(
+        kb.escalation().map(|a| a.id.as_str()),
+        Some("professional-repair")
+    );
+}
+
+#[test]
+fn the_seeds_usually_not_list_is_explicit_and_unlikely() {
+    let kb = kb();
+    let usually_not: Vec<_> = kb.causes.iter().filter(|c| c.usually_not).collect();
+    let names: Vec<&str> = usually_not.iter().map(|c| c.id.as_str()).collect();
+    for id in [
+        "not-a-cause-bad-battery",
+        "not-a-cause-cracked-screen",
+        "not-a-cause-water-damage",
+        "not-a-cause-ios-version",
+        "not-a-cause-apple-id",
+    ] {
+        assert!(names.contains(&id), "{id} missing from {names:?}");
+    }
+    let cable = kb.cause("cable").unwrap().prior;
+    for c in usually_not {
+        assert!(c.prior < cable / 10.0, "{} is not a low prior", c.id);
+    }
+}
+
+#[test]
+fn seed_fixes_and_dfu_steps_exist() {
+    let kb = kb();
+    // "Try a different cable and port ... not through a hub", "Update iTunes and your
+    // computer", "DFU restore", "Try a different computer", professional inspection.
+    for id in [
+        "swap-cable",
+        "change-port",
+        "remove-hub",
+        "update-host-software",
+        "dfu-restore",
+        "different-computer",
+        "professional-repair",
+    ] {
+        assert!(!kb.action(id).unwrap().steps.is_empty());
+    }
+    let family = kb.dfu_family("iphone-8-and-later").unwrap();
+    let seconds: Vec<u32> = family.steps.iter().map(|s| s.seconds).collect();
+    assert_eq!(
+        seconds[3..],
+        [5, 10],
+        "Side + Volume Down 5 s, then Volume Down 10 s"
+    );
+    assert!(kb.dfu_signs.recovery_instead.contains("Apple logo"));
+    assert!(kb.dfu_signs.cable_warning.contains("USB-C-to-Lightning"));
+    assert_eq!(kb.dfu_families.len(), 5);
+}
+
+/// The code column of research/error-codes.md §1, expanded. The test below re-reads the
+/// research file when it sits beside the checkout, so the two cannot drift apart silently.
+const RESEARCH_CODES: &[i64] = &[
+    -1,
+    1,
+    2,
+    3,
+    4,
+    6,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    16,
+    17,
+    20,
+    21,
+    23,
+    26,
+    27,
+    28,
+    29,
+    34,
+    35,
+    36,
+    37,
+    40,
+    48,
+    50,
+    51,
+    53,
+    56,
+    68,
+    75,
+    100,
+    1002,
+    1004,
+    1011,
+    1012,
+    1013,
+    1014,
+    1015,
+    1109,
+    1110,
+    1600,
+    1601,
+    1602,
+    1603,
+    1604,
+    1611,
+    1638,
+    1643,
+    1644,
+    1645,
+    1646,
+    1647,
+    1648,
+    1649,
+    1650,
+    1667,
+    1669,
+    2000,
+    2001,
+    2002,
+    2003,
+    2004,
+    2005,
+    2006,
+    2007,
+    2008,
+    2009,
+    3000,
+    3002,
+    3004,
+    3013,
+    3014,
+    3015,
+    3194,
+    3200,
+    3503,
+    4000,
+    4005,
+    4010,
+    4041,
+    4042,
+    4013,
+    4014,
+    4016,
+    4037,
+    9006,
+    -18,
+    0xE800_0015,
+];
+
+#[test]
+fn every_researched_code_answers_with_a_category() {
+    let kb = kb();
+    for &code in RESEARCH_CODES {
+        let found = kb.lookup_code(code);
+        assert_ne!(found.matched, CodeMatch::Unknown, "code {code} is unknown");
+        assert!(found.category.is_some(), "code {code} has no category");
+    }
+}
+
+#[test]
+fn research_table_and_fixture_agree() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/research/error-codes.md"
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("skipped: {path} is not beside this checkout");
+        return;
+    };
+    let section = text
+        .split("## 1. Main table")
+        .nth(1)
+        .and_then(|s| s.split("### 1a.").next())
+        .expect("section 1 of error-codes.md");
+    let mut listed = Vec::new();
+    for line in section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| code"))
+    {
+        let cell = line.split('|').nth(1).unwrap_or("").trim();
+        let head = cell.split(" (").next().unwrap_or(cell);
+        for part in head.split(',') {
+            let part = part.trim();
+            if let Some((from, to)) = part.split_once('–') {
+                if let (Ok(from), Ok(to)) = (from.parse::<i64>(), to.parse::<i64>()) {
+                    listed.extend([from, to]);
+                }
+            } else if let Ok(code) = kb::parse_code(part) {
+                listed.push(code);
+            }
+        }
+    }
+    assert!(
+        listed.len() > 60,
+        "parsed only {} codes from the research table",
+        listed.len()
+    );
+    let kb = kb();
+    for code in listed {
+        assert_ne!(
+            kb.lookup_code(code).matched,
+            CodeMatch::Unknown,
+            "research code {code} unknown to kb"
+        );
+    }
+}
+
+#[test]
+fn ranges_answer_for_codes_without_an_entry() {
+    let kb = kb();
+    let found = kb.lookup_code(3777);
+    assert_eq!(found.matched, CodeMatch::Range);
+    assert_eq!(found.category.unwrap().id, "server");
+    let found = kb.lookup_code(1620);
+    assert_eq!(found.category.unwrap().id, "usb");
+    let unknown = kb.lookup_code(12345);
+    assert_eq!(unknown.matched, CodeMatch::Unknown);
+    assert_eq!(unknown.likelihood("cable"), unknown.likelihood("nand"));
+}
+
+#[test]
+fn categories_match_apples_grouping() {
+    let kb = kb();
+    let category = |code| kb.lookup_code(code).category.unwrap().id.as_str();
+    for code in [9, 4005, 4013, 4014] {
+        assert_eq!(category(code), "disconnected", "code {code}");
+    }
+    for code in [2, 4, 6, 9006] {
+        assert_eq!(category(code), "security-software", "code {code}");
+    }
+    for code in [1600, 1604, 1643, 2009, 4016] {
+        assert_eq!(category(code), "usb", "code {code}");
+    }
+    for code in [17, 1013, 1638, 3004, 3194, 3200] {
+        assert_eq!(category(code), "server", "code {code}");
+    }
+    for code in [1, 3, 10, 27, 40, 1002, 1669] {
+        assert_eq!(category(code), "hardware", "code {code}");
+    }
+    assert_eq!(category(53), "security-check");
+    assert_eq!(category(1015), "downgrade");
+}
+
+#[test]
+fn models_are_found_by_product_type_name_or_board() {
+    let kb = kb();
+    assert_eq!(
+        kb.find_device("iPhone9,3").unwrap().board.as_deref(),
+        Some("D101AP")
+    );
+    assert_eq!(kb.find_device("iphone 7").unwrap().model, "iPhone 7");
+    assert_eq!(
+        kb.find_device("IPHONE 7 PLUS").unwrap().model,
+        "iPhone 7 Plus"
+    );
+    assert_eq!(kb.find_device("D101AP").unwrap().product_type, "iPhone9,3");
+    assert_eq!(kb.find_device("d101ap").unwrap().product_type, "iPhone9,3");
+    assert_eq!(
+        kb.find_device("iPhone Air").unwrap().product_type,
+        "iPhone18,4"
+    );
+    let err = kb.find_device("iPhne 7").unwrap_err();
+    assert_eq!(err.suggestion.as_deref(), Some("iPhone 7"));
+    let err = kb.find_device("Galaxy S24").unwrap_err();
+    assert_eq!(err.suggestion, None);
+}
+
+#[test]
+fn device_table_covers_iphone_6s_to_current_models() {
+    let kb = kb();
+    for pt in [
+        "iPhone8,1",
+        "iPhone9,1",
+        "iPhone10,3",
+        "iPhone12,8",
+        "iPhone15,4",
+        "iPhone17,5",
+        "iPhone18,1",
+        "iPhone18,5",
+        "iPad5,1",
+        "iPad7,11",
+        "iPad16,8",
+        "iPad17,4",
+    ] {
+        assert!(
+            kb.devices.iter().any(|d| d.product_type == pt),
+            "{pt} missing"
+        );
+    }
+    // Dual-source chips share a product type with two rows.
+    assert_eq!(
+        kb.devices
+            .iter()
+            .filter(|d| d.product_type == "iPhone8,1")
+            .count(),
+        2
+    );
+    // Chip + board ids decode the DFU strings of real captures.
+    assert_eq!(
+        kb.device_by_chip(0x8000, 0x06).unwrap().product_type,
+        "iPhone8,2"
+    );
+    assert_eq!(
+        kb.device_by_chip(0x7000, 0x06).unwrap().product_type,
+        "iPhone7,2"
+    );
+    assert_eq!(
+        kb.device_by_chip(0x8960, 0x00).unwrap().product_type,
+        "iPhone6,1"
+    );
+    assert!(
+        kb.device_by_chip(0x8010, 0x99).is_none(),
+        "unknown pair is None, not a guess"
+    );
+    // Unknown ids stay unknown.
+    let air = kb.find_device("iPhone18,4").unwrap();
+    assert_eq!((air.board.as_deref(), air.bdid), (None, None));
+}
+
+#[test]
+fn connector_biometric_and_dfu_family_follow_the_model() {
+    let kb = kb();
+    let d = |q| kb.find_device(q).unwrap();
+    assert_eq!(d("iPhone 7").dfu, "iphone-7");
+    assert_eq!(d("iPhone 6s").dfu, "home-button-iphone");
+    assert_eq!(d("iPhone SE (2nd gen)").dfu, "iphone-8-and-later");
+    assert_eq!(d("iPhone X").biometric, kb::Biometric::FaceId);
+    assert_eq!(d("iPhone 8").biometric, kb::Biometric::TouchId);
+    assert_eq!(d("iPhone 14").connector, kb::Connector::Lightning);
+    assert_eq!(d("iPhone 15").connector, kb::Connector::UsbC);
+    assert_eq!(d("iPad (9th gen)").dfu, "home-button-ipad");
+    assert_eq!(d("iPad (10th gen)").dfu, "ipad-no-home-button");
+    assert_eq!(
+        d("iPad Pro 11-inch (1st gen)").connector,
+        kb::Connector::UsbC
+    );
+}
+
+#[test]
+fn model_specific_causes_follow_the_device() {
+    let kb = kb();
+    let audio = kb.cause("audio-ic").unwrap();
+    let iphone7 = kb.find_device("iPhone 7").unwrap();
+    let iphone8 = kb.find_device("iPhone 8").unwrap();
+    assert!(kb.prior(audio, Some(iphone7)) > 0.1);
+    assert_eq!(kb.prior(audio, Some(iphone8)), 0.0);
+    assert!(
+        kb.prior(audio, None) > 0.0,
+        "an unknown model could still be an iPhone 7"
+    );
+    let touch = kb.cause("touch-id").unwrap();
+    assert_eq!(
+        kb.prior(touch, Some(kb.find_device("iPhone X").unwrap())),
+        0.0
+    );
+    let notes = kb.notes_for(4013, Some(iphone7));
+    assert!(notes.iter().any(|n| n.cause == "audio-ic"));
+    assert!(
+        kb.notes_for(4013, Some(iphone8))
+            .iter()
+            .all(|n| n.cause != "audio-ic")
+    );
+    assert!(kb.notes_for(3194, Some(iphone7)).is_empty());
+}
