@@ -1,1 +1,43 @@
-fn main() {}
+//! `restore-doctor`: gets a failed iPhone / iPad restore working again, or shows with evidence
+//! that the phone needs a repair bench. This file wires the commands and maps errors to exits.
+
+mod cli;
+mod commands;
+mod output;
+mod usage_error;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::Cli;
+use usage_error::UsageError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    output::set_color(cli.color);
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => report(&err),
+    }
+}
+
+/// Prints an error in one place and picks the exit code: a closed pipe is not an error
+/// (`restore-doctor explain 4013 | head`); everything else exits 2.
+fn report(err: &anyhow::Error) -> ExitCode {
+    for cause in err.chain() {
+        if let Some(io) = cause.downcast_ref::<io::Error>()
+            && io.kind() == io::ErrorKind::BrokenPipe
+        {
+            return ExitCode::SUCCESS;
+        }
+    }
+    let prefix = if err.downcast_ref::<UsageError>().is_some() {
+        "restore-doctor"
+    } else {
+        "restore-doctor: error"
+    };
+    anstream::eprintln!("{prefix}: {err:#}");
+    ExitCode::from(2)
+}

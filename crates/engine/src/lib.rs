@@ -1,1 +1,376 @@
-//! x
+//! Restore Doctor's decision-theoretic troubleshooting engine: a single-fault belief over the
+//! kb's causes, and the next step chosen by efficiency and the value of information.
+//!
+//! Pure and deterministic: [`assess`] takes the kb and the evidence and returns an
+//! [`Assessment`]; no I/O. The method follows Heckerman, Breese & Rommelse (1995) and SACSO.
+
+pub mod model;
+pub mod plan;
+
+use kb::{Device, Kb, Observation};
+use serde::Serialize;
+
+use model::{BACKUP_QUESTION, Model};
+use plan::{Situation, greedy, question_to_ask};
+
+/// Everything known about one failed restore.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence<'kb> {
+    /// The error code the person saw, if any.
+    pub code: Option<i64>,
+    pub device: Option<&'kb Device>,
+    pub observations: Vec<Observation>,
+    /// Actions tried that did not fix it.
+    pub failed: Vec<String>,
+    /// Actions the person cannot do (no second computer, ...).
+    pub unavailable: Vec<String>,
+}
+
+/// Evidence that names things the kb does not know, or that rules out every cause.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("unknown question '{id}'; known questions: {}", .valid.join(", "))]
+    UnknownQuestion { id: String, valid: Vec<String> },
+    #[error("'{answer}' is not an answer to {question}; answers: {}", .valid.join(", "))]
+    UnknownAnswer {
+        question: String,
+        answer: String,
+        valid: Vec<String>,
+    },
+    #[error("unknown action '{id}'; known actions: {}", .valid.join(", "))]
+    UnknownAction { id: String, valid: Vec<String> },
+    #[error("the evidence rules out every cause the knowledge base knows; check the answers given")]
+    NoCauseLeft,
+}
+
+/// A cause with its probability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CauseBelief {
+    pub id: String,
+    pub probability: f64,
+}
+
+/// Whether a step is something to do or something to find out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Action,
+    Question,
+}
+
+/// One step of the plan, with the reasons it is where it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub kind: StepKind,
+    pub id: String,
+    /// P(this step fixes it | every earlier step failed); `None` for questions.
+    pub p_fix: Option<f64>,
+    /// Minutes, including the data-loss cost for erasing actions without a backup.
+    pub cost_minutes: f64,
+    pub erases_data: bool,
+    /// Causes this step addresses, with their probability at this point of the plan.
+    pub addresses: Vec<CauseBelief>,
+    /// Expected minutes from this step until the problem is fixed.
+    pub expected_remaining_minutes: f64,
+    pub why: String,
+}
+
+/// The engine's answer: what is probably wrong and what to do, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    /// Every cause still possible, most likely first.
+    pub causes: Vec<CauseBelief>,
+    pub plan: Vec<Step>,
+    /// Expected minutes until fixed when following the plan.
+    pub expected_cost_minutes: f64,
+}
+
+/// Checks the evidence's ids against the kb.
+fn check_evidence(kb: &Kb, evidence: &Evidence) -> Result<(), EngineError> {
+    for o in &evidence.observations {
+        let Some(q) = kb.question(&o.question) else {
+            return Err(EngineError::UnknownQuestion {
+                id: o.question.clone(),
+                valid: kb.questions.iter().map(|q| q.id.clone()).collect(),
+            });
+        };
+        if !q.has_answer(&o.answer) {
+            return Err(EngineError::UnknownAnswer {
+                question: o.question.clone(),
+                answer: o.answer.clone(),
+                valid: q.answers.clone(),
+            });
+        }
+    }
+    for id in evidence.failed.iter().chain(&evidence.unavailable) {
+        if kb.action(id).is_none() {
+            return Err(EngineError::UnknownAction {
+                id: id.clone(),
+                valid: kb.actions.iter().map(|a| a.id.clone()).collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The normalised single-fault posterior: prior for the device × likelihood of the error
+/// code × likelihood of every answer × chance that every failed action would have failed.
+pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>, EngineError> {
+    check_evidence(kb, evidence)?;
+    let lookup = evidence.code.map(|c| kb.lookup_code(c));
+    let mut belief: Vec<f64> = model
+        .causes
+        .iter()
+        .zip(&model.priors)
+        .map(|(cause, prior)| prior * lookup.as_ref().map_or(1.0, |l| l.likelihood(cause)))
+        .collect();
+    for o in &evidence.observations {
+        let q = kb.question(&o.question).expect("checked above");
+        for (p, cause) in belief.iter_mut().zip(&model.causes) {
+            *p *= q.likelihood(cause, &o.answer);
+        }
+    }
+    for id in &evidence.failed {
+        let a = model.action_index(id).expect("checked above");
+        belief = plan::after_failure(model, &belief, a);
+    }
+    let total: f64 = belief.iter().sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return Err(EngineError::NoCauseLeft);
+    }
+    Ok(belief.iter().map(|p| p / total).collect())
+}
+
+/// Assesses the evidence: the posterior over causes and the plan, with a question first when
+/// asking it is expected to save more than it costs.
+pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
+    let model = Model::from_kb(kb, evidence.device);
+    let belief = posterior(kb, &model, evidence)?;
+    let backup_answer = evidence
+        .observations
+        .iter()
+        .rev()
+        .find(|o| o.question == BACKUP_QUESTION)
+        .map(|o| o.answer == "yes");
+    let mut situation = Situation::all_available(&model, backup_answer.unwrap_or(false));
+    for id in evidence.failed.iter().chain(&evidence.unavailable) {
+        let a = model.action_index(id).expect("checked");
+        if !model.actions[a].escalation {
+            situation.available[a] = false;
+        }
+    }
+    let sequence = greedy(&model, &belief, &situation);
+    let answered: Vec<&str> = evidence
+        .observations
+        .iter()
+        .map(|o| o.question.as_str())
+        .collect();
+    let code_has_phase = evidence
+        .code
+        .and_then(|c| kb.lookup_code(c).entry)
+        .is_some_and(|e| e.phase.is_some());
+    let candidates: Vec<usize> = (0..model.questions.len())
+        .filter(|&q| {
+            let id = model.questions[q].id.as_str();
+            let implied =
+                code_has_phase && kb.question(id).is_some_and(|q| q.answered_by_code_phase);
+            !answered.contains(&id) && !implied
+        })
+        .collect();
+    let question = question_to_ask(&model, &belief, &situation, &candidates, &sequence);
+
+    let explain = Explainer { kb, model: &model };
+    let mut plan = Vec::new();
+    let mut expected_cost = sequence.expected_cost;
+    if let Some((q, eco)) = question {
+        plan.push(explain.question_step(q, &belief, eco, sequence.expected_cost));
+        expected_cost = eco;
+    }
+    plan.extend(explain.action_steps(&sequence.actions, &belief, &situation));
+
+    let mut causes: Vec<CauseBelief> = model
+        .causes
+        .iter()
+        .zip(&belief)
+        .filter(|(_, p)| **p > 0.0)
+        .map(|(id, p)| CauseBelief {
+            id: id.clone(),
+            probability: *p,
+        })
+        .collect();
+    causes.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    Ok(Assessment {
+        causes,
+        plan,
+        expected_cost_minutes: expected_cost,
+    })
+}
+
+/// Turns plan indices into steps with their reasons in plain words.
+struct Explainer<'a> {
+    kb: &'a Kb,
+    model: &'a Model,
+}
+
+fn percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if pct > 0.0 && pct < 1.0 {
+        "<1 %".to_owned()
+    } else {
+        format!("{pct:.0} %")
+    }
+}
+
+impl Explainer<'_> {
+    fn cause_name(&self, id: &str) -> String {
+        self.kb
+            .cause(id)
+            .map_or_else(|| id.to_owned(), |c| kb::in_sentence(&c.name))
+    }
+
+    fn action_steps(&self, actions: &[usize], belief: &[f64], situation: &Situation) -> Vec<Step> {
+        let model = self.model;
+        let mut b = belief.to_vec();
+        let mut steps: Vec<Step> = Vec::new();
+        for (i, &a) in actions.iter().enumerate() {
+            let mass: f64 = b.iter().sum();
+            let normalized: Vec<f64> = b.iter().map(|p| p / mass).collect();
+            let action = &model.actions[a];
+            let p_fix = model.p_fix(a, &normalized);
+            let cost = model.action_cost(a, situation.backup);
+            let remaining =
+                plan::sequence_cost(model, &normalized, &actions[i..], situation.backup);
+            let mut addresses: Vec<CauseBelief> = model
+                .causes
+                .iter()
+                .zip(&normalized)
+                .zip(&action.fixes)
+                .filter(|((_, p), f)| **p * **f > 1e-4)
+                .map(|((id, p), _)| CauseBelief {
+                    id: id.clone(),
+                    probability: *p,
+                })
+                .collect();
+            addresses.sort_by(|x, y| y.probability.total_cmp(&x.probability));
+            let why = self.action_why(
+                a,
+                p_fix,
+                cost,
+                &addresses,
+                situation.backup,
+                actions.get(i + 1),
+            );
+            steps.push(Step {
+                kind: StepKind::Action,
+                id: action.id.clone(),
+                p_fix: Some(p_fix),
+                cost_minutes: cost,
+                erases_data: action.erases_data,
+                addresses,
+                expected_remaining_minutes: remaining,
+                why,
+            });
+            b = plan::after_failure(model, &normalized, a);
+        }
+        steps
+    }
+
+    fn action_why(
+        &self,
+        a: usize,
+        p_fix: f64,
+        cost: f64,
+        addresses: &[CauseBelief],
+        backup: bool,
+        next: Option<&usize>,
+    ) -> String {
+        let action = &self.model.actions[a];
+        let mut why = if action.escalation {
+            format!(
+                "What is left is most likely inside the phone; a repair shop can test and replace the part, which settles it (about {cost:.0} min of your time)."
+            )
+        } else {
+            format!(
+                "Fixes it about {} of the time from here and takes about {:.0} min",
+                percent(p_fix),
+                self.model.actions[a].cost
+            )
+        };
+        if !action.escalation {
+            if action.erases_data && !backup {
+                why.push_str(&format!(
+                    ", plus the cost of losing the phone's data ({:.0} min) because no backup is known",
+                    self.model.data_loss_minutes
+                ));
+            } else if action.erases_data {
+                why.push_str("; it erases the phone, but a backup exists");
+            }
+            let named: Vec<String> = addresses
+                .iter()
+                .take(3)
+                .map(|c| format!("{} ({})", self.cause_name(&c.id), percent(c.probability)))
+                .collect();
+            if !named.is_empty() {
+                why.push_str(&format!(". It addresses {}", named.join(", ")));
+            }
+            why.push('.');
+        }
+        if let Some(&n) = next {
+            let next_name = self
+                .kb
+                .action(&self.model.actions[n].id)
+                .map_or(self.model.actions[n].id.as_str(), |a| a.name.as_str());
+            why.push_str(&format!(
+                " If it fails, next: {}.",
+                kb::in_sentence(next_name)
+            ));
+        }
+        why
+    }
+
+    fn question_step(&self, q: usize, belief: &[f64], eco: f64, ecr_now: f64) -> Step {
+        let question = &self.model.questions[q];
+        // The answer that would move belief the most, to say what the question can reveal.
+        let mut shift: Option<(String, usize, f64)> = None;
+        for (answer, row) in question.answers.iter().zip(&question.likelihood) {
+            let conditioned: Vec<f64> = belief.iter().zip(row).map(|(p, l)| p * l).collect();
+            let total: f64 = conditioned.iter().sum();
+            if total <= 0.0 {
+                continue;
+            }
+            for (c, p) in conditioned.iter().enumerate() {
+                let rise = p / total - belief[c];
+                if shift.as_ref().is_none_or(|s| rise > s.2) {
+                    shift = Some((answer.clone(), c, rise));
+                }
+            }
+        }
+        let mut why = format!(
+            "Answering takes about {:.0} min and is expected to save about {:.0} min of trying things",
+            question.cost,
+            (ecr_now - eco).max(0.0)
+        );
+        if question.sets_backup {
+            why.push_str(": with a backup, erasing restores stop being costly.");
+        } else if let Some((answer, c, rise)) = shift.filter(|s| s.2 > 0.01) {
+            why.push_str(&format!(
+                ": \"{answer}\" would make {} {} likely (now {}).",
+                self.cause_name(&self.model.causes[c]),
+                percent(belief[c] + rise),
+                percent(belief[c])
+            ));
+        } else {
+            why.push('.');
+        }
+        Step {
+            kind: StepKind::Question,
+            id: question.id.clone(),
+            p_fix: None,
+            cost_minutes: question.cost,
+            erases_data: false,
+            addresses: Vec::new(),
+            expected_remaining_minutes: eco,
+            why,
+        }
+    }
+}

@@ -233,14 +233,18 @@ fn parse_number(text: &str) -> Result<Option<i64>, CodeParseError> {
     Ok(Some(if negative { -value } else { value }))
 }
 
+/// The text cut to a readable length, control characters replaced, for error messages.
 fn shorten(text: &str) -> String {
     const LIMIT: usize = 40;
-    if text.chars().count() <= LIMIT {
-        text.to_owned()
-    } else {
-        let cut: String = text.chars().take(LIMIT).collect();
-        format!("{cut}…")
+    let mut cut: String = text
+        .chars()
+        .take(LIMIT)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if text.chars().nth(LIMIT).is_some() {
+        cut.push('…');
     }
+    cut
 }
 
 #[cfg(test)]
@@ -295,6 +299,11 @@ mod tests {
         let junk = "x".repeat(10_000);
         let message = parse_code(&junk).unwrap_err().to_string();
         assert!(message.len() < 200, "{message}");
+        let control = parse_code("\u{1b}[31mred").unwrap_err().to_string();
+        assert!(
+            !control.contains('\u{1b}'),
+            "escape sequences are not echoed: {control:?}"
+        );
     }
 
     #[test]

@@ -26,9 +26,25 @@ pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError};
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use files::KbFiles;
 pub use notes::Note;
-pub use questions::Question;
+pub use questions::{Observation, Question};
 use serde::Deserialize;
 pub use validate::Problem;
+
+/// A kb name as it reads inside a sentence: the first letter lowered unless the first word is
+/// an acronym or a proper noun ("Use a different USB port" → "use a different USB port",
+/// "USB hub" and "Apple ID problems" unchanged).
+pub fn in_sentence(name: &str) -> String {
+    let first_word = name.split_whitespace().next().unwrap_or("");
+    let acronym = first_word.chars().skip(1).any(char::is_uppercase);
+    if acronym || first_word == "Apple" {
+        return name.to_owned();
+    }
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
 
 /// Why a knowledge base could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -156,5 +172,25 @@ impl Kb {
                 None => true,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_sentence;
+
+    #[test]
+    fn names_read_naturally_inside_sentences() {
+        assert_eq!(
+            in_sentence("Use a different USB port"),
+            "use a different USB port"
+        );
+        assert_eq!(
+            in_sentence("USB hub, dock or adapter"),
+            "USB hub, dock or adapter"
+        );
+        assert_eq!(in_sentence("Apple ID problems"), "Apple ID problems");
+        assert_eq!(in_sentence("The iOS version"), "the iOS version");
+        assert_eq!(in_sentence(""), "");
     }
 }

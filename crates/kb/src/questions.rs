@@ -20,6 +20,9 @@ pub struct Question {
     /// The program can observe this by itself (USB, logs).
     #[serde(default)]
     pub auto: bool,
+    /// Not asked when the error code's entry already names the phase it happens in.
+    #[serde(default)]
+    pub answered_by_code_phase: bool,
     /// Only worth asking for devices in these groups.
     #[serde(default)]
     pub applies_to: Vec<String>,
@@ -45,5 +48,21 @@ impl Question {
 
     pub fn has_answer(&self, answer: &str) -> bool {
         self.answers.iter().any(|a| a == answer)
+    }
+}
+
+/// An answered question: what a person said, or what USB, logs or a watch session saw.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Observation {
+    pub question: String,
+    pub answer: String,
+}
+
+impl Observation {
+    pub fn new(question: impl Into<String>, answer: impl Into<String>) -> Observation {
+        Observation {
+            question: question.into(),
+            answer: answer.into(),
+        }
     }
 }

@@ -1,0 +1,139 @@
+//! The numeric troubleshooting model: causes with priors, actions with costs and per-cause fix
+//! probabilities, questions with per-cause answer likelihoods, built from the kb for one device.
+
+use kb::{Device, Kb};
+
+/// An action in numeric form.
+#[derive(Debug, Clone)]
+pub struct ModelAction {
+    pub id: String,
+    /// Minutes, including the data-loss cost of erasing actions when there is no backup.
+    pub cost: f64,
+    /// P(fix | cause), indexed like [`Model::causes`].
+    pub fixes: Vec<f64>,
+    pub erases_data: bool,
+    pub escalation: bool,
+}
+
+/// A question in numeric form.
+#[derive(Debug, Clone)]
+pub struct ModelQuestion {
+    pub id: String,
+    pub cost: f64,
+    pub answers: Vec<String>,
+    /// `likelihood[answer][cause]` = P(answer | cause).
+    pub likelihood: Vec<Vec<f64>>,
+    /// Answering changes action costs (whether a backup exists) rather than beliefs.
+    pub sets_backup: bool,
+}
+
+/// Causes, actions and questions for one troubleshooting session.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub causes: Vec<String>,
+    /// Unnormalised prior per cause for this device.
+    pub priors: Vec<f64>,
+    pub actions: Vec<ModelAction>,
+    pub questions: Vec<ModelQuestion>,
+    /// Extra minutes an erasing action costs when no backup exists.
+    pub data_loss_minutes: f64,
+}
+
+/// The question whose answer says whether the phone's data is backed up.
+pub const BACKUP_QUESTION: &str = "backup-available";
+
+impl Model {
+    /// Builds the model for a device (or an unknown device) from the knowledge base. Questions
+    /// limited to other device groups are left out.
+    pub fn from_kb(kb: &Kb, device: Option<&Device>) -> Model {
+        let causes: Vec<String> = kb.causes.iter().map(|c| c.id.clone()).collect();
+        let priors = kb.causes.iter().map(|c| kb.prior(c, device)).collect();
+        let actions = kb
+            .actions
+            .iter()
+            .map(|a| ModelAction {
+                id: a.id.clone(),
+                cost: a.cost_minutes,
+                fixes: causes.iter().map(|c| a.p_fix(c)).collect(),
+                erases_data: a.erases_data,
+                escalation: a.escalation,
+            })
+            .collect();
+        let groups = device.map(|d| kb.groups_of(d));
+        let questions = kb
+            .questions
+            .iter()
+            .filter(|q| match (&groups, q.applies_to.is_empty()) {
+                (_, true) | (None, _) => true,
+                (Some(groups), false) => q.applies_to.iter().any(|g| groups.contains(&g.as_str())),
+            })
+            .map(|q| ModelQuestion {
+                id: q.id.clone(),
+                cost: q.cost_minutes,
+                answers: q.answers.clone(),
+                likelihood: q
+                    .answers
+                    .iter()
+                    .map(|ans| {
+                        causes
+                            .iter()
+                            .map(|c| {
+                                if q.likelihood.is_empty() {
+                                    1.0 / q.answers.len() as f64
+                                } else {
+                                    q.likelihood(c, ans)
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                sets_backup: q.id == BACKUP_QUESTION,
+            })
+            .collect();
+        Model {
+            causes,
+            priors,
+            actions,
+            questions,
+            data_loss_minutes: kb.settings.data_loss_minutes,
+        }
+    }
+
+    pub fn cause_index(&self, id: &str) -> Option<usize> {
+        self.causes.iter().position(|c| c == id)
+    }
+
+    pub fn action_index(&self, id: &str) -> Option<usize> {
+        self.actions.iter().position(|a| a.id == id)
+    }
+
+    pub fn question_index(&self, id: &str) -> Option<usize> {
+        self.questions.iter().position(|q| q.id == id)
+    }
+
+    /// What an action costs given whether a backup exists.
+    pub fn action_cost(&self, action: usize, backup: bool) -> f64 {
+        let a = &self.actions[action];
+        if a.erases_data && !backup {
+            a.cost + self.data_loss_minutes
+        } else {
+            a.cost
+        }
+    }
+
+    /// Probability that an action fixes the problem under a (not necessarily normalised)
+    /// belief, as a share of the belief's mass.
+    pub fn p_fix(&self, action: usize, belief: &[f64]) -> f64 {
+        let mass: f64 = belief.iter().sum();
+        if mass <= 0.0 {
+            return 0.0;
+        }
+        let fixed: f64 = self.actions[action]
+            .fixes
+            .iter()
+            .zip(belief)
+            .map(|(f, p)| f * p)
+            .sum();
+        fixed / mass
+    }
+}

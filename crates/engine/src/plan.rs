@@ -1,0 +1,182 @@
+//! Planning: the greedy efficiency-ordered action sequence with updating after each failure,
+//! its expected cost of repair (ECR), and the myopic value-of-information rule for questions.
+
+use crate::model::Model;
+
+/// Belief mass below which a plan stops: every cause left is practically ruled out.
+const NEGLIGIBLE: f64 = 1e-12;
+
+/// Which actions are still on the table and whether erasing is cheap (a backup exists).
+#[derive(Debug, Clone)]
+pub struct Situation {
+    pub available: Vec<bool>,
+    pub backup: bool,
+}
+
+impl Situation {
+    pub fn all_available(model: &Model, backup: bool) -> Situation {
+        Situation {
+            available: vec![true; model.actions.len()],
+            backup,
+        }
+    }
+}
+
+/// An ordered list of actions with its expected cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub actions: Vec<usize>,
+    /// Expected minutes until the problem is fixed when following the sequence.
+    pub expected_cost: f64,
+}
+
+/// Multiplies a belief by the chance that an action fails under each cause (unnormalised).
+pub fn after_failure(model: &Model, belief: &[f64], action: usize) -> Vec<f64> {
+    belief
+        .iter()
+        .zip(&model.actions[action].fixes)
+        .map(|(p, f)| p * (1.0 - f))
+        .collect()
+}
+
+/// Expected cost of following `actions` in order from `belief` (normalised internally):
+/// each action's cost weighted by the probability that every earlier one failed.
+pub fn sequence_cost(model: &Model, belief: &[f64], actions: &[usize], backup: bool) -> f64 {
+    let total: f64 = belief.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut b: Vec<f64> = belief.iter().map(|p| p / total).collect();
+    let mut cost = 0.0;
+    for &a in actions {
+        let mass: f64 = b.iter().sum();
+        if mass <= NEGLIGIBLE {
+            break;
+        }
+        cost += mass * model.action_cost(a, backup);
+        b = after_failure(model, &b, a);
+    }
+    cost
+}
+
+/// Greedy planning with updating (Langseth & Jensen's Algorithm 2): repeatedly take the
+/// available action with the highest P(fix | all earlier failed) / cost, until the escalation
+/// action (which always fixes) is taken or nothing is left to fix.
+pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence {
+    let total: f64 = belief.iter().sum();
+    if total <= 0.0 {
+        return Sequence {
+            actions: Vec::new(),
+            expected_cost: 0.0,
+        };
+    }
+    let mut b: Vec<f64> = belief.iter().map(|p| p / total).collect();
+    let mut used = vec![false; model.actions.len()];
+    let mut actions = Vec::new();
+    let mut expected_cost = 0.0;
+    loop {
+        let mass: f64 = b.iter().sum();
+        if mass <= NEGLIGIBLE {
+            break;
+        }
+        let mut best: Option<(usize, f64, f64)> = None;
+        for (i, action) in model.actions.iter().enumerate() {
+            if used[i] || !situation.available[i] {
+                continue;
+            }
+            let fixed: f64 = action.fixes.iter().zip(&b).map(|(f, p)| f * p).sum();
+            if fixed <= 0.0 {
+                continue;
+            }
+            let cost = model.action_cost(i, situation.backup);
+            let efficiency = fixed / mass / cost;
+            let better = match best {
+                None => true,
+                Some((_, e, c)) => {
+                    efficiency > e + 1e-12 || ((efficiency - e).abs() <= 1e-12 && cost < c)
+                }
+            };
+            if better {
+                best = Some((i, efficiency, cost));
+            }
+        }
+        let Some((chosen, _, cost)) = best else {
+            break;
+        };
+        used[chosen] = true;
+        actions.push(chosen);
+        expected_cost += mass * cost;
+        if model.actions[chosen].escalation {
+            break;
+        }
+        b = after_failure(model, &b, chosen);
+    }
+    Sequence {
+        actions,
+        expected_cost,
+    }
+}
+
+/// The expected cost of asking a question first and then planning greedily on its answer
+/// (ECO in Heckerman, Breese & Rommelse): the question's cost plus the answer-weighted ECR.
+pub fn cost_of_asking(
+    model: &Model,
+    belief: &[f64],
+    question: usize,
+    situation: &Situation,
+) -> f64 {
+    let q = &model.questions[question];
+    let total: f64 = belief.iter().sum();
+    if total <= 0.0 {
+        return q.cost;
+    }
+    let mut cost = q.cost;
+    for (answer, row) in q.answers.iter().zip(&q.likelihood) {
+        let conditioned: Vec<f64> = belief.iter().zip(row).map(|(p, l)| p * l).collect();
+        let p_answer: f64 = conditioned.iter().sum::<f64>() / total;
+        if p_answer <= NEGLIGIBLE {
+            continue;
+        }
+        let mut s = situation.clone();
+        if q.sets_backup {
+            s.backup = answer == "yes";
+        }
+        cost += p_answer * greedy(model, &conditioned, &s).expected_cost;
+    }
+    cost
+}
+
+/// The question worth asking now, if any: the one with the lowest cost of asking, provided
+/// that beats acting without it and beats asking it after the next action ("now, later or
+/// never", SACSO). Returns the question and its expected cost.
+pub fn question_to_ask(
+    model: &Model,
+    belief: &[f64],
+    situation: &Situation,
+    candidates: &[usize],
+    plan: &Sequence,
+) -> Option<(usize, f64)> {
+    let (best, eco) = candidates
+        .iter()
+        .map(|&q| (q, cost_of_asking(model, belief, q, situation)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    if eco >= plan.expected_cost - 1e-9 {
+        return None;
+    }
+    // Asking after the first action instead: pay for the action, and ask only if it failed.
+    if let Some(&first) = plan.actions.first()
+        && !model.actions[first].escalation
+    {
+        let total: f64 = belief.iter().sum();
+        let failed = after_failure(model, belief, first);
+        let p_fail = failed.iter().sum::<f64>() / total;
+        let mut later = situation.clone();
+        later.available[first] = false;
+        let ask_later = model.action_cost(first, situation.backup)
+            + p_fail * cost_of_asking(model, &failed, best, &later);
+        if ask_later < eco - 1e-9 {
+            return None;
+        }
+    }
+    Some((best, eco))
+}

@@ -1,0 +1,399 @@
+//! `restore-doctor explain CODE [--model M] [--json]`: what an error code means, Apple's
+//! category, the causes ranked by the engine for the model, the first steps and model notes.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use engine::{Assessment, Evidence, Step, StepKind};
+use kb::{CodeLookup, CodeMatch, Device, Kb, Note};
+use serde::Serialize;
+
+use crate::cli::ExplainArgs;
+use crate::commands::{knowledge, resolve_model};
+use crate::output::{self, DIM, HEADING, STRONG, WARN, paint};
+use crate::usage_error::UsageError;
+
+/// How many causes and first steps the text output shows.
+const TOP_CAUSES: usize = 6;
+const FIRST_STEPS: usize = 3;
+const WIDTH: usize = 92;
+
+pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let code = kb::parse_code(&args.code).map_err(|e| UsageError::new(e.to_string()))?;
+    let device = resolve_model(kb, args.model.model.as_deref())?;
+    let lookup = kb.lookup_code(code);
+    let evidence = Evidence {
+        code: Some(code),
+        device,
+        ..Evidence::default()
+    };
+    let assessment = engine::assess(kb, &evidence)?;
+    let notes = kb.notes_for(code, device);
+    if args.json {
+        output::print_json(&json(kb, &lookup, device, &assessment, &notes))?;
+    } else {
+        anstream::print!("{}", text(kb, &lookup, device, &assessment, &notes));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn phase_words(phase: &str) -> &'static str {
+    match phase {
+        "extract" => "while the computer downloads and unpacks the software",
+        "personalize" => "while the computer asks Apple to approve (sign) the software",
+        "recovery-boot" => "while the phone is prepared for the restore, before the progress bar",
+        "restore-os" => "while the new system is written to the phone (progress bar)",
+        "firmware" => "while the phone's firmware, modem or other chips are updated",
+        "finalize" => "near the very end, during the final checks",
+        _ => "at an unknown point",
+    }
+}
+
+fn apple_words(tag: &str) -> &'static str {
+    match tag {
+        "A-q" => "Apple's own wording, quoted by a retrieved source",
+        "A-2" => "a retrieved source says Apple files it so",
+        "A-m" => "from Apple's published list, not re-checked against the live page",
+        _ => "Apple does not list this code",
+    }
+}
+
+fn device_label(d: &Device) -> String {
+    format!("{} ({})", d.model, d.product_type)
+}
+
+fn text(
+    kb: &Kb,
+    lookup: &CodeLookup,
+    device: Option<&Device>,
+    assessment: &Assessment,
+    notes: &[&Note],
+) -> String {
+    let mut out = String::new();
+    let code = lookup.display();
+    let category = lookup.category;
+    match (lookup.matched, lookup.entry, lookup.range) {
+        (CodeMatch::Exact, Some(entry), _) => {
+            let name = category.map_or("", |c| c.name.as_str());
+            let _ = writeln!(out, "{}", paint(HEADING, &format!("Error {code} · {name}")));
+            if let Some(also) = entry.also.as_deref().and_then(|id| kb.category(id)) {
+                let _ = writeln!(out, "  Apple also lists it under: {}", also.name);
+            }
+            let _ = writeln!(out, "  Apple's category: {}", apple_words(&entry.apple));
+            if let Some(phase) = &entry.phase {
+                let _ = writeln!(out, "  Usually happens: {} ({phase})", phase_words(phase));
+            }
+            let _ = writeln!(out, "  How sure we are: {}", entry.confidence);
+            let _ = writeln!(out, "\n{}", paint(HEADING, "What it means"));
+            out.push_str(&output::wrap(&entry.meaning, "  ", WIDTH));
+        }
+        (CodeMatch::Range, _, Some(range)) => {
+            let name = category.map_or("", |c| c.name.as_str());
+            let _ = writeln!(out, "{}", paint(HEADING, &format!("Error {code} · {name}")));
+            let _ = writeln!(
+                out,
+                "  This code has no entry of its own; it lies in Apple's {}–{} range.",
+                range.from, range.to
+            );
+            let _ = writeln!(out, "\n{}", paint(HEADING, "What it means"));
+            if let Some(c) = category {
+                out.push_str(&output::wrap(&c.summary, "  ", WIDTH));
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(HEADING, &format!("Error {code} · unknown code"))
+            );
+            out.push_str(&output::wrap(
+                "This code is not in the knowledge base and is not in any range Apple lists, so its number says nothing about the cause. The plan below is the general one for a failed restore; what you observe will narrow it.",
+                "  ",
+                WIDTH,
+            ));
+        }
+    }
+
+    let heading = match device {
+        Some(d) => format!("Most likely causes for {}", device_label(d)),
+        None => "Most likely causes".to_owned(),
+    };
+    let _ = writeln!(out, "\n{}", paint(HEADING, &heading));
+    for belief in assessment
+        .causes
+        .iter()
+        .filter(|c| c.probability >= 0.01)
+        .take(TOP_CAUSES)
+    {
+        if let Some(cause) = kb.cause(&belief.id) {
+            let tag = if cause.hardware {
+                paint(DIM, "  (hardware)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {:>5}  {}{tag}",
+                output::percent(belief.probability),
+                cause.name
+            );
+        }
+    }
+    let usually_not: Vec<String> = kb
+        .causes
+        .iter()
+        .filter(|c| c.usually_not)
+        .map(|c| kb::in_sentence(&c.name))
+        .collect();
+    out.push_str(&output::wrap(
+        &format!("Usually not the cause: {}.", usually_not.join(", ")),
+        "  ",
+        WIDTH,
+    ));
+
+    let _ = writeln!(out, "\n{}", paint(HEADING, "What to do first"));
+    let mut number = 0;
+    for step in &assessment.plan {
+        if number == FIRST_STEPS {
+            break;
+        }
+        number += 1;
+        out.push_str(&step_text(kb, number, step));
+    }
+    let shop = kb.escalation().map_or(0.0, |a| a.cost_minutes);
+    let _ = writeln!(
+        out,
+        "  Expected effort until it is fixed, following this plan: about {} (a repair-shop visit counts as {}).",
+        output::minutes(assessment.expected_cost_minutes),
+        output::minutes(shop)
+    );
+    let mut command = format!("restore-doctor diagnose --code {}", lookup.code);
+    if let Some(d) = device {
+        let _ = write!(command, " --model {}", d.product_type);
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        paint(DIM, &format!("Full plan: {command} --plan"))
+    );
+
+    for note in notes {
+        out.push_str(&note_text(kb, note, &command));
+    }
+
+    let sources: Vec<&str> = lookup
+        .entry
+        .map(|e| e.sources.iter().map(String::as_str).collect())
+        .or_else(|| {
+            lookup
+                .range
+                .map(|r| r.sources.iter().map(String::as_str).collect())
+        })
+        .unwrap_or_default();
+    if !sources.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(DIM, &format!("Sources: {}", sources.join(", ")))
+        );
+    }
+    out
+}
+
+fn step_text(kb: &Kb, number: usize, step: &Step) -> String {
+    let mut out = String::new();
+    match step.kind {
+        StepKind::Question => {
+            let question = kb
+                .question(&step.id)
+                .map_or(step.id.as_str(), |q| q.text.as_str());
+            let _ = writeln!(out, "  {number}. {} {question}", paint(STRONG, "Check:"));
+        }
+        StepKind::Action => {
+            let action = kb.action(&step.id);
+            let name = action.map_or(step.id.as_str(), |a| a.name.as_str());
+            let odds = paint(DIM, &format!("  ({})", output::minutes(step.cost_minutes)));
+            let erase = if step.erases_data {
+                paint(WARN, " (erases the phone)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {number}. {}{odds}{erase}", paint(STRONG, name));
+            if let Some(a) = action {
+                out.push_str(&output::wrap(&a.summary, "     ", WIDTH));
+            }
+        }
+    }
+    out.push_str(&output::wrap(&format!("Why: {}", step.why), "     ", WIDTH));
+    out
+}
+
+fn note_text(kb: &Kb, note: &Note, command: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{}", paint(WARN, &note.title));
+    if let Some(cause) = kb.cause(&note.cause) {
+        out.push_str(&output::wrap(
+            cause.note.as_deref().unwrap_or(&cause.summary),
+            "  ",
+            WIDTH,
+        ));
+        if !cause.symptoms.is_empty() {
+            out.push_str(&output::wrap(
+                &format!("Signs: {}.", cause.symptoms.join("; ")),
+                "  ",
+                WIDTH,
+            ));
+        }
+    }
+    let asks: Vec<String> = note
+        .questions
+        .iter()
+        .filter_map(|q| kb.question(q))
+        .map(|q| format!("--observe {}=yes", q.id))
+        .collect();
+    if !asks.is_empty() {
+        out.push_str(&output::wrap(
+            &format!(
+                "If you see these signs, tell the planner: {command} {} --plan",
+                asks.join(" ")
+            ),
+            "  ",
+            WIDTH,
+        ));
+    }
+    out
+}
+
+/// `explain --json`, in the shape DESIGN.md documents.
+#[derive(Serialize)]
+struct ExplainJson<'a> {
+    code: i64,
+    code_display: String,
+    known: bool,
+    #[serde(rename = "match")]
+    matched: &'static str,
+    category: Option<&'a str>,
+    category_name: Option<&'a str>,
+    also_category: Option<&'a str>,
+    apple_source: Option<&'a str>,
+    confidence: Option<&'a str>,
+    phase: Option<&'a str>,
+    summary: &'a str,
+    device: Option<DeviceJson<'a>>,
+    causes: Vec<CauseJson<'a>>,
+    usually_not: Vec<&'a str>,
+    plan: &'a [Step],
+    expected_cost_minutes: f64,
+    notes: Vec<NoteJson<'a>>,
+    sources: Vec<SourceJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct DeviceJson<'a> {
+    product_type: &'a str,
+    name: &'a str,
+    model: &'a str,
+    board: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CauseJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    probability: f64,
+    hardware: bool,
+}
+
+#[derive(Serialize)]
+struct NoteJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    text: &'a str,
+    symptoms: &'a [String],
+    questions: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SourceJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    url: Option<&'a str>,
+}
+
+fn json<'a>(
+    kb: &'a Kb,
+    lookup: &'a CodeLookup<'a>,
+    device: Option<&'a Device>,
+    assessment: &'a Assessment,
+    notes: &[&'a Note],
+) -> ExplainJson<'a> {
+    let entry = lookup.entry;
+    let source_ids: Vec<&String> = entry
+        .map(|e| e.sources.iter().collect())
+        .or_else(|| lookup.range.map(|r| r.sources.iter().collect()))
+        .unwrap_or_default();
+    ExplainJson {
+        code: lookup.code,
+        code_display: lookup.display(),
+        known: lookup.matched == CodeMatch::Exact,
+        matched: lookup.matched.id(),
+        category: lookup.category.map(|c| c.id.as_str()),
+        category_name: lookup.category.map(|c| c.name.as_str()),
+        also_category: entry.and_then(|e| e.also.as_deref()),
+        apple_source: entry.map(|e| e.apple.as_str()),
+        confidence: entry.map(|e| e.confidence.as_str()),
+        phase: entry.and_then(|e| e.phase.as_deref()),
+        summary: entry
+            .map(|e| e.meaning.as_str())
+            .or(lookup.category.map(|c| c.summary.as_str()))
+            .unwrap_or("Unknown code: the general plan for a failed restore applies."),
+        device: device.map(|d| DeviceJson {
+            product_type: &d.product_type,
+            name: &d.name,
+            model: &d.model,
+            board: d.board.as_deref(),
+        }),
+        causes: assessment
+            .causes
+            .iter()
+            .filter_map(|b| {
+                kb.cause(&b.id).map(|c| CauseJson {
+                    id: &c.id,
+                    name: &c.name,
+                    probability: b.probability,
+                    hardware: c.hardware,
+                })
+            })
+            .collect(),
+        usually_not: kb
+            .causes
+            .iter()
+            .filter(|c| c.usually_not)
+            .map(|c| c.id.as_str())
+            .collect(),
+        plan: &assessment.plan,
+        expected_cost_minutes: assessment.expected_cost_minutes,
+        notes: notes
+            .iter()
+            .filter_map(|n| {
+                kb.cause(&n.cause).map(|c| NoteJson {
+                    id: &n.id,
+                    title: &n.title,
+                    text: c.note.as_deref().unwrap_or(&c.summary),
+                    symptoms: &c.symptoms,
+                    questions: &n.questions,
+                })
+            })
+            .collect(),
+        sources: source_ids
+            .into_iter()
+            .filter_map(|id| kb.source(id))
+            .map(|s| SourceJson {
+                id: &s.id,
+                title: &s.title,
+                url: s.url.as_deref(),
+            })
+            .collect(),
+    }
+}

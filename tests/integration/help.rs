@@ -1,0 +1,37 @@
+//! `--help` teaches every command with examples; `--version` answers.
+
+use crate::harness::run;
+
+#[test]
+fn every_command_has_help_with_examples() {
+    let top = run(&["--help"]);
+    top.success();
+    assert!(top.stdout.contains("Examples:"));
+    for command in ["explain", "completions"] {
+        let out = run(&[command, "--help"]);
+        out.success();
+        assert!(
+            out.stdout.contains("Examples:"),
+            "{command} --help lacks examples"
+        );
+        assert!(out.stdout.contains("Usage: restore-doctor"), "{command}");
+    }
+}
+
+#[test]
+fn version_is_printed() {
+    let out = run(&["--version"]);
+    out.success();
+    assert!(out.stdout.starts_with("restore-doctor "), "{}", out.stdout);
+}
+
+#[test]
+fn unknown_commands_are_usage_errors() {
+    let out = run(&["fix-my-phone"]);
+    assert_eq!(out.status, 2);
+    assert!(
+        out.stderr.contains("unrecognized subcommand"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests of the `restore-doctor` binary, one module per command.
+
+mod completions;
+mod explain;
+mod harness;
+mod help;
