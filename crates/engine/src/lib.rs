@@ -11,7 +11,7 @@ use kb::{Device, Kb, Observation};
 use serde::Serialize;
 
 use model::{BACKUP_QUESTION, Model};
-use plan::{Situation, greedy, question_to_ask};
+use plan::{Situation, greedy, question_to_ask, refine};
 
 /// Everything known about one failed restore.
 #[derive(Debug, Clone, Default)]
@@ -159,7 +159,12 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
             situation.available[a] = false;
         }
     }
-    let sequence = greedy(&model, &belief, &situation);
+    let sequence = refine(
+        &model,
+        &belief,
+        greedy(&model, &belief, &situation),
+        situation.backup,
+    );
     let answered: Vec<&str> = evidence
         .observations
         .iter()

@@ -1,0 +1,188 @@
+//! Invariants of the belief update and the planner, on the real kb and on random evidence.
+
+use engine::model::Model;
+use engine::{Evidence, StepKind, assess, posterior};
+use kb::{Kb, Observation};
+use proptest::prelude::*;
+
+fn kb() -> &'static Kb {
+    Kb::embedded().expect("embedded kb")
+}
+
+/// Random but valid evidence: a code from the kb (or none), a device (or none), some
+/// answered questions and some failed actions.
+fn evidence_strategy() -> impl Strategy<
+    Value = (
+        Option<usize>,
+        Option<usize>,
+        Vec<(usize, usize)>,
+        Vec<usize>,
+    ),
+> {
+    let kb = kb();
+    (
+        proptest::option::of(0..kb.codes.len()),
+        proptest::option::of(0..kb.devices.len()),
+        proptest::collection::vec((0..kb.questions.len(), 0..6usize), 0..4),
+        proptest::collection::vec(0..kb.actions.len(), 0..4),
+    )
+}
+
+fn build(
+    raw: &(
+        Option<usize>,
+        Option<usize>,
+        Vec<(usize, usize)>,
+        Vec<usize>,
+    ),
+) -> Evidence<'static> {
+    let kb = kb();
+    let (code, device, answers, failed) = raw;
+    Evidence {
+        code: code.map(|i| kb.codes[i].numbers()[0]),
+        device: device.map(|i| &kb.devices[i]),
+        observations: answers
+            .iter()
+            .map(|(q, a)| {
+                let q = &kb.questions[*q];
+                Observation::new(q.id.clone(), q.answers[a % q.answers.len()].clone())
+            })
+            .collect(),
+        failed: failed
+            .iter()
+            .map(|a| kb.actions[*a].id.clone())
+            .filter(|id| id != "professional-repair")
+            .collect(),
+        unavailable: Vec::new(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_posterior_sums_to_one(raw in evidence_strategy()) {
+        let evidence = build(&raw);
+        let model = Model::from_kb(kb(), evidence.device);
+        if let Ok(belief) = posterior(kb(), &model, &evidence) {
+            let total: f64 = belief.iter().sum();
+            prop_assert!((total - 1.0).abs() < 1e-9, "sum {}", total);
+            prop_assert!(belief.iter().all(|p| (0.0..=1.0).contains(p)));
+        }
+    }
+
+    #[test]
+    fn a_failed_action_never_raises_its_own_chance(raw in evidence_strategy(), action in 0..16usize) {
+        let kb = kb();
+        let evidence = build(&raw);
+        let model = Model::from_kb(kb, evidence.device);
+        let action = action % model.actions.len();
+        prop_assume!(!model.actions[action].escalation);
+        let Ok(before) = posterior(kb, &model, &evidence) else { return Ok(()); };
+        let mut after_evidence = evidence.clone();
+        after_evidence.failed.push(model.actions[action].id.clone());
+        let Ok(after) = posterior(kb, &model, &after_evidence) else { return Ok(()); };
+        prop_assert!(
+            model.p_fix(action, &after) <= model.p_fix(action, &before) + 1e-12,
+            "{}: {} -> {}", model.actions[action].id, model.p_fix(action, &before), model.p_fix(action, &after)
+        );
+    }
+
+    #[test]
+    fn every_plan_ends_with_a_step_that_settles_it(raw in evidence_strategy()) {
+        let evidence = build(&raw);
+        if let Ok(a) = assess(kb(), &evidence) {
+            let last = a.plan.last().expect("a plan");
+            prop_assert_eq!(last.kind, StepKind::Action);
+            prop_assert!(a.expected_cost_minutes > 0.0 && a.expected_cost_minutes.is_finite());
+            // Questions come only first, and no step is repeated.
+            let ids: Vec<&str> = a.plan.iter().map(|s| s.id.as_str()).collect();
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            prop_assert_eq!(unique.len(), ids.len());
+            prop_assert!(a.plan.iter().skip(1).all(|s| s.kind == StepKind::Action));
+            // Failed actions are not proposed again.
+            for failed in &evidence.failed {
+                prop_assert!(!ids.contains(&failed.as_str()), "{} proposed again", failed);
+            }
+        }
+    }
+}
+
+#[test]
+fn an_observation_a_cause_cannot_produce_removes_it() {
+    let kb = kb();
+    let evidence = Evidence {
+        code: Some(4013),
+        observations: vec![Observation::new("hub-in-path", "no")],
+        ..Evidence::default()
+    };
+    let model = Model::from_kb(kb, None);
+    let belief = posterior(kb, &model, &evidence).unwrap();
+    let hub = model.cause_index("usb-hub").unwrap();
+    assert_eq!(belief[hub], 0.0);
+    let a = assess(kb, &evidence).unwrap();
+    assert!(a.causes.iter().all(|c| c.id != "usb-hub"));
+    assert!(
+        a.plan.iter().all(|s| s.id != "remove-hub"),
+        "nothing left for remove-hub to fix"
+    );
+}
+
+#[test]
+fn unknown_ids_are_errors_that_list_the_valid_ones() {
+    let kb = kb();
+    let bad_question = Evidence {
+        observations: vec![Observation::new("is-it-plugged-in", "yes")],
+        ..Evidence::default()
+    };
+    let err = assess(kb, &bad_question).unwrap_err().to_string();
+    assert!(
+        err.contains("unknown question 'is-it-plugged-in'") && err.contains("hub-in-path"),
+        "{err}"
+    );
+    let bad_answer = Evidence {
+        observations: vec![Observation::new("hub-in-path", "maybe")],
+        ..Evidence::default()
+    };
+    let err = assess(kb, &bad_answer).unwrap_err().to_string();
+    assert!(err.contains("answers: yes, no"), "{err}");
+    let bad_action = Evidence {
+        failed: vec!["pray".to_owned()],
+        ..Evidence::default()
+    };
+    let err = assess(kb, &bad_action).unwrap_err().to_string();
+    assert!(
+        err.contains("unknown action 'pray'") && err.contains("swap-cable"),
+        "{err}"
+    );
+}
+
+#[test]
+fn when_every_action_has_failed_only_the_repair_shop_is_left() {
+    let kb = kb();
+    let evidence = Evidence {
+        code: Some(4013),
+        failed: kb
+            .actions
+            .iter()
+            .filter(|a| !a.escalation)
+            .map(|a| a.id.clone())
+            .collect(),
+        ..Evidence::default()
+    };
+    let a = assess(kb, &evidence).unwrap();
+    assert_eq!(a.plan.len(), 1);
+    assert_eq!(a.plan[0].id, "professional-repair");
+    let hardware: f64 = a
+        .causes
+        .iter()
+        .filter(|c| kb.cause(&c.id).is_some_and(|c| c.hardware))
+        .map(|c| c.probability)
+        .sum();
+    assert!(
+        hardware > 0.8,
+        "after every software fix failed, hardware is {hardware}"
+    );
+}
