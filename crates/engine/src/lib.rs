@@ -6,6 +6,7 @@
 
 pub mod model;
 pub mod plan;
+pub mod simulate;
 
 use kb::{Device, Kb, Observation};
 use serde::Serialize;

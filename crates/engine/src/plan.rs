@@ -201,9 +201,10 @@ pub fn cost_of_asking(
     cost
 }
 
-/// The question worth asking now, if any: the one with the lowest cost of asking, provided
-/// that beats acting without it and beats asking it after the next action ("now, later or
-/// never", SACSO). Returns the question and its expected cost.
+/// The question worth asking now, if any: the one with the lowest expected cost of asking
+/// (ECO), provided that beats acting without it (ECR of the plan). Returns the question and
+/// its ECO. The beliefs are re-assessed after every step, so a question not worth asking now
+/// is weighed again later.
 pub fn question_to_ask(
     model: &Model,
     belief: &[f64],
@@ -217,21 +218,6 @@ pub fn question_to_ask(
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     if eco >= plan.expected_cost - 1e-9 {
         return None;
-    }
-    // Asking after the first action instead: pay for the action, and ask only if it failed.
-    if let Some(&first) = plan.actions.first()
-        && !model.actions[first].escalation
-    {
-        let total: f64 = belief.iter().sum();
-        let failed = after_failure(model, belief, first);
-        let p_fail = failed.iter().sum::<f64>() / total;
-        let mut later = situation.clone();
-        later.available[first] = false;
-        let ask_later = model.action_cost(first, situation.backup)
-            + p_fail * cost_of_asking(model, &failed, best, &later);
-        if ask_later < eco - 1e-9 {
-            return None;
-        }
     }
     Some((best, eco))
 }

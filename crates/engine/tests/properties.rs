@@ -11,14 +11,15 @@ fn kb() -> &'static Kb {
 
 /// Random but valid evidence: a code from the kb (or none), a device (or none), some
 /// answered questions and some failed actions.
-fn evidence_strategy() -> impl Strategy<
-    Value = (
-        Option<usize>,
-        Option<usize>,
-        Vec<(usize, usize)>,
-        Vec<usize>,
-    ),
-> {
+/// Indexes into the kb: code, device, (question, answer) pairs, failed actions.
+type RawEvidence = (
+    Option<usize>,
+    Option<usize>,
+    Vec<(usize, usize)>,
+    Vec<usize>,
+);
+
+fn evidence_strategy() -> impl Strategy<Value = RawEvidence> {
     let kb = kb();
     (
         proptest::option::of(0..kb.codes.len()),
@@ -28,14 +29,7 @@ fn evidence_strategy() -> impl Strategy<
     )
 }
 
-fn build(
-    raw: &(
-        Option<usize>,
-        Option<usize>,
-        Vec<(usize, usize)>,
-        Vec<usize>,
-    ),
-) -> Evidence<'static> {
+fn build(raw: &RawEvidence) -> Evidence<'static> {
     let kb = kb();
     let (code, device, answers, failed) = raw;
     Evidence {
