@@ -16,6 +16,10 @@ what to do if it fails. Everything runs offline.";
 
 const AFTER_HELP: &str = "\
 Examples:
+  restore-doctor                                Start a guided session (same as `diagnose`)
+  restore-doctor diagnose --code 4013 --model \"iPhone 7\"
+  restore-doctor diagnose --code 4013 --observe hub-in-path=yes --plan
+  restore-doctor dfu --model \"iPhone 12\"        Coach DFU-mode entry with a countdown
   restore-doctor explain 4013                   What error 4013 means and what to do first
   restore-doctor explain 4013 --model \"iPhone 7\" The same, ranked for an iPhone 7
   restore-doctor explain \"An unknown error occurred (4014).\"
@@ -38,13 +42,38 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: clap::ColorChoice,
 
+    /// What to do; without a command a guided session starts.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Guided session: walks you to the cheapest likely fix, one step at a time (the main job).
+    #[command(
+        long_about = "Guided session: walks you to the cheapest likely fix, one step at a time.\n\n\
+Each step says why it is next (how often it fixes the problem from here, how long it takes, \
+which causes it addresses). Tell it how the step went (fixed, still failing, can't do it, skip) \
+and it re-plans; questions are asked only when the answer is worth its time. The session ends \
+fixed, or with a verdict you can take to a repair shop.\n\n\
+With --plan it does not ask anything: it prints the current assessment for the evidence given on \
+the command line and exits. Unknown question, answer or action ids are errors that list the \
+valid ones.",
+        after_help = "Examples:\n  restore-doctor diagnose\n  restore-doctor diagnose --code 4013 --model iPhone9,3\n  restore-doctor diagnose --code 4013 --model iPhone9,3 --observe voice-memos-greyed=yes --failed swap-cable --plan\n  restore-doctor diagnose --code 3194 --plan --json\n\nQuestions (--observe ID=ANSWER): hub-in-path, link-speed, device-mode, voice-memos-greyed,\nspeaker-greyed, no-service, liquid-exposure, boot-loop, disconnect-during-restore,\nfailed-phase, backup-available, usb-c-to-lightning-cable, error-repeats.\n\nExit codes: 0 fixed, stopped or plan printed; 1 the verdict is a repair bench; 2 bad input."
+    )]
+    Diagnose(DiagnoseArgs),
+
+    /// Coach DFU-mode entry for your model, step by step with a countdown.
+    #[command(
+        long_about = "Coach DFU-mode entry for your model: the button steps of its family, each \
+with a countdown, and how to tell DFU (black screen) from recovery mode (Apple logo: start over).\n\n\
+Without --model the steps of all five button families are printed. --no-wait prints the steps \
+without timing them (also the default when the output is not a terminal).",
+        after_help = "Examples:\n  restore-doctor dfu --model \"iPhone 12\"\n  restore-doctor dfu --model iPhone9,3 --no-wait\n  restore-doctor dfu"
+    )]
+    Dfu(DfuArgs),
+
     /// Explain an error code: what it means, Apple's category, likely causes for your model, first steps.
     #[command(
         long_about = "Explain an error code from Finder, iTunes or the Apple Devices app: what it \
@@ -67,7 +96,7 @@ program does not know gets an honest \"unknown\" and the general plan.",
 }
 
 /// Which device the person has.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct ModelArg {
     /// Your model: a product type (iPhone9,3), a model name ("iPhone 7", any case) or a board
     /// config (D101AP). Causes and steps are then ranked for that model.
@@ -88,4 +117,46 @@ pub struct ExplainArgs {
     /// Print JSON for other programs instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `diagnose`.
+#[derive(Debug, Args, Default)]
+pub struct DiagnoseArgs {
+    /// The error code you saw (4013, -1, 0xE8000015, or the message containing it).
+    #[arg(long, value_name = "CODE", allow_negative_numbers = true)]
+    pub code: Option<String>,
+
+    #[command(flatten)]
+    pub model: ModelArg,
+
+    /// Something you know, as QUESTION=ANSWER (for example hub-in-path=yes). Repeatable.
+    #[arg(long, value_name = "QUESTION=ANSWER")]
+    pub observe: Vec<String>,
+
+    /// An action you already tried that did not fix it (for example swap-cable). Repeatable.
+    #[arg(long, value_name = "ACTION")]
+    pub failed: Vec<String>,
+
+    /// An action you cannot do (for example different-computer). Repeatable.
+    #[arg(long, value_name = "ACTION")]
+    pub cannot: Vec<String>,
+
+    /// Print the current assessment and plan, and exit without asking anything.
+    #[arg(long)]
+    pub plan: bool,
+
+    /// Print the assessment as JSON (implies --plan).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `dfu`.
+#[derive(Debug, Args)]
+pub struct DfuArgs {
+    #[command(flatten)]
+    pub model: ModelArg,
+
+    /// Print the steps without timing them.
+    #[arg(long)]
+    pub no_wait: bool,
 }

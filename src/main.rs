@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod output;
+mod session;
 mod usage_error;
 
 use std::io;

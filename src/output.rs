@@ -6,6 +6,9 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
+/// Column at which text output is wrapped.
+pub const WIDTH: usize = 92;
+
 pub const HEADING: Style = Style::new().bold();
 pub const STRONG: Style = Style::new().bold();
 pub const DIM: Style = Style::new().dimmed();

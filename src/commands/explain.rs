@@ -10,13 +10,12 @@ use serde::Serialize;
 
 use crate::cli::ExplainArgs;
 use crate::commands::{knowledge, resolve_model};
-use crate::output::{self, DIM, HEADING, STRONG, WARN, paint};
+use crate::output::{self, DIM, HEADING, WARN, WIDTH, paint};
 use crate::usage_error::UsageError;
 
 /// How many causes and first steps the text output shows.
 const TOP_CAUSES: usize = 6;
 const FIRST_STEPS: usize = 3;
-const WIDTH: usize = 92;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
@@ -153,13 +152,25 @@ fn text(
     ));
 
     let _ = writeln!(out, "\n{}", paint(HEADING, "What to do first"));
-    let mut number = 0;
-    for step in &assessment.plan {
-        if number == FIRST_STEPS {
-            break;
+    let actions = assessment
+        .plan
+        .iter()
+        .filter(|s| s.kind == StepKind::Action);
+    for (i, step) in actions.take(FIRST_STEPS).enumerate() {
+        out.push_str(&super::step_text(kb, i + 1, step));
+    }
+    for step in assessment
+        .plan
+        .iter()
+        .filter(|s| s.kind == StepKind::Question)
+    {
+        if let Some(q) = kb.question(&step.id) {
+            out.push_str(&output::wrap(
+                &format!("Worth knowing first: {} {}", q.text, step.why),
+                "  ",
+                WIDTH,
+            ));
         }
-        number += 1;
-        out.push_str(&step_text(kb, number, step));
     }
     let shop = kb.escalation().map_or(0.0, |a| a.cost_minutes);
     let _ = writeln!(
@@ -198,34 +209,6 @@ fn text(
             paint(DIM, &format!("Sources: {}", sources.join(", ")))
         );
     }
-    out
-}
-
-fn step_text(kb: &Kb, number: usize, step: &Step) -> String {
-    let mut out = String::new();
-    match step.kind {
-        StepKind::Question => {
-            let question = kb
-                .question(&step.id)
-                .map_or(step.id.as_str(), |q| q.text.as_str());
-            let _ = writeln!(out, "  {number}. {} {question}", paint(STRONG, "Check:"));
-        }
-        StepKind::Action => {
-            let action = kb.action(&step.id);
-            let name = action.map_or(step.id.as_str(), |a| a.name.as_str());
-            let odds = paint(DIM, &format!("  ({})", output::minutes(step.cost_minutes)));
-            let erase = if step.erases_data {
-                paint(WARN, " (erases the phone)")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(out, "  {number}. {}{odds}{erase}", paint(STRONG, name));
-            if let Some(a) = action {
-                out.push_str(&output::wrap(&a.summary, "     ", WIDTH));
-            }
-        }
-    }
-    out.push_str(&output::wrap(&format!("Why: {}", step.why), "     ", WIDTH));
     out
 }
 

@@ -2,21 +2,30 @@
 //! process exit code.
 
 mod completions;
+mod dfu;
+mod diagnose;
 mod explain;
 
 use std::process::ExitCode;
 
 use anyhow::anyhow;
+use std::fmt::Write as _;
+
+use engine::{Step, StepKind};
 use kb::{Device, Kb};
 
 use crate::cli::{Cli, Command};
+use crate::output::{self, DIM, STRONG, WARN, WIDTH, paint};
 use crate::usage_error::UsageError;
 
 /// Runs the command the person asked for.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Explain(args) => explain::run(&args),
-        Command::Completions { shell } => completions::run(shell),
+        None => diagnose::run(&crate::cli::DiagnoseArgs::default()),
+        Some(Command::Diagnose(args)) => diagnose::run(&args),
+        Some(Command::Dfu(args)) => dfu::run(&args),
+        Some(Command::Explain(args)) => explain::run(&args),
+        Some(Command::Completions { shell }) => completions::run(shell),
     }
 }
 
@@ -34,4 +43,44 @@ pub fn resolve_model<'kb>(kb: &'kb Kb, model: Option<&str>) -> anyhow::Result<Op
             .map(Some)
             .map_err(|e| UsageError::new(e.to_string()).into()),
     }
+}
+
+/// One plan step as text: its name (or question), cost, summary and why.
+pub fn step_text(kb: &Kb, number: usize, step: &Step) -> String {
+    let mut out = String::new();
+    match step.kind {
+        StepKind::Question => {
+            let question = kb
+                .question(&step.id)
+                .map_or(step.id.as_str(), |q| q.text.as_str());
+            let _ = writeln!(out, "  {number}. {} {question}", paint(STRONG, "Check:"));
+        }
+        StepKind::Action => {
+            let action = kb.action(&step.id);
+            let name = action.map_or(step.id.as_str(), |a| a.name.as_str());
+            let odds = paint(DIM, &format!("  ({})", output::minutes(step.cost_minutes)));
+            let erase = if step.erases_data {
+                paint(WARN, " (erases the phone)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {number}. {}{odds}{erase}", paint(STRONG, name));
+            if let Some(a) = action {
+                out.push_str(&output::wrap(&a.summary, "     ", WIDTH));
+            }
+        }
+    }
+    out.push_str(&output::wrap(&format!("Why: {}", step.why), "     ", WIDTH));
+    out
+}
+
+/// Makes Ctrl-C end an interactive command cleanly: a line saying nothing on the phone was
+/// touched, and exit status 130.
+pub fn exit_cleanly_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        anstream::eprintln!(
+            "\nStopped. Restore Doctor changed nothing on the phone; run it again to start over."
+        );
+        std::process::exit(130);
+    });
 }

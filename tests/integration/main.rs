@@ -1,6 +1,9 @@
 //! End-to-end tests of the `restore-doctor` binary, one module per command.
 
 mod completions;
+mod dfu;
+mod diagnose;
 mod explain;
 mod harness;
 mod help;
+mod terminal;

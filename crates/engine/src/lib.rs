@@ -25,6 +25,8 @@ pub struct Evidence<'kb> {
     pub failed: Vec<String>,
     /// Actions the person cannot do (no second computer, ...).
     pub unavailable: Vec<String>,
+    /// Questions the person cannot answer; they are not asked again.
+    pub declined: Vec<String>,
 }
 
 /// Evidence that names things the kb does not know, or that rules out every cause.
@@ -100,6 +102,14 @@ fn check_evidence(kb: &Kb, evidence: &Evidence) -> Result<(), EngineError> {
                 question: o.question.clone(),
                 answer: o.answer.clone(),
                 valid: q.answers.clone(),
+            });
+        }
+    }
+    for id in &evidence.declined {
+        if kb.question(id).is_none() {
+            return Err(EngineError::UnknownQuestion {
+                id: id.clone(),
+                valid: kb.questions.iter().map(|q| q.id.clone()).collect(),
             });
         }
     }
@@ -180,7 +190,7 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
             let id = model.questions[q].id.as_str();
             let implied =
                 code_has_phase && kb.question(id).is_some_and(|q| q.answered_by_code_phase);
-            !answered.contains(&id) && !implied
+            !answered.contains(&id) && !evidence.declined.iter().any(|d| d == id) && !implied
         })
         .collect();
     let question = question_to_ask(&model, &belief, &situation, &candidates, &sequence);

@@ -48,6 +48,7 @@ fn build(raw: &RawEvidence) -> Evidence<'static> {
             .filter(|id| id != "professional-repair")
             .collect(),
         unavailable: Vec::new(),
+        declined: Vec::new(),
     }
 }
 

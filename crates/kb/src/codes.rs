@@ -41,6 +41,8 @@ pub struct CodeEntry {
     pub meaning: String,
     #[serde(default)]
     pub likelihood: BTreeMap<String, f64>,
+    /// Likelihood for causes `likelihood` does not name; the category's when absent.
+    pub default_likelihood: Option<f64>,
     pub sources: Vec<String>,
 }
 
@@ -96,8 +98,13 @@ impl<'kb> CodeLookup<'kb> {
     /// Relative likelihood of seeing this code if `cause` were the fault. An unknown code
     /// carries no information, so every cause gets the same value.
     pub fn likelihood(&self, cause: &str) -> f64 {
-        if let Some(v) = self.entry.and_then(|e| e.likelihood.get(cause)) {
-            return *v;
+        if let Some(entry) = self.entry {
+            if let Some(v) = entry.likelihood.get(cause) {
+                return *v;
+            }
+            if let Some(v) = entry.default_likelihood {
+                return v;
+            }
         }
         match self.category {
             Some(c) => c

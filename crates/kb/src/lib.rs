@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 pub use actions::Action;
 pub use causes::{Cause, Group, GroupPrior};
 pub use codes::{
-    Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, parse_code,
+    Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, display_code, parse_code,
 };
 pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError};
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};

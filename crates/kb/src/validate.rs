@@ -283,6 +283,9 @@ impl<'a> Checker<'a> {
                     format!("unknown phase '{phase}'"),
                 );
             }
+            if let Some(value) = code.default_likelihood {
+                self.probability("codes.toml", &entry, "default_likelihood", value);
+            }
             for (cause, value) in &code.likelihood {
                 self.cause_ref("codes.toml", &entry, cause);
                 self.probability(

@@ -1,0 +1,134 @@
+//! `restore-doctor diagnose`: the guided session, or with `--plan` / `--json` the engine's
+//! assessment for the evidence given on the command line, printed without asking anything.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use engine::{Assessment, Evidence};
+use kb::{Kb, Observation};
+
+use crate::cli::DiagnoseArgs;
+use crate::commands::{exit_cleanly_on_interrupt, knowledge, resolve_model, step_text};
+use crate::output::{self, HEADING, paint};
+use crate::session::guided::{self, Ending};
+use crate::session::prompter::TerminalPrompter;
+use crate::usage_error::UsageError;
+
+pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let evidence = evidence_from_args(kb, args)?;
+    if args.plan || args.json {
+        let assessment =
+            engine::assess(kb, &evidence).map_err(|e| UsageError::new(e.to_string()))?;
+        if args.json {
+            output::print_json(&assessment)?;
+        } else {
+            anstream::print!("{}", plan_text(kb, &assessment));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    exit_cleanly_on_interrupt();
+    let ask_device = args.model.model.is_none();
+    let ask_code = args.code.is_none();
+    let mut prompter = TerminalPrompter::new();
+    let end = guided::run(kb, &mut prompter, evidence, ask_device, ask_code)?;
+    Ok(match end.ending {
+        Ending::NeedsRepair => ExitCode::from(1),
+        Ending::Fixed(_) => ExitCode::SUCCESS,
+        Ending::Stopped => {
+            anstream::println!(
+                "\nStopped. To pick up where you left off:\n  {}",
+                resume_command(&end.evidence)
+            );
+            ExitCode::SUCCESS
+        }
+    })
+}
+
+/// The command line that starts a session with everything this one learned.
+fn resume_command(evidence: &Evidence) -> String {
+    let mut command = "restore-doctor diagnose".to_owned();
+    if let Some(code) = evidence.code {
+        let _ = write!(command, " --code {}", kb::display_code(code));
+    }
+    if let Some(device) = evidence.device {
+        let _ = write!(command, " --model {}", device.product_type);
+    }
+    for o in &evidence.observations {
+        let _ = write!(command, " --observe {}={}", o.question, o.answer);
+    }
+    for a in &evidence.failed {
+        let _ = write!(command, " --failed {a}");
+    }
+    for a in &evidence.unavailable {
+        let _ = write!(command, " --cannot {a}");
+    }
+    command
+}
+
+/// Builds the starting evidence from the flags, checking every id against the kb so a typo is
+/// a clear error listing the valid ids, before anything is asked.
+fn evidence_from_args<'kb>(kb: &'kb Kb, args: &DiagnoseArgs) -> anyhow::Result<Evidence<'kb>> {
+    let code = match &args.code {
+        Some(text) => Some(kb::parse_code(text).map_err(|e| UsageError::new(e.to_string()))?),
+        None => None,
+    };
+    let device = resolve_model(kb, args.model.model.as_deref())?;
+    let mut observations = Vec::new();
+    for item in &args.observe {
+        let Some((question, answer)) = item.split_once('=') else {
+            return Err(UsageError::new(format!(
+                "--observe expects QUESTION=ANSWER (for example hub-in-path=yes), not '{item}'"
+            ))
+            .into());
+        };
+        observations.push(Observation::new(question.trim(), answer.trim()));
+    }
+    let evidence = Evidence {
+        code,
+        device,
+        observations,
+        failed: args.failed.clone(),
+        unavailable: args.cannot.clone(),
+        declined: Vec::new(),
+    };
+    // Validate ids now, so the interactive session never starts on a typo.
+    engine::assess(kb, &evidence).map_err(|e| UsageError::new(e.to_string()))?;
+    Ok(evidence)
+}
+
+fn plan_text(kb: &Kb, assessment: &Assessment) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", paint(HEADING, "Most likely causes"));
+    for c in assessment
+        .causes
+        .iter()
+        .filter(|c| c.probability >= 0.01)
+        .take(8)
+    {
+        if let Some(cause) = kb.cause(&c.id) {
+            let tag = if cause.hardware { "  (hardware)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {:>5}  {}{tag}",
+                output::percent(c.probability),
+                cause.name
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(
+            HEADING,
+            &format!(
+                "Plan · expected effort until fixed: about {}",
+                output::minutes(assessment.expected_cost_minutes)
+            )
+        )
+    );
+    for (i, step) in assessment.plan.iter().enumerate() {
+        out.push_str(&step_text(kb, i + 1, step));
+    }
+    out
+}

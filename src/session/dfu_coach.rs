@@ -1,0 +1,68 @@
+//! The DFU coach: a model family's button steps with a visible countdown per step, the cable
+//! warning, and how to tell DFU (black screen) from recovery mode (Apple logo).
+
+use std::io;
+
+use kb::{Connector, Device, DfuFamily, Kb};
+
+use crate::output::{self, DIM, HEADING, STRONG, WARN, WIDTH, paint};
+use crate::session::prompter::Prompter;
+
+/// The family for a device.
+pub fn family_for<'kb>(kb: &'kb Kb, device: &Device) -> Option<&'kb DfuFamily> {
+    kb.dfu_family(&device.dfu)
+}
+
+/// Walks the person through DFU entry. With `wait`, each step is timed with a countdown;
+/// otherwise the steps are only printed.
+pub fn coach(
+    kb: &Kb,
+    family: &DfuFamily,
+    device: Option<&Device>,
+    prompter: &mut dyn Prompter,
+    wait: bool,
+) -> io::Result<()> {
+    let title = match device {
+        Some(d) => format!(
+            "DFU mode for {} ({}) · family {}: {}",
+            d.model, d.product_type, family.letter, family.name
+        ),
+        None => format!("DFU mode · family {}: {}", family.letter, family.name),
+    };
+    prompter.say(&paint(HEADING, &title))?;
+    let lightning = device.is_none_or(|d| d.connector == Connector::Lightning);
+    let mut before = String::from(
+        "Connect the phone to the computer, straight into a port on the computer, and open Finder (Mac) or Apple Devices / iTunes (Windows).",
+    );
+    if lightning {
+        before.push(' ');
+        before.push_str(&kb.dfu_signs.cable_warning);
+    }
+    prompter.say(output::wrap(&before, "  ", WIDTH).trim_end())?;
+    if wait {
+        prompter.text("Press Enter when you are ready to start.")?;
+        prompter.say("  Get ready…")?;
+        prompter.countdown(3)?;
+    }
+    for (i, step) in family.steps.iter().enumerate() {
+        let timing = match &step.until {
+            Some(until) => format!("until {until} (about {} s)", step.seconds),
+            None => format!("{} s", step.seconds),
+        };
+        prompter.say(&format!(
+            "  {}. {}  {}",
+            i + 1,
+            paint(STRONG, &step.text),
+            paint(DIM, &timing)
+        ))?;
+        if wait {
+            prompter.countdown(step.seconds)?;
+        }
+    }
+    let signs = &kb.dfu_signs;
+    prompter.say(output::wrap(&format!("Worked: {}", signs.success), "  ", WIDTH).trim_end())?;
+    prompter.say(&paint(WARN, "  If it did not work:"))?;
+    prompter.say(output::wrap(&signs.recovery_instead, "  ", WIDTH).trim_end())?;
+    prompter.say(output::wrap(&signs.booted_instead, "  ", WIDTH).trim_end())?;
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! The guided session driven through a real pseudo-terminal, as a person would use it:
+//! typed answers, a verdict at the end, and Ctrl-C leaving cleanly.
+
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Any, ControlCode, Eof, Expect, Session};
+
+fn spawn(args: &[&str]) -> expectrl::session::OsSession {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_restore-doctor"));
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    let mut session = Session::spawn(command).expect("spawn in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    session
+}
+
+fn exit_code(session: &expectrl::session::OsSession) -> i32 {
+    match session.get_process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("did not exit normally: {other:?}"),
+    }
+}
+
+#[test]
+fn a_whole_session_for_an_iphone_7_ends_with_the_audio_ic_verdict() {
+    let mut p = spawn(&[]);
+    p.expect("Which iPhone or iPad is it?").unwrap();
+    p.send_line("iPhone 7").unwrap();
+    p.expect("What error number").unwrap();
+    p.send_line("An unknown error occurred (4013).").unwrap();
+    let mut transcript = String::new();
+    let prompts = [
+        "Your answer:",
+        "How did it go?",
+        "Erase the phone?",
+        "DFU mode needs",
+        "Verdict:",
+    ];
+    for _ in 0..30 {
+        let found = p.expect(Any(prompts)).unwrap();
+        let before = String::from_utf8_lossy(found.before()).into_owned();
+        let matched = String::from_utf8_lossy(found.get(0).unwrap()).into_owned();
+        transcript.push_str(&before);
+        transcript.push_str(&matched);
+        match matched.as_str() {
+            // Someone whose iPhone 7 shows every Audio IC sign, and whom no cheap fix helps.
+            "Your answer:" if before.contains("Voice Memos") || before.contains("speaker") => {
+                p.send_line("yes")
+            }
+            "Your answer:" => p.send_line("unknown"),
+            "How did it go?" => p.send_line("failed"),
+            "Erase the phone?" => p.send_line("keep"),
+            "DFU mode needs" => p.send_line("known"),
+            _ => break,
+        }
+        .unwrap();
+    }
+    let rest = p.expect(Eof).unwrap();
+    transcript.push_str(&String::from_utf8_lossy(rest.before()));
+    transcript.push_str(&String::from_utf8_lossy(rest.get(0).unwrap_or_default()));
+    assert!(transcript.contains("Verdict:"), "{transcript}");
+    assert!(transcript.contains("Audio IC failure"), "{transcript}");
+    assert!(
+        transcript.contains("Question: Before the trouble started, were the Voice Memos"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("to check first: audio IC failure"),
+        "{transcript}"
+    );
+    assert_eq!(exit_code(&p), 1, "a repair-bench verdict exits 1");
+}
+
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let mut p = spawn(&["diagnose"]);
+    p.expect("Which iPhone or iPad is it?").unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("Stopped. Restore Doctor changed nothing on the phone")
+        .unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&p), 130);
+}
+
+#[test]
+fn end_of_input_stops_and_says_how_to_resume() {
+    let mut p = spawn(&["diagnose", "--code", "4013", "--model", "iPhone 12"]);
+    p.expect(Any(["Your answer:", "How did it go?"])).unwrap();
+    p.send_line("q").unwrap();
+    p.expect("To pick up where you left off:").unwrap();
+    p.expect("restore-doctor diagnose --code 4013 --model iPhone13,2")
+        .unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
