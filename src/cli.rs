@@ -74,6 +74,28 @@ without timing them (also the default when the output is not a terminal).",
     )]
     Dfu(DfuArgs),
 
+    /// List the iPhones and iPads on USB: mode, model, ECID, link speed, USB path and hubs.
+    #[command(
+        long_about = "List the Apple phones and tablets on USB: their mode (normal, recovery, DFU, \
+restore), model, ECID, link speed, USB path and the hubs between them and the computer. \
+Identifiers (ECID, serial number, UDID, IMEI) are masked unless --show-ids is given.\n\n\
+--watch keeps running and prints every attach and detach as it happens. --save writes what is \
+seen to a snapshot file that --from reads back, so a capture can be shared or replayed.",
+        after_help = "Examples:\n  restore-doctor devices\n  restore-doctor devices --json --show-ids\n  restore-doctor devices --watch\n  restore-doctor devices --save bench-port-3.json\n  restore-doctor devices --from bench-port-3.json\n\nExit codes: 0 devices found, 1 none found, 2 error."
+    )]
+    Devices(DevicesArgs),
+
+    /// Decode pasted USB output (lsusb, System Information, ioreg, irecovery, a DFU serial string...).
+    #[command(
+        long_about = "Decode what someone pasted: a DFU or recovery serial string, lsusb (also -v, \
+-t or grepped pieces), dmesg, irecovery -q, idevicerestore -d lines, a Windows device path, \
+ideviceinfo, system_profiler SPUSBDataType (text or -json), ioreg -p IOUSB -l (text or -a) or \
+usbmuxd records. Several devices and several formats may be mixed. A model is named only when \
+the chip and board ids (or the product type) say so; unknown values stay unknown.",
+        after_help = "Examples:\n  restore-doctor identify 'CPID:8010 CPRV:11 BDID:0C ECID:001A2B3C4D5E6F70 SRTG:[iBoot-2696.0.0.1.33]'\n  lsusb -v | restore-doctor identify\n  system_profiler SPUSBDataType | restore-doctor identify --json\n  restore-doctor identify - < pasted.txt\n\nExit codes: 0 devices found, 1 none found, 2 error."
+    )]
+    Identify(IdentifyArgs),
+
     /// Explain an error code: what it means, Apple's category, likely causes for your model, first steps.
     #[command(
         long_about = "Explain an error code from Finder, iTunes or the Apple Devices app: what it \
@@ -148,6 +170,14 @@ pub struct DiagnoseArgs {
     /// Print the assessment as JSON (implies --plan).
     #[arg(long)]
     pub json: bool,
+
+    /// Read the attached device from a snapshot written by `devices --save` instead of the USB bus.
+    #[arg(long, value_name = "FILE", conflicts_with = "sysfs_root")]
+    pub usb_from: Option<std::path::PathBuf>,
+
+    /// Read the attached device from a Linux sysfs tree under DIR instead of the USB bus.
+    #[arg(long, value_name = "DIR")]
+    pub sysfs_root: Option<std::path::PathBuf>,
 }
 
 /// `dfu`.
@@ -159,4 +189,48 @@ pub struct DfuArgs {
     /// Print the steps without timing them.
     #[arg(long)]
     pub no_wait: bool,
+}
+
+/// `devices`.
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// Print JSON (with --watch, one JSON object per line per event).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Keep running and print attaches and detaches as they happen.
+    #[arg(long)]
+    pub watch: bool,
+
+    /// Show ECID, serial number, UDID and IMEI instead of masking them.
+    #[arg(long)]
+    pub show_ids: bool,
+
+    /// Also write what is seen to a snapshot FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<std::path::PathBuf>,
+
+    /// Read a snapshot written by --save instead of the USB bus.
+    #[arg(long, value_name = "FILE", conflicts_with = "sysfs_root")]
+    pub from: Option<std::path::PathBuf>,
+
+    /// Read a Linux sysfs tree under DIR (DIR/bus/usb/devices) instead of the USB bus.
+    #[arg(long, value_name = "DIR")]
+    pub sysfs_root: Option<std::path::PathBuf>,
+}
+
+/// `identify`.
+#[derive(Debug, Args)]
+pub struct IdentifyArgs {
+    /// The text to decode; `-` or nothing reads standard input.
+    #[arg(value_name = "TEXT")]
+    pub text: Option<String>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show ECID, serial number, UDID and IMEI instead of masking them.
+    #[arg(long)]
+    pub show_ids: bool,
 }

@@ -8,7 +8,7 @@ use engine::{Assessment, Evidence};
 use kb::{Kb, Observation};
 
 use crate::cli::DiagnoseArgs;
-use crate::commands::{exit_cleanly_on_interrupt, knowledge, resolve_model, step_text};
+use crate::commands::{devices, exit_cleanly_on_interrupt, knowledge, resolve_model, step_text};
 use crate::output::{self, HEADING, paint};
 use crate::session::guided::{self, Ending};
 use crate::session::prompter::TerminalPrompter;
@@ -28,10 +28,12 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     exit_cleanly_on_interrupt();
-    let ask_device = args.model.model.is_none();
+    let mut evidence = evidence;
+    let usb_note = look_at_usb(kb, args, &mut evidence);
+    let ask_device = evidence.device.is_none();
     let ask_code = args.code.is_none();
     let mut prompter = TerminalPrompter::new();
-    let end = guided::run(kb, &mut prompter, evidence, ask_device, ask_code)?;
+    let end = guided::run(kb, &mut prompter, evidence, &usb_note, ask_device, ask_code)?;
     Ok(match end.ending {
         Ending::NeedsRepair => ExitCode::from(1),
         Ending::Fixed(_) => ExitCode::SUCCESS,
@@ -43,6 +45,58 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
     })
+}
+
+/// Looks at USB once before the session: with exactly one Apple device attached, its model
+/// (unless given) and what USB says (mode, hub, link speed) become evidence. Returns a line
+/// telling the person what was seen.
+fn look_at_usb<'kb>(kb: &'kb Kb, args: &DiagnoseArgs, evidence: &mut Evidence<'kb>) -> String {
+    let source = devices::source(args.usb_from.as_deref(), args.sysfs_root.as_deref());
+    let devices = match source.snapshot(kb) {
+        Ok(devices) => devices,
+        Err(e) => return format!("(USB not checked: {e}.)"),
+    };
+    match devices.as_slice() {
+        [] => "No iPhone or iPad is visible on USB right now.".to_owned(),
+        [device] => {
+            if evidence.device.is_none() {
+                evidence.device = device
+                    .product_type
+                    .as_deref()
+                    .and_then(|p| kb.find_device(p).ok());
+            }
+            let answered: Vec<String> = evidence
+                .observations
+                .iter()
+                .map(|o| o.question.clone())
+                .collect();
+            evidence.observations.extend(
+                usb::evidence::observations(&devices, source.is_live())
+                    .into_iter()
+                    .filter(|o| !answered.contains(&o.question)),
+            );
+            let model = device
+                .name
+                .clone()
+                .unwrap_or_else(|| "an Apple device".to_owned());
+            let speed = device
+                .speed
+                .map(|s| format!(", {} Mb/s", s.mbps()))
+                .unwrap_or_default();
+            let hubs = match device.external_hubs() {
+                0 => ", straight into the computer".to_owned(),
+                n => format!(", through {n} hub(s)"),
+            };
+            format!(
+                "Found on USB: {model} in {} mode{speed}{hubs}.",
+                device.mode.id()
+            )
+        }
+        many => format!(
+            "{} Apple devices are on USB; unplug the others so I can tell which one to look at.",
+            many.len()
+        ),
+    }
 }
 
 /// The command line that starts a session with everything this one learned.

@@ -2,9 +2,12 @@
 //! process exit code.
 
 mod completions;
+mod device_view;
+mod devices;
 mod dfu;
 mod diagnose;
 mod explain;
+mod identify;
 
 use std::process::ExitCode;
 
@@ -24,6 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => diagnose::run(&crate::cli::DiagnoseArgs::default()),
         Some(Command::Diagnose(args)) => diagnose::run(&args),
         Some(Command::Dfu(args)) => dfu::run(&args),
+        Some(Command::Devices(args)) => devices::run(&args),
+        Some(Command::Identify(args)) => identify::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Completions { shell }) => completions::run(shell),
     }

@@ -56,12 +56,13 @@ pub struct SessionEnd<'kb> {
     pub evidence: Evidence<'kb>,
 }
 
-/// Runs a guided session from the given evidence. The model and code are asked for only
-/// when `ask_device` / `ask_code` are set.
+/// Runs a guided session from the given evidence, after saying what USB showed (`usb_note`).
+/// The model and code are asked for only when `ask_device` / `ask_code` are set.
 pub fn run<'kb>(
     kb: &'kb Kb,
     prompter: &mut dyn Prompter,
     mut evidence: Evidence<'kb>,
+    usb_note: &str,
     ask_device: bool,
     ask_code: bool,
 ) -> io::Result<SessionEnd<'kb>> {
@@ -74,6 +75,9 @@ pub fn run<'kb>(
         )
         .trim_end(),
     )?;
+    if !usb_note.is_empty() {
+        prompter.say(&paint(DIM, usb_note))?;
+    }
     let mut history = Vec::new();
     let stopped = |evidence| SessionEnd {
         ending: Ending::Stopped,
@@ -475,7 +479,7 @@ mod tests {
     #[test]
     fn a_cable_fault_ends_fixed_at_the_first_step() {
         let mut p = ScriptedPrompter::new(&["iPhone 12", "4013", "fixed"]);
-        let end = run(kb(), &mut p, no_questions(), true, true).unwrap();
+        let end = run(kb(), &mut p, no_questions(), "", true, true).unwrap();
         assert_eq!(
             end.ending,
             Ending::Fixed("swap-cable".to_owned()),
@@ -507,7 +511,7 @@ mod tests {
             "yes", "failed", "yes", "failed", "yes", "failed", "yes", "failed",
         ];
         let mut p = ScriptedPrompter::new(&answers);
-        let end = run(kb(), &mut p, start, false, false).unwrap();
+        let end = run(kb(), &mut p, start, "", false, false).unwrap();
         assert_eq!(end.ending, Ending::NeedsRepair, "{}", p.transcript);
         let steps = end.evidence.failed.len() + end.evidence.observations.len() - 1;
         assert!(steps <= 4, "{steps} steps: {}", p.transcript);
@@ -530,7 +534,7 @@ mod tests {
     #[test]
     fn failures_change_the_plan_and_are_not_offered_again() {
         let mut p = ScriptedPrompter::new(&["", "4013", "failed", "failed", "q"]);
-        let end = run(kb(), &mut p, no_questions(), true, true).unwrap();
+        let end = run(kb(), &mut p, no_questions(), "", true, true).unwrap();
         assert_eq!(end.ending, Ending::Stopped);
         assert_eq!(end.evidence.failed.len(), 2, "{}", p.transcript);
         assert_ne!(end.evidence.failed[0], end.evidence.failed[1]);
@@ -539,7 +543,7 @@ mod tests {
     #[test]
     fn bad_model_and_code_are_asked_again_with_a_hint() {
         let mut p = ScriptedPrompter::new(&["iphne 7", "iPhone 7", "abc", "4013", "q"]);
-        let end = run(kb(), &mut p, Evidence::default(), true, true).unwrap();
+        let end = run(kb(), &mut p, Evidence::default(), "", true, true).unwrap();
         assert!(
             p.transcript.contains("did you mean 'iPhone 7'"),
             "{}",
@@ -582,7 +586,7 @@ mod tests {
         let mut answers = vec!["unknown"; 10];
         answers.extend(["keep", "q"]);
         let mut p = ScriptedPrompter::new(&answers);
-        let end = run(kb, &mut p, start, false, false).unwrap();
+        let end = run(kb, &mut p, start, "", false, false).unwrap();
         assert!(
             p.transcript
                 .contains("This step erases everything on the phone"),
@@ -613,7 +617,7 @@ mod tests {
             ..no_questions()
         };
         let mut p = ScriptedPrompter::new(&["erase", "coach", "", "fixed"]);
-        let end = run(kb, &mut p, start, false, false).unwrap();
+        let end = run(kb, &mut p, start, "", false, false).unwrap();
         assert_eq!(
             end.ending,
             Ending::Fixed("dfu-restore".to_owned()),

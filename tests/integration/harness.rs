@@ -64,3 +64,71 @@ impl Run {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
     }
 }
+
+/// Writes one USB device directory of a sysfs tree (the kernel's documented attribute files).
+pub fn sysfs_device(root: &std::path::Path, name: &str, attrs: &[(&str, &str)]) {
+    let dir = root.join("bus/usb/devices").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (k, v) in attrs {
+        std::fs::write(dir.join(k), format!("{v}\n")).unwrap();
+    }
+}
+
+/// A sysfs tree with an iPhone 7 in DFU mode behind an external hub on port 1-2.
+pub fn sysfs_dfu_iphone7_behind_hub() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    sysfs_device(
+        dir.path(),
+        "1-2",
+        &[
+            ("idVendor", "05e3"),
+            ("idProduct", "0610"),
+            ("removable", "removable"),
+            ("product", "USB2.0 Hub"),
+        ],
+    );
+    sysfs_device(
+        dir.path(),
+        "1-2.3",
+        &[
+            ("idVendor", "05ac"),
+            ("idProduct", "1227"),
+            ("speed", "480"),
+            (
+                "serial",
+                "CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRTG:[iBoot-2696.0.0.1.33]",
+            ),
+        ],
+    );
+    dir
+}
+
+/// Runs `restore-doctor` with text on standard input.
+pub fn run_with_stdin(args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait");
+    writer.join().unwrap();
+    Run {
+        status: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}

@@ -7,7 +7,14 @@ fn every_command_has_help_with_examples() {
     let top = run(&["--help"]);
     top.success();
     assert!(top.stdout.contains("Examples:"));
-    for command in ["diagnose", "dfu", "explain", "completions"] {
+    for command in [
+        "diagnose",
+        "devices",
+        "identify",
+        "dfu",
+        "explain",
+        "completions",
+    ] {
         let out = run(&[command, "--help"]);
         out.success();
         assert!(

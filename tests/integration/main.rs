@@ -1,9 +1,11 @@
 //! End-to-end tests of the `restore-doctor` binary, one module per command.
 
 mod completions;
+mod devices;
 mod dfu;
 mod diagnose;
 mod explain;
 mod harness;
 mod help;
+mod identify;
 mod terminal;

@@ -77,7 +77,11 @@ impl DeviceSource for LiveSource {
     fn snapshot(&self, kb: &Kb) -> Result<Vec<AppleDevice>, UsbError> {
         let all: Vec<nusb::DeviceInfo> = nusb::list_devices()
             .wait()
-            .map_err(|e| UsbError::Live(e.to_string()))?
+            .map_err(|e| {
+                UsbError::Live(format!(
+                    "{e} (in a container or virtual machine, pass the USB bus through)"
+                ))
+            })?
             .collect();
         let by_chain: HashMap<(String, Vec<u8>), &nusb::DeviceInfo> = all
             .iter()

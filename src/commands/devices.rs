@@ -1,0 +1,142 @@
+//! `restore-doctor devices`: the Apple phones and tablets on USB now (or in a saved snapshot or
+//! a sysfs tree), as a table or JSON; `--watch` prints attaches and detaches as they happen.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use usb::AppleDevice;
+use usb::live::{Change, DeviceSource, LiveSource, SnapshotFile, Watcher};
+use usb::sysfs::SysfsSource;
+
+use crate::cli::DevicesArgs;
+use crate::commands::device_view::{DeviceJson, device_text};
+use crate::commands::{exit_cleanly_on_interrupt, knowledge};
+use crate::output::{self, DIM, WIDTH, paint};
+
+#[derive(Serialize)]
+struct DevicesJson {
+    devices: Vec<DeviceJson>,
+}
+
+#[derive(Serialize)]
+struct EventJson {
+    t: f64,
+    kind: &'static str,
+    device: DeviceJson,
+}
+
+/// The source the flags ask for: a snapshot file, a sysfs tree, or the live bus.
+pub fn source(from: Option<&Path>, sysfs_root: Option<&Path>) -> Box<dyn DeviceSource> {
+    match (from, sysfs_root) {
+        (Some(file), _) => Box::new(SnapshotFile(file.to_owned())),
+        (None, Some(root)) => Box::new(SysfsSource::new(root)),
+        (None, None) => Box::new(LiveSource),
+    }
+}
+
+pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let source = source(args.from.as_deref(), args.sysfs_root.as_deref());
+    if args.watch {
+        return watch(kb, source.as_ref(), args);
+    }
+    let devices = source.snapshot(kb)?;
+    if let Some(path) = &args.save {
+        usb::snapshot::save(path, &devices)?;
+        anstream::eprintln!("Saved {} device(s) to {}.", devices.len(), path.display());
+    }
+    if args.json {
+        output::print_json(&DevicesJson {
+            devices: devices
+                .iter()
+                .map(|d| DeviceJson::new(d, args.show_ids))
+                .collect(),
+        })?;
+    } else if devices.is_empty() {
+        anstream::print!("{}", no_device_help(source.is_live()));
+    } else {
+        for (i, d) in devices.iter().enumerate() {
+            anstream::print!("{}", device_text(i + 1, d, args.show_ids));
+        }
+        if !args.show_ids {
+            anstream::println!(
+                "{}",
+                paint(DIM, "Identifiers are masked; --show-ids shows them.")
+            );
+        }
+    }
+    Ok(if devices.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn no_device_help(live: bool) -> String {
+    if !live {
+        return "No Apple phone or tablet in this source.\n".to_owned();
+    }
+    let mut out = String::from("No iPhone or iPad is visible on USB.\n");
+    for tip in [
+        "Check the cable: use an Apple or MFi cable you know works, straight into the computer.",
+        "Unlock the phone and tap Trust if it asks whether to trust this computer (normal mode only).",
+        "A phone in DFU mode has a black screen: it is on, even if it looks off.",
+        "Windows: install Apple Devices (or iTunes) so Apple's Mobile Device driver is present; in Device Manager the phone must not show a warning sign.",
+        "macOS: open Finder; if the phone shows there, Restore Doctor should see it too.",
+        "Linux: the device should appear in lsusb; if it does not, try another port or cable.",
+    ] {
+        out.push_str(&output::wrap(&format!("- {tip}"), "  ", WIDTH));
+    }
+    out
+}
+
+fn seconds_since_epoch() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::Result<ExitCode> {
+    exit_cleanly_on_interrupt();
+    let mut watcher = Watcher::new(source, Duration::from_millis(500));
+    if !args.json {
+        let how = if watcher.has_hotplug() {
+            "hotplug events and polling"
+        } else {
+            "polling every 0.5 s"
+        };
+        anstream::println!(
+            "{}",
+            paint(
+                DIM,
+                &format!("Watching for Apple devices ({how}); Ctrl-C stops.")
+            )
+        );
+    }
+    let mut changes = watcher.poll(kb)?;
+    loop {
+        for change in &changes {
+            let (kind, device): (&'static str, &AppleDevice) = match change {
+                Change::Attached(d) => ("attach", d),
+                Change::Detached(d) => ("detach", d),
+            };
+            if args.json {
+                let event = EventJson {
+                    t: seconds_since_epoch(),
+                    kind,
+                    device: DeviceJson::new(device, args.show_ids),
+                };
+                anstream::println!("{}", serde_json::to_string(&event)?);
+            } else {
+                let sign = if kind == "attach" { "+" } else { "-" };
+                anstream::print!(
+                    "{sign} {}",
+                    device_text(0, device, args.show_ids).replacen("Device 0 · ", "", 1)
+                );
+            }
+        }
+        changes = watcher.next_changes(kb)?;
+    }
+}

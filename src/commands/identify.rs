@@ -1,0 +1,82 @@
+//! `restore-doctor identify [TEXT | -]`: decodes a pasted USB listing, serial string, irecovery
+//! or ideviceinfo output into Apple devices: mode, model, ECID, speed, path and hubs.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::cli::IdentifyArgs;
+use crate::commands::device_view::{DeviceJson, device_text};
+use crate::commands::knowledge;
+use crate::output::{self, DIM, WIDTH, paint};
+use crate::usage_error::UsageError;
+
+/// Largest paste read; anything bigger is not a USB listing.
+const MAX_PASTE: u64 = 16 * 1024 * 1024;
+
+#[derive(Serialize)]
+struct IdentifyJson {
+    devices: Vec<DeviceJson>,
+    formats: Vec<&'static str>,
+}
+
+pub fn run(args: &IdentifyArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let text = match args.text.as_deref() {
+        Some(text) if text != "-" => text.to_owned(),
+        _ => read_stdin()?,
+    };
+    let found = usb::identify::identify(kb, &text);
+    if args.json {
+        output::print_json(&IdentifyJson {
+            devices: found
+                .devices
+                .iter()
+                .map(|d| DeviceJson::new(d, args.show_ids))
+                .collect(),
+            formats: found.formats.clone(),
+        })?;
+    } else if found.devices.is_empty() {
+        anstream::println!("No Apple phone or tablet found in this text.");
+        anstream::print!(
+            "{}",
+            output::wrap(
+                "It reads: DFU / recovery serial strings, lsusb (also -v, -t and grepped pieces), dmesg, irecovery -q, idevicerestore -d lines, Windows device paths, ideviceinfo, system_profiler SPUSBDataType (text or -json), ioreg -p IOUSB -l (text or -a) and usbmuxd device records.",
+                "  ",
+                WIDTH,
+            )
+        );
+    } else {
+        for (i, d) in found.devices.iter().enumerate() {
+            anstream::print!("{}", device_text(i + 1, d, args.show_ids));
+        }
+        let mut footer = format!("Read as: {}.", found.formats.join(", "));
+        if !args.show_ids {
+            footer.push_str(" Identifiers are masked; --show-ids shows them.");
+        }
+        anstream::println!("{}", paint(DIM, &footer));
+    }
+    Ok(if found.devices.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        anstream::eprintln!("Paste the output, then press Ctrl-D (Ctrl-Z and Enter on Windows).");
+    }
+    let mut bytes = Vec::new();
+    stdin.lock().take(MAX_PASTE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_PASTE {
+        return Err(UsageError::new(format!(
+            "the input is larger than {} MB; paste only the USB listing or log excerpt",
+            MAX_PASTE >> 20
+        ))
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

@@ -1,0 +1,154 @@
+//! `devices`: a sysfs tree as the source, JSON, snapshots, watching, and the no-device help.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::harness::{run, sysfs_device, sysfs_dfu_iphone7_behind_hub};
+
+#[test]
+fn lists_a_dfu_iphone_behind_a_hub() {
+    let tree = sysfs_dfu_iphone7_behind_hub();
+    let out = run(&["devices", "--sysfs-root", tree.path().to_str().unwrap()]);
+    out.success();
+    assert!(
+        out.stdout
+            .contains("DFU mode · iPhone 7 (GSM) (iPhone9,3, D101AP)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("path 1-2.3"));
+    assert!(out.stdout.contains("via USB2.0 Hub"));
+    assert!(out.stdout.contains("plug it straight into the computer"));
+    assert!(
+        !out.stdout.contains("001A2B3C4D5E"),
+        "ECID masked by default"
+    );
+}
+
+#[test]
+fn json_save_and_from_round_trip() {
+    let tree = sysfs_dfu_iphone7_behind_hub();
+    let snapshot = tree.path().join("bench.json");
+    let saved = run(&[
+        "devices",
+        "--sysfs-root",
+        tree.path().to_str().unwrap(),
+        "--save",
+        snapshot.to_str().unwrap(),
+        "--json",
+    ]);
+    saved.success();
+    let live = saved.json();
+    assert_eq!(live["devices"][0]["hubs_in_path"], 1);
+    assert_eq!(live["devices"][0]["speed_mbps"], 480);
+    let loaded = run(&[
+        "devices",
+        "--from",
+        snapshot.to_str().unwrap(),
+        "--json",
+        "--show-ids",
+    ])
+    .json();
+    assert_eq!(loaded["devices"][0]["product_type"], "iPhone9,3");
+    assert_eq!(loaded["devices"][0]["ecid"], "0x001A2B3C4D5E6F70");
+    let broken = tree.path().join("broken.json");
+    std::fs::write(&broken, "{\"version\": 99, \"devices\": []}").unwrap();
+    let message = run(&["devices", "--from", broken.to_str().unwrap()]).stderr;
+    assert!(message.contains("newer version"), "{message}");
+}
+
+#[test]
+fn no_device_says_so_with_tips() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty.path().join("bus/usb/devices")).unwrap();
+    let out = run(&["devices", "--sysfs-root", empty.path().to_str().unwrap()]);
+    assert_eq!(out.status, 1);
+    assert!(
+        out.stdout.contains("No Apple phone or tablet"),
+        "{}",
+        out.stdout
+    );
+    // The live bus: on a machine without USB (a container) this is a clear error, otherwise
+    // a list or the no-device help; never a panic.
+    let live = run(&["devices"]);
+    assert!([0, 1, 2].contains(&live.status), "{}", live.stderr);
+    assert!(!live.stderr.contains("panicked"));
+}
+
+#[test]
+fn watch_prints_events_as_they_happen() {
+    let tree = sysfs_dfu_iphone7_behind_hub();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+        .args([
+            "devices",
+            "--watch",
+            "--json",
+            "--sysfs-root",
+            tree.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || -> serde_json::Value {
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("an event line");
+        serde_json::from_str(&line).unwrap()
+    };
+    let first = next();
+    assert_eq!(first["kind"], "attach");
+    assert_eq!(first["device"]["mode"], "dfu");
+    // The phone leaves DFU for recovery: it re-enumerates with another product id.
+    sysfs_device(tree.path(), "1-2.3", &[("idProduct", "1281")]);
+    let events = [next(), next()];
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "detach" && e["device"]["mode"] == "dfu"),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "attach" && e["device"]["mode"] == "recovery"),
+        "{events:?}"
+    );
+    assert!(events.iter().all(|e| e["t"].as_f64().unwrap() > 1.7e9));
+}
+
+#[test]
+fn the_guided_session_uses_the_attached_device() {
+    let tree = sysfs_dfu_iphone7_behind_hub();
+    let out = run(&["diagnose", "--sysfs-root", tree.path().to_str().unwrap()]);
+    out.success();
+    assert!(
+        out.stdout
+            .contains("Found on USB: iPhone 7 (GSM) in dfu mode, 480 Mb/s, through 1 hub(s)."),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("Which iPhone or iPad is it?"),
+        "the model came from USB"
+    );
+    let resume = out.stdout.lines().last().unwrap();
+    assert!(resume.contains("--model iPhone9,3"), "{resume}");
+    assert!(
+        resume.contains("--observe device-mode=dfu")
+            && resume.contains("--observe hub-in-path=yes"),
+        "{resume}"
+    );
+}
