@@ -85,6 +85,20 @@ seen to a snapshot file that --from reads back, so a capture can be shared or re
     )]
     Devices(DevicesArgs),
 
+    /// Watch the USB connection during a restore: tells an expected mode change from a real drop.
+    #[command(
+        long_about = "Watch the USB connection while Finder, Apple Devices, iTunes or idevicerestore \
+restores the phone. Every attach and detach is timed; the expected disappearances of a restore \
+(DFU → recovery → restore mode → restored) are told apart from re-enumeration glitches, real \
+drops (not back in time, or back in an earlier mode) and connect / disconnect loops. A drop is \
+reported at once with its phase, port and the next step to take; at the end, ports that keep \
+dropping are named.\n\n\
+--replay plays a recording made with `devices --watch --record FILE` (or written by hand: one \
+line per event, `SECONDS attach|detach PORT [VID:PID] [ecid=…] [udid=…] [speed=MBPS]`).",
+        after_help = "Examples:\n  restore-doctor watch\n  restore-doctor watch --code 4013 --model \"iPhone 12\"\n  restore-doctor devices --watch --record bench.scenario\n  restore-doctor watch --replay bench.scenario\n  restore-doctor watch --replay bench.scenario --speed 10 --json\n\nExit codes: 0 no drop seen, 1 a drop was seen, 2 error."
+    )]
+    Watch(WatchArgs),
+
     /// Decode pasted USB output (lsusb, System Information, ioreg, irecovery, a DFU serial string...).
     #[command(
         long_about = "Decode what someone pasted: a DFU or recovery serial string, lsusb (also -v, \
@@ -216,6 +230,37 @@ pub struct DevicesArgs {
 
     /// Read a Linux sysfs tree under DIR (DIR/bus/usb/devices) instead of the USB bus.
     #[arg(long, value_name = "DIR")]
+    pub sysfs_root: Option<std::path::PathBuf>,
+
+    /// With --watch, also record every event to FILE (the format `watch --replay` reads).
+    #[arg(long, value_name = "FILE", requires = "watch")]
+    pub record: Option<std::path::PathBuf>,
+}
+
+/// `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Play a recorded scenario file instead of watching the USB bus.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<std::path::PathBuf>,
+
+    /// Replay at N times real time; 0 plays as fast as possible.
+    #[arg(long, value_name = "N", default_value = "0", requires = "replay")]
+    pub speed: f64,
+
+    /// The error code, if one was shown; it sharpens the next step suggested on a drop.
+    #[arg(long, value_name = "CODE", allow_negative_numbers = true)]
+    pub code: Option<String>,
+
+    #[command(flatten)]
+    pub model: ModelArg,
+
+    /// One JSON object per line per event, and a verdict line at the end of a replay.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Watch a Linux sysfs tree under DIR instead of the USB bus.
+    #[arg(long, value_name = "DIR", conflicts_with = "replay")]
     pub sysfs_root: Option<std::path::PathBuf>,
 }
 

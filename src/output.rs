@@ -13,6 +13,7 @@ pub const HEADING: Style = Style::new().bold();
 pub const STRONG: Style = Style::new().bold();
 pub const DIM: Style = Style::new().dimmed();
 pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
+pub const GOOD: Style = AnsiColor::Green.on_default().bold();
 
 /// Applies `--color` to everything written through anstream.
 pub fn set_color(choice: clap::ColorChoice) {

@@ -1,6 +1,7 @@
 //! `restore-doctor devices`: the Apple phones and tablets on USB now (or in a saved snapshot or
 //! a sysfs tree), as a table or JSON; `--watch` prints attaches and detaches as they happen.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -115,9 +116,35 @@ fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::
             )
         );
     }
+    let mut recording = match &args.record {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)?;
+            writeln!(file, "{}", watch::scenario::HEADER)?;
+            Some(file)
+        }
+        None => None,
+    };
+    let start = std::time::Instant::now();
     let mut changes = watcher.poll(kb)?;
     loop {
+        let t = start.elapsed().as_secs_f64();
         for change in &changes {
+            if let Some(file) = &mut recording {
+                let event = match change {
+                    Change::Attached(d) => watch::Event {
+                        t,
+                        kind: watch::EventKind::Attach,
+                        device: d.clone(),
+                    },
+                    Change::Detached(d) => watch::Event {
+                        t,
+                        kind: watch::EventKind::Detach,
+                        device: d.clone(),
+                    },
+                };
+                writeln!(file, "{}", watch::scenario::format_event(&event))?;
+                file.flush()?;
+            }
             let (kind, device): (&'static str, &AppleDevice) = match change {
                 Change::Attached(d) => ("attach", d),
                 Change::Detached(d) => ("detach", d),

@@ -8,6 +8,7 @@ mod dfu;
 mod diagnose;
 mod explain;
 mod identify;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Dfu(args)) => dfu::run(&args),
         Some(Command::Devices(args)) => devices::run(&args),
         Some(Command::Identify(args)) => identify::run(&args),
+        Some(Command::Watch(args)) => watch::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Completions { shell }) => completions::run(shell),
     }

@@ -9,3 +9,4 @@ mod harness;
 mod help;
 mod identify;
 mod terminal;
+mod watch;

@@ -246,17 +246,23 @@ impl<'s> Watcher<'s> {
         Ok(changes)
     }
 
-    /// Blocks until something changes (a hotplug event or the next poll), then reports it.
+    /// Waits for one hotplug event or one polling interval, whichever comes first, then
+    /// reports what changed (possibly nothing).
+    pub fn wait_once(&mut self, kb: &Kb) -> Result<Vec<Change>, UsbError> {
+        match &self.wake {
+            Some(rx) => match rx.recv_timeout(self.interval) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => self.wake = None,
+            },
+            None => thread::sleep(self.interval),
+        }
+        self.poll(kb)
+    }
+
+    /// Blocks until something changes, then reports it.
     pub fn next_changes(&mut self, kb: &Kb) -> Result<Vec<Change>, UsbError> {
         loop {
-            match &self.wake {
-                Some(rx) => match rx.recv_timeout(self.interval) {
-                    Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => self.wake = None,
-                },
-                None => thread::sleep(self.interval),
-            }
-            let changes = self.poll(kb)?;
+            let changes = self.wait_once(kb)?;
             if !changes.is_empty() {
                 return Ok(changes);
             }

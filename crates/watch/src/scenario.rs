@@ -1,0 +1,211 @@
+//! The scenario format: timestamped attach / detach lines that `devices --watch --record` writes
+//! and `watch --replay` reads, so a real capture can be replayed and attached to a bug report.
+//!
+//! ```text
+//! # restore-doctor scenario 1
+//! 0.000 attach 1-4 05ac:1227 ecid=0x001A2B3C4D5E6F70 speed=480
+//! 9.412 detach 1-4 05ac:1227
+//! 11.020 attach 1-4 05ac:1281 ecid=0x001A2B3C4D5E6F70
+//! ```
+//! Each line: seconds since the start, `attach` or `detach`, the USB path (port), and optionally
+//! `vid:pid` and `key=value` fields (`ecid`, `udid`, `serial`, `speed` in Mb/s). `#` starts a
+//! comment. Times must not go backwards.
+
+use std::fmt::Write as _;
+
+use usb::{APPLE_VID, AppleDevice};
+
+/// Whether a device appeared or disappeared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Attach,
+    Detach,
+}
+
+/// One USB event at a time in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub t: f64,
+    pub kind: EventKind,
+    pub device: AppleDevice,
+}
+
+/// A line that is not a valid event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ScenarioError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// The header line written at the top of a recording.
+pub const HEADER: &str = "# restore-doctor scenario 1";
+
+/// Longest scenario line read.
+const MAX_LINE: usize = 4096;
+
+/// Parses one scenario line; `Ok(None)` for blank lines and comments.
+pub fn parse_line(number: usize, line: &str) -> Result<Option<Event>, ScenarioError> {
+    let err = |message: String| ScenarioError {
+        line: number,
+        message,
+    };
+    if line.len() > MAX_LINE {
+        return Err(err(format!("longer than {MAX_LINE} characters")));
+    }
+    let line = line.split('#').next().unwrap_or("").trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let mut fields = line.split_whitespace();
+    let t: f64 = fields
+        .next()
+        .and_then(|t| t.parse().ok())
+        .filter(|t: &f64| t.is_finite() && *t >= 0.0)
+        .ok_or_else(|| err("expected a time in seconds first".to_owned()))?;
+    let kind = match fields.next() {
+        Some("attach") => EventKind::Attach,
+        Some("detach") => EventKind::Detach,
+        other => {
+            return Err(err(format!(
+                "expected attach or detach, found {:?}",
+                other.unwrap_or("nothing")
+            )));
+        }
+    };
+    let port = fields
+        .next()
+        .ok_or_else(|| err("expected the USB path (port)".to_owned()))?;
+    let mut device = AppleDevice::new("scenario");
+    device.usb_path = Some(port.to_owned());
+    for field in fields {
+        if let Some((key, value)) = field.split_once('=') {
+            match key {
+                "ecid" => {
+                    let hex = value.trim_start_matches("0x");
+                    device.ecid = Some(
+                        u64::from_str_radix(hex, 16)
+                            .map_err(|_| err(format!("bad ecid {value}")))?,
+                    );
+                }
+                "udid" => device.absorb_udid(value),
+                "serial" => device.absorb_serial(value),
+                "speed" => {
+                    device.speed = Some(
+                        usb::Speed::from_rate(value)
+                            .ok_or_else(|| err(format!("bad speed {value}")))?,
+                    )
+                }
+                _ => return Err(err(format!("unknown field {key}"))),
+            }
+        } else if let Some((vid, pid)) = field.split_once(':') {
+            let parse = |s: &str| {
+                u16::from_str_radix(s, 16).map_err(|_| err(format!("bad vid:pid {field}")))
+            };
+            let (vid, pid) = (parse(vid)?, parse(pid)?);
+            device.set_ids(vid, pid);
+        } else {
+            return Err(err(format!("unexpected {field}")));
+        }
+    }
+    if kind == EventKind::Attach && device.pid.is_none() {
+        return Err(err("an attach needs vid:pid".to_owned()));
+    }
+    Ok(Some(Event { t, kind, device }))
+}
+
+/// Parses a whole scenario.
+pub fn parse(text: &str) -> Result<Vec<Event>, ScenarioError> {
+    let mut events: Vec<Event> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(event) = parse_line(i + 1, line)? {
+            if events.last().is_some_and(|last| event.t < last.t) {
+                return Err(ScenarioError {
+                    line: i + 1,
+                    message: "time goes backwards".to_owned(),
+                });
+            }
+            events.push(event);
+        }
+    }
+    Ok(events)
+}
+
+/// Writes one event as a scenario line.
+pub fn format_event(event: &Event) -> String {
+    let d = &event.device;
+    let kind = match event.kind {
+        EventKind::Attach => "attach",
+        EventKind::Detach => "detach",
+    };
+    let mut line = format!(
+        "{:.3} {kind} {}",
+        event.t,
+        d.usb_path.as_deref().unwrap_or("?")
+    );
+    if let Some(pid) = d.pid {
+        let _ = write!(line, " {:04x}:{pid:04x}", d.vid.unwrap_or(APPLE_VID));
+    }
+    if let Some(ecid) = d.ecid {
+        let _ = write!(line, " ecid=0x{ecid:016X}");
+    } else if let Some(udid) = &d.udid {
+        let _ = write!(line, " udid={udid}");
+    }
+    if let Some(speed) = d.speed {
+        let _ = write!(line, " speed={}", speed.mbps());
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip() {
+        let text = "# restore-doctor scenario 1\n0.000 attach 1-4 05ac:1227 ecid=0x001A2B3C4D5E6F70 speed=480\n9.412 detach 1-4 05ac:1227 # gone\n";
+        let events = parse(text).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].device.ecid, Some(0x001A_2B3C_4D5E_6F70));
+        assert_eq!(events[0].device.mode, usb::Mode::Dfu);
+        assert_eq!(events[1].kind, EventKind::Detach);
+        let again: Vec<String> = events.iter().map(format_event).collect();
+        assert_eq!(
+            again[0],
+            "0.000 attach 1-4 05ac:1227 ecid=0x001A2B3C4D5E6F70 speed=480"
+        );
+        assert_eq!(parse(&again.join("\n")).unwrap(), events);
+    }
+
+    #[test]
+    fn bad_lines_say_where_and_what() {
+        assert_eq!(parse("abc attach 1-4").unwrap_err().line, 1);
+        assert!(
+            parse("1 plug 1-4")
+                .unwrap_err()
+                .message
+                .contains("attach or detach")
+        );
+        assert!(
+            parse("1 attach 1-4")
+                .unwrap_err()
+                .message
+                .contains("vid:pid")
+        );
+        assert!(
+            parse("1 attach 1-4 05ac:zzzz")
+                .unwrap_err()
+                .message
+                .contains("bad vid:pid")
+        );
+        assert!(
+            parse("2 detach 1-4\n1 detach 1-4")
+                .unwrap_err()
+                .message
+                .contains("backwards")
+        );
+        assert!(parse(&"9".repeat(10_000)).is_err());
+        assert!(parse("-1 detach 1-4").is_err());
+        assert!(parse("NaN detach 1-4").is_err());
+    }
+}
