@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use engine::{Assessment, Evidence};
 use kb::{Kb, Observation};
+use usb::live::DeviceSource;
 
 use crate::cli::DiagnoseArgs;
 use crate::commands::{devices, exit_cleanly_on_interrupt, knowledge, resolve_model, step_text};
 use crate::output::{self, HEADING, paint};
-use crate::session::guided::{self, Ending};
+use crate::session::guided::{self, Ending, Start};
 use crate::session::prompter::TerminalPrompter;
 use crate::usage_error::UsageError;
 
@@ -29,11 +30,19 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     }
     exit_cleanly_on_interrupt();
     let mut evidence = evidence;
-    let usb_note = look_at_usb(kb, args, &mut evidence);
-    let ask_device = evidence.device.is_none();
-    let ask_code = args.code.is_none();
+    let source = devices::source(args.usb_from.as_deref(), args.sysfs_root.as_deref());
+    let (usb_note, usb_readable) = look_at_usb(kb, source.as_ref(), &mut evidence);
+    // A saved snapshot never changes, so there is nothing to watch in it.
+    let watchable = usb_readable && args.usb_from.is_none();
+    let start = Start {
+        ask_device: evidence.device.is_none(),
+        ask_code: args.code.is_none(),
+        evidence,
+        usb_note,
+        usb: watchable.then_some(source.as_ref()),
+    };
     let mut prompter = TerminalPrompter::new();
-    let end = guided::run(kb, &mut prompter, evidence, &usb_note, ask_device, ask_code)?;
+    let end = guided::run(kb, &mut prompter, start)?;
     Ok(match end.ending {
         Ending::NeedsRepair => ExitCode::from(1),
         Ending::Fixed(_) => ExitCode::SUCCESS,
@@ -49,14 +58,17 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
 
 /// Looks at USB once before the session: with exactly one Apple device attached, its model
 /// (unless given) and what USB says (mode, hub, link speed) become evidence. Returns a line
-/// telling the person what was seen.
-fn look_at_usb<'kb>(kb: &'kb Kb, args: &DiagnoseArgs, evidence: &mut Evidence<'kb>) -> String {
-    let source = devices::source(args.usb_from.as_deref(), args.sysfs_root.as_deref());
+/// telling the person what was seen, and whether USB could be read at all.
+fn look_at_usb<'kb>(
+    kb: &'kb Kb,
+    source: &dyn DeviceSource,
+    evidence: &mut Evidence<'kb>,
+) -> (String, bool) {
     let devices = match source.snapshot(kb) {
         Ok(devices) => devices,
-        Err(e) => return format!("(USB not checked: {e}.)"),
+        Err(e) => return (format!("(USB not checked: {e}.)"), false),
     };
-    match devices.as_slice() {
+    let note = match devices.as_slice() {
         [] => "No iPhone or iPad is visible on USB right now.".to_owned(),
         [device] => {
             if evidence.device.is_none() {
@@ -96,7 +108,8 @@ fn look_at_usb<'kb>(kb: &'kb Kb, args: &DiagnoseArgs, evidence: &mut Evidence<'k
             "{} Apple devices are on USB; unplug the others so I can tell which one to look at.",
             many.len()
         ),
-    }
+    };
+    (note, true)
 }
 
 /// The command line that starts a session with everything this one learned.

@@ -6,10 +6,11 @@ use std::io;
 
 use engine::{Assessment, Evidence, Step, StepKind};
 use kb::{Kb, Observation};
+use usb::live::DeviceSource;
 
 use crate::output::{self, DIM, HEADING, STRONG, WARN, WIDTH, paint};
-use crate::session::dfu_coach;
 use crate::session::prompter::{Choice, Prompter};
+use crate::session::{dfu_coach, retry_watch};
 
 /// A safety stop: no real session needs more steps than the kb has actions and questions.
 const MAX_STEPS: usize = 60;
@@ -56,16 +57,45 @@ pub struct SessionEnd<'kb> {
     pub evidence: Evidence<'kb>,
 }
 
-/// Runs a guided session from the given evidence, after saying what USB showed (`usb_note`).
-/// The model and code are asked for only when `ask_device` / `ask_code` are set.
+/// How a session starts.
+pub struct Start<'a, 'kb> {
+    pub evidence: Evidence<'kb>,
+    /// What a look at USB showed, said after the introduction.
+    pub usb_note: String,
+    /// A USB source to watch while the person retries, when there is one.
+    pub usb: Option<&'a dyn DeviceSource>,
+    /// Ask for the model / the error code (not given on the command line or seen on USB).
+    pub ask_device: bool,
+    pub ask_code: bool,
+}
+
+impl<'kb> Start<'_, 'kb> {
+    /// A start that asks for nothing and watches nothing.
+    #[cfg(test)]
+    pub fn quiet(evidence: Evidence<'kb>) -> Self {
+        Start {
+            evidence,
+            usb_note: String::new(),
+            usb: None,
+            ask_device: false,
+            ask_code: false,
+        }
+    }
+}
+
+/// Runs a guided session.
 pub fn run<'kb>(
     kb: &'kb Kb,
     prompter: &mut dyn Prompter,
-    mut evidence: Evidence<'kb>,
-    usb_note: &str,
-    ask_device: bool,
-    ask_code: bool,
+    start: Start<'_, 'kb>,
 ) -> io::Result<SessionEnd<'kb>> {
+    let Start {
+        mut evidence,
+        usb_note,
+        usb,
+        ask_device,
+        ask_code,
+    } = start;
     prompter.say(&paint(HEADING, "Restore Doctor · guided session"))?;
     prompter.say(
         output::wrap(
@@ -76,7 +106,7 @@ pub fn run<'kb>(
         .trim_end(),
     )?;
     if !usb_note.is_empty() {
-        prompter.say(&paint(DIM, usb_note))?;
+        prompter.say(&paint(DIM, &usb_note))?;
     }
     let mut history = Vec::new();
     let stopped = |evidence| SessionEnd {
@@ -128,7 +158,8 @@ pub fn run<'kb>(
                         evidence,
                     });
                 }
-                let Some(outcome) = offer_action(kb, prompter, step, &assessment, &evidence)?
+                let Some(outcome) =
+                    offer_action(kb, prompter, step, &assessment, &mut evidence, usb)?
                 else {
                     return Ok(stopped(evidence));
                 };
@@ -278,7 +309,8 @@ fn offer_action(
     prompter: &mut dyn Prompter,
     step: &Step,
     assessment: &Assessment,
-    evidence: &Evidence,
+    evidence: &mut Evidence,
+    usb: Option<&dyn DeviceSource>,
 ) -> io::Result<Option<StepOutcome>> {
     let action = kb.action(&step.id).expect("plan ids come from the kb");
     let mut text = String::new();
@@ -342,20 +374,42 @@ fn offer_action(
             Some(_) => {}
         }
     }
-    let outcomes = [
+    let mut outcomes = vec![
         Choice::new("fixed", "It worked: the restore or update finished"),
         Choice::new("failed", "I did it, and it still fails"),
         Choice::new("cant", "I can't do this step"),
         Choice::new("skip", "Skip it for now"),
     ];
-    Ok(prompter
-        .choose("How did it go?", &outcomes)?
-        .map(|i| match i {
-            0 => StepOutcome::Fixed,
-            1 => StepOutcome::Failed,
-            2 => StepOutcome::CannotDo,
-            _ => StepOutcome::Skipped,
-        }))
+    if usb.is_some() {
+        outcomes.push(Choice::new(
+            "watch",
+            "Watch the USB connection while I retry, then tell you",
+        ));
+    }
+    loop {
+        let Some(picked) = prompter.choose("How did it go?", &outcomes)? else {
+            return Ok(None);
+        };
+        let outcome = match outcomes[picked].key.as_str() {
+            "fixed" => StepOutcome::Fixed,
+            "failed" => StepOutcome::Failed,
+            "cant" => StepOutcome::CannotDo,
+            "skip" => StepOutcome::Skipped,
+            _ => {
+                if let Some(source) = usb {
+                    let findings = retry_watch::watch_retry(kb, source, prompter)?;
+                    for line in retry_watch::summary(&findings) {
+                        prompter.say(&format!("  {line}"))?;
+                    }
+                    let learned = retry_watch::new_observations(&findings, &evidence.observations);
+                    evidence.observations.extend(learned);
+                }
+                outcomes.pop();
+                continue;
+            }
+        };
+        return Ok(Some(outcome));
+    }
 }
 
 fn tried_lines(kb: &Kb, history: &[(String, StepOutcome)]) -> String {
@@ -479,7 +533,16 @@ mod tests {
     #[test]
     fn a_cable_fault_ends_fixed_at_the_first_step() {
         let mut p = ScriptedPrompter::new(&["iPhone 12", "4013", "fixed"]);
-        let end = run(kb(), &mut p, no_questions(), "", true, true).unwrap();
+        let end = run(
+            kb(),
+            &mut p,
+            Start {
+                ask_device: true,
+                ask_code: true,
+                ..Start::quiet(no_questions())
+            },
+        )
+        .unwrap();
         assert_eq!(
             end.ending,
             Ending::Fixed("swap-cable".to_owned()),
@@ -511,7 +574,16 @@ mod tests {
             "yes", "failed", "yes", "failed", "yes", "failed", "yes", "failed",
         ];
         let mut p = ScriptedPrompter::new(&answers);
-        let end = run(kb(), &mut p, start, "", false, false).unwrap();
+        let end = run(
+            kb(),
+            &mut p,
+            Start {
+                ask_device: false,
+                ask_code: false,
+                ..Start::quiet(start)
+            },
+        )
+        .unwrap();
         assert_eq!(end.ending, Ending::NeedsRepair, "{}", p.transcript);
         let steps = end.evidence.failed.len() + end.evidence.observations.len() - 1;
         assert!(steps <= 4, "{steps} steps: {}", p.transcript);
@@ -534,7 +606,16 @@ mod tests {
     #[test]
     fn failures_change_the_plan_and_are_not_offered_again() {
         let mut p = ScriptedPrompter::new(&["", "4013", "failed", "failed", "q"]);
-        let end = run(kb(), &mut p, no_questions(), "", true, true).unwrap();
+        let end = run(
+            kb(),
+            &mut p,
+            Start {
+                ask_device: true,
+                ask_code: true,
+                ..Start::quiet(no_questions())
+            },
+        )
+        .unwrap();
         assert_eq!(end.ending, Ending::Stopped);
         assert_eq!(end.evidence.failed.len(), 2, "{}", p.transcript);
         assert_ne!(end.evidence.failed[0], end.evidence.failed[1]);
@@ -543,7 +624,16 @@ mod tests {
     #[test]
     fn bad_model_and_code_are_asked_again_with_a_hint() {
         let mut p = ScriptedPrompter::new(&["iphne 7", "iPhone 7", "abc", "4013", "q"]);
-        let end = run(kb(), &mut p, Evidence::default(), "", true, true).unwrap();
+        let end = run(
+            kb(),
+            &mut p,
+            Start {
+                ask_device: true,
+                ask_code: true,
+                ..Start::quiet(Evidence::default())
+            },
+        )
+        .unwrap();
         assert!(
             p.transcript.contains("did you mean 'iPhone 7'"),
             "{}",
@@ -586,7 +676,7 @@ mod tests {
         let mut answers = vec!["unknown"; 10];
         answers.extend(["keep", "q"]);
         let mut p = ScriptedPrompter::new(&answers);
-        let end = run(kb, &mut p, start, "", false, false).unwrap();
+        let end = run(kb, &mut p, Start::quiet(start)).unwrap();
         assert!(
             p.transcript
                 .contains("This step erases everything on the phone"),
@@ -617,7 +707,7 @@ mod tests {
             ..no_questions()
         };
         let mut p = ScriptedPrompter::new(&["erase", "coach", "", "fixed"]);
-        let end = run(kb, &mut p, start, "", false, false).unwrap();
+        let end = run(kb, &mut p, Start::quiet(start)).unwrap();
         assert_eq!(
             end.ending,
             Ending::Fixed("dfu-restore".to_owned()),
@@ -633,6 +723,66 @@ mod tests {
             p.countdown_seconds,
             3 + 1 + 1 + 10 + 5 + 10,
             "get-ready and the five timed steps"
+        );
+    }
+
+    #[test]
+    fn watching_a_retry_turns_a_drop_into_evidence() {
+        let tree = tempfile::tempdir().unwrap();
+        let dir = tree.path().join("bus/usb/devices/1-4");
+        std::fs::create_dir_all(&dir).unwrap();
+        let write =
+            |name: &str, value: &str| std::fs::write(dir.join(name), format!("{value}\n")).unwrap();
+        write("idVendor", "05ac");
+        write("idProduct", "1281");
+        write("speed", "480");
+        write(
+            "serial",
+            "CPID:8101 BDID:0C ECID:001A2B3C4D5E6F70 SRNM:[F17XXXXXXXXX]",
+        );
+        let source = usb::sysfs::SysfsSource::new(tree.path());
+        let mut p = ScriptedPrompter::new(&["watch", "", "failed", "q"]);
+        let device_dir = dir.clone();
+        p.on_text = Some(Box::new(move |prompt| {
+            if !prompt.starts_with("Watching") {
+                return;
+            }
+            let pause = || std::thread::sleep(std::time::Duration::from_millis(700));
+            pause();
+            // Restore mode (the normal product id after recovery), then gone after a moment.
+            std::fs::write(device_dir.join("idProduct"), "12a8\n").unwrap();
+            std::fs::write(device_dir.join("serial"), "00008101001A2B3C4D5E6F70\n").unwrap();
+            pause();
+            std::fs::remove_dir_all(&device_dir).unwrap();
+            pause();
+        }));
+        let start = Start {
+            usb: Some(&source),
+            ..Start::quiet(Evidence {
+                code: Some(4013),
+                ..no_questions()
+            })
+        };
+        let end = run(kb(), &mut p, start).unwrap();
+        assert!(
+            p.transcript.contains("the 4013 pattern"),
+            "{}",
+            p.transcript
+        );
+        assert!(
+            end.evidence
+                .observations
+                .contains(&Observation::new("disconnect-during-restore", "yes"))
+        );
+        assert!(
+            end.evidence
+                .observations
+                .contains(&Observation::new("failed-phase", "restore-os"))
+        );
+        assert_eq!(
+            end.evidence.failed.len(),
+            1,
+            "the step then failed and was recorded"
         );
     }
 }

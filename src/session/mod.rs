@@ -4,3 +4,4 @@
 pub mod dfu_coach;
 pub mod guided;
 pub mod prompter;
+pub mod retry_watch;

@@ -169,7 +169,14 @@ pub struct ScriptedPrompter {
     answers: std::collections::VecDeque<String>,
     pub transcript: String,
     pub countdown_seconds: u32,
+    /// Runs when a free-text question is asked, before it is answered (simulates the world
+    /// changing while the person is busy, such as a restore being retried).
+    pub on_text: Option<TextHook>,
 }
+
+/// A test hook run when a free-text question is asked.
+#[cfg(test)]
+pub type TextHook = Box<dyn FnMut(&str)>;
 
 #[cfg(test)]
 impl ScriptedPrompter {
@@ -178,6 +185,7 @@ impl ScriptedPrompter {
             answers: answers.iter().map(|a| a.to_string()).collect(),
             transcript: String::new(),
             countdown_seconds: 0,
+            on_text: None,
         }
     }
 
@@ -220,6 +228,9 @@ impl Prompter for ScriptedPrompter {
 
     fn text(&mut self, prompt: &str) -> io::Result<Option<String>> {
         self.say(prompt)?;
+        if let Some(hook) = &mut self.on_text {
+            hook(prompt);
+        }
         Ok(self.next_answer().filter(|a| !is_quit(a)))
     }
 

@@ -18,7 +18,7 @@ use crate::sysfs::SysfsSource;
 use crate::{APPLE_VID, AppleDevice, Hub, Speed, UsbError, classify, identify, snapshot};
 
 /// Anything that can list the Apple devices it sees.
-pub trait DeviceSource {
+pub trait DeviceSource: Send + Sync {
     /// The devices seen now.
     fn snapshot(&self, kb: &Kb) -> Result<Vec<AppleDevice>, UsbError>;
     /// True for the live bus: an empty list then means nothing is plugged in.
