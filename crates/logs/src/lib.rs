@@ -1,0 +1,588 @@
+//! Restore-log forensics: reads idevicerestore / futurerestore output, the device's own restore
+//! log, iTunes logs, the macOS unified log and pasted dialogs, and says why the restore failed.
+//!
+//! Streaming with bounded memory: any size, gzip, UTF-16; a multi-literal prefilter picks the
+//! few lines worth parsing. Pure apart from reading the `Read` it is given.
+
+mod input;
+mod rules;
+
+use std::io::Read;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use kb::{Kb, Observation};
+use serde::Serialize;
+
+pub use input::{CHUNK, Encoding};
+use rules::{CodeSource, PHASE_HINTS};
+
+/// Longest line examined; the rest of a longer line is skipped.
+pub const MAX_LINE: usize = 64 * 1024;
+/// Most items of each kind kept per file, so memory stays bounded on any input.
+const MAX_ITEMS: usize = 500;
+/// Characters of context kept per item.
+const CONTEXT: usize = 240;
+
+/// Why a log could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the log: {0}")]
+pub struct LogError(#[from] std::io::Error);
+
+/// An error code with the line it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeHit {
+    pub code: i64,
+    pub line: u64,
+    pub context: String,
+}
+
+/// The last restore operation seen (idevicerestore's numbering, also used by iTunes).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operation {
+    pub id: Option<u32>,
+    pub name: Option<String>,
+    pub progress: Option<i64>,
+}
+
+/// A signing-server (TSS) answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TssStatus {
+    pub status: u32,
+    pub message: Option<String>,
+    /// The code iTunes showed for it, when the log says.
+    pub code: Option<i64>,
+    pub line: u64,
+}
+
+/// A failed device-side checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Checkpoint {
+    pub id: String,
+    pub name: Option<String>,
+    pub result: i64,
+    pub line: u64,
+}
+
+/// The device leaving or coming back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsbEvent {
+    pub kind: &'static str,
+    pub mode: Option<String>,
+    pub time: Option<String>,
+    pub line: u64,
+    pub context: String,
+}
+
+/// A conclusion in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub line: u64,
+    pub text: &'static str,
+}
+
+/// Everything read from one log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LogReport {
+    /// idevicerestore, restored (the device's own log), itunes-windows, itunes-mac,
+    /// unified-log, futurerestore, or dialog (text a person pasted).
+    pub format: Option<&'static str>,
+    pub final_code: Option<i64>,
+    pub codes: Vec<CodeHit>,
+    pub phase: Option<&'static str>,
+    pub last_operation: Option<Operation>,
+    pub tss: Vec<TssStatus>,
+    pub checkpoint_failures: Vec<Checkpoint>,
+    pub disconnects: Vec<UsbEvent>,
+    pub findings: Vec<Finding>,
+    pub observations: Vec<(String, String)>,
+    pub lines: u64,
+    pub bytes: u64,
+    pub encoding: &'static str,
+    pub compressed: bool,
+}
+
+impl LogReport {
+    /// The engine's observations from this log.
+    pub fn kb_observations(&self) -> Vec<Observation> {
+        self.observations
+            .iter()
+            .map(|(q, a)| Observation::new(q.clone(), a.clone()))
+            .collect()
+    }
+}
+
+const FORMATS: [(&str, &[&str]); 6] = [
+    (
+        "idevicerestore",
+        &[
+            "idevicerestore",
+            "irecv_event_cb",
+            "Got status message",
+            "Unhandled status message",
+            "Checkpoint FAILURE id",
+            "Sending TSS request",
+            "Received SHSH",
+            "ERROR: Unable to",
+            "Waiting for device",
+        ],
+    ),
+    ("futurerestore", &["futurerestore", "Failed with errorcode"]),
+    (
+        "restored",
+        &[
+            "CHECKPOINT BEGIN",
+            "CHECKPOINT END",
+            "CHECKPOINT FAILURE",
+            "executing /usr/sbin/nvram",
+            "restore-step-",
+            "AMFDR",
+            "restore failed with CFError",
+        ],
+    ),
+    (
+        "itunes-windows",
+        &[
+            "AMDeviceIoControl",
+            "<Restore Device",
+            "<Recovery Mode Device",
+            "usbd status",
+        ],
+    ),
+    ("itunes-mac", &["iTunes[", "iTunes: iTunes"]),
+    (
+        "unified-log",
+        &[
+            "MobileRestore",
+            "MobileDeviceUpdater",
+            "AppleMobileDeviceHelper",
+            "restored_external",
+        ],
+    ),
+];
+
+fn short(line: &str) -> String {
+    let trimmed = line.trim();
+    match trimmed.char_indices().nth(CONTEXT) {
+        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
+        None => trimmed.to_owned(),
+    }
+}
+
+fn push<T>(list: &mut Vec<T>, item: T) {
+    if list.len() < MAX_ITEMS {
+        list.push(item);
+    }
+}
+
+/// Line-by-line state while reading one log.
+struct Analyzer<'kb> {
+    kb: &'kb Kb,
+    report: LogReport,
+    format_votes: [u32; FORMATS.len()],
+    /// Codes from free prose ("error 4013"), kept apart: trusted only in pasted dialogs.
+    prose_codes: Vec<CodeHit>,
+    latest_phase: Option<&'static str>,
+    /// The strongest phase named on a failure line, with its rank (lower is stronger).
+    failure_phase: Option<(usize, &'static str)>,
+    unexpected_disconnect: bool,
+}
+
+impl<'kb> Analyzer<'kb> {
+    fn new(kb: &'kb Kb) -> Analyzer<'kb> {
+        Analyzer {
+            kb,
+            report: LogReport::default(),
+            format_votes: [0; FORMATS.len()],
+            prose_codes: Vec::new(),
+            latest_phase: None,
+            failure_phase: None,
+            unexpected_disconnect: false,
+        }
+    }
+
+    fn code(&mut self, code: i64, line_no: u64, line: &str, source: CodeSource) {
+        let hit = CodeHit {
+            code,
+            line: line_no,
+            context: short(line),
+        };
+        if source == CodeSource::Dialog {
+            push(&mut self.prose_codes, hit);
+        } else {
+            push(&mut self.report.codes, hit);
+        }
+    }
+
+    fn line(&mut self, no: u64, line: &str) {
+        for (i, (_, markers)) in FORMATS.iter().enumerate() {
+            if markers.iter().any(|m| line.contains(m)) {
+                self.format_votes[i] += 1;
+            }
+        }
+        let mut phase_here = PHASE_HINTS
+            .iter()
+            .enumerate()
+            .find(|(_, (re, _))| re.is_match(line))
+            .map(|(rank, (_, p))| (rank, *p));
+        self.codes_in(no, line);
+        self.operations_in(line);
+        if let Some(from_checkpoint) = self.checkpoints_in(no, line) {
+            phase_here = phase_here.or(Some((0, from_checkpoint)));
+        }
+        self.tss_in(no, line);
+        self.usb_in(no, line);
+        for (re, text) in rules::FINDINGS.iter() {
+            if re.is_match(line) && !self.report.findings.iter().any(|f| f.text == *text) {
+                push(&mut self.report.findings, Finding { line: no, text });
+            }
+        }
+        if let Some((rank, phase)) = phase_here {
+            self.latest_phase = Some(phase);
+            let failure = line.contains("ERROR")
+                || line.contains("FAILURE")
+                || line.contains("rror")
+                || line.contains("failed")
+                || line.contains("Unable to");
+            if failure && self.failure_phase.is_none_or(|(r, _)| rank < r) {
+                self.failure_phase = Some((rank, phase));
+            }
+        }
+    }
+
+    fn codes_in(&mut self, no: u64, line: &str) {
+        let int = |s: &str| -> Option<i64> {
+            match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                Some(hex) => i64::from_str_radix(hex, 16).ok(),
+                None => s.parse().ok(),
+            }
+        };
+        if let Some(c) = rules::DIALOG_CODE.captures(line)
+            && let Some(code) = int(&c[1])
+        {
+            push(
+                &mut self.report.codes,
+                CodeHit {
+                    code,
+                    line: no,
+                    context: short(line),
+                },
+            );
+            return;
+        }
+        if let Some(code) = rules::AMR_CODE.captures(line).and_then(|c| int(&c[1])) {
+            self.code(code, no, line, CodeSource::Status);
+        } else if let Some(code) = rules::SERVER_CODE.captures(line).and_then(|c| int(&c[1])) {
+            self.code(code, no, line, CodeSource::Server);
+        } else if let Some(code) = rules::UNHANDLED_STATUS
+            .captures(line)
+            .and_then(|c| int(&c[1]))
+        {
+            self.code(code, no, line, CodeSource::Status);
+        } else if let Some(code) = rules::STATUS_LINE
+            .captures(line)
+            .and_then(|c| rules::status_code(&c[1]))
+        {
+            self.code(code, no, line, CodeSource::Status);
+        } else if let Some(code) = rules::START_RESULT.captures(line).and_then(|c| int(&c[1])) {
+            // idevicerestore returns -AMRError; -1, -2, -5 and -11 are its own host errors.
+            if code < -11 {
+                self.code(-code, no, line, CodeSource::Status);
+            }
+        } else if let Some(c) = rules::FAILURE_CODE.captures(line)
+            && let Some(code) = int(&c[1])
+        {
+            self.code(code, no, line, CodeSource::Status);
+        } else if let Some(c) = rules::STEP_CODES.captures(line)
+            && let Some(code) = int(&c[2])
+            && code != 0
+        {
+            self.code(code, no, line, CodeSource::Status);
+        } else if let Some(c) = rules::DOMAIN_CODE.captures(line)
+            && let Ok(raw) = u32::from_str_radix(&c[1], 16)
+        {
+            // AMRestoreErrorDomain carries the code as a 32-bit hex number (ffffffff = -1).
+            self.code(i64::from(raw as i32), no, line, CodeSource::Status);
+        } else if let Some(code) = rules::QUOTED_CODE.captures(line).and_then(|c| int(&c[1])) {
+            self.code(code, no, line, CodeSource::Dialog);
+        } else if let Some(code) = rules::PROSE_CODE.captures(line).and_then(|c| int(&c[1])) {
+            self.code(code, no, line, CodeSource::Dialog);
+        }
+    }
+
+    fn operations_in(&mut self, line: &str) {
+        if let Some(c) = rules::OPERATION_LINE.captures(line)
+            && let Ok(id) = c[2].parse::<u32>()
+            && let Some((id, name)) = rules::OPERATIONS
+                .iter()
+                .find(|(i, n)| *i == id && *n == &c[1])
+        {
+            self.report.last_operation = Some(Operation {
+                id: Some(*id),
+                name: Some((*name).to_owned()),
+                progress: None,
+            });
+            self.latest_phase = Some(rules::operation_phase(*id));
+        } else if let Some(c) = rules::ITUNES_OPERATION.captures(line)
+            && let Ok(id) = c[1].parse::<u32>()
+        {
+            let name = rules::OPERATIONS
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, n)| (*n).to_owned());
+            self.report.last_operation = Some(Operation {
+                id: Some(id),
+                name,
+                progress: c[2].parse().ok(),
+            });
+            self.latest_phase = Some(rules::operation_phase(id));
+        } else if let Some(c) = rules::USER_PROGRESS
+            .captures(line)
+            .or_else(|| rules::ASR_PROGRESS.captures(line))
+        {
+            let op = self.report.last_operation.get_or_insert(Operation {
+                id: None,
+                name: None,
+                progress: None,
+            });
+            op.progress = c[1].parse().ok();
+        }
+    }
+
+    /// Records checkpoint failures; returns the phase a checkpoint id on this line names.
+    fn checkpoints_in(&mut self, no: u64, line: &str) -> Option<&'static str> {
+        if let Some(c) = rules::FAILURE_CODE.captures(line) {
+            push(
+                &mut self.report.checkpoint_failures,
+                Checkpoint {
+                    id: format!("0x{}", &c[2]),
+                    name: Some(c[3].to_owned()),
+                    result: c[1].parse().unwrap_or(0),
+                    line: no,
+                },
+            );
+        } else if let Some(c) = rules::CHECKPOINT_FAIL.captures(line) {
+            let name = c.get(3).map(|m| short(m.as_str()));
+            push(
+                &mut self.report.checkpoint_failures,
+                Checkpoint {
+                    id: format!("0x{}", &c[1]),
+                    name,
+                    result: c[2].parse().unwrap_or(0),
+                    line: no,
+                },
+            );
+        }
+        let hex = |s: &str| u32::from_str_radix(s, 16).ok();
+        if let Some(c) = rules::STEP_CODES.captures(line) {
+            return hex(&c[1]).and_then(rules::checkpoint_phase);
+        }
+        if let Some(c) = rules::STEP_IDS.captures(line) {
+            let last = c[1].rsplit(';').next().unwrap_or("");
+            let id = last
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("0x");
+            return hex(id).and_then(rules::checkpoint_phase);
+        }
+        if let Some(c) = rules::CHECKPOINT_ANY.captures(line) {
+            let id = c
+                .get(1)
+                .and_then(|m| hex(m.as_str()))
+                .or_else(|| c.get(2).and_then(|m| m.as_str().parse().ok()));
+            return id.and_then(rules::checkpoint_phase);
+        }
+        None
+    }
+
+    fn tss_in(&mut self, no: u64, line: &str) {
+        if let Some(c) = rules::TSS_SERVER.captures(line) {
+            let status: u32 = c[1].parse().unwrap_or(0);
+            // The one mapping the logs spell out: status 94 is error 3194.
+            let code = (status == 94).then_some(3194);
+            push(
+                &mut self.report.tss,
+                TssStatus {
+                    status,
+                    message: Some(c[2].to_owned()),
+                    code,
+                    line: no,
+                },
+            );
+        } else if let Some(c) = rules::TSS_STATUS.captures(line)
+            && let Ok(status) = c[1].parse::<u32>()
+            && !self
+                .report
+                .tss
+                .iter()
+                .any(|t| t.status == status && no - t.line < 5)
+        {
+            push(
+                &mut self.report.tss,
+                TssStatus {
+                    status,
+                    message: None,
+                    code: None,
+                    line: no,
+                },
+            );
+        }
+    }
+
+    fn usb_in(&mut self, no: u64, line: &str) {
+        let time = rules::TIMESTAMP.captures(line).map(|c| c[1].to_owned());
+        if rules::DISCONNECT.is_match(line) {
+            if !line.contains("_event_cb") {
+                self.unexpected_disconnect = true;
+            }
+            push(
+                &mut self.report.disconnects,
+                UsbEvent {
+                    kind: "disconnect",
+                    mode: None,
+                    time,
+                    line: no,
+                    context: short(line),
+                },
+            );
+        } else if let Some(c) = rules::RECONNECT.captures(line) {
+            let mode = c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned());
+            push(
+                &mut self.report.disconnects,
+                UsbEvent {
+                    kind: "reconnect",
+                    mode,
+                    time,
+                    line: no,
+                    context: short(line),
+                },
+            );
+        }
+    }
+
+    fn finish(mut self) -> LogReport {
+        let best = self
+            .format_votes
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, v)| **v)
+            .filter(|(_, v)| **v > 0);
+        let tool_log = best.is_some();
+        self.report.format = Some(best.map_or("dialog", |(i, _)| FORMATS[i].0));
+        if !tool_log {
+            // In text a person wrote, "error 4013" is the code they saw.
+            self.report
+                .codes
+                .extend(std::mem::take(&mut self.prose_codes));
+            self.report.codes.sort_by_key(|c| c.line);
+        }
+        self.report.final_code = self.report.codes.last().map(|c| c.code);
+        self.report.phase = self.failure_phase.map(|(_, p)| p).or(self.latest_phase);
+        if self.report.phase.is_none() && tool_log {
+            // Nothing in the log names the phase; the code's usual phase is the best guess.
+            self.report.phase = self
+                .report
+                .final_code
+                .and_then(|c| self.kb.lookup_code(c).entry)
+                .and_then(|e| e.phase.as_deref())
+                .and_then(|p| kb::validate::PHASES.iter().find(|x| **x == p).copied());
+        }
+        let mut observations = Vec::new();
+        if let Some(phase) = self.report.phase {
+            observations.push(("failed-phase".to_owned(), phase.to_owned()));
+        }
+        if self.unexpected_disconnect {
+            observations.push(("disconnect-during-restore".to_owned(), "yes".to_owned()));
+        }
+        self.report.observations = observations;
+        self.report
+    }
+}
+
+/// Reads a whole log from any reader and analyses it. `progress` is told the input bytes read
+/// so far after each chunk.
+pub fn analyze_reader(
+    kb: &Kb,
+    reader: impl Read + Send + 'static,
+    progress: &mut dyn FnMut(u64),
+) -> Result<LogReport, LogError> {
+    static ANCHORS: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(rules::ANCHORS)
+            .expect("valid anchors")
+    });
+    let mut text = input::TextReader::new(reader)?;
+    let mut analyzer = Analyzer::new(kb);
+    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK * 2);
+    let mut read_total = 0u64;
+    let mut line_no = 0u64;
+    let mut skipping_long_line = false;
+    loop {
+        let n = text.read_into(&mut buffer)?;
+        read_total += n as u64;
+        progress(read_total);
+        let end = if n == 0 {
+            buffer.len()
+        } else {
+            match memchr::memrchr(b'\n', &buffer) {
+                Some(i) => i + 1,
+                None if buffer.len() > MAX_LINE => {
+                    // One enormous line: look at its start once, skip the rest of it.
+                    if !skipping_long_line {
+                        line_no += 1;
+                        analyzer.line(line_no, &String::from_utf8_lossy(&buffer[..MAX_LINE]));
+                        skipping_long_line = true;
+                    }
+                    buffer.clear();
+                    continue;
+                }
+                None => continue,
+            }
+        };
+        let block = &buffer[..end];
+        let mut start = 0;
+        if skipping_long_line {
+            start = memchr::memchr(b'\n', block).map_or(block.len(), |i| i + 1);
+            skipping_long_line = false;
+        }
+        let mut counted_to = start;
+        let mut done_to = start;
+        for m in ANCHORS.find_iter(&block[start..]) {
+            let at = start + m.start();
+            if at < done_to {
+                continue;
+            }
+            let line_start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
+            let line_end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
+            line_no +=
+                memchr::memchr_iter(b'\n', &block[counted_to..line_start]).count() as u64 + 1;
+            counted_to = (line_end + 1).min(block.len());
+            done_to = line_end + 1;
+            let raw = &block[line_start..line_end.min(line_start + MAX_LINE)];
+            let line = String::from_utf8_lossy(raw);
+            analyzer.line(line_no, line.trim_end_matches('\r'));
+        }
+        line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
+        // A last line without a newline, not already counted by a match in it.
+        if n == 0 && counted_to < block.len() && !block.ends_with(b"\n") {
+            line_no += 1;
+        }
+        buffer.drain(..end);
+        if n == 0 {
+            break;
+        }
+    }
+    let mut report = analyzer.finish();
+    report.lines = line_no;
+    report.bytes = read_total;
+    report.encoding = text.encoding.id();
+    report.compressed = text.compressed;
+    Ok(report)
+}
+
+/// Analyses text already in memory (a paste).
+pub fn analyze_text(kb: &Kb, text: &str) -> LogReport {
+    let owned = text.as_bytes().to_vec();
+    analyze_reader(kb, std::io::Cursor::new(owned), &mut |_| {}).unwrap_or_default()
+}

@@ -1,0 +1,182 @@
+//! Every real log under tests/fixtures/real-logs (copied from shared/samples/real-logs, each
+//! with its `# source:` and `# expected:` lines) yields its expected final code and phase.
+
+use logs::{LogReport, analyze_text};
+
+fn read(name: &str) -> LogReport {
+    let path = format!(
+        "{}/tests/fixtures/real-logs/{name}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(
+        text.starts_with("# source:"),
+        "{name} keeps its source line"
+    );
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("# "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    analyze_text(kb::Kb::embedded().unwrap(), &body)
+}
+
+/// (file, expected final code, expected phase) from each file's `# expected:` line.
+const EXPECTED: &[(&str, Option<i64>, Option<&str>)] = &[
+    ("futurerestore-issue-56", Some(53), Some("finalize")),
+    ("idevicerestore-issue-130", Some(-1), Some("firmware")),
+    ("idevicerestore-issue-138", Some(-1), Some("firmware")),
+    ("idevicerestore-issue-278", None, Some("firmware")),
+    ("idevicerestore-issue-352", Some(53), Some("finalize")),
+    ("idevicerestore-issue-539", None, Some("finalize")),
+    ("idevicerestore-issue-553", Some(68), Some("finalize")),
+    ("idevicerestore-issue-626", None, Some("finalize")),
+    ("itunes-dialog-ifixit-iphone7-4013", Some(4013), None),
+    (
+        "itunes-dialog-joeygadget-1603",
+        Some(1603),
+        Some("recovery-boot"),
+    ),
+    ("itunes-dialog-kobomo-75-ja", Some(75), Some("firmware")),
+    (
+        "itunes-dialog-macrumors-error21-dfu",
+        Some(21),
+        Some("recovery-boot"),
+    ),
+    (
+        "itunes-dialog-tonyandrewmeyer-3104",
+        Some(3104),
+        Some("personalize"),
+    ),
+    ("itunes-mac-pastebin-S9EYGaum", None, Some("personalize")),
+    ("itunes-win-modmyi-error1002", Some(1002), Some("firmware")),
+    (
+        "itunes-win-pastebin-w4L6WTL7",
+        Some(3194),
+        Some("personalize"),
+    ),
+    ("legacy-ios-kit-issue-348", None, Some("firmware")),
+];
+
+#[test]
+fn every_sample_gives_its_expected_code_and_phase() {
+    let mut wrong = Vec::new();
+    for (name, code, phase) in EXPECTED {
+        let report = read(name);
+        if report.final_code != *code || report.phase != *phase {
+            wrong.push(format!(
+                "{name}: got code {:?} phase {:?}, expected {code:?} {phase:?}",
+                report.final_code, report.phase
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(
+        EXPECTED.len(),
+        std::fs::read_dir(format!(
+            "{}/tests/fixtures/real-logs",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .count()
+    );
+}
+
+#[test]
+fn formats_are_recognised() {
+    assert_eq!(
+        read("idevicerestore-issue-553").format,
+        Some("idevicerestore")
+    );
+    assert_eq!(read("idevicerestore-issue-130").format, Some("restored"));
+    assert_eq!(
+        read("itunes-win-modmyi-error1002").format,
+        Some("itunes-windows")
+    );
+    assert_eq!(
+        read("itunes-mac-pastebin-S9EYGaum").format,
+        Some("itunes-mac")
+    );
+    assert_eq!(read("itunes-dialog-kobomo-75-ja").format, Some("dialog"));
+}
+
+#[test]
+fn signing_server_statuses_and_their_codes() {
+    let win = read("itunes-win-pastebin-w4L6WTL7");
+    assert_eq!(win.tss.len(), 1);
+    assert_eq!((win.tss[0].status, win.tss[0].code), (94, Some(3194)));
+    assert!(
+        win.findings
+            .iter()
+            .any(|f| f.text.contains("isn't eligible"))
+    );
+    let baseband = read("idevicerestore-issue-278");
+    assert_eq!(baseband.tss[0].status, 133);
+    assert_eq!(
+        baseband.tss[0].code, None,
+        "133 has no known iTunes code; not guessed"
+    );
+    assert!(
+        baseband
+            .findings
+            .iter()
+            .any(|f| f.text.contains("baseband's signature"))
+    );
+}
+
+#[test]
+fn operations_checkpoints_and_findings() {
+    let bb = read("idevicerestore-issue-138");
+    let op = bb.last_operation.unwrap();
+    assert_eq!(
+        (op.id, op.name.as_deref()),
+        (Some(19), Some("Updating baseband"))
+    );
+    let fw = read("idevicerestore-issue-130");
+    assert_eq!(fw.last_operation.unwrap().progress, Some(60));
+    let modem = read("itunes-win-modmyi-error1002");
+    assert_eq!(modem.last_operation.unwrap().id, Some(19));
+    assert!(
+        modem
+            .findings
+            .iter()
+            .any(|f| f.text.contains("baseband (modem) did not answer"))
+    );
+    let fdr = read("idevicerestore-issue-352");
+    assert_eq!(fdr.checkpoint_failures[0].id, "0x067B");
+    assert!(fdr.findings.iter().any(|f| f.text.contains("HTTP 403")));
+    let splat = read("idevicerestore-issue-626");
+    assert_eq!(splat.checkpoint_failures[0].id, "0x648");
+    assert!(splat.findings.iter().any(|f| f.text.contains("splat")));
+    let nor = read("legacy-ios-kit-issue-348");
+    assert!(
+        nor.findings
+            .iter()
+            .any(|f| f.text.contains("NOR flash") && f.text.contains("error 37"))
+    );
+}
+
+#[test]
+fn disconnects_become_evidence() {
+    let dfu = read("itunes-dialog-macrumors-error21-dfu");
+    assert!(
+        dfu.disconnects.iter().any(|d| d.kind == "disconnect"),
+        "{:?}",
+        dfu.disconnects
+    );
+    assert!(
+        dfu.observations
+            .contains(&("disconnect-during-restore".to_owned(), "yes".to_owned()))
+    );
+    assert!(
+        dfu.observations
+            .contains(&("failed-phase".to_owned(), "recovery-boot".to_owned()))
+    );
+    let quiet = read("idevicerestore-issue-539");
+    assert!(
+        !quiet
+            .observations
+            .iter()
+            .any(|(q, _)| q == "disconnect-during-restore")
+    );
+}
