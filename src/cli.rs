@@ -99,6 +99,21 @@ line per event, `SECONDS attach|detach PORT [VID:PID] [ecid=…] [udid=…] [spe
     )]
     Watch(WatchArgs),
 
+    /// Read restore logs and say why the restore failed: code, phase, operation, disconnects.
+    #[command(
+        long_about = "Read restore logs and say why the restore failed: which tool wrote the log, \
+the error code (and which one was final), the phase and operation it died in, the signing \
+server's answer, device checkpoint failures, disconnects before the error, and what that \
+implies, in plain words.\n\n\
+Reads idevicerestore and futurerestore output (also -d), the device's own restore log, iTunes \
+logs from Windows and Mac, the macOS unified log (log show), and error dialogs pasted as text \
+(English, Japanese and more). Any size; gzip, UTF-16 and broken bytes are handled. A folder is \
+walked. With no path it looks where Finder, iTunes and Apple Devices keep restore logs, then \
+in the current directory; newest first.",
+        after_help = "Examples:\n  restore-doctor logs\n  restore-doctor logs idevicerestore.log\n  idevicerestore -d -l 2>&1 | tee restore.log; restore-doctor logs restore.log\n  restore-doctor logs ~/Library/Logs/CrashReporter/MobileDevice --json\n  pbpaste | restore-doctor logs -\n\nExit codes: 0 logs read, 1 no log found, 2 error."
+    )]
+    Logs(LogsArgs),
+
     /// Decode pasted USB output (lsusb, System Information, ioreg, irecovery, a DFU serial string...).
     #[command(
         long_about = "Decode what someone pasted: a DFU or recovery serial string, lsusb (also -v, \
@@ -184,6 +199,10 @@ pub struct DiagnoseArgs {
     /// Print the assessment as JSON (implies --plan).
     #[arg(long)]
     pub json: bool,
+
+    /// A restore log to read first (repeatable): its error code and what it shows become evidence.
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<std::path::PathBuf>,
 
     /// Read the attached device from a snapshot written by `devices --save` instead of the USB bus.
     #[arg(long, value_name = "FILE", conflicts_with = "sysfs_root")]
@@ -278,4 +297,16 @@ pub struct IdentifyArgs {
     /// Show ECID, serial number, UDID and IMEI instead of masking them.
     #[arg(long)]
     pub show_ids: bool,
+}
+
+/// `logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Log files or folders; `-` reads standard input. Nothing: the usual places.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -9,7 +9,9 @@ use kb::{Kb, Observation};
 use usb::live::DeviceSource;
 
 use crate::cli::DiagnoseArgs;
-use crate::commands::{devices, exit_cleanly_on_interrupt, knowledge, resolve_model, step_text};
+use crate::commands::{
+    devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model, step_text,
+};
 use crate::output::{self, HEADING, paint};
 use crate::session::guided::{self, Ending, Start};
 use crate::session::prompter::TerminalPrompter;
@@ -34,7 +36,14 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     let (usb_note, usb_readable) = look_at_usb(kb, source.as_ref(), &mut evidence);
     // A saved snapshot never changes, so there is nothing to watch in it.
     let watchable = usb_readable && args.usb_from.is_none();
+    // Recent logs where Finder / iTunes / Apple Devices keep them are offered to the session.
+    let recent_logs = if args.log.is_empty() {
+        logs::recent_default_logs()
+    } else {
+        Vec::new()
+    };
     let start = Start {
+        recent_logs,
         ask_device: evidence.device.is_none(),
         ask_code: args.code.is_none(),
         evidence,
@@ -142,13 +151,21 @@ fn evidence_from_args<'kb>(kb: &'kb Kb, args: &DiagnoseArgs) -> anyhow::Result<E
     };
     let device = resolve_model(kb, args.model.model.as_deref())?;
     let mut observations = Vec::new();
+    let mut code = code;
+    for path in &args.log {
+        let report = logs::read(kb, path)?;
+        code = code.or(report.final_code);
+        observations.extend(report.kb_observations());
+    }
     for item in &args.observe {
+        // What the person says overrides what a log suggested.
         let Some((question, answer)) = item.split_once('=') else {
             return Err(UsageError::new(format!(
                 "--observe expects QUESTION=ANSWER (for example hub-in-path=yes), not '{item}'"
             ))
             .into());
         };
+        observations.retain(|o: &Observation| o.question != question.trim());
         observations.push(Observation::new(question.trim(), answer.trim()));
     }
     let evidence = Evidence {

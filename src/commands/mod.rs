@@ -8,6 +8,7 @@ mod dfu;
 mod diagnose;
 mod explain;
 mod identify;
+mod logs;
 mod watch;
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Devices(args)) => devices::run(&args),
         Some(Command::Identify(args)) => identify::run(&args),
         Some(Command::Watch(args)) => watch::run(&args),
+        Some(Command::Logs(args)) => logs::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Completions { shell }) => completions::run(shell),
     }

@@ -64,6 +64,8 @@ pub struct Start<'a, 'kb> {
     pub usb_note: String,
     /// A USB source to watch while the person retries, when there is one.
     pub usb: Option<&'a dyn DeviceSource>,
+    /// Recent restore logs found where the OS keeps them, offered before the first question.
+    pub recent_logs: Vec<std::path::PathBuf>,
     /// Ask for the model / the error code (not given on the command line or seen on USB).
     pub ask_device: bool,
     pub ask_code: bool,
@@ -77,6 +79,7 @@ impl<'kb> Start<'_, 'kb> {
             evidence,
             usb_note: String::new(),
             usb: None,
+            recent_logs: Vec::new(),
             ask_device: false,
             ask_code: false,
         }
@@ -93,8 +96,9 @@ pub fn run<'kb>(
         mut evidence,
         usb_note,
         usb,
+        recent_logs,
         ask_device,
-        ask_code,
+        mut ask_code,
     } = start;
     prompter.say(&paint(HEADING, "Restore Doctor · guided session"))?;
     prompter.say(
@@ -107,6 +111,17 @@ pub fn run<'kb>(
     )?;
     if !usb_note.is_empty() {
         prompter.say(&paint(DIM, &usb_note))?;
+    }
+    if !recent_logs.is_empty() {
+        match read_recent_logs(kb, prompter, &recent_logs, &mut evidence)? {
+            None => {
+                return Ok(SessionEnd {
+                    ending: Ending::Stopped,
+                    evidence,
+                });
+            }
+            Some(found_code) => ask_code &= !found_code,
+        }
     }
     let mut history = Vec::new();
     let stopped = |evidence| SessionEnd {
@@ -179,6 +194,59 @@ pub fn run<'kb>(
         }
     }
     Ok(stopped(evidence))
+}
+
+/// Offers to read recent restore logs; returns whether they gave an error code (`None` when
+/// the person stops).
+fn read_recent_logs(
+    kb: &Kb,
+    prompter: &mut dyn Prompter,
+    files: &[std::path::PathBuf],
+    evidence: &mut Evidence,
+) -> io::Result<Option<bool>> {
+    let newest = files[0].display();
+    let options = [
+        Choice::new("read", "Yes, read them"),
+        Choice::new("no", "No"),
+    ];
+    let prompt = format!(
+        "I found {} restore log(s) from the last week (newest: {newest}). Read them for clues?",
+        files.len()
+    );
+    match prompter.choose(&prompt, &options)? {
+        None => return Ok(None),
+        Some(1) => return Ok(Some(false)),
+        Some(_) => {}
+    }
+    let mut found_code = false;
+    for path in files {
+        let Ok(file) = std::fs::File::open(path) else {
+            continue;
+        };
+        let Ok(report) = logs::analyze_reader(kb, file, &mut |_| {}) else {
+            continue;
+        };
+        if let (None, Some(code)) = (evidence.code, report.final_code) {
+            evidence.code = Some(code);
+            found_code = true;
+            let phase = report.phase.unwrap_or("phase not shown");
+            prompter.say(&format!(
+                "  {}: error {} ({phase})",
+                path.display(),
+                kb::display_code(code)
+            ))?;
+        }
+        for o in report.kb_observations() {
+            if !evidence
+                .observations
+                .iter()
+                .any(|e| e.question == o.question)
+            {
+                evidence.observations.push(o);
+            }
+        }
+    }
+    Ok(Some(found_code))
 }
 
 enum Asked<T> {
@@ -783,6 +851,35 @@ mod tests {
             end.evidence.failed.len(),
             1,
             "the step then failed and was recorded"
+        );
+    }
+
+    #[test]
+    fn recent_logs_are_offered_and_their_code_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("restore.log");
+        std::fs::write(&log, "error from server=94 (This device isn't eligible for the requested build.)\ncached server error text: (3194)\n").unwrap();
+        let mut p = ScriptedPrompter::new(&["read", "q"]);
+        let start = Start {
+            recent_logs: vec![log],
+            ask_code: true,
+            ..Start::quiet(no_questions())
+        };
+        let end = run(kb(), &mut p, start).unwrap();
+        assert!(
+            p.transcript.contains("I found 1 restore log(s)"),
+            "{}",
+            p.transcript
+        );
+        assert_eq!(end.evidence.code, Some(3194));
+        assert!(
+            !p.transcript.contains("What error number"),
+            "the code came from the log"
+        );
+        assert!(
+            end.evidence
+                .observations
+                .contains(&Observation::new("failed-phase", "personalize"))
         );
     }
 }

@@ -8,5 +8,6 @@ mod explain;
 mod harness;
 mod help;
 mod identify;
+mod logs;
 mod terminal;
 mod watch;

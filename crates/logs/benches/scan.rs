@@ -1,1 +1,116 @@
-fn main() {}
+//! Scan benchmark (`cargo bench -p logs`): a generated 1 GiB restore log (realistic
+//! idevicerestore and device-log lines, a few errors) read by `logs` and searched by ripgrep
+//! (`rg -j1`, Debian's package) for the same literal patterns; throughput of both and their
+//! ratio. `BENCH_BYTES` changes the size; the file is kept in the system temp directory.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+const LINES: &[&str] = &[
+    "08:05:07.797    <Debug> irecv_event_cb: device 001A2B3C4D5E6F70 (udid: N/A) connected in Recovery mode",
+    "08:05:07.801    <Info> About to send NORData...",
+    "08:05:07.812    <Debug> DEBUG: tss_response_get_path_by_entry: No entry 'RestoreLogo' in TSS response",
+    "[10:37:00.0662-GMT]{5>20} CHECKPOINT BEGIN: MAIN:[0x040E] enable_usb",
+    "[10:37:01.0101-GMT]{5>20} ASR RESTORE PROGRESS: 37%",
+    "[10:37:01.0202-GMT]{5>20} ASR: Copied 1073741824 bytes in 12.23 seconds, 85742.12 KiB/s",
+    "executing /usr/sbin/nvram restore-step-user-progress=42",
+    "08:06:10.551    <Info> Restoring image (13)",
+    "[10:37:02.0001-GMT]{5>20} mount_hfs: /dev/disk0s1s1 on /mnt1: read-write, journaled",
+    "[10:37:02.0002-GMT]{5>20} entering copy_file_with_progress",
+    "[10:37:02.0003-GMT]{5>20} iBoot build-version=iBoot-7459.102.5 build-style=RELEASE",
+    "[10:37:02.0004-GMT]{5>20} AppleBCMWLANCore: setPowerState: 1 -> 2",
+    "08:06:11.102    <Debug> Sending filesystem payload chunk 27312 of 65536 (131072 bytes)",
+    "[10:37:03.0005-GMT]{5>20} IOUSBDeviceController::setupDevice: descriptors configured, speed high",
+    "[10:37:03.0006-GMT]{5>20} apfs_vfsop_mount: mounting root volume read-only, role 0x1",
+];
+
+const RARE: &[&str] = &[
+    "08:07:02.127    <Error> Could not read data (-11). Aborting.",
+    "Status: Verification Error",
+    "08:07:02.130    <Error> ERROR: Unable to successfully restore device",
+];
+
+fn generate(path: &PathBuf, bytes: u64) {
+    let file = std::fs::File::create(path).expect("create the benchmark log");
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let (mut written, mut n) = (0u64, 0u64);
+    while written < bytes {
+        n += 1;
+        // About one error line per 2 million lines.
+        let line = if n % 2_000_003 == 0 {
+            RARE[(n % 3) as usize]
+        } else {
+            LINES[(n.wrapping_mul(2_654_435_761) >> 7) as usize % LINES.len()]
+        };
+        out.write_all(line.as_bytes()).unwrap();
+        out.write_all(b"\n").unwrap();
+        written += line.len() as u64 + 1;
+    }
+    out.flush().unwrap();
+}
+
+fn main() {
+    let bytes: u64 = std::env::var("BENCH_BYTES")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(1 << 30);
+    let path = std::env::temp_dir().join(format!("restore-doctor-bench-{bytes}.log"));
+    if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < bytes {
+        println!("Generating {} MiB at {} ...", bytes >> 20, path.display());
+        generate(&path, bytes);
+    }
+    let size = std::fs::metadata(&path).unwrap().len() as f64;
+    let kb = kb::Kb::embedded().unwrap();
+
+    let mut ours = Vec::new();
+    let mut report = None;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let file = std::fs::File::open(&path).unwrap();
+        report = Some(logs::analyze_reader(kb, file, &mut |_| {}).unwrap());
+        ours.push(start.elapsed().as_secs_f64());
+    }
+    ours.sort_by(f64::total_cmp);
+    let report = report.unwrap();
+    println!(
+        "logs: {:.0} MB/s (best of 3, {:.2} s); {} lines, final code {:?}, phase {:?}",
+        size / ours[0] / 1e6,
+        ours[0],
+        report.lines,
+        report.final_code,
+        report.phase
+    );
+
+    let mut args: Vec<String> = vec!["-j1".into(), "-c".into(), "-F".into()];
+    let literals = logs::search_literals();
+    for literal in &literals {
+        args.push("-e".into());
+        args.push((*literal).into());
+    }
+    args.push(path.display().to_string());
+    let mut theirs = Vec::new();
+    let mut matched = String::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        match Command::new("rg").args(&args).output() {
+            Ok(out) => {
+                theirs.push(start.elapsed().as_secs_f64());
+                matched = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            }
+            Err(e) => {
+                println!("rg not available ({e}); install Debian's ripgrep to compare");
+                return;
+            }
+        }
+    }
+    theirs.sort_by(f64::total_cmp);
+    println!(
+        "rg -j1 -F with the same {} patterns: {:.0} MB/s (best of 3, {:.2} s); {matched} matching lines",
+        literals.len(),
+        size / theirs[0] / 1e6,
+        theirs[0]
+    );
+    println!("throughput ratio logs / rg: {:.2}", theirs[0] / ours[0]);
+}

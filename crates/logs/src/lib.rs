@@ -9,12 +9,12 @@ mod rules;
 
 use std::io::Read;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use kb::{Kb, Observation};
 use serde::Serialize;
 
 pub use input::{CHUNK, Encoding};
-use rules::{CodeSource, PHASE_HINTS};
+use rules::{CodeSource, Trigger};
 
 /// Longest line examined; the rest of a longer line is skipped.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -111,54 +111,53 @@ impl LogReport {
     }
 }
 
-const FORMATS: [(&str, &[&str]); 6] = [
-    (
-        "idevicerestore",
-        &[
-            "idevicerestore",
-            "irecv_event_cb",
-            "Got status message",
-            "Unhandled status message",
-            "Checkpoint FAILURE id",
-            "Sending TSS request",
-            "Received SHSH",
-            "ERROR: Unable to",
-            "Waiting for device",
-        ],
-    ),
-    ("futurerestore", &["futurerestore", "Failed with errorcode"]),
-    (
-        "restored",
-        &[
-            "CHECKPOINT BEGIN",
-            "CHECKPOINT END",
-            "CHECKPOINT FAILURE",
-            "executing /usr/sbin/nvram",
-            "restore-step-",
-            "AMFDR",
-            "restore failed with CFError",
-        ],
-    ),
-    (
-        "itunes-windows",
-        &[
-            "AMDeviceIoControl",
-            "<Restore Device",
-            "<Recovery Mode Device",
-            "usbd status",
-        ],
-    ),
-    ("itunes-mac", &["iTunes[", "iTunes: iTunes"]),
-    (
-        "unified-log",
-        &[
-            "MobileRestore",
-            "MobileDeviceUpdater",
-            "AppleMobileDeviceHelper",
-            "restored_external",
-        ],
-    ),
+/// Log formats, in the order the format triggers of `rules::TRIGGERS` number them.
+const FORMATS: [&str; 6] = [
+    "idevicerestore",
+    "futurerestore",
+    "restored",
+    "itunes-windows",
+    "itunes-mac",
+    "unified-log",
 ];
+
+/// What the literals found in one line set off.
+#[derive(Debug, Default)]
+struct Hits {
+    formats: [bool; FORMATS.len()],
+    /// The strongest phase hint (lower rank wins).
+    phase: Option<(u8, &'static str)>,
+    code: bool,
+    prose: bool,
+    progress: bool,
+    checkpoint: bool,
+    tss: bool,
+    usb: bool,
+    findings: u32,
+}
+
+impl Hits {
+    fn add(&mut self, trigger: Trigger) {
+        match trigger {
+            Trigger::Format(i) => self.formats[i] = true,
+            Trigger::Phase(rank, phase) => {
+                if self.phase.is_none_or(|(r, _)| rank < r) {
+                    self.phase = Some((rank, phase));
+                }
+            }
+            Trigger::Code => self.code = true,
+            Trigger::Prose => self.prose = true,
+            Trigger::Progress => self.progress = true,
+            Trigger::Checkpoint => {
+                self.checkpoint = true;
+                self.formats[2] = true;
+            }
+            Trigger::Tss => self.tss = true,
+            Trigger::Usb => self.usb = true,
+            Trigger::Finding(i) => self.findings |= 1 << i,
+        }
+    }
+}
 
 fn short(line: &str) -> String {
     let trimmed = line.trim();
@@ -213,26 +212,32 @@ impl<'kb> Analyzer<'kb> {
         }
     }
 
-    fn line(&mut self, no: u64, line: &str) {
-        for (i, (_, markers)) in FORMATS.iter().enumerate() {
-            if markers.iter().any(|m| line.contains(m)) {
-                self.format_votes[i] += 1;
-            }
+    fn line(&mut self, no: u64, line: &str, hits: &Hits) {
+        for (i, hit) in hits.formats.iter().enumerate() {
+            self.format_votes[i] += u32::from(*hit);
         }
-        let mut phase_here = PHASE_HINTS
-            .iter()
-            .enumerate()
-            .find(|(_, (re, _))| re.is_match(line))
-            .map(|(rank, (_, p))| (rank, *p));
-        self.codes_in(no, line);
-        self.operations_in(line);
-        if let Some(from_checkpoint) = self.checkpoints_in(no, line) {
+        let mut phase_here = hits.phase.map(|(rank, phase)| (usize::from(rank), phase));
+        if hits.code || hits.checkpoint || hits.prose || hits.findings != 0 {
+            self.codes_in(no, line, hits.prose);
+        }
+        if hits.progress || line.ends_with(')') {
+            self.operations_in(line);
+        }
+        if hits.checkpoint
+            && let Some(from_checkpoint) = self.checkpoints_in(no, line)
+        {
             phase_here = phase_here.or(Some((0, from_checkpoint)));
         }
-        self.tss_in(no, line);
-        self.usb_in(no, line);
-        for (re, text) in rules::FINDINGS.iter() {
-            if re.is_match(line) && !self.report.findings.iter().any(|f| f.text == *text) {
+        if hits.tss {
+            self.tss_in(no, line);
+        }
+        if hits.usb || hits.findings & (1 << 8 | 1 << 12) != 0 {
+            self.usb_in(no, line);
+        }
+        for (i, text) in rules::FINDINGS.iter().enumerate() {
+            if hits.findings & (1 << i) != 0
+                && !self.report.findings.iter().any(|f| f.text == *text)
+            {
                 push(&mut self.report.findings, Finding { line: no, text });
             }
         }
@@ -249,14 +254,17 @@ impl<'kb> Analyzer<'kb> {
         }
     }
 
-    fn codes_in(&mut self, no: u64, line: &str) {
+    fn codes_in(&mut self, no: u64, line: &str, prose: bool) {
         let int = |s: &str| -> Option<i64> {
             match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
                 Some(hex) => i64::from_str_radix(hex, 16).ok(),
                 None => s.parse().ok(),
             }
         };
-        if let Some(c) = rules::DIALOG_CODE.captures(line)
+        // Each rule runs only when its own literal is in the line: regexes are the slow part.
+        let has = |needle: &str| line.contains(needle);
+        if (has("(") || has("（"))
+            && let Some(c) = rules::DIALOG_CODE.captures(line)
             && let Some(code) = int(&c[1])
         {
             push(
@@ -269,60 +277,93 @@ impl<'kb> Analyzer<'kb> {
             );
             return;
         }
-        if let Some(code) = rules::AMR_CODE.captures(line).and_then(|c| int(&c[1])) {
+        let status = None
+            .or_else(|| {
+                has("AMRestoreErrorDomain/")
+                    .then(|| {
+                        // AMRestoreErrorDomain carries the code as a 32-bit hex number (ffffffff = -1).
+                        rules::DOMAIN_CODE
+                            .captures(line)
+                            .and_then(|c| u32::from_str_radix(&c[1], 16).ok())
+                            .map(|raw| i64::from(raw as i32))
+                    })
+                    .flatten()
+            })
+            .or_else(|| {
+                has("AMR")
+                    .then(|| rules::AMR_CODE.captures(line).and_then(|c| int(&c[1])))
+                    .flatten()
+            })
+            .or_else(|| {
+                has("Unhandled status message")
+                    .then(|| {
+                        rules::UNHANDLED_STATUS
+                            .captures(line)
+                            .and_then(|c| int(&c[1]))
+                    })
+                    .flatten()
+            })
+            .or_else(|| {
+                has("Status: ")
+                    .then(|| {
+                        rules::STATUS_LINE
+                            .captures(line)
+                            .and_then(|c| rules::status_code(&c[1]))
+                    })
+                    .flatten()
+            })
+            .or_else(|| {
+                has("FAILURE:(")
+                    .then(|| rules::FAILURE_CODE.captures(line).and_then(|c| int(&c[1])))
+                    .flatten()
+            })
+            .or_else(|| {
+                has("restore-step-codes")
+                    .then(|| {
+                        rules::STEP_CODES
+                            .captures(line)
+                            .and_then(|c| int(&c[2]))
+                            .filter(|c| *c != 0)
+                    })
+                    .flatten()
+            })
+            .or_else(|| {
+                // idevicerestore returns -AMRError; -1, -2, -5 and -11 are its own host errors.
+                has("idevicerestore_start")
+                    .then(|| {
+                        rules::START_RESULT
+                            .captures(line)
+                            .and_then(|c| int(&c[1]))
+                            .filter(|c| *c < -11)
+                            .map(|c| -c)
+                    })
+                    .flatten()
+            });
+        if let Some(code) = status {
             self.code(code, no, line, CodeSource::Status);
-        } else if let Some(code) = rules::SERVER_CODE.captures(line).and_then(|c| int(&c[1])) {
-            self.code(code, no, line, CodeSource::Server);
-        } else if let Some(code) = rules::UNHANDLED_STATUS
-            .captures(line)
-            .and_then(|c| int(&c[1]))
-        {
-            self.code(code, no, line, CodeSource::Status);
-        } else if let Some(code) = rules::STATUS_LINE
-            .captures(line)
-            .and_then(|c| rules::status_code(&c[1]))
-        {
-            self.code(code, no, line, CodeSource::Status);
-        } else if let Some(code) = rules::START_RESULT.captures(line).and_then(|c| int(&c[1])) {
-            // idevicerestore returns -AMRError; -1, -2, -5 and -11 are its own host errors.
-            if code < -11 {
-                self.code(-code, no, line, CodeSource::Status);
+        } else if has("cached server error") {
+            if let Some(code) = rules::SERVER_CODE.captures(line).and_then(|c| int(&c[1])) {
+                self.code(code, no, line, CodeSource::Server);
             }
-        } else if let Some(c) = rules::FAILURE_CODE.captures(line)
-            && let Some(code) = int(&c[1])
-        {
-            self.code(code, no, line, CodeSource::Status);
-        } else if let Some(c) = rules::STEP_CODES.captures(line)
-            && let Some(code) = int(&c[2])
-            && code != 0
-        {
-            self.code(code, no, line, CodeSource::Status);
-        } else if let Some(c) = rules::DOMAIN_CODE.captures(line)
-            && let Ok(raw) = u32::from_str_radix(&c[1], 16)
-        {
-            // AMRestoreErrorDomain carries the code as a 32-bit hex number (ffffffff = -1).
-            self.code(i64::from(raw as i32), no, line, CodeSource::Status);
-        } else if let Some(code) = rules::QUOTED_CODE.captures(line).and_then(|c| int(&c[1])) {
-            self.code(code, no, line, CodeSource::Dialog);
-        } else if let Some(code) = rules::PROSE_CODE.captures(line).and_then(|c| int(&c[1])) {
-            self.code(code, no, line, CodeSource::Dialog);
+        } else if prose {
+            if let Some(code) = rules::QUOTED_CODE.captures(line).and_then(|c| int(&c[1])) {
+                self.code(code, no, line, CodeSource::Dialog);
+            } else if let Some(code) = rules::PROSE_CODE.captures(line).and_then(|c| int(&c[1])) {
+                self.code(code, no, line, CodeSource::Dialog);
+            }
         }
     }
 
     fn operations_in(&mut self, line: &str) {
-        if let Some(c) = rules::OPERATION_LINE.captures(line)
-            && let Ok(id) = c[2].parse::<u32>()
-            && let Some((id, name)) = rules::OPERATIONS
-                .iter()
-                .find(|(i, n)| *i == id && *n == &c[1])
-        {
+        if let Some((id, name)) = rules::operation_in(line) {
             self.report.last_operation = Some(Operation {
-                id: Some(*id),
-                name: Some((*name).to_owned()),
+                id: Some(id),
+                name: Some(name.to_owned()),
                 progress: None,
             });
-            self.latest_phase = Some(rules::operation_phase(*id));
-        } else if let Some(c) = rules::ITUNES_OPERATION.captures(line)
+            self.latest_phase = Some(rules::operation_phase(id));
+        } else if line.contains("<Restore Device")
+            && let Some(c) = rules::ITUNES_OPERATION.captures(line)
             && let Ok(id) = c[1].parse::<u32>()
         {
             let name = rules::OPERATIONS
@@ -335,22 +376,23 @@ impl<'kb> Analyzer<'kb> {
                 progress: c[2].parse().ok(),
             });
             self.latest_phase = Some(rules::operation_phase(id));
-        } else if let Some(c) = rules::USER_PROGRESS
-            .captures(line)
-            .or_else(|| rules::ASR_PROGRESS.captures(line))
+        } else if let Some(progress) = rules::number_after(line, "restore-step-user-progress")
+            .or_else(|| rules::number_after(line, "PROGRESS: "))
         {
             let op = self.report.last_operation.get_or_insert(Operation {
                 id: None,
                 name: None,
                 progress: None,
             });
-            op.progress = c[1].parse().ok();
+            op.progress = Some(progress);
         }
     }
 
     /// Records checkpoint failures; returns the phase a checkpoint id on this line names.
     fn checkpoints_in(&mut self, no: u64, line: &str) -> Option<&'static str> {
-        if let Some(c) = rules::FAILURE_CODE.captures(line) {
+        if line.contains("FAILURE:(")
+            && let Some(c) = rules::FAILURE_CODE.captures(line)
+        {
             push(
                 &mut self.report.checkpoint_failures,
                 Checkpoint {
@@ -360,7 +402,9 @@ impl<'kb> Analyzer<'kb> {
                     line: no,
                 },
             );
-        } else if let Some(c) = rules::CHECKPOINT_FAIL.captures(line) {
+        } else if line.contains("Checkpoint FAILURE id")
+            && let Some(c) = rules::CHECKPOINT_FAIL.captures(line)
+        {
             let name = c.get(3).map(|m| short(m.as_str()));
             push(
                 &mut self.report.checkpoint_failures,
@@ -373,10 +417,14 @@ impl<'kb> Analyzer<'kb> {
             );
         }
         let hex = |s: &str| u32::from_str_radix(s, 16).ok();
-        if let Some(c) = rules::STEP_CODES.captures(line) {
-            return hex(&c[1]).and_then(rules::checkpoint_phase);
+        if line.contains("restore-step-codes") {
+            return rules::STEP_CODES
+                .captures(line)
+                .and_then(|c| hex(&c[1]))
+                .and_then(rules::checkpoint_phase);
         }
-        if let Some(c) = rules::STEP_IDS.captures(line) {
+        if line.contains("restore-step-ids") {
+            let c = rules::STEP_IDS.captures(line)?;
             let last = c[1].rsplit(';').next().unwrap_or("");
             let id = last
                 .split(':')
@@ -385,14 +433,7 @@ impl<'kb> Analyzer<'kb> {
                 .trim_start_matches("0x");
             return hex(id).and_then(rules::checkpoint_phase);
         }
-        if let Some(c) = rules::CHECKPOINT_ANY.captures(line) {
-            let id = c
-                .get(1)
-                .and_then(|m| hex(m.as_str()))
-                .or_else(|| c.get(2).and_then(|m| m.as_str().parse().ok()));
-            return id.and_then(rules::checkpoint_phase);
-        }
-        None
+        rules::checkpoint_id(line).and_then(rules::checkpoint_phase)
     }
 
     fn tss_in(&mut self, no: u64, line: &str) {
@@ -430,7 +471,7 @@ impl<'kb> Analyzer<'kb> {
     }
 
     fn usb_in(&mut self, no: u64, line: &str) {
-        let time = rules::TIMESTAMP.captures(line).map(|c| c[1].to_owned());
+        let time = || rules::TIMESTAMP.captures(line).map(|c| c[1].to_owned());
         if rules::DISCONNECT.is_match(line) {
             if !line.contains("_event_cb") {
                 self.unexpected_disconnect = true;
@@ -440,7 +481,7 @@ impl<'kb> Analyzer<'kb> {
                 UsbEvent {
                     kind: "disconnect",
                     mode: None,
-                    time,
+                    time: time(),
                     line: no,
                     context: short(line),
                 },
@@ -452,7 +493,7 @@ impl<'kb> Analyzer<'kb> {
                 UsbEvent {
                     kind: "reconnect",
                     mode,
-                    time,
+                    time: time(),
                     line: no,
                     context: short(line),
                 },
@@ -468,7 +509,7 @@ impl<'kb> Analyzer<'kb> {
             .max_by_key(|(_, v)| **v)
             .filter(|(_, v)| **v > 0);
         let tool_log = best.is_some();
-        self.report.format = Some(best.map_or("dialog", |(i, _)| FORMATS[i].0));
+        self.report.format = Some(best.map_or("dialog", |(i, _)| FORMATS[i]));
         if !tool_log {
             // In text a person wrote, "error 4013" is the code they saw.
             self.report
@@ -499,6 +540,14 @@ impl<'kb> Analyzer<'kb> {
     }
 }
 
+/// The literals the scanner searches for (what a comparison with grep tools should search).
+pub fn search_literals() -> Vec<&'static str> {
+    rules::TRIGGERS
+        .iter()
+        .map(|(literal, _)| *literal)
+        .collect()
+}
+
 /// Reads a whole log from any reader and analyses it. `progress` is told the input bytes read
 /// so far after each chunk.
 pub fn analyze_reader(
@@ -506,11 +555,21 @@ pub fn analyze_reader(
     reader: impl Read + Send + 'static,
     progress: &mut dyn FnMut(u64),
 ) -> Result<LogReport, LogError> {
-    static ANCHORS: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
+    // Finds the next line worth parsing, fast (leftmost-first allows the packed searcher).
+    static FIND: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(rules::ANCHORS)
-            .expect("valid anchors")
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(rules::TRIGGERS.iter().map(|(l, _)| *l))
+            .expect("valid triggers")
+    });
+    // Lists every trigger in that line, overlaps included.
+    static ALL: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(rules::TRIGGERS.iter().map(|(l, _)| *l))
+            .expect("valid triggers")
     });
     let mut text = input::TextReader::new(reader)?;
     let mut analyzer = Analyzer::new(kb);
@@ -531,7 +590,15 @@ pub fn analyze_reader(
                     // One enormous line: look at its start once, skip the rest of it.
                     if !skipping_long_line {
                         line_no += 1;
-                        analyzer.line(line_no, &String::from_utf8_lossy(&buffer[..MAX_LINE]));
+                        let mut hits = Hits::default();
+                        for m in ALL.find_overlapping_iter(&buffer[..MAX_LINE]) {
+                            hits.add(rules::TRIGGERS[m.pattern().as_usize()].1);
+                        }
+                        analyzer.line(
+                            line_no,
+                            &String::from_utf8_lossy(&buffer[..MAX_LINE]),
+                            &hits,
+                        );
                         skipping_long_line = true;
                     }
                     buffer.clear();
@@ -548,7 +615,7 @@ pub fn analyze_reader(
         }
         let mut counted_to = start;
         let mut done_to = start;
-        for m in ANCHORS.find_iter(&block[start..]) {
+        for m in FIND.find_iter(&block[start..]) {
             let at = start + m.start();
             if at < done_to {
                 continue;
@@ -560,8 +627,12 @@ pub fn analyze_reader(
             counted_to = (line_end + 1).min(block.len());
             done_to = line_end + 1;
             let raw = &block[line_start..line_end.min(line_start + MAX_LINE)];
+            let mut hits = Hits::default();
+            for m in ALL.find_overlapping_iter(raw) {
+                hits.add(rules::TRIGGERS[m.pattern().as_usize()].1);
+            }
             let line = String::from_utf8_lossy(raw);
-            analyzer.line(line_no, line.trim_end_matches('\r'));
+            analyzer.line(line_no, line.trim_end_matches('\r'), &hits);
         }
         line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
         // A last line without a newline, not already counted by a match in it.

@@ -10,65 +10,6 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("valid built-in pattern")
 }
 
-/// Literals at least one of which is in every line a rule below can use; the scanner parses
-/// only lines that contain one.
-pub const ANCHORS: &[&str] = &[
-    "rror",
-    "RROR",
-    "tatus",
-    "CHECKPOINT",
-    "Checkpoint",
-    "restore-step",
-    "rogress",
-    "PROGRESS",
-    "_event_cb",
-    "onnect",
-    "TSS",
-    "SHSH",
-    "tss_",
-    "AMAuthInstall",
-    "FDR",
-    "AMR",
-    "operation ",
-    "Restore Device",
-    "iTunes",
-    "idevicerestore",
-    "futurerestore",
-    "nvram",
-    "aseband",
-    "radio-error",
-    "Modem",
-    "NOR",
-    "splat",
-    "Sending ",
-    "Waiting for",
-    "estore mode",
-    "Restoring",
-    "Verifying",
-    "Updating ",
-    "Creating ",
-    "Installing ",
-    "Certifying ",
-    "Flashing",
-    "Preparing",
-    "Extracting software",
-    "Downloading software",
-    "pple logo",
-    "エラー",
-    "ファームウェア",
-    "Server not reachable",
-    "Unable",
-    "Could not",
-    "USB",
-    "Mounting",
-    "Checking ",
-    "Sealing",
-    "proxy",
-    "ASR",
-    "write_image3",
-    "Domain/",
-];
-
 /// Idevicerestore's operation numbers and names (research/peers.md §2.3).
 pub const OPERATIONS: &[(u32, &str)] = &[
     (11, "Creating partition map"),
@@ -157,46 +98,6 @@ pub fn checkpoint_phase(id: u32) -> Option<&'static str> {
     })
 }
 
-/// Phase keywords, strongest (most specific) first; the first match in a line wins.
-pub static PHASE_HINTS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    vec![
-        (
-            re(
-                r"(?i)fdr_recover|AMFDR|\bFDR\b|install_splat|install splat|cleanup_send_final_status|Checkpoint 1608\b",
-            ),
-            "finalize",
-        ),
-        (
-            re(
-                r"(?i)baseband|bbupdater|radio-error|Modem appears|update_iBoot|\bNOR\b|NOR_access|update_device_firmware|update device firmware|Flashing firmware|Restoring (?:iPhone |iPad |iPod )?firmware|ファームウェアを復元中|write_image3_data|operation 1[89]\b",
-            ),
-            "firmware",
-        ),
-        (
-            re(
-                r"Restoring image|\bASR\b|Verifying restore|wait_for_storage|Waiting for NAND|Restoring (?:iPhone|iPad|iPod) software|Verifying (?:iPhone|iPad|iPod) restore|mount_system_partition",
-            ),
-            "restore-os",
-        ),
-        (
-            re(
-                r"(?i)Sending iBSS|Sending iBEC|RestoreKernelCache|Waiting for device to enter restore mode|failed to enter restore mode|Preparing (?:iPhone|iPad|iPod) for restore|Device did not (?:re)?connect|never get as far as the apple logo|before the apple logo|Sending RestoreLogo|Unable to connect to device in restore mode",
-            ),
-            "recovery-boot",
-        ),
-        (
-            re(
-                r"(?i)\bTSS\b|tss_|SHSH|gs\.apple\.com|Verifying Restore with Apple|AMAuthInstall|eligible for the requested build|Server not reachable|personaliz",
-            ),
-            "personalize",
-        ),
-        (
-            re(r"(?i)Extracting software|Downloading software"),
-            "extract",
-        ),
-    ]
-});
-
 /// Where a code was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeSource {
@@ -235,18 +136,58 @@ pub static DOMAIN_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r"AMRestoreErrorDomain/([0-9A-Fa-f]{1,8})\b"));
 pub static CHECKPOINT_FAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"Checkpoint FAILURE id: 0x([0-9A-Fa-f]+) result=(-?\d+)(?:: (.*))?"));
-pub static CHECKPOINT_ANY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)checkpoint[^\n]*?(?:id: |\[)0x([0-9A-Fa-f]+)|Checkpoint (\d+) complete")
-});
+/// The number after `marker` (skipping ` = ` or `=`), as in `restore-step-user-progress=54` or
+/// `ASR RESTORE PROGRESS: 37%`.
+pub fn number_after(line: &str, marker: &str) -> Option<i64> {
+    let rest = &line[line.find(marker)? + marker.len()..];
+    let rest = rest.trim_start_matches([' ', '=', ':']);
+    let digits: String = rest
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(9)
+        .collect();
+    digits.parse().ok()
+}
+
+/// An idevicerestore operation line, `<name> (<id>)` with an optional time and level prefix,
+/// when the name is the one idevicerestore prints for that id.
+pub fn operation_in(line: &str) -> Option<(u32, &'static str)> {
+    let body = line.trim_end().strip_suffix(')')?;
+    let open = body.rfind(" (")?;
+    let id: u32 = body[open + 2..].parse().ok()?;
+    let name = body[..open].rsplit('>').next()?.trim();
+    OPERATIONS
+        .iter()
+        .find(|(i, n)| *i == id && *n == name)
+        .map(|(i, n)| (*i, *n))
+}
+
+/// The checkpoint id a line names: `[0x040E]`, `id: 0x648`, or `Checkpoint 1608 complete`.
+pub fn checkpoint_id(line: &str) -> Option<u32> {
+    let hex_after = |marker: &str| {
+        let at = line.find(marker)? + marker.len();
+        let digits: String = line[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .take(8)
+            .collect();
+        u32::from_str_radix(&digits, 16).ok()
+    };
+    hex_after("[0x")
+        .or_else(|| hex_after("id: 0x"))
+        .or_else(|| {
+            let rest = line.split("Checkpoint ").nth(1)?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            rest[digits.len()..]
+                .starts_with(" complete")
+                .then(|| digits.parse().ok())
+                .flatten()
+        })
+}
+
 pub static STEP_IDS: LazyLock<Regex> = LazyLock::new(|| re(r"restore-step-ids=\{(.*)\}"));
-pub static USER_PROGRESS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"restore-step-user-progress\s*=\s*(\d+)"));
 pub static ITUNES_OPERATION: LazyLock<Regex> =
     LazyLock::new(|| re(r"<Restore Device [^>]*>: operation (\d+) progress (-?\d+)"));
-pub static ASR_PROGRESS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"ASR (?:RESTORE|VERIFY) PROGRESS: (\d+)%"));
-pub static OPERATION_LINE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(?:.*<\w+>\s+)?([A-Z][A-Za-z /-]+) \((\d{1,3})\)\s*$"));
 pub static TSS_SERVER: LazyLock<Regex> =
     LazyLock::new(|| re(r"error from server=(\d+) \(([^)]*)\)"));
 pub static TSS_STATUS: LazyLock<Regex> = LazyLock::new(|| {
@@ -281,72 +222,210 @@ pub fn status_code(text: &str) -> Option<i64> {
     })
 }
 
-/// Plain-words findings: a pattern, what it means, and what it implies for the causes.
-pub static FINDINGS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    vec![
-        (
-            re(r"error writing image|AppleImage3NORAccess returned an error|NOR_access: error"),
-            "Writing the boot firmware (NOR flash) failed while flashing firmware, the signature of error 37: storage or logic-board hardware.",
-        ),
-        (
-            re(r"_AMFDRHttpHandleHeaderMessage returned status 403"),
-            "Apple's factory-data (FDR) server refused the phone (HTTP 403) during the final step, as in error 53: a proxy or blocked network, or replaced Touch ID / Face ID parts.",
-        ),
-        (
-            re(r"Failed to copy proxy information and proxy is enabled"),
-            "A proxy is set on this computer and got in the way of the factory-data step: turn the proxy off and retry.",
-        ),
-        (
-            re(r"error from server=94"),
-            "Apple's signing server refused: this device isn't eligible for the requested build (status 94, error 3194). Install the version Apple signs now, and check the hosts file for gs.apple.com.",
-        ),
-        (
-            re(r"Server not reachable|Failed connect to|Could not resolve host"),
-            "The computer could not reach Apple's signing server: check the network, proxy, VPN and the hosts file.",
-        ),
-        (
-            re(r"Modem appears to not be responding|radio-error-string"),
-            "The baseband (modem) did not answer during its update: baseband hardware is the likely fault.",
-        ),
-        (
-            re(r"Unable to fetch Baseband TSS"),
-            "The baseband's signature could not be fetched from Apple: the restore tool may be too old for this device, or the network blocked it.",
-        ),
-        (
-            re(
-                r"Device failed to enter restore mode|Device reconnected in \w+ mode, most likely image personalization failed",
-            ),
-            "The phone came back in recovery mode instead of restore mode: the restore image did not boot, or the USB link dropped while it started.",
-        ),
-        (
-            re(
-                r"Could not read data|Unable to send data to ASR|Inappropriate ioctl for device|Unable to connect to ASR",
-            ),
-            "The connection to the phone broke while the system was being sent: suspect the USB link (cable, port, hub) first.",
-        ),
-        (
-            re(r"failed to install splat"),
-            "Installing the final system patch (splat) failed at the very end of the restore.",
-        ),
-        (
-            re(r"no space for data"),
-            "The phone's NVRAM had no room left for the restore's status variables.",
-        ),
-        (
-            re(r"update_iBoot: request for LLB data returned NULL"),
-            "The iBoot / LLB firmware update failed: the firmware file was missing for this device (tool or IPSW mismatch) or the firmware step failed.",
-        ),
-        (
-            re(r"(?i)beeps? for a USB disconnect|USB disconnect"),
-            "A USB disconnect happened during the restore.",
-        ),
-        (
-            re(r"Status: Verification Error"),
-            "The phone reported a verification error; with \"Updating baseband\" just before, the baseband is the first suspect.",
-        ),
-        (
-            re(r"Status: Disk Failure"),
-            "The phone reported a disk (storage) failure during the restore.",
-        ),
-    ]
-});
+/// What a literal found in a line sets off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A marker of a log format (index into the format table).
+    Format(usize),
+    /// A phase hint, with its strength (lower wins) and phase.
+    Phase(u8, &'static str),
+    /// The line may carry an error code.
+    Code,
+    /// Free prose may name a code ("error 4013"); trusted only in pasted dialogs.
+    Prose,
+    /// Operation progress (iTunes operation lines, device progress variables).
+    Progress,
+    Checkpoint,
+    Tss,
+    Usb,
+    /// A finding (index into [`FINDINGS`]).
+    Finding(usize),
+}
+
+/// Plain-words findings.
+pub const FINDINGS: &[&str] = &[
+    "Writing the boot firmware (NOR flash) failed while flashing firmware, the signature of error 37: storage or logic-board hardware.",
+    "Apple's factory-data (FDR) server refused the phone (HTTP 403) during the final step, as in error 53: a proxy or blocked network, or replaced Touch ID / Face ID parts.",
+    "A proxy is set on this computer and got in the way of the factory-data step: turn the proxy off and retry.",
+    "Apple's signing server refused: this device isn't eligible for the requested build (status 94, error 3194). Install the version Apple signs now, and check the hosts file for gs.apple.com.",
+    "The computer could not reach Apple's signing server: check the network, proxy, VPN and the hosts file.",
+    "The baseband (modem) did not answer during its update: baseband hardware is the likely fault.",
+    "The baseband's signature could not be fetched from Apple: the restore tool may be too old for this device, or the network blocked it.",
+    "The phone came back in recovery mode instead of restore mode: the restore image did not boot, or the USB link dropped while it started.",
+    "The connection to the phone broke while the system was being sent: suspect the USB link (cable, port, hub) first.",
+    "Installing the final system patch (splat) failed at the very end of the restore.",
+    "The phone's NVRAM had no room left for the restore's status variables.",
+    "The iBoot / LLB firmware update failed: the firmware file was missing for this device (tool or IPSW mismatch) or the firmware step failed.",
+    "A USB disconnect happened during the restore.",
+    "The phone reported a verification error; with \"Updating baseband\" just before, the baseband is the first suspect.",
+    "The phone reported a disk (storage) failure during the restore.",
+];
+
+/// Every literal the scanner looks for, and what it sets off. A line is parsed only when it
+/// holds at least one; then every literal in it (overlaps included) says which rules to run.
+pub const TRIGGERS: &[(&str, Trigger)] = &[
+    // Findings.
+    ("error writing image", Trigger::Finding(0)),
+    ("NORAccess returned an error", Trigger::Finding(0)),
+    ("NOR_access: error", Trigger::Finding(0)),
+    ("returned status 403", Trigger::Finding(1)),
+    ("Failed to copy proxy information", Trigger::Finding(2)),
+    ("error from server=94", Trigger::Finding(3)),
+    ("Server not reachable", Trigger::Finding(4)),
+    ("Failed connect to", Trigger::Finding(4)),
+    ("Could not resolve host", Trigger::Finding(4)),
+    ("Modem appears to not be responding", Trigger::Finding(5)),
+    ("radio-error-string", Trigger::Finding(5)),
+    ("Unable to fetch Baseband TSS", Trigger::Finding(6)),
+    ("Device failed to enter restore mode", Trigger::Finding(7)),
+    (
+        "most likely image personalization failed",
+        Trigger::Finding(7),
+    ),
+    ("Could not read data", Trigger::Finding(8)),
+    ("Unable to send data to ASR", Trigger::Finding(8)),
+    ("Inappropriate ioctl for device", Trigger::Finding(8)),
+    ("Unable to connect to ASR", Trigger::Finding(8)),
+    ("failed to install splat", Trigger::Finding(9)),
+    ("no space for data", Trigger::Finding(10)),
+    ("request for LLB data returned NULL", Trigger::Finding(11)),
+    ("USB disconnect", Trigger::Finding(12)),
+    ("Status: Verification Error", Trigger::Finding(13)),
+    ("Status: Disk Failure", Trigger::Finding(14)),
+    // Format markers (indexes into the format table in lib.rs).
+    ("idevicerestore_start", Trigger::Code),
+    ("idevicerestore", Trigger::Format(0)),
+    ("irecv_event_cb", Trigger::Format(0)),
+    ("Got status message", Trigger::Format(0)),
+    ("Unhandled status message", Trigger::Code),
+    ("Checkpoint FAILURE id", Trigger::Checkpoint),
+    ("Sending TSS request", Trigger::Phase(4, "personalize")),
+    ("Received SHSH", Trigger::Phase(4, "personalize")),
+    ("ERROR: Unable to", Trigger::Format(0)),
+    (
+        "Waiting for device to enter restore mode",
+        Trigger::Phase(3, "recovery-boot"),
+    ),
+    ("Waiting for device", Trigger::Format(0)),
+    ("futurerestore", Trigger::Format(1)),
+    ("Failed with errorcode", Trigger::Format(1)),
+    ("CHECKPOINT FAILURE", Trigger::Checkpoint),
+    ("CHECKPOINT", Trigger::Checkpoint),
+    ("executing /usr/sbin/nvram", Trigger::Format(2)),
+    ("restore-step-user-progress", Trigger::Progress),
+    ("restore-step-codes", Trigger::Checkpoint),
+    ("restore-step-ids", Trigger::Checkpoint),
+    ("restore-step-", Trigger::Format(2)),
+    ("AMFDR", Trigger::Phase(0, "finalize")),
+    ("restore failed with CFError", Trigger::Format(2)),
+    ("AMDeviceIoControl", Trigger::Format(3)),
+    ("<Restore Device", Trigger::Progress),
+    ("<Recovery Mode Device", Trigger::Format(3)),
+    ("usbd status", Trigger::Format(3)),
+    ("HttpQueryInfo", Trigger::Format(3)),
+    (":\\Users\\", Trigger::Format(3)),
+    ("iTunes[", Trigger::Format(4)),
+    ("file://localhost", Trigger::Format(4)),
+    ("MobileRestore", Trigger::Format(5)),
+    ("MobileDeviceUpdater", Trigger::Format(5)),
+    ("AppleMobileDeviceHelper", Trigger::Format(5)),
+    ("restored_external", Trigger::Format(5)),
+    // Codes.
+    ("unknown error", Trigger::Code),
+    ("could not be restored", Trigger::Code),
+    ("could not be updated", Trigger::Code),
+    ("エラーが発生", Trigger::Code),
+    ("unbekannter Fehler", Trigger::Code),
+    ("erreur inconnue", Trigger::Code),
+    ("error desconocido", Trigger::Code),
+    ("未知错误", Trigger::Code),
+    ("AMR", Trigger::Code),
+    ("cached server error", Trigger::Code),
+    ("Status: ", Trigger::Code),
+    ("AMRestoreErrorDomain/", Trigger::Code),
+    // Signing server.
+    ("error from server", Trigger::Tss),
+    ("TSS request failed", Trigger::Tss),
+    ("tss_send_request", Trigger::Tss),
+    // Progress.
+    ("PROGRESS: ", Trigger::Progress),
+    // USB.
+    ("disconnected", Trigger::Usb),
+    ("did not reconnect", Trigger::Usb),
+    ("Unable to connect to device in restore mode", Trigger::Usb),
+    ("connected in", Trigger::Usb),
+    // Phases, strongest first: finalize, firmware, restore-os, recovery-boot, personalize, extract.
+    ("fdr_recover", Trigger::Phase(0, "finalize")),
+    ("FDR ", Trigger::Phase(0, "finalize")),
+    ("FDR data", Trigger::Phase(0, "finalize")),
+    ("install_splat", Trigger::Phase(0, "finalize")),
+    ("install splat", Trigger::Phase(0, "finalize")),
+    ("cleanup_send_final_status", Trigger::Phase(0, "finalize")),
+    ("Checkpoint 1608", Trigger::Phase(0, "finalize")),
+    ("baseband", Trigger::Phase(1, "firmware")),
+    ("Baseband", Trigger::Phase(1, "firmware")),
+    ("bbupdater", Trigger::Phase(1, "firmware")),
+    ("radio-error", Trigger::Phase(1, "firmware")),
+    ("update_iBoot", Trigger::Phase(1, "firmware")),
+    ("NOR_access", Trigger::Phase(1, "firmware")),
+    ("NORAccess", Trigger::Phase(1, "firmware")),
+    ("update_device_firmware", Trigger::Phase(1, "firmware")),
+    ("update device firmware", Trigger::Phase(1, "firmware")),
+    ("Flashing firmware", Trigger::Phase(1, "firmware")),
+    ("Restoring iPhone firmware", Trigger::Phase(1, "firmware")),
+    ("Restoring iPad firmware", Trigger::Phase(1, "firmware")),
+    ("Restoring firmware", Trigger::Phase(1, "firmware")),
+    ("ファームウェアを復元中", Trigger::Phase(1, "firmware")),
+    ("write_image3_data", Trigger::Phase(1, "firmware")),
+    ("Restoring image", Trigger::Phase(2, "restore-os")),
+    ("ASR", Trigger::Phase(2, "restore-os")),
+    ("Verifying restore", Trigger::Phase(2, "restore-os")),
+    ("wait_for_storage", Trigger::Phase(2, "restore-os")),
+    ("Waiting for NAND", Trigger::Phase(2, "restore-os")),
+    ("Restoring iPhone software", Trigger::Phase(2, "restore-os")),
+    ("Restoring iPad software", Trigger::Phase(2, "restore-os")),
+    ("Verifying iPhone restore", Trigger::Phase(2, "restore-os")),
+    ("mount_system_partition", Trigger::Phase(2, "restore-os")),
+    ("Sending iBSS", Trigger::Phase(3, "recovery-boot")),
+    ("Sending iBEC", Trigger::Phase(3, "recovery-boot")),
+    ("RestoreKernelCache", Trigger::Phase(3, "recovery-boot")),
+    (
+        "failed to enter restore mode",
+        Trigger::Phase(3, "recovery-boot"),
+    ),
+    (
+        "Preparing iPhone for restore",
+        Trigger::Phase(3, "recovery-boot"),
+    ),
+    (
+        "Preparing iPad for restore",
+        Trigger::Phase(3, "recovery-boot"),
+    ),
+    ("Device did not connect", Trigger::Phase(3, "recovery-boot")),
+    (
+        "as far as the apple logo",
+        Trigger::Phase(3, "recovery-boot"),
+    ),
+    ("before the apple logo", Trigger::Phase(3, "recovery-boot")),
+    ("before the Apple logo", Trigger::Phase(3, "recovery-boot")),
+    ("Sending RestoreLogo", Trigger::Phase(3, "recovery-boot")),
+    (
+        "Verifying Restore with Apple",
+        Trigger::Phase(4, "personalize"),
+    ),
+    ("TSS", Trigger::Phase(4, "personalize")),
+    ("tss_", Trigger::Phase(4, "personalize")),
+    ("SHSH", Trigger::Phase(4, "personalize")),
+    ("gs.apple.com", Trigger::Phase(4, "personalize")),
+    ("AMAuthInstall", Trigger::Phase(4, "personalize")),
+    (
+        "eligible for the requested build",
+        Trigger::Phase(4, "personalize"),
+    ),
+    ("ersonaliz", Trigger::Phase(4, "personalize")),
+    ("Extracting software", Trigger::Phase(5, "extract")),
+    ("Downloading software", Trigger::Phase(5, "extract")),
+    ("error", Trigger::Prose),
+    ("Error", Trigger::Prose),
+    ("ERROR", Trigger::Prose),
+];

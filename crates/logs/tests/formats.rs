@@ -1,0 +1,125 @@
+//! One test per format and per kind of awkward input: the macOS unified log, idevicerestore's
+//! timestamped debug output, UTF-16 with and without a byte-order mark, gzip, CRLF, invalid
+//! bytes, binary junk, one enormous line.
+
+use std::io::Write;
+
+use logs::{analyze_reader, analyze_text};
+
+fn kb() -> &'static kb::Kb {
+    kb::Kb::embedded().unwrap()
+}
+
+fn analyze_bytes(bytes: Vec<u8>) -> logs::LogReport {
+    analyze_reader(kb(), std::io::Cursor::new(bytes), &mut |_| {}).unwrap()
+}
+
+const IDEVICERESTORE: &str = "08:05:01.100    <Info> Found device in DFU mode
+08:05:02.412    <Info> Sending TSS request to https://gs.apple.com/TSS/controller?action=2
+08:05:03.001    <Info> Received SHSH blobs
+08:05:09.300    <Debug> irecv_event_cb: device 001A2B3C4D5E6F70 (udid: N/A) disconnected
+08:05:12.870    <Debug> irecv_event_cb: device 001A2B3C4D5E6F70 (udid: N/A) connected in Recovery mode
+08:05:40.000    <Info> Waiting for device to enter restore mode...
+08:06:10.551    <Info> Restoring image (13)
+08:07:02.127    <Error> Could not read data (-11). Aborting.
+08:07:02.130    <Error> ERROR: Unable to successfully restore device
+08:07:02.131    <Error> ERROR: Unable to restore device
+";
+
+#[test]
+fn idevicerestore_debug_with_timestamps() {
+    let r = analyze_text(kb(), IDEVICERESTORE);
+    assert_eq!(r.format, Some("idevicerestore"));
+    assert_eq!(r.phase, Some("restore-os"));
+    assert_eq!(r.last_operation.as_ref().unwrap().id, Some(13));
+    let kinds: Vec<&str> = r.disconnects.iter().map(|d| d.kind).collect();
+    assert_eq!(kinds, ["disconnect", "reconnect", "disconnect"]);
+    assert_eq!(r.disconnects[1].mode.as_deref(), Some("Recovery"));
+    assert_eq!(r.disconnects[2].time.as_deref(), Some("08:07:02.127"));
+    assert!(
+        r.observations
+            .contains(&("disconnect-during-restore".into(), "yes".into()))
+    );
+    assert!(r.findings.iter().any(|f| f.text.contains("USB link")));
+    assert_eq!(
+        r.final_code, None,
+        "-11 is idevicerestore's own error, not an iTunes code"
+    );
+}
+
+#[test]
+fn macos_unified_log() {
+    let text = "Timestamp                       Thread     Type        Activity             PID    TTL
+2025-03-30 10:12:01.123456+0100 0x1a2b     Default     0x0                  712    0    MobileDeviceUpdater: [com.apple.MobileDevice:restore] Restoring iPhone software
+2025-03-30 10:14:44.000001+0100 0x1a2b     Error       0x0                  712    0    MobileDeviceUpdater: [com.apple.MobileDevice:restore] AMRestorePerformRestoreModeRestoreWithError failed with error: 4013
+2025-03-30 10:14:44.100000+0100 0x1a2b     Default     0x0                  712    0    MobileDeviceUpdater: An unknown error occurred (4013).
+";
+    let r = analyze_text(kb(), text);
+    assert_eq!(r.format, Some("unified-log"));
+    assert_eq!(r.final_code, Some(4013));
+    assert_eq!(r.phase, Some("restore-os"));
+}
+
+#[test]
+fn utf16_with_and_without_bom_and_crlf() {
+    let text = IDEVICERESTORE.replace('\n', "\r\n");
+    for bom in [true, false] {
+        let mut bytes = if bom { vec![0xff, 0xfe] } else { Vec::new() };
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let r = analyze_bytes(bytes);
+        assert_eq!(r.encoding, "utf-16le");
+        assert_eq!(r.phase, Some("restore-os"), "bom {bom}");
+        assert_eq!(r.lines, 10);
+    }
+    let be: Vec<u8> = [0xfe, 0xff]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    assert_eq!(analyze_bytes(be).encoding, "utf-16be");
+}
+
+#[test]
+fn gzip_is_unpacked() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(IDEVICERESTORE.as_bytes()).unwrap();
+    let r = analyze_bytes(gz.finish().unwrap());
+    assert!(r.compressed);
+    assert_eq!(r.phase, Some("restore-os"));
+}
+
+#[test]
+fn invalid_bytes_binary_junk_and_a_huge_line() {
+    let mut bytes: Vec<u8> = (0..2_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 9) as u8)
+        .filter(|b| *b != 0)
+        .collect();
+    bytes.extend_from_slice(b"\n\xff\xfe garbage \xc3\x28 An unknown error occurred (4014).\n");
+    let r = analyze_bytes(bytes);
+    assert_eq!(r.final_code, Some(4014));
+    let mut huge = vec![b'x'; 5 * 1024 * 1024];
+    huge.extend_from_slice(b"\nStatus: Disk Failure\n");
+    let r = analyze_bytes(huge);
+    assert_eq!(r.final_code, Some(6));
+    assert_eq!(r.lines, 2);
+}
+
+#[test]
+fn a_japanese_dialog_and_prose_codes() {
+    let r = analyze_text(
+        kb(),
+        "iPhone “iPhone” を復元できませんでした。不明なエラーが発生しました（4013）。",
+    );
+    assert_eq!(r.final_code, Some(4013));
+    let prose = analyze_text(
+        kb(),
+        "The restore stopped and iTunes said error 9 after the progress bar.",
+    );
+    assert_eq!(prose.final_code, Some(9));
+    assert_eq!(prose.format, Some("dialog"));
+}
+
+#[test]
+fn empty_input_is_an_empty_report() {
+    let r = analyze_text(kb(), "");
+    assert_eq!((r.final_code, r.phase, r.lines), (None, None, 0));
+}
