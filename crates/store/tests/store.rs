@@ -114,21 +114,21 @@ fn history_filters_by_device_code_date_and_port() {
             device: Some("0xAAAA00000001".into()),
             ..Default::default()
         }),
-        [a.clone()]
+        vec![a.clone()]
     );
     assert_eq!(
         ids(Filter {
             device: Some("iphone 12".into()),
             ..Default::default()
         }),
-        [b.clone()]
+        vec![b.clone()]
     );
     assert_eq!(
         ids(Filter {
             code: Some(3194),
             ..Default::default()
         }),
-        [b.clone()]
+        vec![b.clone()]
     );
     assert_eq!(
         ids(Filter {
