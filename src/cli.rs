@@ -42,6 +42,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: clap::ColorChoice,
 
+    /// The case-history database (default: the OS data folder, see the README).
+    #[arg(long, global = true, value_name = "PATH", env = "RESTORE_DOCTOR_DB")]
+    pub db: Option<std::path::PathBuf>,
+
     /// What to do; without a command a guided session starts.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -136,6 +140,26 @@ program does not know gets an honest \"unknown\" and the general plan.",
     )]
     Explain(ExplainArgs),
 
+    /// List past cases: per device, per error code, since a date, per bench port.
+    #[command(
+        long_about = "List past cases from the case history, newest first: when, model, error code, \
+status, steps tried and the top cause, then the bench ports that keep dropping. --device takes \
+an ECID (matched through its salted hash), a product type or a model name.",
+        after_help = "Examples:\n  restore-doctor history\n  restore-doctor history --code 4013 --since 2026-11-01\n  restore-doctor history --device \"iPhone 7\" --json\n  restore-doctor history --port 1-2"
+    )]
+    History(HistoryArgs),
+
+    /// Write a case report: Markdown for a forum, printable HTML for a repair shop, or JSON.
+    #[command(
+        long_about = "Write the report of a case: the device, the error, the verdict with \
+probabilities, what the repair shop should check first, every step tried and its outcome, what \
+is known, and the USB / log timeline. Markdown pastes into a forum; HTML is one self-contained \
+page that prints well and loads nothing from the network; JSON is for other tools. ECID and \
+other identifiers are masked unless --show-ids is given.",
+        after_help = "Examples:\n  restore-doctor report C1A2B3C4D5\n  restore-doctor report C1A2B3C4D5 --format html --output case.html\n  restore-doctor report C1A2B3C4D5 --format json"
+    )]
+    Report(ReportArgs),
+
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(
         after_help = "Examples:\n  restore-doctor completions bash > ~/.local/share/bash-completion/completions/restore-doctor\n  restore-doctor completions zsh > ~/.zfunc/_restore-doctor\n  restore-doctor completions fish > ~/.config/fish/completions/restore-doctor.fish"
@@ -203,6 +227,18 @@ pub struct DiagnoseArgs {
     /// A restore log to read first (repeatable): its error code and what it shows become evidence.
     #[arg(long, value_name = "FILE")]
     pub log: Vec<std::path::PathBuf>,
+
+    /// Continue a saved case (its evidence and steps) instead of starting a new one.
+    #[arg(long, value_name = "CASE")]
+    pub resume: Option<String>,
+
+    /// Do not record this session in the case history.
+    #[arg(long)]
+    pub no_save: bool,
+
+    /// Store the ECID itself in the case, not only its salted hash.
+    #[arg(long)]
+    pub keep_ecid: bool,
 
     /// Read the attached device from a snapshot written by `devices --save` instead of the USB bus.
     #[arg(long, value_name = "FILE", conflicts_with = "sysfs_root")]
@@ -309,4 +345,56 @@ pub struct LogsArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// An ECID, product type or model name.
+    #[arg(long, value_name = "ID")]
+    pub device: Option<String>,
+
+    /// Only cases with this error code.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub code: Option<String>,
+
+    /// Only cases opened on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only cases on this USB port (as `devices` shows it).
+    #[arg(long, value_name = "PATH")]
+    pub port: Option<String>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Html,
+    Json,
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The case id (as `history` lists it).
+    #[arg(value_name = "CASE")]
+    pub case: String,
+
+    /// md (Markdown), html (printable page) or json.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
+
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Show ECID and other identifiers instead of masking them.
+    #[arg(long)]
+    pub show_ids: bool,
 }

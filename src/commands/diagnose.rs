@@ -10,16 +10,23 @@ use usb::live::DeviceSource;
 
 use crate::cli::DiagnoseArgs;
 use crate::commands::{
-    devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model, step_text,
+    cases, devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model, step_text,
 };
-use crate::output::{self, HEADING, paint};
-use crate::session::guided::{self, Ending, Start};
+use crate::output::{self, DIM, HEADING, paint};
+use crate::session::guided::{self, Ending, Recorder, Start, StepOutcome};
 use crate::session::prompter::TerminalPrompter;
 use crate::usage_error::UsageError;
 
-pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
+pub fn run(db: Option<&std::path::Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let evidence = evidence_from_args(kb, args)?;
+    let mut evidence = evidence_from_args(kb, args)?;
+    let mut resumed = None;
+    if let Some(id) = &args.resume {
+        let store = cases::open_store(db)?;
+        let case = store.case(id).map_err(|e| UsageError::new(e.to_string()))?;
+        resume_evidence(kb, &case, &mut evidence);
+        resumed = Some(case.id);
+    }
     if args.plan || args.json {
         let assessment =
             engine::assess(kb, &evidence).map_err(|e| UsageError::new(e.to_string()))?;
@@ -31,7 +38,6 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     exit_cleanly_on_interrupt();
-    let mut evidence = evidence;
     let source = devices::source(args.usb_from.as_deref(), args.sysfs_root.as_deref());
     let (usb_note, usb_readable) = look_at_usb(kb, source.as_ref(), &mut evidence);
     // A saved snapshot never changes, so there is nothing to watch in it.
@@ -42,7 +48,25 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     } else {
         Vec::new()
     };
+    let mut recorder = if args.no_save {
+        None
+    } else {
+        CaseRecorder::open(db, resumed, &evidence, args.keep_ecid)
+    };
+    if let Some(r) = &recorder {
+        anstream::println!(
+            "{}",
+            paint(
+                DIM,
+                &format!(
+                    "Case {} (restore-doctor report {} writes its report).",
+                    r.id, r.id
+                )
+            )
+        );
+    }
     let start = Start {
+        recorder: recorder.as_mut().map(|r| r as &mut dyn Recorder),
         recent_logs,
         ask_device: evidence.device.is_none(),
         ask_code: args.code.is_none(),
@@ -215,4 +239,158 @@ fn plan_text(kb: &Kb, assessment: &Assessment) -> String {
         out.push_str(&step_text(kb, i + 1, step));
     }
     out
+}
+
+/// Rebuilds a saved case's evidence: code, model, answers, and the steps that failed, could
+/// not be done or could not be answered. What the command line says is kept on top.
+fn resume_evidence<'kb>(kb: &'kb Kb, case: &store::Case, evidence: &mut Evidence<'kb>) {
+    evidence.code = evidence.code.or(case.code);
+    if evidence.device.is_none() {
+        evidence.device = case
+            .product_type
+            .as_deref()
+            .and_then(|p| kb.find_device(p).ok());
+    }
+    for row in &case.evidence {
+        if row.kind == "observation"
+            && let Some(value) = &row.value
+            && kb.question(&row.name).is_some_and(|q| q.has_answer(value))
+            && !evidence.observations.iter().any(|o| o.question == row.name)
+        {
+            evidence
+                .observations
+                .push(Observation::new(row.name.clone(), value.clone()));
+        }
+    }
+    for step in &case.steps {
+        let list = match (step.kind.as_str(), step.outcome.as_str()) {
+            ("action", "failed") => &mut evidence.failed,
+            ("action", "cannot-do" | "skipped") => &mut evidence.unavailable,
+            ("question", "unknown") => &mut evidence.declined,
+            _ => continue,
+        };
+        if !list.contains(&step.step) {
+            list.push(step.step.clone());
+        }
+    }
+}
+
+/// Writes the session into the case history as it goes. A store that fails is reported once
+/// and then left alone: the session itself goes on.
+struct CaseRecorder {
+    store: store::Store,
+    id: String,
+    failed: bool,
+}
+
+impl CaseRecorder {
+    fn open(
+        db: Option<&std::path::Path>,
+        resume: Option<String>,
+        evidence: &Evidence,
+        keep_ecid: bool,
+    ) -> Option<CaseRecorder> {
+        let opened = cases::open_store(db).and_then(|mut store| {
+            let id = match resume {
+                Some(id) => id,
+                None => store.create_case(&store::NewCase {
+                    ecid: None,
+                    keep_ecid,
+                    product_type: evidence.device.map(|d| d.product_type.clone()),
+                    model: evidence.device.map(|d| d.model.clone()),
+                    code: evidence.code,
+                    port: None,
+                })?,
+            };
+            Ok(CaseRecorder {
+                store,
+                id,
+                failed: false,
+            })
+        });
+        match opened {
+            Ok(mut recorder) => {
+                for o in &evidence.observations {
+                    recorder.observed(o, "start");
+                }
+                Some(recorder)
+            }
+            Err(e) => {
+                anstream::eprintln!("restore-doctor: this session is not saved: {e:#}");
+                None
+            }
+        }
+    }
+
+    fn keep(&mut self, result: Result<(), store::StoreError>) {
+        if let Err(e) = result
+            && !self.failed
+        {
+            self.failed = true;
+            anstream::eprintln!(
+                "restore-doctor: saving the case failed, the session goes on unsaved: {e}"
+            );
+        }
+    }
+}
+
+impl Recorder for CaseRecorder {
+    fn context(&mut self, evidence: &Evidence) {
+        let device = evidence.device;
+        let result = self.store.set_device(
+            &self.id,
+            device.map(|d| d.product_type.as_str()),
+            device.map(|d| d.model.as_str()),
+            evidence.code,
+        );
+        self.keep(result);
+    }
+
+    fn observed(&mut self, o: &Observation, source: &str) {
+        let result = self.store.add_evidence(
+            &self.id,
+            "observation",
+            &o.question,
+            Some(&o.answer),
+            source,
+        );
+        self.keep(result);
+    }
+
+    fn step(&mut self, id: &str, kind: &str, outcome: StepOutcome) {
+        let outcome = match outcome {
+            StepOutcome::Fixed => "fixed",
+            StepOutcome::Failed => "failed",
+            StepOutcome::CannotDo => "cannot-do",
+            StepOutcome::Skipped => "skipped",
+            StepOutcome::Answered => "answered",
+            StepOutcome::Unknown => "unknown",
+        };
+        let result = self.store.add_step(&self.id, id, kind, outcome);
+        self.keep(result);
+    }
+
+    fn event(&mut self, kind: &str, port: Option<&str>, phase: Option<&str>, message: &str) {
+        let result = self.store.add_event(&self.id, kind, port, phase, message);
+        self.keep(result);
+    }
+
+    fn ended(&mut self, ending: &Ending, assessment: Option<&Assessment>) {
+        let verdict = assessment.map(|a| {
+            serde_json::json!({
+                "causes": a.causes.iter().take(12).map(|c| serde_json::json!({"id": c.id, "probability": c.probability})).collect::<Vec<_>>(),
+                "expected_cost_minutes": a.expected_cost_minutes,
+            })
+            .to_string()
+        });
+        let (status, fixed_by) = match ending {
+            Ending::Fixed(by) => ("fixed", Some(by.as_str())),
+            Ending::NeedsRepair => ("needs-repair", None),
+            Ending::Stopped => ("open", None),
+        };
+        let result = self
+            .store
+            .finish(&self.id, status, fixed_by, verdict.as_deref());
+        self.keep(result);
+    }
 }

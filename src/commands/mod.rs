@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches the parsed command line to them and returns the
 //! process exit code.
 
+mod cases;
 mod completions;
 mod device_view;
 mod devices;
@@ -25,9 +26,12 @@ use crate::usage_error::UsageError;
 
 /// Runs the command the person asked for.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = cli.db.as_deref();
     match cli.command {
-        None => diagnose::run(&crate::cli::DiagnoseArgs::default()),
-        Some(Command::Diagnose(args)) => diagnose::run(&args),
+        None => diagnose::run(db, &crate::cli::DiagnoseArgs::default()),
+        Some(Command::Diagnose(args)) => diagnose::run(db, &args),
+        Some(Command::History(args)) => cases::history(db, &args),
+        Some(Command::Report(args)) => cases::report(db, &args),
         Some(Command::Dfu(args)) => dfu::run(&args),
         Some(Command::Devices(args)) => devices::run(&args),
         Some(Command::Identify(args)) => identify::run(&args),

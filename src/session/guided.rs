@@ -57,6 +57,20 @@ pub struct SessionEnd<'kb> {
     pub evidence: Evidence<'kb>,
 }
 
+/// Where a session writes down what happens, as it happens (the case history).
+pub trait Recorder {
+    /// The device and the code as the session now knows them.
+    fn context(&mut self, evidence: &Evidence);
+    /// A fact learned, with where it came from (person, usb-watch, log).
+    fn observed(&mut self, observation: &Observation, source: &str);
+    /// A step offered and its outcome.
+    fn step(&mut self, id: &str, kind: &str, outcome: StepOutcome);
+    /// A timeline event: a USB drop or loop, a log finding.
+    fn event(&mut self, kind: &str, port: Option<&str>, phase: Option<&str>, message: &str);
+    /// The end, with the last assessment (the verdict).
+    fn ended(&mut self, ending: &Ending, assessment: Option<&Assessment>);
+}
+
 /// How a session starts.
 pub struct Start<'a, 'kb> {
     pub evidence: Evidence<'kb>,
@@ -66,6 +80,8 @@ pub struct Start<'a, 'kb> {
     pub usb: Option<&'a dyn DeviceSource>,
     /// Recent restore logs found where the OS keeps them, offered before the first question.
     pub recent_logs: Vec<std::path::PathBuf>,
+    /// The case history to write to, if any.
+    pub recorder: Option<&'a mut dyn Recorder>,
     /// Ask for the model / the error code (not given on the command line or seen on USB).
     pub ask_device: bool,
     pub ask_code: bool,
@@ -80,6 +96,7 @@ impl<'kb> Start<'_, 'kb> {
             usb_note: String::new(),
             usb: None,
             recent_logs: Vec::new(),
+            recorder: None,
             ask_device: false,
             ask_code: false,
         }
@@ -97,9 +114,15 @@ pub fn run<'kb>(
         usb_note,
         usb,
         recent_logs,
+        recorder,
         ask_device,
-        mut ask_code,
+        ask_code,
     } = start;
+    let mut nothing = NoRecorder;
+    let recorder: &mut dyn Recorder = match recorder {
+        Some(r) => r,
+        None => &mut nothing,
+    };
     prompter.say(&paint(HEADING, "Restore Doctor · guided session"))?;
     prompter.say(
         output::wrap(
@@ -112,88 +135,129 @@ pub fn run<'kb>(
     if !usb_note.is_empty() {
         prompter.say(&paint(DIM, &usb_note))?;
     }
+    let (ending, last) = drive(
+        kb,
+        prompter,
+        &mut evidence,
+        recorder,
+        usb,
+        &recent_logs,
+        ask_device,
+        ask_code,
+    )?;
+    recorder.ended(&ending, last.as_ref());
+    Ok(SessionEnd { ending, evidence })
+}
+
+/// A recorder that keeps nothing (sessions run with `--no-save`, and tests).
+struct NoRecorder;
+
+impl Recorder for NoRecorder {
+    fn context(&mut self, _: &Evidence) {}
+    fn observed(&mut self, _: &Observation, _: &str) {}
+    fn step(&mut self, _: &str, _: &str, _: StepOutcome) {}
+    fn event(&mut self, _: &str, _: Option<&str>, _: Option<&str>, _: &str) {}
+    fn ended(&mut self, _: &Ending, _: Option<&Assessment>) {}
+}
+
+/// Records the observations added since `before`, with their source.
+fn record_new(recorder: &mut dyn Recorder, evidence: &Evidence, before: usize, source: &str) {
+    for o in evidence.observations.iter().skip(before) {
+        recorder.observed(o, source);
+    }
+}
+
+/// The session proper: logs, model and code, then one step at a time until an ending. Returns
+/// the ending and the last assessment made.
+#[allow(clippy::too_many_arguments)]
+fn drive<'kb>(
+    kb: &'kb Kb,
+    prompter: &mut dyn Prompter,
+    evidence: &mut Evidence<'kb>,
+    recorder: &mut dyn Recorder,
+    usb: Option<&dyn DeviceSource>,
+    recent_logs: &[std::path::PathBuf],
+    ask_device: bool,
+    mut ask_code: bool,
+) -> io::Result<(Ending, Option<Assessment>)> {
+    let stopped = |last: Option<Assessment>| Ok((Ending::Stopped, last));
     if !recent_logs.is_empty() {
-        match read_recent_logs(kb, prompter, &recent_logs, &mut evidence)? {
-            None => {
-                return Ok(SessionEnd {
-                    ending: Ending::Stopped,
-                    evidence,
-                });
-            }
+        let before = evidence.observations.len();
+        match read_recent_logs(kb, prompter, recent_logs, evidence, recorder)? {
+            None => return stopped(None),
             Some(found_code) => ask_code &= !found_code,
         }
+        record_new(recorder, evidence, before, "log");
     }
     let mut history = Vec::new();
-    let stopped = |evidence| SessionEnd {
-        ending: Ending::Stopped,
-        evidence,
-    };
     if ask_device {
         match ask_model(kb, prompter)? {
             Asked::Value(device) => evidence.device = device,
-            Asked::Stop => return Ok(stopped(evidence)),
+            Asked::Stop => return stopped(None),
         }
     }
     if ask_code {
         match ask_error_code(prompter)? {
             Asked::Value(code) => evidence.code = code,
-            Asked::Stop => return Ok(stopped(evidence)),
+            Asked::Stop => return stopped(None),
         }
     }
-
+    recorder.context(evidence);
+    let mut last = None;
     for _ in 0..MAX_STEPS {
-        let assessment = match engine::assess(kb, &evidence) {
+        let assessment = match engine::assess(kb, evidence) {
             Ok(a) => a,
             Err(e) => {
                 prompter.say(&format!(
                     "The answers so far contradict each other ({e}). Stopping here."
                 ))?;
-                return Ok(stopped(evidence));
+                return stopped(last);
             }
         };
-        let Some(step) = assessment.plan.first() else {
-            return Ok(stopped(evidence));
+        let Some(step) = assessment.plan.first().cloned() else {
+            return stopped(Some(assessment));
         };
         prompter.say("")?;
         prompter.say(&beliefs_line(kb, &assessment))?;
+        let before = evidence.observations.len();
         match step.kind {
             StepKind::Question => {
-                let outcome = ask_question(kb, prompter, step, &mut evidence)?;
-                let Some(outcome) = outcome else {
-                    return Ok(stopped(evidence));
+                let Some(outcome) = ask_question(kb, prompter, &step, evidence)? else {
+                    return stopped(Some(assessment));
                 };
+                record_new(recorder, evidence, before, "person");
+                if outcome == StepOutcome::Unknown {
+                    recorder.step(&step.id, "question", outcome);
+                }
                 history.push((step.id.clone(), outcome));
             }
             StepKind::Action => {
                 let action = kb.action(&step.id).expect("plan ids come from the kb");
                 if action.escalation {
-                    prompter.say(&verdict(kb, &assessment, &evidence, &history))?;
-                    return Ok(SessionEnd {
-                        ending: Ending::NeedsRepair,
-                        evidence,
-                    });
+                    prompter.say(&verdict(kb, &assessment, evidence, &history))?;
+                    return Ok((Ending::NeedsRepair, Some(assessment)));
                 }
                 let Some(outcome) =
-                    offer_action(kb, prompter, step, &assessment, &mut evidence, usb)?
+                    offer_action(kb, prompter, &step, &assessment, evidence, usb, recorder)?
                 else {
-                    return Ok(stopped(evidence));
+                    return stopped(Some(assessment));
                 };
+                record_new(recorder, evidence, before, "usb-watch");
+                recorder.step(&step.id, "action", outcome);
                 history.push((step.id.clone(), outcome));
                 match outcome {
                     StepOutcome::Fixed => {
                         prompter.say(&fixed_text(kb, &step.id, &history))?;
-                        return Ok(SessionEnd {
-                            ending: Ending::Fixed(step.id.clone()),
-                            evidence,
-                        });
+                        return Ok((Ending::Fixed(step.id.clone()), Some(assessment)));
                     }
                     StepOutcome::Failed => evidence.failed.push(step.id.clone()),
                     _ => evidence.unavailable.push(step.id.clone()),
                 }
             }
         }
+        last = Some(assessment);
     }
-    Ok(stopped(evidence))
+    stopped(last)
 }
 
 /// Offers to read recent restore logs; returns whether they gave an error code (`None` when
@@ -203,6 +267,7 @@ fn read_recent_logs(
     prompter: &mut dyn Prompter,
     files: &[std::path::PathBuf],
     evidence: &mut Evidence,
+    recorder: &mut dyn Recorder,
 ) -> io::Result<Option<bool>> {
     let newest = files[0].display();
     let options = [
@@ -235,6 +300,10 @@ fn read_recent_logs(
                 path.display(),
                 kb::display_code(code)
             ))?;
+        }
+        for finding in &report.findings {
+            let message = format!("{}: {}", path.display(), finding.text);
+            recorder.event("log-finding", None, report.phase, &message);
         }
         for o in report.kb_observations() {
             if !evidence
@@ -379,6 +448,7 @@ fn offer_action(
     assessment: &Assessment,
     evidence: &mut Evidence,
     usb: Option<&dyn DeviceSource>,
+    recorder: &mut dyn Recorder,
 ) -> io::Result<Option<StepOutcome>> {
     let action = kb.action(&step.id).expect("plan ids come from the kb");
     let mut text = String::new();
@@ -468,6 +538,16 @@ fn offer_action(
                     let findings = retry_watch::watch_retry(kb, source, prompter)?;
                     for line in retry_watch::summary(&findings) {
                         prompter.say(&format!("  {line}"))?;
+                    }
+                    for f in findings.iter().filter(|f| {
+                        matches!(f.kind, watch::FindingKind::Drop | watch::FindingKind::Loop)
+                    }) {
+                        let kind = if f.kind == watch::FindingKind::Drop {
+                            "drop"
+                        } else {
+                            "loop"
+                        };
+                        recorder.event(kind, f.port.as_deref(), f.phase, &f.message);
                     }
                     let learned = retry_watch::new_observations(&findings, &evidence.observations);
                     evidence.observations.extend(learned);

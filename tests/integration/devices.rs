@@ -1,7 +1,7 @@
 //! `devices`: a sysfs tree as the source, JSON, snapshots, watching, and the no-device help.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -80,7 +80,7 @@ fn no_device_says_so_with_tips() {
 #[test]
 fn watch_prints_events_as_they_happen() {
     let tree = sysfs_dfu_iphone7_behind_hub();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+    let mut child = crate::harness::command()
         .args([
             "devices",
             "--watch",

@@ -15,13 +15,28 @@ pub fn run(args: &[&str]) -> Run {
     run_with(args, &[])
 }
 
-/// Runs `restore-doctor` with extra environment variables.
-pub fn run_with(args: &[&str], env: &[(&str, &str)]) -> Run {
+/// A case database private to this test run, so tests never touch the user's history.
+pub fn test_db() -> String {
+    std::env::temp_dir()
+        .join(format!("restore-doctor-test-{}.sqlite", std::process::id()))
+        .display()
+        .to_string()
+}
+
+/// The binary, with colour on auto and the test database.
+pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_restore-doctor"));
     command
-        .args(args)
         .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE");
+        .env_remove("CLICOLOR_FORCE")
+        .env("RESTORE_DOCTOR_DB", test_db());
+    command
+}
+
+/// Runs `restore-doctor` with extra environment variables.
+pub fn run_with(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = command();
+    command.args(args);
     for (k, v) in env {
         command.env(k, v);
     }
@@ -106,10 +121,8 @@ pub fn sysfs_dfu_iphone7_behind_hub() -> tempfile::TempDir {
 /// Runs `restore-doctor` with text on standard input.
 pub fn run_with_stdin(args: &[&str], input: &[u8]) -> Run {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+    let mut child = command()
         .args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

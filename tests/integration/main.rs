@@ -1,5 +1,6 @@
 //! End-to-end tests of the `restore-doctor` binary, one module per command.
 
+mod cases;
 mod completions;
 mod devices;
 mod dfu;

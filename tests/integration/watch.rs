@@ -1,7 +1,7 @@
 //! `watch`: replaying recordings (the 4013 drop pattern, a healthy restore, a bad port), JSON
 //! lines, recording with `devices --watch --record`, and bad recordings.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::harness::{run, sysfs_device, sysfs_dfu_iphone7_behind_hub};
@@ -123,7 +123,7 @@ fn a_bad_recording_names_the_line() {
 fn a_recording_of_devices_watch_replays() {
     let tree = sysfs_dfu_iphone7_behind_hub();
     let recording = tree.path().join("capture.scenario");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+    let mut child = crate::harness::command()
         .args([
             "devices",
             "--watch",

@@ -1,0 +1,463 @@
+//! Case reports for the person and the repair shop: Markdown to paste into a forum, a
+//! self-contained printable HTML page, and JSON for other tools; identifiers redacted by default.
+//!
+//! Pure: a stored case and the kb in, text out.
+
+use std::fmt::Write as _;
+
+use kb::Kb;
+use serde::{Deserialize, Serialize};
+use store::Case;
+
+/// The verdict a session stores with a case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub causes: Vec<VerdictCause>,
+    pub expected_cost_minutes: Option<f64>,
+}
+
+/// One cause of the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictCause {
+    pub id: String,
+    pub probability: f64,
+}
+
+/// A case prepared for showing: names looked up, identifiers masked or not.
+struct View<'a> {
+    kb: &'a Kb,
+    case: &'a Case,
+    verdict: Verdict,
+    show_ids: bool,
+}
+
+fn mask(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let keep = chars.len().min(4);
+    "*".repeat(chars.len() - keep) + &chars[chars.len() - keep..].iter().collect::<String>()
+}
+
+impl<'a> View<'a> {
+    fn new(kb: &'a Kb, case: &'a Case, show_ids: bool) -> View<'a> {
+        let verdict = case
+            .verdict
+            .as_deref()
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or_default();
+        View {
+            kb,
+            case,
+            verdict,
+            show_ids,
+        }
+    }
+
+    fn device(&self) -> String {
+        match (&self.case.model, &self.case.product_type) {
+            (Some(m), Some(p)) => format!("{m} ({p})"),
+            (Some(m), None) => m.clone(),
+            (None, Some(p)) => p.clone(),
+            (None, None) => "unknown model".to_owned(),
+        }
+    }
+
+    fn ecid(&self) -> Option<String> {
+        self.case
+            .ecid
+            .as_ref()
+            .map(|e| if self.show_ids { e.clone() } else { mask(e) })
+    }
+
+    fn code(&self) -> Option<String> {
+        self.case.code.map(|c| {
+            let name = self
+                .kb
+                .lookup_code(c)
+                .category
+                .map(|cat| format!(" ({})", cat.name))
+                .unwrap_or_default();
+            format!("{}{name}", kb::display_code(c))
+        })
+    }
+
+    fn status(&self) -> String {
+        match self.case.status.as_str() {
+            "fixed" => format!(
+                "fixed by: {}",
+                self.step_name(self.case.fixed_by.as_deref().unwrap_or("?"))
+            ),
+            "needs-repair" => "needs a repair bench".to_owned(),
+            "open" => "open (in progress or stopped)".to_owned(),
+            other => other.to_owned(),
+        }
+    }
+
+    fn step_name(&self, id: &str) -> String {
+        self.kb
+            .action(id)
+            .map(|a| a.name.clone())
+            .or_else(|| self.kb.question(id).map(|q| q.text.clone()))
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    fn cause_name(&self, id: &str) -> String {
+        self.kb
+            .cause(id)
+            .map_or_else(|| id.to_owned(), |c| c.name.clone())
+    }
+
+    /// The hardware causes worth a shop's first look, most likely first.
+    fn check_first(&self) -> Vec<(String, f64, String)> {
+        self.verdict
+            .causes
+            .iter()
+            .filter_map(|c| {
+                self.kb
+                    .cause(&c.id)
+                    .filter(|k| k.hardware && !k.usually_not)
+                    .map(|k| (k, c.probability))
+            })
+            .filter(|(_, p)| *p >= 0.02)
+            .take(4)
+            .map(|(k, p)| {
+                let mut why = k.summary.clone();
+                if !k.symptoms.is_empty() {
+                    let _ = write!(why, " Signs: {}.", k.symptoms.join("; "));
+                }
+                (k.name.clone(), p, why)
+            })
+            .collect()
+    }
+
+    fn evidence_rows(&self) -> Vec<(String, String, String)> {
+        self.case
+            .evidence
+            .iter()
+            .map(|e| {
+                let what = match e.kind.as_str() {
+                    "observation" => self
+                        .kb
+                        .question(&e.name)
+                        .map_or_else(|| e.name.clone(), |q| q.text.clone()),
+                    "failed" => format!("Tried: {}", self.step_name(&e.name)),
+                    "unavailable" => format!("Could not do: {}", self.step_name(&e.name)),
+                    "declined" => format!("Not known: {}", self.step_name(&e.name)),
+                    _ => e.name.clone(),
+                };
+                (
+                    what,
+                    e.value.clone().unwrap_or_else(|| e.kind.clone()),
+                    e.source.clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn percent(p: f64) -> String {
+    format!("{:.0} %", p * 100.0)
+}
+
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The case as Markdown, for a forum post or a message to a shop.
+pub fn markdown(kb: &Kb, case: &Case, show_ids: bool) -> String {
+    let v = View::new(kb, case, show_ids);
+    let mut out = String::new();
+    let _ = writeln!(out, "# Restore Doctor case {}\n", case.id);
+    let _ = writeln!(out, "- **Device:** {}", v.device());
+    if let Some(ecid) = v.ecid() {
+        let _ = writeln!(out, "- **ECID:** {ecid}");
+    }
+    if let Some(code) = v.code() {
+        let _ = writeln!(out, "- **Error:** {code}");
+    }
+    if let Some(port) = &case.port {
+        let _ = writeln!(out, "- **USB port:** {port}");
+    }
+    let _ = writeln!(out, "- **Status:** {}", v.status());
+    let _ = writeln!(
+        out,
+        "- **Opened:** {} · **last update:** {}\n",
+        case.created_at, case.updated_at
+    );
+    if !v.verdict.causes.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Most likely causes\n\n| Cause | Probability |\n|---|---|"
+        );
+        for c in v
+            .verdict
+            .causes
+            .iter()
+            .filter(|c| c.probability >= 0.01)
+            .take(8)
+        {
+            let _ = writeln!(
+                out,
+                "| {} | {} |",
+                md_cell(&v.cause_name(&c.id)),
+                percent(c.probability)
+            );
+        }
+        out.push('\n');
+    }
+    let first = v.check_first();
+    if !first.is_empty() {
+        let _ = writeln!(out, "## What the repair shop should check first\n");
+        for (i, (name, p, why)) in first.iter().enumerate() {
+            let _ = writeln!(out, "{}. **{name}** ({}): {why}", i + 1, percent(*p));
+        }
+        out.push('\n');
+    }
+    if !case.steps.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Steps and outcomes\n\n| When | Step | Outcome |\n|---|---|---|"
+        );
+        for s in &case.steps {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                s.at,
+                md_cell(&v.step_name(&s.step)),
+                s.outcome
+            );
+        }
+        out.push('\n');
+    }
+    let evidence = v.evidence_rows();
+    if !evidence.is_empty() {
+        let _ = writeln!(
+            out,
+            "## What is known\n\n| | Answer | Source |\n|---|---|---|"
+        );
+        for (what, value, source) in evidence {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                md_cell(&what),
+                md_cell(&value),
+                source
+            );
+        }
+        out.push('\n');
+    }
+    if !case.events.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Timeline\n\n| When | Event | Port | Phase | Detail |\n|---|---|---|---|---|"
+        );
+        for e in &case.events {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                e.at,
+                e.kind,
+                e.port.as_deref().unwrap_or(""),
+                e.phase.as_deref().unwrap_or(""),
+                md_cell(&e.message)
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "_Made with Restore Doctor. Identifiers {}._",
+        if show_ids {
+            "shown on request"
+        } else {
+            "masked"
+        }
+    );
+    out
+}
+
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d1d1f;max-width:52rem;margin:2rem auto;padding:0 1rem}\
+h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:1.8rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}\
+table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}\
+th{background:#f5f5f7}.facts td:first-child{width:9rem;color:#555}.bar{display:inline-block;height:.7rem;background:#0071e3;border-radius:2px;vertical-align:middle;margin-right:.4rem}\
+.status{display:inline-block;padding:.1rem .5rem;border-radius:3px;background:#f5f5f7}.needs-repair{background:#ffe8e0}.fixed{background:#e3f7e5}\
+ol li{margin:.4rem 0}footer{margin-top:2rem;color:#777;font-size:.85rem}\
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,ol{break-inside:avoid}}";
+
+/// The case as one self-contained, printable HTML page: no scripts, no external resources, and
+/// a content security policy that forbids any network request.
+pub fn html(kb: &Kb, case: &Case, show_ids: bool) -> String {
+    let v = View::new(kb, case, show_ids);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Restore Doctor case {id}</title><style>{STYLE}</style></head><body>\n",
+        id = esc(&case.id)
+    );
+    let _ = writeln!(out, "<h1>Restore Doctor case {}</h1>", esc(&case.id));
+    let _ = writeln!(
+        out,
+        "<p><span class=\"status {}\">{}</span></p>",
+        esc(&case.status),
+        esc(&v.status())
+    );
+    let _ = writeln!(out, "<table class=\"facts\">");
+    let mut fact = |k: &str, val: String| {
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&val));
+    };
+    fact("Device", v.device());
+    if let Some(ecid) = v.ecid() {
+        fact("ECID", ecid);
+    }
+    if let Some(code) = v.code() {
+        fact("Error", code);
+    }
+    if let Some(port) = &case.port {
+        fact("USB port", port.clone());
+    }
+    fact("Opened", case.created_at.clone());
+    fact("Last update", case.updated_at.clone());
+    let _ = writeln!(out, "</table>");
+    if !v.verdict.causes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>Most likely causes</h2><table><tr><th>Cause</th><th>Probability</th></tr>"
+        );
+        for c in v
+            .verdict
+            .causes
+            .iter()
+            .filter(|c| c.probability >= 0.01)
+            .take(8)
+        {
+            let width = (c.probability * 12.0).max(0.2);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td><span class=\"bar\" style=\"width:{width:.1}rem\"></span>{}</td></tr>",
+                esc(&v.cause_name(&c.id)),
+                percent(c.probability)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    let first = v.check_first();
+    if !first.is_empty() {
+        let _ = writeln!(out, "<h2>What the repair shop should check first</h2><ol>");
+        for (name, p, why) in first {
+            let _ = writeln!(
+                out,
+                "<li><strong>{}</strong> ({}): {}</li>",
+                esc(&name),
+                percent(p),
+                esc(&why)
+            );
+        }
+        let _ = writeln!(out, "</ol>");
+    }
+    if !case.steps.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>Steps and outcomes</h2><table><tr><th>When</th><th>Step</th><th>Outcome</th></tr>"
+        );
+        for s in &case.steps {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&s.at),
+                esc(&v.step_name(&s.step)),
+                esc(&s.outcome)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    let evidence = v.evidence_rows();
+    if !evidence.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>What is known</h2><table><tr><th></th><th>Answer</th><th>Source</th></tr>"
+        );
+        for (what, value, source) in evidence {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&what),
+                esc(&value),
+                esc(&source)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    if !case.events.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>Timeline</h2><table><tr><th>When</th><th>Event</th><th>Port</th><th>Phase</th><th>Detail</th></tr>"
+        );
+        for e in &case.events {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&e.at),
+                esc(&e.kind),
+                esc(e.port.as_deref().unwrap_or("")),
+                esc(e.phase.as_deref().unwrap_or("")),
+                esc(&e.message)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    let _ = writeln!(
+        out,
+        "<footer>Made with Restore Doctor. Identifiers {}.</footer>\n</body></html>",
+        if show_ids {
+            "shown on request"
+        } else {
+            "masked"
+        }
+    );
+    out
+}
+
+/// The case as JSON: the stored record with names added and identifiers masked by default.
+pub fn json(kb: &Kb, case: &Case, show_ids: bool) -> serde_json::Value {
+    let v = View::new(kb, case, show_ids);
+    let mut value = serde_json::to_value(case).unwrap_or_default();
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "ecid".into(),
+            v.ecid()
+                .map_or(serde_json::Value::Null, serde_json::Value::String),
+        );
+        if !show_ids {
+            obj.insert("device_key".into(), serde_json::Value::Null);
+        }
+        obj.insert(
+            "verdict".into(),
+            serde_json::to_value(&v.verdict).unwrap_or_default(),
+        );
+        obj.insert("device".into(), serde_json::Value::String(v.device()));
+        let first: Vec<serde_json::Value> = v
+            .check_first()
+            .into_iter()
+            .map(|(name, p, why)| serde_json::json!({"cause": name, "probability": p, "why": why}))
+            .collect();
+        obj.insert("check_first".into(), serde_json::Value::Array(first));
+    }
+    value
+}
