@@ -317,6 +317,10 @@ pub struct WatchArgs {
     /// Watch a Linux sysfs tree under DIR instead of the USB bus.
     #[arg(long, value_name = "DIR", conflicts_with = "replay")]
     pub sysfs_root: Option<std::path::PathBuf>,
+
+    /// Plain lines even on a terminal (instead of the live view).
+    #[arg(long)]
+    pub plain: bool,
 }
 
 /// `identify`.

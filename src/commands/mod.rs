@@ -11,6 +11,7 @@ mod explain;
 mod identify;
 mod logs;
 mod watch;
+mod watch_view;
 
 use std::process::ExitCode;
 

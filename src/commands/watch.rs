@@ -2,7 +2,7 @@
 //! or replayed from a recording; every drop is reported at once with its phase, port and the
 //! engine's next step.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,7 @@ use usb::live::{Change, Watcher};
 use watch::{Event, EventKind, Finding, FindingKind, Tracker};
 
 use crate::cli::WatchArgs;
+use crate::commands::watch_view::LiveView;
 use crate::commands::{devices, exit_cleanly_on_interrupt, knowledge, resolve_model};
 use crate::output::{DIM, GOOD, STRONG, WARN, paint};
 use crate::usage_error::UsageError;
@@ -68,21 +69,26 @@ impl<'kb> Reporter<'kb> {
             .find(|s| s.kind == StepKind::Action)
     }
 
+    /// Keeps a finding as evidence and, for an alert, works out the next step.
+    fn record(&mut self, f: &Finding) -> Option<engine::Step> {
+        if self.model.is_none() {
+            self.model = f
+                .name
+                .as_deref()
+                .and_then(|n| self.kb.devices.iter().find(|d| d.name == n));
+        }
+        self.findings.push(f.clone());
+        // Keep memory flat on long watches: what matters for evidence is kept in order.
+        if self.findings.len() > 10_000 {
+            self.findings.drain(..5_000);
+        }
+        let alert = matches!(f.kind, FindingKind::Drop | FindingKind::Loop);
+        if alert { self.next_step() } else { None }
+    }
+
     fn show(&mut self, findings: Vec<Finding>) -> anyhow::Result<()> {
         for f in findings {
-            if self.model.is_none() {
-                self.model = f
-                    .name
-                    .as_deref()
-                    .and_then(|n| self.kb.devices.iter().find(|d| d.name == n));
-            }
-            self.findings.push(f.clone());
-            // Keep memory flat on long watches: what matters for evidence is kept in order.
-            if self.findings.len() > 10_000 {
-                self.findings.drain(..5_000);
-            }
-            let alert = matches!(f.kind, FindingKind::Drop | FindingKind::Loop);
-            let step = if alert { self.next_step() } else { None };
+            let step = self.record(&f);
             if self.json {
                 let next_step = step.as_ref().map(|s| NextStep {
                     id: &s.id,
@@ -205,6 +211,14 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let mut tracker = Tracker::default();
     match &args.replay {
         Some(path) => replay(path, args.speed, &mut tracker, &mut reporter)?,
+        None if !args.json
+            && !args.plain
+            && std::io::stdout().is_terminal()
+            && std::io::stdin().is_terminal() =>
+        {
+            live_view(kb, args, &mut tracker, &mut reporter)?;
+            reporter.finish(&tracker, 0.0)?;
+        }
         None => live(kb, args, &mut tracker, &mut reporter)?,
     }
     let dropped = reporter
@@ -282,4 +296,62 @@ fn live(
         reporter.show(findings)?;
         changes = watcher.wait_once(kb)?;
     }
+}
+
+/// The live view on a terminal: redrawn on every change, q (or Esc, or Ctrl-C) quits and
+/// restores the terminal.
+fn live_view(
+    kb: &Kb,
+    args: &WatchArgs,
+    tracker: &mut Tracker,
+    reporter: &mut Reporter,
+) -> anyhow::Result<()> {
+    use ratatui::crossterm::event::{self, Event as Key, KeyCode, KeyModifiers};
+
+    let source = devices::source(None, args.sysfs_root.as_deref());
+    let mut watcher = Watcher::new(source.as_ref(), Duration::from_millis(250));
+    let mut view = LiveView::new(
+        args.sysfs_root
+            .as_ref()
+            .map_or_else(|| "USB".to_owned(), |r| r.display().to_string()),
+    );
+    let mut terminal = ratatui::try_init()?;
+    let start = Instant::now();
+    let result = (|| -> anyhow::Result<()> {
+        let mut changes = watcher.poll(kb)?;
+        loop {
+            let t = start.elapsed().as_secs_f64();
+            let mut findings = Vec::new();
+            for change in changes {
+                let (kind, device) = match change {
+                    Change::Attached(d) => (EventKind::Attach, d),
+                    Change::Detached(d) => (EventKind::Detach, d),
+                };
+                findings.extend(tracker.push(&Event { t, kind, device }));
+            }
+            findings.extend(tracker.tick(t));
+            for f in &findings {
+                let next = reporter.record(f).map(|step| {
+                    let name = kb
+                        .action(&step.id)
+                        .map_or(step.id.clone(), |a| a.name.clone());
+                    format!("{name} — {}", step.why)
+                });
+                view.apply(f, next);
+            }
+            terminal.draw(|frame| view.draw(frame))?;
+            while event::poll(Duration::ZERO)? {
+                if let Key::Key(key) = event::read()?
+                    && (matches!(key.code, KeyCode::Char('q') | KeyCode::Esc)
+                        || (key.code == KeyCode::Char('c')
+                            && key.modifiers.contains(KeyModifiers::CONTROL)))
+                {
+                    return Ok(());
+                }
+            }
+            changes = watcher.wait_once(kb)?;
+        }
+    })();
+    ratatui::try_restore()?;
+    result
 }

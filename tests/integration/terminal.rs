@@ -97,3 +97,19 @@ fn end_of_input_stops_and_says_how_to_resume() {
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&p), 0);
 }
+
+#[test]
+fn watch_shows_a_live_view_on_a_terminal_and_q_quits() {
+    let tree = crate::harness::sysfs_dfu_iphone7_behind_hub();
+    let mut p = spawn(&["watch", "--sysfs-root", tree.path().to_str().unwrap()]);
+    // The view redraws only changed cells and skips blanks, so look for single words.
+    p.expect("watching").unwrap();
+    p.expect("Timeline").unwrap();
+    p.expect("appeared").unwrap();
+    crate::harness::sysfs_device(tree.path(), "1-2.3", &[("idProduct", "1281")]);
+    p.expect("recovery").unwrap();
+    p.send("q").unwrap();
+    p.expect("No drop seen.").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
