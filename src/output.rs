@@ -57,7 +57,12 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        if !line.is_empty() && indent.len() + line.len() + 1 + word.chars().count() > width {
+        // Keep "%" with its number ("15 %" never splits across lines).
+        let glued = word.starts_with('%');
+        if !line.is_empty()
+            && !glued
+            && indent.len() + line.len() + 1 + word.chars().count() > width
+        {
             out.push_str(indent);
             out.push_str(&line);
             out.push('\n');
@@ -100,6 +105,12 @@ mod tests {
         let wrapped = wrap("one two three four five six", "  ", 14);
         assert_eq!(wrapped, "  one two\n  three four\n  five six\n");
         assert_eq!(wrap("", "  ", 10), "");
+    }
+
+    #[test]
+    fn a_percent_sign_stays_with_its_number() {
+        let wrapped = wrap("it would make this cause 82 % likely", "", 29);
+        assert_eq!(wrapped, "it would make this cause 82 %\nlikely\n");
     }
 
     #[test]

@@ -562,7 +562,8 @@ fn offer_action(
 
 fn tried_lines(kb: &Kb, history: &[(String, StepOutcome)]) -> String {
     let mut out = String::new();
-    for (id, outcome) in history {
+    // Answers are listed with the facts; this is the list of things done.
+    for (id, outcome) in history.iter().filter(|(id, _)| kb.action(id).is_some()) {
         let name = kb
             .action(id)
             .map(|a| a.name.clone())
@@ -618,7 +619,7 @@ fn verdict(
             );
         }
     }
-    if !history.is_empty() {
+    if history.iter().any(|(id, _)| kb.action(id).is_some()) {
         let _ = writeln!(out, "{}", paint(STRONG, "What was tried"));
         out.push_str(&tried_lines(kb, history));
     }
@@ -640,7 +641,9 @@ fn verdict(
             facts.push(format!("{} → {}", q.text, o.answer));
         }
     }
-    facts.push("that cable, port and computer changes did not help (list above)".to_owned());
+    if !evidence.failed.is_empty() {
+        facts.push("that the steps listed above did not help".to_owned());
+    }
     if let Some(top) = assessment
         .causes
         .iter()

@@ -3,6 +3,9 @@
 
 use crate::model::Model;
 
+/// A question must be expected to save at least this many minutes to be worth asking.
+const MIN_SAVING: f64 = 0.5;
+
 /// Belief mass below which a plan stops: every cause left is practically ruled out.
 const NEGLIGIBLE: f64 = 1e-12;
 
@@ -202,7 +205,7 @@ pub fn cost_of_asking(
 }
 
 /// The question worth asking now, if any: the one with the lowest expected cost of asking
-/// (ECO), provided that beats acting without it (ECR of the plan). Returns the question and
+/// (ECO), provided that beats acting without it (ECR of the plan) by at least half a minute. Returns the question and
 /// its ECO. The beliefs are re-assessed after every step, so a question not worth asking now
 /// is weighed again later.
 pub fn question_to_ask(
@@ -216,7 +219,7 @@ pub fn question_to_ask(
         .iter()
         .map(|&q| (q, cost_of_asking(model, belief, q, situation)))
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    if eco >= plan.expected_cost - 1e-9 {
+    if eco > plan.expected_cost - MIN_SAVING {
         return None;
     }
     Some((best, eco))
