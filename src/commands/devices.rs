@@ -130,18 +130,7 @@ fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::
         let t = start.elapsed().as_secs_f64();
         for change in &changes {
             if let Some(file) = &mut recording {
-                let event = match change {
-                    Change::Attached(d) => watch::Event {
-                        t,
-                        kind: watch::EventKind::Attach,
-                        device: d.clone(),
-                    },
-                    Change::Detached(d) => watch::Event {
-                        t,
-                        kind: watch::EventKind::Detach,
-                        device: d.clone(),
-                    },
-                };
+                let event = watch::event(t, change.clone());
                 writeln!(file, "{}", watch::scenario::format_event(&event))?;
                 file.flush()?;
             }

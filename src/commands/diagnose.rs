@@ -10,7 +10,8 @@ use usb::live::DeviceSource;
 
 use crate::cli::DiagnoseArgs;
 use crate::commands::{
-    cases, devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model, step_text,
+    cases, cause_lines, devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model,
+    step_text,
 };
 use crate::output::{self, DIM, HEADING, paint};
 use crate::session::guided::{self, Ending, Recorder, Start, StepOutcome};
@@ -208,22 +209,7 @@ fn evidence_from_args<'kb>(kb: &'kb Kb, args: &DiagnoseArgs) -> anyhow::Result<E
 fn plan_text(kb: &Kb, assessment: &Assessment) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint(HEADING, "Most likely causes"));
-    for c in assessment
-        .causes
-        .iter()
-        .filter(|c| c.probability >= 0.01)
-        .take(8)
-    {
-        if let Some(cause) = kb.cause(&c.id) {
-            let tag = if cause.hardware { "  (hardware)" } else { "" };
-            let _ = writeln!(
-                out,
-                "  {:>5}  {}{tag}",
-                output::percent(c.probability),
-                cause.name
-            );
-        }
-    }
+    out.push_str(&cause_lines(kb, &assessment.causes, 0.01, 8));
     let _ = writeln!(
         out,
         "\n{}",

@@ -119,26 +119,12 @@ fn text(
         None => "Most likely causes".to_owned(),
     };
     let _ = writeln!(out, "\n{}", paint(HEADING, &heading));
-    for belief in assessment
-        .causes
-        .iter()
-        .filter(|c| c.probability >= 0.01)
-        .take(TOP_CAUSES)
-    {
-        if let Some(cause) = kb.cause(&belief.id) {
-            let tag = if cause.hardware {
-                paint(DIM, "  (hardware)")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "  {:>5}  {}{tag}",
-                output::percent(belief.probability),
-                cause.name
-            );
-        }
-    }
+    out.push_str(&super::cause_lines(
+        kb,
+        &assessment.causes,
+        0.01,
+        TOP_CAUSES,
+    ));
     let usually_not: Vec<String> = kb
         .causes
         .iter()

@@ -59,6 +59,28 @@ pub fn resolve_model<'kb>(kb: &'kb Kb, model: Option<&str>) -> anyhow::Result<Op
     }
 }
 
+/// The most likely causes, one line each ("  38 %  Audio IC failure  (hardware)"), at least
+/// `min` likely and at most `max` of them.
+pub fn cause_lines(kb: &Kb, causes: &[engine::CauseBelief], min: f64, max: usize) -> String {
+    let mut out = String::new();
+    for belief in causes.iter().filter(|c| c.probability >= min).take(max) {
+        if let Some(cause) = kb.cause(&belief.id) {
+            let tag = if cause.hardware {
+                paint(DIM, "  (hardware)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {:>5}  {}{tag}",
+                output::percent(belief.probability),
+                cause.name
+            );
+        }
+    }
+    out
+}
+
 /// One plan step as text: its name (or question), cost, summary and why.
 pub fn step_text(kb: &Kb, number: usize, step: &Step) -> String {
     let mut out = String::new();

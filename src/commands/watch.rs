@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use engine::{Evidence, StepKind};
 use kb::Kb;
 use serde::Serialize;
-use usb::live::{Change, Watcher};
-use watch::{Event, EventKind, Finding, FindingKind, Tracker};
+use usb::live::Watcher;
+use watch::{Finding, FindingKind, Tracker};
 
 use crate::cli::WatchArgs;
 use crate::commands::watch_view::LiveView;
@@ -285,11 +285,7 @@ fn live(
     loop {
         let t = start.elapsed().as_secs_f64();
         for change in changes {
-            let (kind, device) = match change {
-                Change::Attached(d) => (EventKind::Attach, d),
-                Change::Detached(d) => (EventKind::Detach, d),
-            };
-            let findings = tracker.push(&Event { t, kind, device });
+            let findings = tracker.push(&watch::event(t, change));
             reporter.show(findings)?;
         }
         let findings = tracker.tick(t);
@@ -323,11 +319,7 @@ fn live_view(
             let t = start.elapsed().as_secs_f64();
             let mut findings = Vec::new();
             for change in changes {
-                let (kind, device) = match change {
-                    Change::Attached(d) => (EventKind::Attach, d),
-                    Change::Detached(d) => (EventKind::Detach, d),
-                };
-                findings.extend(tracker.push(&Event { t, kind, device }));
+                findings.extend(tracker.push(&watch::event(t, change)));
             }
             findings.extend(tracker.tick(t));
             for f in &findings {

@@ -603,22 +603,12 @@ fn verdict(
         WIDTH,
     ));
     let _ = writeln!(out, "{}", paint(STRONG, "Most likely causes"));
-    for c in assessment
-        .causes
-        .iter()
-        .filter(|c| c.probability >= 0.02)
-        .take(5)
-    {
-        if let Some(cause) = kb.cause(&c.id) {
-            let tag = if cause.hardware { " (hardware)" } else { "" };
-            let _ = writeln!(
-                out,
-                "  {:>5}  {}{tag}",
-                output::percent(c.probability),
-                cause.name
-            );
-        }
-    }
+    out.push_str(&crate::commands::cause_lines(
+        kb,
+        &assessment.causes,
+        0.02,
+        5,
+    ));
     if history.iter().any(|(id, _)| kb.action(id).is_some()) {
         let _ = writeln!(out, "{}", paint(STRONG, "What was tried"));
         out.push_str(&tried_lines(kb, history));

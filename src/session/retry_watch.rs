@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use kb::{Kb, Observation};
-use usb::live::{Change, DeviceSource, Watcher};
-use watch::{Event, EventKind, Finding, FindingKind, Tracker};
+use usb::live::{DeviceSource, Watcher};
+use watch::{Finding, FindingKind, Tracker};
 
 use crate::session::prompter::Prompter;
 
@@ -31,11 +31,7 @@ pub fn watch_retry(
             loop {
                 let t = start.elapsed().as_secs_f64();
                 for change in changes {
-                    let (kind, device) = match change {
-                        Change::Attached(d) => (EventKind::Attach, d),
-                        Change::Detached(d) => (EventKind::Detach, d),
-                    };
-                    seen.extend(tracker.push(&Event { t, kind, device }));
+                    seen.extend(tracker.push(&watch::event(t, change)));
                 }
                 seen.extend(tracker.tick(t));
                 if stop.load(Ordering::Relaxed) {

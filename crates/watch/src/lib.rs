@@ -11,6 +11,22 @@ use kb::Observation;
 pub use scenario::{Event, EventKind};
 pub use tracker::{Finding, FindingKind, PortStats, Stage, Tracker, Windows};
 
+/// The timeline event for a change a USB watcher saw at time `t`.
+pub fn event(t: f64, change: usb::live::Change) -> Event {
+    match change {
+        usb::live::Change::Attached(device) => Event {
+            t,
+            kind: EventKind::Attach,
+            device,
+        },
+        usb::live::Change::Detached(device) => Event {
+            t,
+            kind: EventKind::Detach,
+            device,
+        },
+    }
+}
+
 /// Evidence for the engine from what was watched: whether the phone dropped off USB during a
 /// restore, and in which phase. A watched restore that finished without a drop says "no".
 pub fn observations(findings: &[Finding]) -> Vec<Observation> {
