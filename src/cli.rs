@@ -72,9 +72,11 @@ valid ones.",
     #[command(
         long_about = "Coach DFU-mode entry for your model: the button steps of its family, each \
 with a countdown, and how to tell DFU (black screen) from recovery mode (Apple logo: start over).\n\n\
+After a timed sequence the mode the phone actually reached is read from USB: DFU (0x1227) is \
+confirmed; recovery (0x1281), a normal boot or nothing at all is explained, with what to change.\n\n\
 Without --model the steps of all five button families are printed. --no-wait prints the steps \
 without timing them (also the default when the output is not a terminal).",
-        after_help = "Examples:\n  restore-doctor dfu --model \"iPhone 12\"\n  restore-doctor dfu --model iPhone9,3 --no-wait\n  restore-doctor dfu"
+        after_help = "Examples:\n  restore-doctor dfu --model \"iPhone 12\"\n  restore-doctor dfu --model iPhone9,3 --no-wait\n  restore-doctor dfu\n\nExit codes: 0 done (DFU confirmed, or not checked), 1 the phone is not in DFU mode, 2 error."
     )]
     Dfu(DfuArgs),
 
@@ -258,6 +260,10 @@ pub struct DfuArgs {
     /// Print the steps without timing them.
     #[arg(long)]
     pub no_wait: bool,
+
+    /// Check the mode reached in a Linux sysfs tree under DIR instead of the USB bus.
+    #[arg(long, value_name = "DIR")]
+    pub sysfs_root: Option<std::path::PathBuf>,
 }
 
 /// `devices`.

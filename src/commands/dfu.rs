@@ -24,6 +24,16 @@ pub fn run(args: &DfuArgs) -> anyhow::Result<ExitCode> {
                 exit_cleanly_on_interrupt();
             }
             dfu_coach::coach(kb, family, Some(device), &mut prompter, wait)?;
+            // With a timed sequence, or when a test tree is given, check what was reached.
+            if wait || args.sysfs_root.is_some() {
+                let source = super::devices::source(None, args.sysfs_root.as_deref());
+                if let Some((ok, words)) = dfu_coach::confirm(kb, source.as_ref()) {
+                    prompter.say(&format!("  {} {words}", if ok { "✓" } else { "✗" }))?;
+                    if !ok {
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            }
         }
         None => {
             prompter.say("Pass --model to be coached for your model; here are the steps of every button family.\n")?;

@@ -4,6 +4,8 @@
 use std::io;
 
 use kb::{Connector, Device, DfuFamily, Kb};
+use usb::Mode;
+use usb::live::DeviceSource;
 
 use crate::output::{self, DIM, HEADING, STRONG, WARN, WIDTH, paint};
 use crate::session::prompter::Prompter;
@@ -65,4 +67,30 @@ pub fn coach(
     prompter.say(output::wrap(&signs.recovery_instead, "  ", WIDTH).trim_end())?;
     prompter.say(output::wrap(&signs.booted_instead, "  ", WIDTH).trim_end())?;
     Ok(())
+}
+
+/// What USB shows after the button sequence, in words: DFU confirmed, or what went wrong.
+/// Returns `None` when USB cannot be read.
+pub fn confirm(kb: &Kb, source: &dyn DeviceSource) -> Option<(bool, String)> {
+    let devices = source.snapshot(kb).ok()?;
+    let dfu = devices.iter().find(|d| d.mode == Mode::Dfu);
+    Some(match (dfu, devices.first()) {
+        (Some(d), _) => {
+            let pid = d.pid.map(|p| format!(" (USB product id 0x{p:04x})")).unwrap_or_default();
+            (true, format!("DFU mode confirmed{pid}: the phone is ready to restore."))
+        }
+        (None, Some(d)) if d.mode == Mode::Recovery => (
+            false,
+            "The phone is in recovery mode (0x1281), not DFU: the buttons were held too long or the wrong one was released. Start over.".to_owned(),
+        ),
+        (None, Some(d)) if d.mode == Mode::Normal => (
+            false,
+            "The phone started normally: the buttons were released too early. Start over.".to_owned(),
+        ),
+        (None, Some(_)) => (false, "The phone is on USB but not in DFU mode. Start over.".to_owned()),
+        (None, None) => (
+            false,
+            "Nothing is visible on USB. Check the cable (a USB-C-to-Lightning cable often blocks DFU entry) and that it is plugged straight into the computer, then start over.".to_owned(),
+        ),
+    })
 }

@@ -508,7 +508,12 @@ fn offer_action(
         ];
         match prompter.choose("DFU mode needs precise button timing.", &coach)? {
             None => return Ok(None),
-            Some(0) => dfu_coach::coach(kb, family, evidence.device, prompter, true)?,
+            Some(0) => {
+                dfu_coach::coach(kb, family, evidence.device, prompter, true)?;
+                if let Some((ok, words)) = usb.and_then(|source| dfu_coach::confirm(kb, source)) {
+                    prompter.say(&format!("  {} {words}", if ok { "✓" } else { "✗" }))?;
+                }
+            }
             Some(_) => {}
         }
     }

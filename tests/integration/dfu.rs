@@ -61,3 +61,68 @@ fn unknown_models_are_usage_errors() {
         .to_owned();
     assert!(message.contains("unknown model"), "{message}");
 }
+
+#[test]
+fn the_mode_reached_is_confirmed_or_explained() {
+    let tree = crate::harness::sysfs_dfu_iphone7_behind_hub();
+    let root = tree.path().to_str().unwrap();
+    let dfu = run(&[
+        "dfu",
+        "--model",
+        "iPhone 7",
+        "--no-wait",
+        "--sysfs-root",
+        root,
+    ]);
+    dfu.success();
+    assert!(
+        dfu.stdout
+            .contains("✓ DFU mode confirmed (USB product id 0x1227)"),
+        "{}",
+        dfu.stdout
+    );
+    crate::harness::sysfs_device(tree.path(), "1-2.3", &[("idProduct", "1281")]);
+    let recovery = run(&[
+        "dfu",
+        "--model",
+        "iPhone 7",
+        "--no-wait",
+        "--sysfs-root",
+        root,
+    ]);
+    assert_eq!(recovery.status, 1);
+    assert!(
+        recovery.stdout.contains("recovery mode (0x1281), not DFU")
+            && recovery.stdout.contains("Start over"),
+        "{}",
+        recovery.stdout
+    );
+    crate::harness::sysfs_device(tree.path(), "1-2.3", &[("idProduct", "12a8")]);
+    let booted = run(&[
+        "dfu",
+        "--model",
+        "iPhone 7",
+        "--no-wait",
+        "--sysfs-root",
+        root,
+    ]);
+    assert!(
+        booted.stdout.contains("released too early"),
+        "{}",
+        booted.stdout
+    );
+    std::fs::remove_dir_all(tree.path().join("bus/usb/devices/1-2.3")).unwrap();
+    let nothing = run(&[
+        "dfu",
+        "--model",
+        "iPhone 7",
+        "--no-wait",
+        "--sysfs-root",
+        root,
+    ]);
+    assert!(
+        nothing.stdout.contains("Nothing is visible on USB"),
+        "{}",
+        nothing.stdout
+    );
+}
