@@ -4,12 +4,13 @@
 //! Streaming with bounded memory: any size, gzip, UTF-16; a multi-literal prefilter picks the
 //! few lines worth parsing. Pure apart from reading the `Read` it is given.
 
+mod find;
 mod input;
 mod rules;
 
 use std::io::Read;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 use kb::{Kb, Observation};
 use serde::Serialize;
 
@@ -180,6 +181,9 @@ struct Analyzer<'kb> {
     format_votes: [u32; FORMATS.len()],
     /// Codes from free prose ("error 4013"), kept apart: trusted only in pasted dialogs.
     prose_codes: Vec<CodeHit>,
+    /// The last code seen, and the last from prose: lists stop growing, these never do.
+    last_code: Option<(u64, i64)>,
+    last_prose_code: Option<(u64, i64)>,
     latest_phase: Option<&'static str>,
     /// The strongest phase named on a failure line, with its rank (lower is stronger).
     failure_phase: Option<(usize, &'static str)>,
@@ -193,6 +197,8 @@ impl<'kb> Analyzer<'kb> {
             report: LogReport::default(),
             format_votes: [0; FORMATS.len()],
             prose_codes: Vec::new(),
+            last_code: None,
+            last_prose_code: None,
             latest_phase: None,
             failure_phase: None,
             unexpected_disconnect: false,
@@ -200,15 +206,19 @@ impl<'kb> Analyzer<'kb> {
     }
 
     fn code(&mut self, code: i64, line_no: u64, line: &str, source: CodeSource) {
-        let hit = CodeHit {
-            code,
-            line: line_no,
-            context: short(line),
-        };
-        if source == CodeSource::Dialog {
-            push(&mut self.prose_codes, hit);
+        let list = if source == CodeSource::Dialog {
+            self.last_prose_code = Some((line_no, code));
+            &mut self.prose_codes
         } else {
-            push(&mut self.report.codes, hit);
+            self.last_code = Some((line_no, code));
+            &mut self.report.codes
+        };
+        if list.len() < MAX_ITEMS {
+            list.push(CodeHit {
+                code,
+                line: line_no,
+                context: short(line),
+            });
         }
     }
 
@@ -243,11 +253,13 @@ impl<'kb> Analyzer<'kb> {
         }
         if let Some((rank, phase)) = phase_here {
             self.latest_phase = Some(phase);
-            let failure = line.contains("ERROR")
-                || line.contains("FAILURE")
-                || line.contains("rror")
-                || line.contains("failed")
-                || line.contains("Unable to");
+            // Words that make a phase line a failure line ("ERROR" and "Error" hold "rror").
+            static FAILURE_WORDS: std::sync::LazyLock<AhoCorasick> =
+                std::sync::LazyLock::new(|| {
+                    AhoCorasick::new(["ERROR", "FAILURE", "rror", "failed", "Unable to"])
+                        .expect("valid failure words")
+                });
+            let failure = FAILURE_WORDS.is_match(line);
             if failure && self.failure_phase.is_none_or(|(r, _)| rank < r) {
                 self.failure_phase = Some((rank, phase));
             }
@@ -267,14 +279,8 @@ impl<'kb> Analyzer<'kb> {
             && let Some(c) = rules::DIALOG_CODE.captures(line)
             && let Some(code) = int(&c[1])
         {
-            push(
-                &mut self.report.codes,
-                CodeHit {
-                    code,
-                    line: no,
-                    context: short(line),
-                },
-            );
+            // The words of an error dialog, trusted in any log.
+            self.code(code, no, line, CodeSource::Status);
             return;
         }
         let status = None
@@ -476,6 +482,9 @@ impl<'kb> Analyzer<'kb> {
             if !line.contains("_event_cb") {
                 self.unexpected_disconnect = true;
             }
+            if self.report.disconnects.len() >= MAX_ITEMS {
+                return;
+            }
             push(
                 &mut self.report.disconnects,
                 UsbEvent {
@@ -486,7 +495,9 @@ impl<'kb> Analyzer<'kb> {
                     context: short(line),
                 },
             );
-        } else if let Some(c) = rules::RECONNECT.captures(line) {
+        } else if self.report.disconnects.len() < MAX_ITEMS
+            && let Some(c) = rules::RECONNECT.captures(line)
+        {
             let mode = c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned());
             push(
                 &mut self.report.disconnects,
@@ -517,7 +528,10 @@ impl<'kb> Analyzer<'kb> {
                 .extend(std::mem::take(&mut self.prose_codes));
             self.report.codes.sort_by_key(|c| c.line);
         }
-        self.report.final_code = self.report.codes.last().map(|c| c.code);
+        // The lists may have stopped growing; the last-seen codes did not. Prose counts only
+        // in a paste, and there whichever came later wins.
+        let last_prose = self.last_prose_code.filter(|_| !tool_log);
+        self.report.final_code = self.last_code.max(last_prose).map(|(_, code)| code);
         self.report.phase = self.failure_phase.map(|(_, p)| p).or(self.latest_phase);
         if self.report.phase.is_none() && tool_log {
             // Nothing in the log names the phase; the code's usual phase is the best guess.
@@ -555,22 +569,6 @@ pub fn analyze_reader(
     reader: impl Read + Send + 'static,
     progress: &mut dyn FnMut(u64),
 ) -> Result<LogReport, LogError> {
-    // Finds the next line worth parsing, fast (leftmost-first allows the packed searcher).
-    static FIND: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
-        AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(rules::TRIGGERS.iter().map(|(l, _)| *l))
-            .expect("valid triggers")
-    });
-    // Lists every trigger in that line, overlaps included.
-    static ALL: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
-        AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(rules::TRIGGERS.iter().map(|(l, _)| *l))
-            .expect("valid triggers")
-    });
     let mut text = input::TextReader::new(reader)?;
     let mut analyzer = Analyzer::new(kb);
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK * 2);
@@ -591,9 +589,7 @@ pub fn analyze_reader(
                     if !skipping_long_line {
                         line_no += 1;
                         let mut hits = Hits::default();
-                        for m in ALL.find_overlapping_iter(&buffer[..MAX_LINE]) {
-                            hits.add(rules::TRIGGERS[m.pattern().as_usize()].1);
-                        }
+                        find::all_triggers(&buffer[..MAX_LINE]).for_each(|t| hits.add(t));
                         analyzer.line(
                             line_no,
                             &String::from_utf8_lossy(&buffer[..MAX_LINE]),
@@ -614,25 +610,23 @@ pub fn analyze_reader(
             skipping_long_line = false;
         }
         let mut counted_to = start;
-        let mut done_to = start;
-        for m in FIND.find_iter(&block[start..]) {
-            let at = start + m.start();
-            if at < done_to {
-                continue;
-            }
+        let mut from = start;
+        // Finds the first trigger, takes its whole line, then searches on from the next line.
+        while let Some(at) = find::next_hit(block, from) {
             let line_start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
             let line_end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
             line_no +=
                 memchr::memchr_iter(b'\n', &block[counted_to..line_start]).count() as u64 + 1;
             counted_to = (line_end + 1).min(block.len());
-            done_to = line_end + 1;
+            from = counted_to;
             let raw = &block[line_start..line_end.min(line_start + MAX_LINE)];
             let mut hits = Hits::default();
-            for m in ALL.find_overlapping_iter(raw) {
-                hits.add(rules::TRIGGERS[m.pattern().as_usize()].1);
-            }
+            find::triggers_in(raw, at - line_start).for_each(|t| hits.add(t));
             let line = String::from_utf8_lossy(raw);
             analyzer.line(line_no, line.trim_end_matches('\r'), &hits);
+            if from >= block.len() {
+                break;
+            }
         }
         line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
         // A last line without a newline, not already counted by a match in it.

@@ -123,3 +123,21 @@ fn empty_input_is_an_empty_report() {
     let r = analyze_text(kb(), "");
     assert_eq!((r.final_code, r.phase, r.lines), (None, None, 0));
 }
+
+#[test]
+fn the_final_code_is_the_last_even_past_the_kept_list() {
+    // More code lines than the report keeps: the list stops growing, the final code does not.
+    let mut log = String::new();
+    for _ in 0..600 {
+        log.push_str("08:07:02.130    <Info> Status: Disk Failure\n");
+    }
+    log.push_str("08:07:03.000    <Info> Status: Failed to mount filesystems\n");
+    let r = analyze_text(kb(), &log);
+    assert!(r.codes.len() < 601, "the kept list is bounded");
+    assert_eq!(r.final_code, Some(27));
+    // In a paste, a later prose code wins over an earlier dialog code, and the reverse.
+    let paste = "An unknown error occurred (4013).\nThen it said error 9.";
+    assert_eq!(analyze_text(kb(), paste).final_code, Some(9));
+    let paste = "It said error 9 first.\nAn unknown error occurred (4013).";
+    assert_eq!(analyze_text(kb(), paste).final_code, Some(4013));
+}
