@@ -129,6 +129,52 @@ impl<'a> View<'a> {
             .collect()
     }
 
+    /// The tables both formats show after the causes: title, column headers, rows.
+    fn tables(&self) -> [Table; 3] {
+        let steps = self
+            .case
+            .steps
+            .iter()
+            .map(|s| vec![s.at.clone(), self.step_name(&s.step), s.outcome.clone()])
+            .collect();
+        let evidence = self
+            .evidence_rows()
+            .into_iter()
+            .map(|(what, value, source)| vec![what, value, source])
+            .collect();
+        let events = self
+            .case
+            .events
+            .iter()
+            .map(|e| {
+                vec![
+                    e.at.clone(),
+                    e.kind.clone(),
+                    e.port.clone().unwrap_or_default(),
+                    e.phase.clone().unwrap_or_default(),
+                    e.message.clone(),
+                ]
+            })
+            .collect();
+        [
+            Table {
+                title: "Steps and outcomes",
+                headers: &["When", "Step", "Outcome"],
+                rows: steps,
+            },
+            Table {
+                title: "What is known",
+                headers: &["", "Answer", "Source"],
+                rows: evidence,
+            },
+            Table {
+                title: "Timeline",
+                headers: &["When", "Event", "Port", "Phase", "Detail"],
+                rows: events,
+            },
+        ]
+    }
+
     fn evidence_rows(&self) -> Vec<(String, String, String)> {
         self.case
             .evidence
@@ -151,6 +197,58 @@ impl<'a> View<'a> {
                 )
             })
             .collect()
+    }
+}
+
+/// A titled table of plain-text cells, written by each format in its own way.
+struct Table {
+    title: &'static str,
+    headers: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn markdown(&self, out: &mut String) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "## {}\n\n| {} |\n|{}",
+            self.title,
+            self.headers.join(" | ").trim(),
+            "---|".repeat(self.headers.len())
+        );
+        for row in &self.rows {
+            let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
+        out.push('\n');
+    }
+
+    fn html(&self, out: &mut String) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let row = |cells: &mut dyn Iterator<Item = &str>, tag: &str| -> String {
+            cells
+                .map(|c| format!("<{tag}>{}</{tag}>", esc(c)))
+                .collect()
+        };
+        let _ = writeln!(
+            out,
+            "<h2>{}</h2><table><tr>{}</tr>",
+            esc(self.title),
+            row(&mut self.headers.iter().copied(), "th")
+        );
+        for cells in &self.rows {
+            let _ = writeln!(
+                out,
+                "<tr>{}</tr>",
+                row(&mut cells.iter().map(String::as_str), "td")
+            );
+        }
+        let _ = writeln!(out, "</table>");
     }
 }
 
@@ -212,56 +310,8 @@ pub fn markdown(kb: &Kb, case: &Case, show_ids: bool) -> String {
         }
         out.push('\n');
     }
-    if !case.steps.is_empty() {
-        let _ = writeln!(
-            out,
-            "## Steps and outcomes\n\n| When | Step | Outcome |\n|---|---|---|"
-        );
-        for s in &case.steps {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                s.at,
-                md_cell(&v.step_name(&s.step)),
-                s.outcome
-            );
-        }
-        out.push('\n');
-    }
-    let evidence = v.evidence_rows();
-    if !evidence.is_empty() {
-        let _ = writeln!(
-            out,
-            "## What is known\n\n| | Answer | Source |\n|---|---|---|"
-        );
-        for (what, value, source) in evidence {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                md_cell(&what),
-                md_cell(&value),
-                source
-            );
-        }
-        out.push('\n');
-    }
-    if !case.events.is_empty() {
-        let _ = writeln!(
-            out,
-            "## Timeline\n\n| When | Event | Port | Phase | Detail |\n|---|---|---|---|---|"
-        );
-        for e in &case.events {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                e.at,
-                e.kind,
-                e.port.as_deref().unwrap_or(""),
-                e.phase.as_deref().unwrap_or(""),
-                md_cell(&e.message)
-            );
-        }
-        out.push('\n');
+    for table in v.tables() {
+        table.markdown(&mut out);
     }
     let _ = writeln!(
         out,
@@ -371,56 +421,8 @@ pub fn html(kb: &Kb, case: &Case, show_ids: bool) -> String {
         }
         let _ = writeln!(out, "</ol>");
     }
-    if !case.steps.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2>Steps and outcomes</h2><table><tr><th>When</th><th>Step</th><th>Outcome</th></tr>"
-        );
-        for s in &case.steps {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&s.at),
-                esc(&v.step_name(&s.step)),
-                esc(&s.outcome)
-            );
-        }
-        let _ = writeln!(out, "</table>");
-    }
-    let evidence = v.evidence_rows();
-    if !evidence.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2>What is known</h2><table><tr><th></th><th>Answer</th><th>Source</th></tr>"
-        );
-        for (what, value, source) in evidence {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&what),
-                esc(&value),
-                esc(&source)
-            );
-        }
-        let _ = writeln!(out, "</table>");
-    }
-    if !case.events.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2>Timeline</h2><table><tr><th>When</th><th>Event</th><th>Port</th><th>Phase</th><th>Detail</th></tr>"
-        );
-        for e in &case.events {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&e.at),
-                esc(&e.kind),
-                esc(e.port.as_deref().unwrap_or("")),
-                esc(e.phase.as_deref().unwrap_or("")),
-                esc(&e.message)
-            );
-        }
-        let _ = writeln!(out, "</table>");
+    for table in v.tables() {
+        table.html(&mut out);
     }
     let _ = writeln!(
         out,
