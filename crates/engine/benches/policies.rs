@@ -21,17 +21,6 @@ fn main() {
         ("iPhone 15 (USB-C)", Some("iPhone15,4")),
         ("iPad 9th gen (Home button)", Some("iPad12,1")),
     ];
-    let seed_order: Vec<String> = [
-        "swap-cable",
-        "change-port",
-        "remove-hub",
-        "update-host-software",
-        "dfu-restore",
-        "different-computer",
-        "professional-repair",
-    ]
-    .map(String::from)
-    .to_vec();
     let apple_order = kb
         .lookup_code(CODE)
         .category
@@ -40,7 +29,7 @@ fn main() {
         .clone();
     let policies = [
         ("engine", Policy::Engine),
-        ("seed order", Policy::Fixed(seed_order)),
+        ("seed order", Policy::seed_order()),
         ("Apple's order", Policy::Fixed(apple_order)),
         ("random", Policy::Random),
     ];

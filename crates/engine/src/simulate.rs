@@ -64,6 +64,26 @@ pub enum Policy {
     Random,
 }
 
+impl Policy {
+    /// The seed article's fixed order: cable and port, the computer's software, a DFU restore,
+    /// another computer, then the repair shop.
+    pub fn seed_order() -> Policy {
+        Policy::Fixed(
+            [
+                "swap-cable",
+                "change-port",
+                "remove-hub",
+                "update-host-software",
+                "dfu-restore",
+                "different-computer",
+                "professional-repair",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+    }
+}
+
 /// What a simulated case cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CaseCost {

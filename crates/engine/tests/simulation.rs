@@ -18,19 +18,7 @@ fn mean_cost(policy: &Policy, device: Option<&str>, cases: usize) -> f64 {
 
 #[test]
 fn the_engine_beats_the_fixed_and_random_orders() {
-    let seed = Policy::Fixed(
-        [
-            "swap-cable",
-            "change-port",
-            "remove-hub",
-            "update-host-software",
-            "dfu-restore",
-            "different-computer",
-            "professional-repair",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
+    let seed = Policy::seed_order();
     for device in [None, Some("iPhone 7")] {
         let engine = mean_cost(&Policy::Engine, device, 400);
         let fixed = mean_cost(&seed, device, 400);
