@@ -129,6 +129,15 @@ impl<'a> View<'a> {
             .collect()
     }
 
+    /// The causes a report lists: the eight most likely, from 1 % up.
+    fn shown_causes(&self) -> impl Iterator<Item = &VerdictCause> {
+        self.verdict
+            .causes
+            .iter()
+            .filter(|c| c.probability >= 0.01)
+            .take(8)
+    }
+
     /// The tables both formats show after the causes: title, column headers, rows.
     fn tables(&self) -> [Table; 3] {
         let steps = self
@@ -286,13 +295,7 @@ pub fn markdown(kb: &Kb, case: &Case, show_ids: bool) -> String {
             out,
             "## Most likely causes\n\n| Cause | Probability |\n|---|---|"
         );
-        for c in v
-            .verdict
-            .causes
-            .iter()
-            .filter(|c| c.probability >= 0.01)
-            .take(8)
-        {
+        for c in v.shown_causes() {
             let _ = writeln!(
                 out,
                 "| {} | {} |",
@@ -390,13 +393,7 @@ pub fn html(kb: &Kb, case: &Case, show_ids: bool) -> String {
             out,
             "<h2>Most likely causes</h2><table><tr><th>Cause</th><th>Probability</th></tr>"
         );
-        for c in v
-            .verdict
-            .causes
-            .iter()
-            .filter(|c| c.probability >= 0.01)
-            .take(8)
-        {
+        for c in v.shown_causes() {
             let width = (c.probability * 12.0).max(0.2);
             let _ = writeln!(
                 out,
