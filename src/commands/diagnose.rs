@@ -10,10 +10,10 @@ use usb::live::DeviceSource;
 
 use crate::cli::DiagnoseArgs;
 use crate::commands::{
-    cases, cause_lines, devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model,
+    DeviceJson, cases, cause_lines, devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model,
     step_text,
 };
-use crate::output::{self, DIM, HEADING, paint};
+use crate::output::{self, DIM, HEADING, WIDTH, paint};
 use crate::session::guided::{self, Ending, Recorder, Start, StepOutcome};
 use crate::session::prompter::TerminalPrompter;
 use crate::usage_error::UsageError;
@@ -32,7 +32,11 @@ pub fn run(db: Option<&std::path::Path>, args: &DiagnoseArgs) -> anyhow::Result<
         let assessment =
             engine::assess(kb, &evidence).map_err(|e| UsageError::new(e.to_string()))?;
         if args.json {
-            output::print_json(&assessment)?;
+            output::print_json(&PlanJson {
+                code: evidence.code,
+                device: evidence.device.map(DeviceJson::from),
+                assessment: &assessment,
+            })?;
         } else {
             anstream::print!("{}", plan_text(kb, &assessment));
         }
@@ -206,8 +210,21 @@ fn evidence_from_args<'kb>(kb: &'kb Kb, args: &DiagnoseArgs) -> anyhow::Result<E
     Ok(evidence)
 }
 
+/// `diagnose --plan --json`: the assessment with the code and device it was made for.
+#[derive(serde::Serialize)]
+struct PlanJson<'a> {
+    code: Option<i64>,
+    device: Option<DeviceJson<'a>>,
+    #[serde(flatten)]
+    assessment: &'a Assessment,
+}
+
 fn plan_text(kb: &Kb, assessment: &Assessment) -> String {
     let mut out = String::new();
+    if let Some(note) = &assessment.note {
+        out.push_str(&output::wrap(note, "", WIDTH));
+        out.push('\n');
+    }
     let _ = writeln!(out, "{}", paint(HEADING, "Most likely causes"));
     out.push_str(&cause_lines(kb, &assessment.causes, 0.01, 8));
     let _ = writeln!(

@@ -9,7 +9,7 @@ use kb::{CodeLookup, CodeMatch, Device, Kb, Note};
 use serde::Serialize;
 
 use crate::cli::ExplainArgs;
-use crate::commands::{knowledge, resolve_model};
+use crate::commands::{DeviceJson, knowledge, resolve_model};
 use crate::output::{self, DIM, HEADING, WARN, WIDTH, paint};
 use crate::usage_error::UsageError;
 
@@ -259,14 +259,6 @@ struct ExplainJson<'a> {
 }
 
 #[derive(Serialize)]
-struct DeviceJson<'a> {
-    product_type: &'a str,
-    name: &'a str,
-    model: &'a str,
-    board: Option<&'a str>,
-}
-
-#[derive(Serialize)]
 struct CauseJson<'a> {
     id: &'a str,
     name: &'a str,
@@ -317,12 +309,7 @@ fn json<'a>(
             .map(|e| e.meaning.as_str())
             .or(lookup.category.map(|c| c.summary.as_str()))
             .unwrap_or("Unknown code: the general plan for a failed restore applies."),
-        device: device.map(|d| DeviceJson {
-            product_type: &d.product_type,
-            name: &d.name,
-            model: &d.model,
-            board: d.board.as_deref(),
-        }),
+        device: device.map(DeviceJson::from),
         causes: assessment
             .causes
             .iter()

@@ -81,6 +81,26 @@ pub fn cause_lines(kb: &Kb, causes: &[engine::CauseBelief], min: f64, max: usize
     out
 }
 
+/// The device a command understood, as its `--json` echoes it (`null` when none was given).
+#[derive(serde::Serialize)]
+pub struct DeviceJson<'a> {
+    pub product_type: &'a str,
+    pub name: &'a str,
+    pub model: &'a str,
+    pub board: Option<&'a str>,
+}
+
+impl<'a> From<&'a kb::Device> for DeviceJson<'a> {
+    fn from(d: &'a kb::Device) -> Self {
+        DeviceJson {
+            product_type: &d.product_type,
+            name: &d.name,
+            model: &d.model,
+            board: d.board.as_deref(),
+        }
+    }
+}
+
 /// One plan step as text: its name (or question), cost, summary and why.
 pub fn step_text(kb: &Kb, number: usize, step: &Step) -> String {
     let mut out = String::new();
@@ -94,7 +114,7 @@ pub fn step_text(kb: &Kb, number: usize, step: &Step) -> String {
         StepKind::Action => {
             let action = kb.action(&step.id);
             let name = action.map_or(step.id.as_str(), |a| a.name.as_str());
-            let odds = paint(DIM, &format!("  ({})", output::minutes(step.cost_minutes)));
+            let odds = paint(DIM, &format!("  ({})", output::minutes(step.time_minutes)));
             let erase = if step.erases_data {
                 paint(WARN, " (erases the phone)")
             } else {

@@ -68,8 +68,11 @@ pub struct Step {
     pub id: String,
     /// P(this step fixes it | every earlier step failed); `None` for questions.
     pub p_fix: Option<f64>,
-    /// Minutes, including the data-loss cost for erasing actions without a backup.
+    /// Expected cost in minutes: the person's time plus, while no backup is known, the value
+    /// of the data the step is expected to lose.
     pub cost_minutes: f64,
+    /// The person's time alone, in minutes.
+    pub time_minutes: f64,
     pub erases_data: bool,
     /// Causes this step addresses, with their probability at this point of the plan.
     pub addresses: Vec<CauseBelief>,
@@ -86,6 +89,8 @@ pub struct Assessment {
     pub plan: Vec<Step>,
     /// Expected minutes until fixed when following the plan.
     pub expected_cost_minutes: f64,
+    /// Set when the evidence contradicted itself and was read as possibly mistaken.
+    pub note: Option<String>,
 }
 
 /// Checks the evidence's ids against the kb.
@@ -124,46 +129,112 @@ fn check_evidence(kb: &Kb, evidence: &Evidence) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// The normalised single-fault posterior: prior for the device × likelihood of the error
-/// code × likelihood of every answer × chance that every failed action would have failed.
-pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>, EngineError> {
-    check_evidence(kb, evidence)?;
+/// Evidence reduced to what the posterior uses: the last answer to each question and each
+/// failed action once. A failed repair-shop visit says nothing about the cause (the next shop
+/// may succeed), so it is left out.
+fn distinct_evidence<'e>(
+    model: &Model,
+    evidence: &'e Evidence,
+) -> (Vec<&'e Observation>, Vec<usize>) {
+    let mut answers: Vec<&Observation> = Vec::new();
+    for o in evidence.observations.iter().rev() {
+        if !answers.iter().any(|a| a.question == o.question) {
+            answers.push(o);
+        }
+    }
+    answers.reverse();
+    let mut failed: Vec<usize> = Vec::new();
+    for id in &evidence.failed {
+        if let Some(a) = model.action_index(id)
+            && !model.actions[a].escalation
+            && !failed.contains(&a)
+        {
+            failed.push(a);
+        }
+    }
+    (answers, failed)
+}
+
+/// The unnormalised belief with every likelihood and failure factor raised to at least
+/// `floor` (0 for the exact posterior; a small floor treats the evidence as possibly wrong).
+fn belief_with_floor(kb: &Kb, model: &Model, evidence: &Evidence, floor: f64) -> Vec<f64> {
+    let (answers, failed) = distinct_evidence(model, evidence);
     let lookup = evidence.code.map(|c| kb.lookup_code(c));
     let mut belief: Vec<f64> = model
         .causes
         .iter()
         .zip(&model.priors)
-        .map(|(cause, prior)| prior * lookup.as_ref().map_or(1.0, |l| l.likelihood(cause)))
+        .map(|(cause, prior)| {
+            prior * lookup.as_ref().map_or(1.0, |l| l.likelihood(cause).max(floor))
+        })
         .collect();
-    for o in &evidence.observations {
-        let q = kb.question(&o.question).expect("checked above");
-        for (p, cause) in belief.iter_mut().zip(&model.causes) {
-            *p *= q.likelihood(cause, &o.answer);
+    for o in answers {
+        if let Some(q) = kb.question(&o.question) {
+            for (p, cause) in belief.iter_mut().zip(&model.causes) {
+                *p *= q.likelihood(cause, &o.answer).max(floor);
+            }
         }
     }
-    for id in &evidence.failed {
-        let a = model.action_index(id).expect("checked above");
-        belief = plan::after_failure(model, &belief, a);
+    for a in failed {
+        for (p, f) in belief.iter_mut().zip(&model.actions[a].fixes) {
+            *p *= (1.0 - f).max(floor);
+        }
     }
-    let total: f64 = belief.iter().sum();
-    if !(total > 0.0 && total.is_finite()) {
-        return Err(EngineError::NoCauseLeft);
-    }
-    Ok(belief.iter().map(|p| p / total).collect())
+    belief
 }
 
-/// Assesses the evidence: the posterior over causes and the plan, with a question first when
-/// asking it is expected to save more than it costs.
-pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
-    let model = Model::from_kb(kb, evidence.device);
-    let belief = posterior(kb, &model, evidence)?;
-    let backup_answer = evidence
+/// The likelihood floor used when the evidence rules out every cause.
+const CONTRADICTION_FLOOR: f64 = 1e-3;
+
+fn normalised(belief: Vec<f64>) -> Option<Vec<f64>> {
+    let total: f64 = belief.iter().sum();
+    (total > 0.0 && total.is_finite()).then(|| belief.iter().map(|p| p / total).collect())
+}
+
+/// The normalised single-fault posterior: prior for the device × likelihood of the error
+/// code × likelihood of every answer × chance that every failed action would have failed.
+/// Evidence that rules out every cause is an error here; [`assess`] plans around it.
+pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>, EngineError> {
+    check_evidence(kb, evidence)?;
+    normalised(belief_with_floor(kb, model, evidence, 0.0)).ok_or(EngineError::NoCauseLeft)
+}
+
+/// Whether the phone's data is still at stake: no backup is known and no erasing step has
+/// run yet (after an erase there is nothing left to lose).
+fn data_at_stake(kb: &Kb, evidence: &Evidence) -> bool {
+    let backup = evidence
         .observations
         .iter()
         .rev()
         .find(|o| o.question == BACKUP_QUESTION)
-        .map(|o| o.answer == "yes");
-    let mut situation = Situation::all_available(&model, backup_answer.unwrap_or(false));
+        .is_some_and(|o| o.answer == "yes");
+    let erased = evidence
+        .failed
+        .iter()
+        .any(|id| kb.action(id).is_some_and(|a| a.erases_data));
+    !backup && !erased
+}
+
+/// Assesses the evidence: the posterior over causes and the plan, with a question first when
+/// asking it is expected to save more than it costs. Evidence that contradicts itself (rules
+/// out every cause) is treated as possibly mistaken, and the assessment says so in `note`.
+pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
+    let model = Model::from_kb(kb, evidence.device);
+    check_evidence(kb, evidence)?;
+    let (belief, note) = match normalised(belief_with_floor(kb, &model, evidence, 0.0)) {
+        Some(belief) => (belief, None),
+        None => (
+            normalised(belief_with_floor(kb, &model, evidence, CONTRADICTION_FLOOR))
+                .ok_or(EngineError::NoCauseLeft)?,
+            Some(CONTRADICTION_NOTE.to_owned()),
+        ),
+    };
+    let mut situation = Situation::all_available(&model, data_at_stake(kb, evidence));
+    for (a, action) in kb.actions.iter().enumerate() {
+        if !action.offered(&evidence.observations) {
+            situation.available[a] = false;
+        }
+    }
     for id in evidence.failed.iter().chain(&evidence.unavailable) {
         let a = model.action_index(id).expect("checked");
         if !model.actions[a].escalation {
@@ -174,7 +245,7 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         &model,
         &belief,
         greedy(&model, &belief, &situation),
-        situation.backup,
+        &situation,
     );
     let answered: Vec<&str> = evidence
         .observations
@@ -187,15 +258,22 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         .is_some_and(|e| e.phase.is_some());
     let candidates: Vec<usize> = (0..model.questions.len())
         .filter(|&q| {
-            let id = model.questions[q].id.as_str();
+            let question = &model.questions[q];
+            let id = question.id.as_str();
             let implied =
                 code_has_phase && kb.question(id).is_some_and(|q| q.answered_by_code_phase);
-            !answered.contains(&id) && !evidence.declined.iter().any(|d| d == id) && !implied
+            !question.observed_only
+                && !answered.contains(&id)
+                && !evidence.declined.iter().any(|d| d == id)
+                && !implied
         })
         .collect();
     let question = question_to_ask(&model, &belief, &situation, &candidates, &sequence);
 
-    let explain = Explainer { kb, model: &model };
+    let explain = Explainer {
+        kb,
+        model: &model,
+    };
     let mut plan = Vec::new();
     let mut expected_cost = sequence.expected_cost;
     if let Some((q, eco)) = question {
@@ -219,8 +297,12 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         causes,
         plan,
         expected_cost_minutes: expected_cost,
+        note,
     })
 }
+
+/// What an assessment says when the evidence ruled out every cause.
+pub const CONTRADICTION_NOTE: &str = "The answers contradict each other: together they rule out every cause known. The plan treats each of them as possibly mistaken; check the answers and the steps marked as tried.";
 
 /// Turns plan indices into steps with their reasons in plain words.
 struct Explainer<'a> {
@@ -247,15 +329,15 @@ impl Explainer<'_> {
     fn action_steps(&self, actions: &[usize], belief: &[f64], situation: &Situation) -> Vec<Step> {
         let model = self.model;
         let mut b = belief.to_vec();
+        let mut at_stake = situation.data_at_stake;
         let mut steps: Vec<Step> = Vec::new();
         for (i, &a) in actions.iter().enumerate() {
             let mass: f64 = b.iter().sum();
             let normalized: Vec<f64> = b.iter().map(|p| p / mass).collect();
             let action = &model.actions[a];
             let p_fix = model.p_fix(a, &normalized);
-            let cost = model.action_cost(a, situation.backup);
-            let remaining =
-                plan::sequence_cost(model, &normalized, &actions[i..], situation.backup);
+            let cost = model.expected_cost(a, &normalized, at_stake);
+            let remaining = plan::sequence_cost(model, &normalized, &actions[i..], at_stake);
             let mut addresses: Vec<CauseBelief> = model
                 .causes
                 .iter()
@@ -268,58 +350,78 @@ impl Explainer<'_> {
                 })
                 .collect();
             addresses.sort_by(|x, y| y.probability.total_cmp(&x.probability));
-            let why = self.action_why(
-                a,
-                p_fix,
-                cost,
-                &addresses,
-                situation.backup,
-                actions.get(i + 1),
-            );
+            let why = self.action_why(a, p_fix, &normalized, &addresses, at_stake, actions.get(i + 1));
             steps.push(Step {
                 kind: StepKind::Action,
                 id: action.id.clone(),
                 p_fix: Some(p_fix),
                 cost_minutes: cost,
+                time_minutes: action.cost,
                 erases_data: action.erases_data,
                 addresses,
                 expected_remaining_minutes: remaining,
                 why,
             });
+            at_stake &= !action.erases_data;
             b = plan::after_failure(model, &normalized, a);
         }
         steps
+    }
+
+    /// The share of the belief on causes inside the phone.
+    fn hardware_share(&self, belief: &[f64]) -> f64 {
+        self.model
+            .causes
+            .iter()
+            .zip(belief)
+            .filter(|(id, _)| self.kb.cause(id).is_some_and(|c| c.hardware))
+            .map(|(_, p)| p)
+            .sum()
     }
 
     fn action_why(
         &self,
         a: usize,
         p_fix: f64,
-        cost: f64,
+        belief: &[f64],
         addresses: &[CauseBelief],
-        backup: bool,
+        data_at_stake: bool,
         next: Option<&usize>,
     ) -> String {
         let action = &self.model.actions[a];
         let mut why = if action.escalation {
-            format!(
-                "What is left is most likely inside the phone; a repair shop can test and replace the part, which settles it (about {cost:.0} min of your time)."
-            )
+            let hardware = self.hardware_share(belief);
+            let mut why = if hardware >= 0.5 {
+                format!(
+                    "What is left is most likely inside the phone ({}); a repair shop can test and replace the part, which settles it (about {:.0} min of your time).",
+                    percent(hardware),
+                    action.cost
+                )
+            } else {
+                format!(
+                    "A repair shop settles it whatever the cause (about {:.0} min of your time); the steps before it are cheaper only while they still have a fair chance.",
+                    action.cost
+                )
+            };
+            if data_at_stake {
+                why.push_str(" A shop fixes a software fault with a restore, which erases the phone as well; the data survives only a hardware repair that keeps it, or a separate data-recovery service.");
+            }
+            why
         } else {
             format!(
                 "Fixes it about {} of the time from here and takes about {:.0} min",
                 percent(p_fix),
-                self.model.actions[a].cost
+                action.cost
             )
         };
         if !action.escalation {
-            if action.erases_data && !backup {
+            if action.erases_data && data_at_stake {
                 why.push_str(&format!(
-                    ", plus the cost of losing the phone's data ({:.0} min) because no backup is known",
-                    self.model.data_loss_minutes
+                    ", and it erases the phone: without a backup its data is lost (weighed as {:.0} min)",
+                    self.model.data_loss_cost(a, belief, true)
                 ));
             } else if action.erases_data {
-                why.push_str("; it erases the phone, but a backup exists");
+                why.push_str("; it erases the phone, but a backup exists or the data is already gone");
             }
             let named: Vec<String> = addresses
                 .iter()
@@ -383,6 +485,7 @@ impl Explainer<'_> {
             id: question.id.clone(),
             p_fix: None,
             cost_minutes: question.cost,
+            time_minutes: question.cost,
             erases_data: false,
             addresses: Vec::new(),
             expected_remaining_minutes: eco,

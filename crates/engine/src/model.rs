@@ -7,10 +7,14 @@ use kb::{Device, Kb};
 #[derive(Debug, Clone)]
 pub struct ModelAction {
     pub id: String,
-    /// Minutes, including the data-loss cost of erasing actions when there is no backup.
+    /// Minutes of the person's time.
     pub cost: f64,
     /// P(fix | cause), indexed like [`Model::causes`].
     pub fixes: Vec<f64>,
+    /// Share of the phone's data lost when this action runs under each cause: 1 for every
+    /// cause when it erases; for the repair shop, 1 for software causes (it restores) and
+    /// 1 − `repair_keeps_data` for hardware ones.
+    pub data_loss: Vec<f64>,
     pub erases_data: bool,
     pub escalation: bool,
 }
@@ -25,6 +29,8 @@ pub struct ModelQuestion {
     pub likelihood: Vec<Vec<f64>>,
     /// Answering changes action costs (whether a backup exists) rather than beliefs.
     pub sets_backup: bool,
+    /// Only USB or a log can answer it; never asked of a person.
+    pub observed_only: bool,
 }
 
 /// Causes, actions and questions for one troubleshooting session.
@@ -35,7 +41,7 @@ pub struct Model {
     pub priors: Vec<f64>,
     pub actions: Vec<ModelAction>,
     pub questions: Vec<ModelQuestion>,
-    /// Extra minutes an erasing action costs when no backup exists.
+    /// What losing the phone's data is worth in minutes when no backup exists.
     pub data_loss_minutes: f64,
 }
 
@@ -48,6 +54,7 @@ impl Model {
     pub fn from_kb(kb: &Kb, device: Option<&Device>) -> Model {
         let causes: Vec<String> = kb.causes.iter().map(|c| c.id.clone()).collect();
         let priors = kb.causes.iter().map(|c| kb.prior(c, device)).collect();
+        let repair_loses = 1.0 - kb.settings.repair_keeps_data;
         let actions = kb
             .actions
             .iter()
@@ -55,6 +62,16 @@ impl Model {
                 id: a.id.clone(),
                 cost: a.cost_minutes,
                 fixes: causes.iter().map(|c| a.p_fix(c)).collect(),
+                data_loss: kb
+                    .causes
+                    .iter()
+                    .map(|c| match (a.erases_data, a.escalation, c.hardware) {
+                        (true, _, _) => 1.0,
+                        (false, true, false) => 1.0,
+                        (false, true, true) => repair_loses,
+                        (false, false, _) => 0.0,
+                    })
+                    .collect(),
                 erases_data: a.erases_data,
                 escalation: a.escalation,
             })
@@ -88,6 +105,7 @@ impl Model {
                     })
                     .collect(),
                 sets_backup: q.id == BACKUP_QUESTION,
+                observed_only: q.observed_only,
             })
             .collect();
         Model {
@@ -111,14 +129,33 @@ impl Model {
         self.questions.iter().position(|q| q.id == id)
     }
 
-    /// What an action costs given whether a backup exists.
-    pub fn action_cost(&self, action: usize, backup: bool) -> f64 {
+    /// The expected cost of running an action from a (not necessarily normalised) belief, as
+    /// mass × minutes plus, while the data is still at stake, the value of the data it loses.
+    /// Divide by the belief's mass for the cost per case.
+    pub fn expected_cost(&self, action: usize, belief: &[f64], data_at_stake: bool) -> f64 {
         let a = &self.actions[action];
-        if a.erases_data && !backup {
-            a.cost + self.data_loss_minutes
-        } else {
-            a.cost
+        let mass: f64 = belief.iter().sum();
+        let mut cost = mass * a.cost;
+        if data_at_stake {
+            let lost: f64 = a.data_loss.iter().zip(belief).map(|(l, p)| l * p).sum();
+            cost += lost * self.data_loss_minutes;
         }
+        cost
+    }
+
+    /// The data-loss part of an action's cost per case, in minutes, under a belief.
+    pub fn data_loss_cost(&self, action: usize, belief: &[f64], data_at_stake: bool) -> f64 {
+        let mass: f64 = belief.iter().sum();
+        if mass <= 0.0 || !data_at_stake {
+            return 0.0;
+        }
+        let lost: f64 = self.actions[action]
+            .data_loss
+            .iter()
+            .zip(belief)
+            .map(|(l, p)| l * p)
+            .sum();
+        lost / mass * self.data_loss_minutes
     }
 
     /// Probability that an action fixes the problem under a (not necessarily normalised)

@@ -9,18 +9,19 @@ const MIN_SAVING: f64 = 0.5;
 /// Belief mass below which a plan stops: every cause left is practically ruled out.
 const NEGLIGIBLE: f64 = 1e-12;
 
-/// Which actions are still on the table and whether erasing is cheap (a backup exists).
+/// Which actions are still on the table and whether the phone's data is still at stake (no
+/// backup exists and nothing has erased the phone yet).
 #[derive(Debug, Clone)]
 pub struct Situation {
     pub available: Vec<bool>,
-    pub backup: bool,
+    pub data_at_stake: bool,
 }
 
 impl Situation {
-    pub fn all_available(model: &Model, backup: bool) -> Situation {
+    pub fn all_available(model: &Model, data_at_stake: bool) -> Situation {
         Situation {
             available: vec![true; model.actions.len()],
-            backup,
+            data_at_stake,
         }
     }
 }
@@ -43,20 +44,28 @@ pub fn after_failure(model: &Model, belief: &[f64], action: usize) -> Vec<f64> {
 }
 
 /// Expected cost of following `actions` in order from `belief` (normalised internally):
-/// each action's cost weighted by the probability that every earlier one failed.
-pub fn sequence_cost(model: &Model, belief: &[f64], actions: &[usize], backup: bool) -> f64 {
+/// each action's minutes weighted by the probability that every earlier one failed, and the
+/// data's value once, at the first step that loses it.
+pub fn sequence_cost(
+    model: &Model,
+    belief: &[f64],
+    actions: &[usize],
+    data_at_stake: bool,
+) -> f64 {
     let total: f64 = belief.iter().sum();
     if total <= 0.0 {
         return 0.0;
     }
     let mut b: Vec<f64> = belief.iter().map(|p| p / total).collect();
+    let mut at_stake = data_at_stake;
     let mut cost = 0.0;
     for &a in actions {
         let mass: f64 = b.iter().sum();
         if mass <= NEGLIGIBLE {
             break;
         }
-        cost += mass * model.action_cost(a, backup);
+        cost += model.expected_cost(a, &b, at_stake);
+        at_stake &= !model.actions[a].erases_data;
         b = after_failure(model, &b, a);
     }
     cost
@@ -77,6 +86,7 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
     let mut used = vec![false; model.actions.len()];
     let mut actions = Vec::new();
     let mut expected_cost = 0.0;
+    let mut at_stake = situation.data_at_stake;
     loop {
         let mass: f64 = b.iter().sum();
         if mass <= NEGLIGIBLE {
@@ -91,7 +101,7 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
             if fixed <= 0.0 {
                 continue;
             }
-            let cost = model.action_cost(i, situation.backup);
+            let cost = model.expected_cost(i, &b, at_stake) / mass;
             let efficiency = fixed / mass / cost;
             let better = match best {
                 None => true,
@@ -112,6 +122,7 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
         if model.actions[chosen].escalation {
             break;
         }
+        at_stake &= !model.actions[chosen].erases_data;
         b = after_failure(model, &b, chosen);
     }
     Sequence {
@@ -120,14 +131,38 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
     }
 }
 
-/// Improves a plan by local search: moves single actions to other positions and drops actions
-/// while that lowers the expected cost. Greedy ordering is optimal only when actions do not overlap;
-/// this removes most of the remaining gap at a small, bounded cost.
-pub fn refine(model: &Model, belief: &[f64], plan: Sequence, backup: bool) -> Sequence {
+/// Improves a plan by local search: moves single actions to other positions, drops actions and
+/// inserts available ones while that lowers the expected cost. Greedy ordering is optimal only
+/// when actions do not overlap and costs do not depend on the cause (the repair shop's data
+/// loss does); this removes most of the remaining gap at a small, bounded cost.
+pub fn refine(model: &Model, belief: &[f64], plan: Sequence, situation: &Situation) -> Sequence {
+    let data_at_stake = situation.data_at_stake;
     let mut actions = plan.actions;
     let mut best = plan.expected_cost;
-    for _ in 0..actions.len() {
+    for _ in 0..=actions.len() {
         let mut improved = false;
+        for candidate in 0..model.actions.len() {
+            if !situation.available[candidate]
+                || model.actions[candidate].escalation
+                || actions.contains(&candidate)
+            {
+                continue;
+            }
+            let mut best_insert: Option<(usize, f64)> = None;
+            for at in 0..=actions.len() {
+                actions.insert(at, candidate);
+                let cost = sequence_cost(model, belief, &actions, data_at_stake);
+                actions.remove(at);
+                if cost < best - 1e-9 && best_insert.is_none_or(|(_, c)| cost < c) {
+                    best_insert = Some((at, cost));
+                }
+            }
+            if let Some((at, cost)) = best_insert {
+                actions.insert(at, candidate);
+                best = cost;
+                improved = true;
+            }
+        }
         for from in 0..actions.len() {
             for to in 0..actions.len() {
                 if from == to {
@@ -135,7 +170,7 @@ pub fn refine(model: &Model, belief: &[f64], plan: Sequence, backup: bool) -> Se
                 }
                 let moved = actions.remove(from);
                 actions.insert(to, moved);
-                let cost = sequence_cost(model, belief, &actions, backup);
+                let cost = sequence_cost(model, belief, &actions, data_at_stake);
                 if cost < best - 1e-9 {
                     best = cost;
                     improved = true;
@@ -152,7 +187,7 @@ pub fn refine(model: &Model, belief: &[f64], plan: Sequence, backup: bool) -> Se
                 continue;
             }
             let removed = actions.remove(i);
-            let cost = sequence_cost(model, belief, &actions, backup);
+            let cost = sequence_cost(model, belief, &actions, data_at_stake);
             if cost < best - 1e-9 {
                 best = cost;
                 improved = true;
@@ -170,7 +205,7 @@ pub fn refine(model: &Model, belief: &[f64], plan: Sequence, backup: bool) -> Se
         actions.truncate(pos + 1);
     }
     Sequence {
-        expected_cost: sequence_cost(model, belief, &actions, backup),
+        expected_cost: sequence_cost(model, belief, &actions, data_at_stake),
         actions,
     }
 }
@@ -196,8 +231,8 @@ pub fn cost_of_asking(
             continue;
         }
         let mut s = situation.clone();
-        if q.sets_backup {
-            s.backup = answer == "yes";
+        if q.sets_backup && answer == "yes" {
+            s.data_at_stake = false;
         }
         cost += p_answer * greedy(model, &conditioned, &s).expected_cost;
     }

@@ -22,7 +22,27 @@ pub struct Action {
     /// P(the restore then works | cause) for the causes this action can fix.
     #[serde(default)]
     pub fixes: BTreeMap<String, f64>,
+    /// Offered only when this question was answered with one of these answers (a tool update
+    /// is only for people who use that tool).
+    pub only_if: Option<Condition>,
+    /// Not offered when this question was answered with one of these answers.
+    pub not_if: Option<Condition>,
     pub sources: Vec<String>,
+}
+
+/// An answer condition on an action's availability.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub question: String,
+    pub answers: Vec<String>,
+}
+
+impl Condition {
+    /// Whether an answer to the condition's question satisfies it.
+    pub fn holds(&self, question: &str, answer: &str) -> bool {
+        self.question == question && self.answers.iter().any(|a| a == answer)
+    }
 }
 
 impl Action {
@@ -33,5 +53,27 @@ impl Action {
         } else {
             self.fixes.get(cause).copied().unwrap_or(0.0)
         }
+    }
+}
+
+impl Action {
+    /// Whether the action is on offer given the answers so far (the last answer to a question
+    /// counts).
+    pub fn offered(&self, answers: &[crate::Observation]) -> bool {
+        let answer_to = |question: &str| {
+            answers
+                .iter()
+                .rev()
+                .find(|o| o.question == question)
+                .map(|o| o.answer.as_str())
+        };
+        let only = self.only_if.as_ref().is_none_or(|c| {
+            answer_to(&c.question).is_some_and(|a| c.holds(&c.question, a))
+        });
+        let not = self
+            .not_if
+            .as_ref()
+            .is_some_and(|c| answer_to(&c.question).is_some_and(|a| c.holds(&c.question, a)));
+        only && !not
     }
 }

@@ -17,7 +17,7 @@ pub mod validate;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-pub use actions::Action;
+pub use actions::{Action, Condition};
 pub use causes::{Cause, Group, GroupPrior};
 pub use codes::{
     Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, display_code, parse_code,
@@ -72,6 +72,11 @@ pub struct Source {
 pub struct Settings {
     /// Minutes of the person's time that losing the phone's data is worth (no backup).
     pub data_loss_minutes: f64,
+    /// Share of hardware repairs that give the phone back with its data (a repair shop fixes a
+    /// software fault by restoring, which always erases).
+    pub repair_keeps_data: f64,
+    /// What an erasing step costs a person without a backup, in plain words.
+    pub erase_warning: String,
     pub sources: Vec<String>,
 }
 

@@ -20,6 +20,9 @@ pub struct Question {
     /// The program can observe this by itself (USB, logs).
     #[serde(default)]
     pub auto: bool,
+    /// Never asked of a person: only USB, a log or a supervised restore can answer it.
+    #[serde(default)]
+    pub observed_only: bool,
     /// Not asked when the error code's entry already names the phase it happens in.
     #[serde(default)]
     pub answered_by_code_phase: bool,

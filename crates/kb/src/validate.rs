@@ -75,6 +75,12 @@ pub fn check(kb: &Kb) -> Vec<Problem> {
             "data_loss_minutes must be zero or more",
         );
     }
+    c.probability(
+        "settings.toml",
+        "settings",
+        "repair_keeps_data",
+        kb.settings.repair_keeps_data,
+    );
     c.problems
 }
 
@@ -363,6 +369,9 @@ impl<'a> Checker<'a> {
                 self.cause_ref("actions.toml", entry, cause);
                 self.probability("actions.toml", entry, &format!("P(fix | {cause})"), *p);
             }
+            for condition in action.only_if.iter().chain(&action.not_if) {
+                self.condition(entry, condition);
+            }
         }
         match self.kb.actions.iter().filter(|a| a.escalation).count() {
             1 => {}
@@ -371,6 +380,26 @@ impl<'a> Checker<'a> {
                 "escalation",
                 format!("needs exactly one escalation action, found {n}"),
             ),
+        }
+    }
+
+    fn condition(&mut self, entry: &str, condition: &crate::Condition) {
+        let Some(q) = self.kb.question(&condition.question) else {
+            self.problem(
+                "actions.toml",
+                entry,
+                format!("condition on unknown question '{}'", condition.question),
+            );
+            return;
+        };
+        for answer in &condition.answers {
+            if !q.has_answer(answer) {
+                self.problem(
+                    "actions.toml",
+                    entry,
+                    format!("condition names '{answer}', not an answer to {}", q.id),
+                );
+            }
         }
     }
 
