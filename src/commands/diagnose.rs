@@ -204,6 +204,7 @@ fn evidence_from_args<'kb>(kb: &'kb Kb, args: &DiagnoseArgs) -> anyhow::Result<E
         failed: args.failed.clone(),
         unavailable: args.cannot.clone(),
         declined: Vec::new(),
+        prior: engine::Prior::default(),
     };
     // Validate ids now, so the interactive session never starts on a typo.
     engine::assess(kb, &evidence).map_err(|e| UsageError::new(e.to_string()))?;

@@ -4,6 +4,8 @@
 //! Pure and deterministic: [`assess`] takes the kb and the evidence and returns an
 //! [`Assessment`]; no I/O. The method follows Heckerman, Breese & Rommelse (1995) and SACSO.
 
+pub mod evaluate;
+pub mod experience;
 pub mod model;
 pub mod plan;
 pub mod simulate;
@@ -11,6 +13,7 @@ pub mod simulate;
 use kb::{Device, Kb, Observation};
 use serde::Serialize;
 
+pub use experience::{Experience, Prior};
 use model::{BACKUP_QUESTION, Model};
 use plan::{Situation, greedy, question_to_ask, refine};
 
@@ -27,6 +30,8 @@ pub struct Evidence<'kb> {
     pub unavailable: Vec<String>,
     /// Questions the person cannot answer; they are not asked again.
     pub declined: Vec<String>,
+    /// Which priors to start from.
+    pub prior: Prior<'kb>,
 }
 
 /// Evidence that names things the kb does not know, or that rules out every cause.
@@ -219,7 +224,7 @@ fn data_at_stake(kb: &Kb, evidence: &Evidence) -> bool {
 /// asking it is expected to save more than it costs. Evidence that contradicts itself (rules
 /// out every cause) is treated as possibly mistaken, and the assessment says so in `note`.
 pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
-    let model = Model::from_kb(kb, evidence.device);
+    let model = Model::for_evidence(kb, evidence);
     check_evidence(kb, evidence)?;
     let (belief, note) = match normalised(belief_with_floor(kb, &model, evidence, 0.0)) {
         Some(belief) => (belief, None),

@@ -3,6 +3,8 @@
 
 use kb::{Device, Kb};
 
+use crate::experience::{Experience, Prior};
+
 /// An action in numeric form.
 #[derive(Debug, Clone)]
 pub struct ModelAction {
@@ -115,6 +117,20 @@ impl Model {
             questions,
             data_loss_minutes: kb.settings.data_loss_minutes,
         }
+    }
+
+    /// The model for a piece of evidence: its device, with the priors it asks for.
+    pub fn for_evidence(kb: &Kb, evidence: &crate::Evidence) -> Model {
+        let mut model = Model::from_kb(kb, evidence.device);
+        let pseudo = kb.settings.kb_pseudo_cases;
+        model.priors = match evidence.prior {
+            Prior::KbOnly => model.priors,
+            Prior::Calibrated => {
+                Experience::calibration(kb).blend(&model.causes, &model.priors, pseudo)
+            }
+            Prior::With(experience) => experience.blend(&model.causes, &model.priors, pseudo),
+        };
+        model
     }
 
     pub fn cause_index(&self, id: &str) -> Option<usize> {

@@ -49,6 +49,7 @@ fn build(raw: &RawEvidence) -> Evidence<'static> {
             .collect(),
         unavailable: Vec::new(),
         declined: Vec::new(),
+        prior: engine::Prior::default(),
     }
 }
 
@@ -58,7 +59,7 @@ proptest! {
     #[test]
     fn the_posterior_sums_to_one(raw in evidence_strategy()) {
         let evidence = build(&raw);
-        let model = Model::from_kb(kb(), evidence.device);
+        let model = Model::for_evidence(kb(), &evidence);
         if let Ok(belief) = posterior(kb(), &model, &evidence) {
             let total: f64 = belief.iter().sum();
             prop_assert!((total - 1.0).abs() < 1e-9, "sum {}", total);
@@ -70,7 +71,7 @@ proptest! {
     fn a_failed_action_never_raises_its_own_chance(raw in evidence_strategy(), action in 0..16usize) {
         let kb = kb();
         let evidence = build(&raw);
-        let model = Model::from_kb(kb, evidence.device);
+        let model = Model::for_evidence(kb, &evidence);
         let action = action % model.actions.len();
         prop_assume!(!model.actions[action].escalation);
         let Ok(before) = posterior(kb, &model, &evidence) else { return Ok(()); };

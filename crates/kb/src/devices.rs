@@ -116,6 +116,32 @@ impl Kb {
         })
     }
 
+    /// The device a free text names ("iPhone 7 Plus (A1784, iPhone9,4)", "iPhone 7 (256 GB)",
+    /// "iPad 7 (10.2-inch)"): a product type if one is written, else the longest model name
+    /// that occurs in it and is not followed by another digit. `None` when no known device is
+    /// named; never a guess.
+    pub fn device_in_text(&self, text: &str) -> Option<&Device> {
+        let text: String = text.chars().take(500).collect();
+        for word in text.split(|c: char| !(c.is_alphanumeric() || c == ',')) {
+            if word.contains(',')
+                && let Ok(d) = self.find_device(word)
+            {
+                return Some(d);
+            }
+        }
+        let wanted = normalize(&ordinal_ipad(&text));
+        self.devices
+            .iter()
+            .filter_map(|d| {
+                let name = normalize(&d.model);
+                let at = wanted.find(&name)?;
+                let next = wanted[at + name.len()..].chars().next();
+                (!next.is_some_and(|c| c.is_ascii_digit())).then_some((name.len(), d))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, d)| d)
+    }
+
     /// Finds the device a DFU / recovery chip id and board id belong to.
     pub fn device_by_chip(&self, cpid: u32, bdid: u32) -> Option<&Device> {
         self.devices
@@ -151,6 +177,27 @@ fn normalize(text: &str) -> String {
         .filter(|c| c.is_alphanumeric() || *c == ',')
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// "iPad 7" as people write it → "iPad (7th gen)" as the table names it.
+fn ordinal_ipad(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let Some(rest) = lower.strip_prefix("ipad ") else {
+        return text.to_owned();
+    };
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    match digits.parse::<u32>() {
+        Ok(n @ 1..=20) if !rest[digits.len()..].starts_with(['.', ',']) => {
+            let suffix = match n {
+                1 => "st",
+                2 => "nd",
+                3 => "rd",
+                _ => "th",
+            };
+            format!("iPad ({n}{suffix} gen){}", &rest[digits.len()..])
+        }
+        _ => text.to_owned(),
+    }
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::outcomes::{Phrase, Resolution, parse_cases};
 use crate::{
     Action, Category, Cause, CodeEntry, CodeRange, Device, DfuFamily, DfuSigns, Group, Kb, KbError,
     Note, Question, Settings, Source,
@@ -25,6 +26,9 @@ pub struct KbFiles {
     pub dfu: String,
     pub notes: String,
     pub settings: String,
+    pub outcomes: String,
+    /// Real cases, one JSON object a line (the engine's calibration set).
+    pub real_cases: String,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +91,13 @@ struct DfuFile {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct OutcomesFile {
+    resolution: Vec<Resolution>,
+    phrase: Vec<Phrase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NotesFile {
     note: Vec<Note>,
 }
@@ -113,6 +124,8 @@ impl KbFiles {
             dfu: include_str!("../data/dfu.toml").to_owned(),
             notes: include_str!("../data/notes.toml").to_owned(),
             settings: include_str!("../data/settings.toml").to_owned(),
+            outcomes: include_str!("../data/outcomes.toml").to_owned(),
+            real_cases: include_str!("../data/real-cases.jsonl").to_owned(),
         }
     }
 
@@ -128,6 +141,11 @@ impl KbFiles {
         let dfu: DfuFile = parse("dfu.toml", &self.dfu)?;
         let notes: NotesFile = parse("notes.toml", &self.notes)?;
         let settings: Settings = parse("settings.toml", &self.settings)?;
+        let outcomes: OutcomesFile = parse("outcomes.toml", &self.outcomes)?;
+        let real_cases = parse_cases(&self.real_cases).map_err(|e| KbError::Parse {
+            file: "real-cases.jsonl",
+            message: e.to_string(),
+        })?;
 
         let mut code_index = HashMap::new();
         for (i, entry) in codes.code.iter().enumerate() {
@@ -150,6 +168,9 @@ impl KbFiles {
             dfu_signs: dfu.signs,
             notes: notes.note,
             settings,
+            resolutions: outcomes.resolution,
+            phrases: outcomes.phrase,
+            real_cases,
             code_index,
         })
     }

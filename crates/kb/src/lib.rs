@@ -11,6 +11,7 @@ mod devices;
 mod dfu;
 mod files;
 mod notes;
+mod outcomes;
 mod questions;
 pub mod validate;
 
@@ -26,6 +27,10 @@ pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError};
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use files::KbFiles;
 pub use notes::Note;
+pub use outcomes::{
+    CaseField, CaseLineError, CaseReading, Confidence, OutcomeGroup, Phrase, RealCase, Resolution,
+    parse_cases,
+};
 pub use questions::{Observation, Question};
 use serde::Deserialize;
 pub use validate::Problem;
@@ -75,6 +80,8 @@ pub struct Settings {
     /// Share of hardware repairs that give the phone back with its data (a repair shop fixes a
     /// software fault by restoring, which always erases).
     pub repair_keeps_data: f64,
+    /// How many cases the kb's own priors count as when resolved cases update them.
+    pub kb_pseudo_cases: f64,
     /// What an erasing step costs a person without a backup, in plain words.
     pub erase_warning: String,
     pub sources: Vec<String>,
@@ -97,6 +104,11 @@ pub struct Kb {
     pub dfu_signs: DfuSigns,
     pub notes: Vec<Note>,
     pub settings: Settings,
+    /// What real outcomes mean, and how a case's text is read (outcomes.toml).
+    pub resolutions: Vec<Resolution>,
+    pub phrases: Vec<Phrase>,
+    /// The real cases the engine is calibrated and checked on (real-cases.jsonl).
+    pub real_cases: Vec<RealCase>,
     code_index: HashMap<i64, usize>,
 }
 

@@ -67,6 +67,7 @@ pub fn check(kb: &Kb) -> Vec<Problem> {
     c.questions();
     c.devices_and_dfu();
     c.notes();
+    c.outcomes();
     c.cited("settings.toml", "settings", &kb.settings.sources);
     if kb.settings.data_loss_minutes < 0.0 || !kb.settings.data_loss_minutes.is_finite() {
         c.problem(
@@ -380,6 +381,55 @@ impl<'a> Checker<'a> {
                 "escalation",
                 format!("needs exactly one escalation action, found {n}"),
             ),
+        }
+    }
+
+    fn outcomes(&mut self) {
+        let kb = self.kb;
+        for r in &kb.resolutions {
+            if let Some(cause) = &r.cause {
+                self.cause_ref("outcomes.toml", &r.id, cause);
+            }
+            for a in &r.actions {
+                self.action_ref("outcomes.toml", &r.id, a);
+            }
+        }
+        for (i, p) in kb.phrases.iter().enumerate() {
+            let entry = format!("phrase {} ({})", i + 1, p.any.first().map_or("", |s| s));
+            if p.failed.is_none() && p.cannot.is_none() && p.observe.is_none() {
+                self.problem("outcomes.toml", entry.as_str(), "reads nothing");
+            }
+            for a in p.failed.iter().chain(&p.cannot) {
+                self.action_ref("outcomes.toml", &entry, a);
+            }
+            if let Some(text) = &p.observe {
+                match p.observation() {
+                    Some(o) if kb.question(&o.question).is_some_and(|q| q.has_answer(&o.answer)) => {}
+                    _ => self.problem(
+                        "outcomes.toml",
+                        entry.as_str(),
+                        format!("'{text}' is not question=answer of a known question"),
+                    ),
+                }
+            }
+            if p.any.iter().chain(&p.all).chain(&p.none).any(|s| s.is_empty() || s.to_lowercase() != *s) {
+                self.problem("outcomes.toml", entry.as_str(), "phrases must be non-empty and lower case");
+            }
+        }
+        for case in &kb.real_cases {
+            if kb.resolution(&case.resolved_by).is_none() {
+                self.problem(
+                    "real-cases.jsonl",
+                    case.id.as_str(),
+                    format!("resolved_by '{}' has no resolution in outcomes.toml", case.resolved_by),
+                );
+            }
+        }
+    }
+
+    fn action_ref(&mut self, file: &'static str, entry: &str, id: &str) {
+        if !self.actions.contains(id) {
+            self.problem(file, entry, format!("refers to unknown action '{id}'"));
         }
     }
 

@@ -1,0 +1,219 @@
+//! Real cases as people report them (the `cases.jsonl` shape): what each outcome means in the
+//! engine's terms, and the reading of their free text into observations and tried actions.
+
+use serde::Deserialize;
+
+use crate::{Device, Kb, Observation};
+
+/// Which kind of fix an outcome was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeGroup {
+    /// Cable, ports, hubs, another computer.
+    Connection,
+    /// The computer's software, the network, signing, or the phone's own software.
+    Software,
+    /// A part inside the phone, fixed or replaced by a shop.
+    Hardware,
+    /// Nothing in the report fixed it.
+    Unresolved,
+}
+
+impl OutcomeGroup {
+    pub fn id(self) -> &'static str {
+        match self {
+            OutcomeGroup::Connection => "connection",
+            OutcomeGroup::Software => "software",
+            OutcomeGroup::Hardware => "hardware",
+            OutcomeGroup::Unresolved => "unresolved",
+        }
+    }
+}
+
+/// What a `resolved_by` value means: the cause it reveals and the actions that count as it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    /// A `resolved_by` value, or a prefix of one.
+    pub id: String,
+    pub cause: Option<String>,
+    pub actions: Vec<String>,
+    pub group: OutcomeGroup,
+}
+
+/// The part of a case a phrase rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseField {
+    Tried,
+    Symptoms,
+    Host,
+}
+
+/// A phrase that turns a piece of a case's text into evidence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phrase {
+    pub field: CaseField,
+    pub any: Vec<String>,
+    #[serde(default)]
+    pub all: Vec<String>,
+    #[serde(default)]
+    pub none: Vec<String>,
+    pub failed: Option<String>,
+    pub cannot: Option<String>,
+    /// "question=answer".
+    pub observe: Option<String>,
+}
+
+impl Phrase {
+    /// Whether the rule reads this text (already lower-cased).
+    fn matches(&self, text: &str) -> bool {
+        self.any.iter().any(|s| text.contains(s.as_str()))
+            && self.all.iter().all(|s| text.contains(s.as_str()))
+            && !self.none.iter().any(|s| text.contains(s.as_str()))
+    }
+
+    /// The observation this rule sets, split into question and answer.
+    pub fn observation(&self) -> Option<Observation> {
+        let (q, a) = self.observe.as_deref()?.split_once('=')?;
+        Some(Observation::new(q, a))
+    }
+}
+
+/// How sure the reporter is of the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    High,
+    Medium,
+    Low,
+}
+
+impl Confidence {
+    /// How much a case with this confidence teaches, as a share of a sure one.
+    pub fn weight(self) -> f64 {
+        match self {
+            Confidence::High => 1.0,
+            Confidence::Medium => 0.7,
+            Confidence::Low => 0.4,
+        }
+    }
+}
+
+/// One real failed restore and how it ended (one line of `cases.jsonl`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RealCase {
+    pub id: String,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub device: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub error_code: Option<i64>,
+    #[serde(default)]
+    pub symptoms: Vec<String>,
+    #[serde(default)]
+    pub tried_without_success: Vec<String>,
+    pub resolved_by: String,
+    #[serde(default)]
+    pub resolved_by_text: Option<String>,
+    pub confidence: Confidence,
+}
+
+/// A line of a cases file that could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct CaseLineError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// The most lines a cases file may have; more is refused rather than read without end.
+pub const MAX_CASE_LINES: usize = 100_000;
+
+/// Reads a cases file, one JSON object a line (blank lines skipped).
+pub fn parse_cases(text: &str) -> Result<Vec<RealCase>, CaseLineError> {
+    let mut cases = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if i >= MAX_CASE_LINES {
+            return Err(CaseLineError {
+                line: i + 1,
+                message: format!("more than {MAX_CASE_LINES} lines"),
+            });
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let case = serde_json::from_str(line).map_err(|e| CaseLineError {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        cases.push(case);
+    }
+    Ok(cases)
+}
+
+/// A case read into the engine's vocabulary: what it knew before the real fix.
+#[derive(Debug, Clone, Default)]
+pub struct CaseReading<'kb> {
+    pub code: Option<i64>,
+    pub device: Option<&'kb Device>,
+    pub observations: Vec<Observation>,
+    pub failed: Vec<String>,
+    pub cannot: Vec<String>,
+}
+
+impl Kb {
+    /// What a `resolved_by` value means (the longest matching id), if the kb knows it.
+    pub fn resolution(&self, resolved_by: &str) -> Option<&Resolution> {
+        let wanted = resolved_by.trim().to_lowercase();
+        self.resolutions
+            .iter()
+            .filter(|r| wanted.starts_with(&r.id))
+            .max_by_key(|r| r.id.len())
+    }
+
+    /// Reads a real case's code, device and text into evidence. Each observation keeps the
+    /// last answer read; an action is listed once.
+    pub fn read_case(&self, case: &RealCase) -> CaseReading<'_> {
+        let mut reading = CaseReading {
+            code: case.error_code,
+            device: case.device.as_deref().and_then(|d| self.device_in_text(d)),
+            ..CaseReading::default()
+        };
+        let host: Vec<String> = case.host.iter().cloned().collect();
+        let fields: [(CaseField, &[String]); 3] = [
+            (CaseField::Host, &host),
+            (CaseField::Symptoms, &case.symptoms),
+            (CaseField::Tried, &case.tried_without_success),
+        ];
+        for (field, items) in fields {
+            for item in items {
+                let text = item.to_lowercase();
+                for rule in self.phrases.iter().filter(|r| r.field == field) {
+                    if !rule.matches(&text) {
+                        continue;
+                    }
+                    if let Some(o) = rule.observation() {
+                        reading.observations.retain(|x| x.question != o.question);
+                        reading.observations.push(o);
+                    }
+                    for (id, list) in [
+                        (&rule.failed, &mut reading.failed),
+                        (&rule.cannot, &mut reading.cannot),
+                    ] {
+                        if let Some(id) = id
+                            && !list.contains(id)
+                        {
+                            list.push(id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        reading
+    }
+}
