@@ -10,8 +10,8 @@ use usb::live::DeviceSource;
 
 use crate::cli::DiagnoseArgs;
 use crate::commands::{
-    DeviceJson, cases, cause_lines, devices, exit_cleanly_on_interrupt, knowledge, logs, resolve_model,
-    step_text,
+    DeviceJson, cases, cause_lines, devices, exit_cleanly_on_interrupt, knowledge, logs,
+    resolve_model, step_text,
 };
 use crate::output::{self, DIM, HEADING, WIDTH, paint};
 use crate::session::guided::{self, Ending, Recorder, Start, StepOutcome};

@@ -170,7 +170,10 @@ fn belief_with_floor(kb: &Kb, model: &Model, evidence: &Evidence, floor: f64) ->
         .iter()
         .zip(&model.priors)
         .map(|(cause, prior)| {
-            prior * lookup.as_ref().map_or(1.0, |l| l.likelihood(cause).max(floor))
+            prior
+                * lookup
+                    .as_ref()
+                    .map_or(1.0, |l| l.likelihood(cause).max(floor))
         })
         .collect();
     for o in answers {
@@ -275,10 +278,7 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         .collect();
     let question = question_to_ask(&model, &belief, &situation, &candidates, &sequence);
 
-    let explain = Explainer {
-        kb,
-        model: &model,
-    };
+    let explain = Explainer { kb, model: &model };
     let mut plan = Vec::new();
     let mut expected_cost = sequence.expected_cost;
     if let Some((q, eco)) = question {
@@ -355,7 +355,14 @@ impl Explainer<'_> {
                 })
                 .collect();
             addresses.sort_by(|x, y| y.probability.total_cmp(&x.probability));
-            let why = self.action_why(a, p_fix, &normalized, &addresses, at_stake, actions.get(i + 1));
+            let why = self.action_why(
+                a,
+                p_fix,
+                &normalized,
+                &addresses,
+                at_stake,
+                actions.get(i + 1),
+            );
             steps.push(Step {
                 kind: StepKind::Action,
                 id: action.id.clone(),
@@ -426,7 +433,9 @@ impl Explainer<'_> {
                     self.model.data_loss_cost(a, belief, true)
                 ));
             } else if action.erases_data {
-                why.push_str("; it erases the phone, but a backup exists or the data is already gone");
+                why.push_str(
+                    "; it erases the phone, but a backup exists or the data is already gone",
+                );
             }
             let named: Vec<String> = addresses
                 .iter()

@@ -46,12 +46,7 @@ pub fn after_failure(model: &Model, belief: &[f64], action: usize) -> Vec<f64> {
 /// Expected cost of following `actions` in order from `belief` (normalised internally):
 /// each action's minutes weighted by the probability that every earlier one failed, and the
 /// data's value once, at the first step that loses it.
-pub fn sequence_cost(
-    model: &Model,
-    belief: &[f64],
-    actions: &[usize],
-    data_at_stake: bool,
-) -> f64 {
+pub fn sequence_cost(model: &Model, belief: &[f64], actions: &[usize], data_at_stake: bool) -> f64 {
     let total: f64 = belief.iter().sum();
     if total <= 0.0 {
         return 0.0;

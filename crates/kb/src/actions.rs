@@ -67,9 +67,10 @@ impl Action {
                 .find(|o| o.question == question)
                 .map(|o| o.answer.as_str())
         };
-        let only = self.only_if.as_ref().is_none_or(|c| {
-            answer_to(&c.question).is_some_and(|a| c.holds(&c.question, a))
-        });
+        let only = self
+            .only_if
+            .as_ref()
+            .is_none_or(|c| answer_to(&c.question).is_some_and(|a| c.holds(&c.question, a)));
         let not = self
             .not_if
             .as_ref()

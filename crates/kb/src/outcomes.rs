@@ -176,14 +176,20 @@ impl Kb {
             .max_by_key(|r| r.id.len())
     }
 
-    /// Reads a real case's code, device and text into evidence. Each observation keeps the
-    /// last answer read; an action is listed once.
+    /// Reads a real case's code, device and text into evidence. For each question the answer
+    /// of the latest rule in the table wins (the table lists stronger readings later); an
+    /// action is listed once.
     pub fn read_case(&self, case: &RealCase) -> CaseReading<'_> {
         let mut reading = CaseReading {
             code: case.error_code,
-            device: case.device.as_deref().and_then(|d| self.device_in_text(d)),
+            // "iPhone 7 / 7 Plus": the first device named.
+            device: case
+                .device
+                .as_deref()
+                .and_then(|d| d.split('/').find_map(|part| self.device_in_text(part))),
             ..CaseReading::default()
         };
+        let mut set_by: Vec<(String, usize)> = Vec::new();
         let host: Vec<String> = case.host.iter().cloned().collect();
         let fields: [(CaseField, &[String]); 3] = [
             (CaseField::Host, &host),
@@ -193,13 +199,18 @@ impl Kb {
         for (field, items) in fields {
             for item in items {
                 let text = item.to_lowercase();
-                for rule in self.phrases.iter().filter(|r| r.field == field) {
-                    if !rule.matches(&text) {
+                for (index, rule) in self.phrases.iter().enumerate() {
+                    if rule.field != field || !rule.matches(&text) {
                         continue;
                     }
                     if let Some(o) = rule.observation() {
-                        reading.observations.retain(|x| x.question != o.question);
-                        reading.observations.push(o);
+                        let earlier = set_by.iter().find(|(q, _)| *q == o.question);
+                        if earlier.is_none_or(|(_, i)| *i <= index) {
+                            set_by.retain(|(q, _)| *q != o.question);
+                            set_by.push((o.question.clone(), index));
+                            reading.observations.retain(|x| x.question != o.question);
+                            reading.observations.push(o);
+                        }
                     }
                     for (id, list) in [
                         (&rule.failed, &mut reading.failed),

@@ -404,7 +404,10 @@ impl<'a> Checker<'a> {
             }
             if let Some(text) = &p.observe {
                 match p.observation() {
-                    Some(o) if kb.question(&o.question).is_some_and(|q| q.has_answer(&o.answer)) => {}
+                    Some(o)
+                        if kb
+                            .question(&o.question)
+                            .is_some_and(|q| q.has_answer(&o.answer)) => {}
                     _ => self.problem(
                         "outcomes.toml",
                         entry.as_str(),
@@ -412,8 +415,17 @@ impl<'a> Checker<'a> {
                     ),
                 }
             }
-            if p.any.iter().chain(&p.all).chain(&p.none).any(|s| s.is_empty() || s.to_lowercase() != *s) {
-                self.problem("outcomes.toml", entry.as_str(), "phrases must be non-empty and lower case");
+            if p.any
+                .iter()
+                .chain(&p.all)
+                .chain(&p.none)
+                .any(|s| s.is_empty() || s.to_lowercase() != *s)
+            {
+                self.problem(
+                    "outcomes.toml",
+                    entry.as_str(),
+                    "phrases must be non-empty and lower case",
+                );
             }
         }
         for case in &kb.real_cases {
@@ -421,7 +433,10 @@ impl<'a> Checker<'a> {
                 self.problem(
                     "real-cases.jsonl",
                     case.id.as_str(),
-                    format!("resolved_by '{}' has no resolution in outcomes.toml", case.resolved_by),
+                    format!(
+                        "resolved_by '{}' has no resolution in outcomes.toml",
+                        case.resolved_by
+                    ),
                 );
             }
         }

@@ -1,0 +1,51 @@
+//! Prints how each real case is read and the engine's plan for it:
+//! `cargo run -p engine --example explain_case [ID-PREFIX]`.
+
+use engine::{Evidence, Prior, StepKind, assess};
+use kb::Kb;
+
+fn main() {
+    let kb = Kb::embedded().expect("kb");
+    let filter = std::env::args().nth(1).unwrap_or_default();
+    for case in kb.real_cases.iter().filter(|c| c.id.starts_with(&filter)) {
+        let r = kb.read_case(case);
+        let evidence = Evidence {
+            code: r.code,
+            device: r.device,
+            observations: r.observations.clone(),
+            failed: r.failed.clone(),
+            unavailable: r.cannot.clone(),
+            declined: Vec::new(),
+            prior: Prior::Calibrated,
+        };
+        let a = assess(kb, &evidence).expect("assessment");
+        let plan: Vec<&str> = a
+            .plan
+            .iter()
+            .filter(|s| s.kind == StepKind::Action)
+            .map(|s| s.id.as_str())
+            .collect();
+        let obs: Vec<String> = r
+            .observations
+            .iter()
+            .map(|o| format!("{}={}", o.question, o.answer))
+            .collect();
+        println!(
+            "{} [{}] code {:?} device {:?}\n  obs {}\n  failed {:?} cannot {:?}\n  causes {}\n  plan {}\n",
+            case.id,
+            case.resolved_by,
+            r.code,
+            r.device.map(|d| d.model.as_str()),
+            obs.join(" "),
+            r.failed,
+            r.cannot,
+            a.causes
+                .iter()
+                .take(5)
+                .map(|c| format!("{} {:.0}%", c.id, c.probability * 100.0))
+                .collect::<Vec<_>>()
+                .join(", "),
+            plan.join(" → ")
+        );
+    }
+}
