@@ -68,19 +68,7 @@ impl Policy {
     /// The seed article's fixed order: cable and port, the computer's software, a DFU restore,
     /// another computer, then the repair shop.
     pub fn seed_order() -> Policy {
-        Policy::Fixed(
-            [
-                "swap-cable",
-                "change-port",
-                "remove-hub",
-                "update-host-software",
-                "dfu-restore",
-                "different-computer",
-                "professional-repair",
-            ]
-            .map(String::from)
-            .to_vec(),
-        )
+        Policy::Fixed(crate::evaluate::SEED_ORDER.map(String::from).to_vec())
     }
 }
 
@@ -94,27 +82,114 @@ pub struct CaseCost {
     pub steps: usize,
 }
 
-/// Samples the true cause from the kb's posterior for this code and device, and whether the
-/// person has a backup (half of them do).
-pub fn sample_world(kb: &Kb, code: i64, device: Option<&Device>, rng: &mut Rng) -> World {
-    let lookup = kb.lookup_code(code);
-    let weights: Vec<f64> = kb
-        .causes
-        .iter()
-        .map(|c| kb.prior(c, device) * lookup.likelihood(&c.id))
-        .collect();
+/// The hidden truth cases are drawn from: how often each cause is the fault, and how likely
+/// each action is to fix each cause. The engine never sees it.
+#[derive(Debug, Clone)]
+pub struct Truth {
+    /// Weight per cause, indexed like `kb.causes`.
+    pub cause_weights: Vec<f64>,
+    /// P(fix | cause) per action and cause, indexed like `kb.actions` and `kb.causes`.
+    pub fixes: Vec<Vec<f64>>,
+}
+
+impl Truth {
+    /// The engine's own numbers (its calibrated prior × the code's likelihood): the engine's
+    /// beliefs are right.
+    pub fn kb(kb: &Kb, code: i64, device: Option<&Device>) -> Truth {
+        let lookup = kb.lookup_code(code);
+        let evidence = Evidence {
+            device,
+            ..Evidence::default()
+        };
+        let model = crate::model::Model::for_evidence(kb, &evidence);
+        Truth {
+            cause_weights: kb
+                .causes
+                .iter()
+                .zip(&model.priors)
+                .map(|(c, prior)| prior * lookup.likelihood(&c.id))
+                .collect(),
+            fixes: kb
+                .actions
+                .iter()
+                .map(|a| kb.causes.iter().map(|c| a.p_fix(&c.id)).collect())
+                .collect(),
+        }
+    }
+
+    /// The kb's numbers, each prior and each non-zero fix rate multiplied by a random factor
+    /// between 1/`factor` and `factor` (fix rates capped at 1; the repair shop still fixes all).
+    pub fn perturbed(
+        kb: &Kb,
+        code: i64,
+        device: Option<&Device>,
+        factor: f64,
+        rng: &mut Rng,
+    ) -> Truth {
+        let mut truth = Truth::kb(kb, code, device);
+        let spread = factor.max(1.0).ln();
+        let scale = |rng: &mut Rng| (spread * (2.0 * rng.unit() - 1.0)).exp();
+        for w in &mut truth.cause_weights {
+            *w *= scale(rng);
+        }
+        for (a, row) in kb.actions.iter().zip(&mut truth.fixes) {
+            if a.escalation {
+                continue;
+            }
+            for f in row.iter_mut().filter(|f| **f > 0.0) {
+                *f = (*f * scale(rng)).min(1.0);
+            }
+        }
+        truth
+    }
+
+    /// Causes in the mix the real cases show (their counts × the code's likelihood), with the
+    /// kb's fix rates.
+    pub fn empirical(kb: &Kb, code: i64, device: Option<&Device>) -> Truth {
+        let lookup = kb.lookup_code(code);
+        let counts = crate::Experience::calibration(kb);
+        let mut truth = Truth::kb(kb, code, device);
+        truth.cause_weights = kb
+            .causes
+            .iter()
+            .map(|c| {
+                let possible = kb.prior(c, device) > 0.0;
+                if possible {
+                    counts.count(&c.id) * lookup.likelihood(&c.id)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        truth
+    }
+
+    fn p_fix(&self, kb: &Kb, action: &str, cause: &str) -> f64 {
+        let a = kb.actions.iter().position(|x| x.id == action);
+        let c = kb.causes.iter().position(|x| x.id == cause);
+        match (a, c) {
+            (Some(a), Some(c)) => self.fixes[a][c],
+            _ => 0.0,
+        }
+    }
+}
+
+/// Samples the true cause from a truth, and whether the person has a backup (half do).
+pub fn sample_world(kb: &Kb, truth: &Truth, rng: &mut Rng) -> World {
     World {
-        cause: kb.causes[rng.weighted(&weights)].id.clone(),
+        cause: kb.causes[rng.weighted(&truth.cause_weights)].id.clone(),
         backup: rng.unit() < 0.5,
     }
 }
 
-/// Plays one case to the end (at most 50 steps).
+/// Plays one case to the end (at most 50 steps). The data's value is counted once: at the
+/// first erasing step, or when the repair shop fixes the phone without keeping the data.
 pub fn play(
     kb: &Kb,
     code: i64,
     device: Option<&Device>,
     world: &World,
+    truth: &Truth,
     policy: &Policy,
     rng: &mut Rng,
 ) -> CaseCost {
@@ -128,6 +203,8 @@ pub fn play(
         minutes: 0.0,
         steps: 0,
     };
+    let mut data_at_stake = !world.backup;
+    let hardware = kb.cause(&world.cause).is_some_and(|c| c.hardware);
     let mut order: Vec<String> = match policy {
         Policy::Fixed(list) => list.clone(),
         Policy::Random => random_order(kb, rng),
@@ -171,10 +248,19 @@ pub fn play(
         let Some(action) = kb.action(&id) else { break };
         total.minutes += action.cost_minutes;
         total.cost += action.cost_minutes;
-        if action.erases_data && !world.backup {
+        if action.erases_data && data_at_stake {
             total.cost += kb.settings.data_loss_minutes;
+            data_at_stake = false;
         }
-        if rng.unit() < action.p_fix(&world.cause) {
+        if rng.unit() < truth.p_fix(kb, &action.id, &world.cause) {
+            if action.escalation && data_at_stake {
+                let lost = if hardware {
+                    1.0 - kb.settings.repair_keeps_data
+                } else {
+                    1.0
+                };
+                total.cost += lost * kb.settings.data_loss_minutes;
+            }
             return total;
         }
         evidence.failed.push(id);

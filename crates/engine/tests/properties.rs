@@ -182,3 +182,79 @@ fn when_every_action_has_failed_only_the_repair_shop_is_left() {
         "after every software fix failed, hardware is {hardware}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever the evidence, contradictions included, the assessment is a plan of finite
+    /// numbers: no NaN from the data or the contradiction fallback.
+    #[test]
+    fn no_evidence_makes_a_number_nan(raw in evidence_strategy()) {
+        let evidence = build(&raw);
+        let a = assess(kb(), &evidence).expect("valid ids always get a plan");
+        prop_assert!(a.expected_cost_minutes.is_finite());
+        for c in &a.causes {
+            prop_assert!(c.probability.is_finite() && (0.0..=1.0).contains(&c.probability));
+        }
+        for s in &a.plan {
+            prop_assert!(s.cost_minutes.is_finite() && s.expected_remaining_minutes.is_finite());
+            prop_assert!(s.p_fix.is_none_or(|p| p.is_finite()));
+        }
+    }
+
+    /// Without a backup, a restore still comes before the repair shop while a software fault
+    /// a restore fixes is above 10 % at that point (the shop would erase the phone as well).
+    #[test]
+    fn without_a_backup_a_restore_comes_before_the_shop(raw in evidence_strategy()) {
+        let mut evidence = build(&raw);
+        evidence.observations.retain(|o| o.question != "backup-available");
+        evidence.observations.push(Observation::new("backup-available", "no"));
+        let Ok(a) = assess(kb(), &evidence) else { return Ok(()); };
+        let Some(shop) = a.plan.iter().position(|s| s.id == "professional-repair") else {
+            return Ok(());
+        };
+        let software: f64 = a.plan[shop]
+            .addresses
+            .iter()
+            .filter(|c| c.id == "firmware-state" || c.id == "boot-firmware")
+            .map(|c| c.probability)
+            .sum();
+        let restore_left = ["recovery-restore", "dfu-restore"]
+            .iter()
+            .any(|r| !evidence.failed.iter().any(|f| f == r));
+        if software > 0.10 && restore_left {
+            prop_assert!(
+                a.plan[..shop].iter().any(|s| s.erases_data),
+                "software {software:.2} before the shop, plan {:?}",
+                a.plan.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_tool_user_is_told_to_update_the_tool_early() {
+    let kb = kb();
+    let evidence = Evidence {
+        observations: vec![Observation::new("restore-tool", "idevicerestore")],
+        ..Evidence::default()
+    };
+    let a = assess(kb, &evidence).expect("plan");
+    let actions: Vec<&str> = a
+        .plan
+        .iter()
+        .filter(|s| s.kind == StepKind::Action)
+        .map(|s| s.id.as_str())
+        .take(2)
+        .collect();
+    assert!(actions.contains(&"update-restore-tool"), "{actions:?}");
+    let finder = Evidence {
+        observations: vec![Observation::new("restore-tool", "finder")],
+        ..Evidence::default()
+    };
+    let a = assess(kb, &finder).expect("plan");
+    assert!(
+        a.plan.iter().all(|s| s.id != "update-restore-tool"),
+        "a Finder user has no tool to update"
+    );
+}

@@ -1,17 +1,18 @@
 //! Simulated cases (SACSO's case generator): on the same sampled faults, following the engine
 //! costs less on average than the seed article's fixed order and far less than a random order.
 
-use engine::simulate::{Policy, Rng, play, sample_world};
+use engine::simulate::{Policy, Rng, Truth, play, sample_world};
 use kb::Kb;
 
 fn mean_cost(policy: &Policy, device: Option<&str>, cases: usize) -> f64 {
     let kb = Kb::embedded().expect("kb");
     let device = device.map(|m| kb.find_device(m).expect("model"));
+    let truth = Truth::kb(kb, 4013, device);
     let mut rng = Rng::new(2026);
     let mut total = 0.0;
     for _ in 0..cases {
-        let world = sample_world(kb, 4013, device, &mut rng);
-        total += play(kb, 4013, device, &world, policy, &mut rng).cost;
+        let world = sample_world(kb, &truth, &mut rng);
+        total += play(kb, 4013, device, &world, &truth, policy, &mut rng).cost;
     }
     total / cases as f64
 }
