@@ -20,7 +20,7 @@ fn repair_case(db: &str) -> String {
             "--model",
             "iPhone9,3",
         ],
-        b"yes\nyes\nyes\nfailed\nyes\nfailed\n",
+        b"yes\nby-itself\nyes\nyes\nyes\nfailed\nyes\nfailed\n",
     );
     assert_eq!(out.status, 1, "a repair verdict: {}", out.stdout);
     let line = out

@@ -203,7 +203,7 @@ proptest! {
     }
 
     /// Without a backup, a restore still comes before the repair shop while a software fault
-    /// a restore fixes is above 10 % at that point (the shop would erase the phone as well).
+    /// a restore fixes is above 15 % at that point (the shop would erase the phone as well).
     #[test]
     fn without_a_backup_a_restore_comes_before_the_shop(raw in evidence_strategy()) {
         let mut evidence = build(&raw);
@@ -222,7 +222,7 @@ proptest! {
         let restore_left = ["recovery-restore", "dfu-restore"]
             .iter()
             .any(|r| !evidence.failed.iter().any(|f| f == r));
-        if software > 0.10 && restore_left {
+        if software > 0.15 && restore_left {
             prop_assert!(
                 a.plan[..shop].iter().any(|s| s.erases_data),
                 "software {software:.2} before the shop, plan {:?}",
