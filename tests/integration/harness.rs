@@ -15,6 +15,14 @@ pub fn run(args: &[&str]) -> Run {
     run_with(args, &[])
 }
 
+/// A home and data folder private to this test run, so tests never touch the user's files.
+pub fn test_home() -> std::path::PathBuf {
+    let home =
+        std::env::temp_dir().join(format!("restore-doctor-test-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("test home folder");
+    home
+}
+
 /// A case database private to this test run, so tests never touch the user's history.
 pub fn test_db() -> String {
     std::env::temp_dir()
@@ -23,12 +31,16 @@ pub fn test_db() -> String {
         .to_string()
 }
 
-/// The binary, with colour on auto and the test database.
+/// The binary, with colour on auto, the test database and a private home and data folder
+/// (so even a command that ignores `RESTORE_DOCTOR_DB` cannot reach the user's own files).
 pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_restore-doctor"));
+    let home = test_home();
     command
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
         .env("RESTORE_DOCTOR_DB", test_db());
     command
 }

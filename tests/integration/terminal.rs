@@ -1,18 +1,14 @@
 //! The guided session driven through a real pseudo-terminal, as a person would use it:
 //! typed answers, a verdict at the end, and Ctrl-C leaving cleanly.
 
-use std::process::Command;
 use std::time::Duration;
 
 use expectrl::process::unix::WaitStatus;
 use expectrl::{Any, ControlCode, Eof, Expect, Session};
 
 fn spawn(args: &[&str]) -> expectrl::session::OsSession {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_restore-doctor"));
-    command
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE");
+    let mut command = crate::harness::command();
+    command.args(args).env("NO_COLOR", "1");
     let mut session = Session::spawn(command).expect("spawn in a pty");
     session.set_expect_timeout(Some(Duration::from_secs(30)));
     session

@@ -9,15 +9,7 @@ fn main() {
     let filter = std::env::args().nth(1).unwrap_or_default();
     for case in kb.real_cases.iter().filter(|c| c.id.starts_with(&filter)) {
         let r = kb.read_case(case);
-        let evidence = Evidence {
-            code: r.code,
-            device: r.device,
-            observations: r.observations.clone(),
-            failed: r.failed.clone(),
-            unavailable: r.cannot.clone(),
-            declined: Vec::new(),
-            prior: Prior::Calibrated,
-        };
+        let evidence = Evidence::from_case(r.clone(), Prior::Calibrated);
         let a = assess(kb, &evidence).expect("assessment");
         let plan: Vec<&str> = a
             .plan

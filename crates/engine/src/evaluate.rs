@@ -81,15 +81,8 @@ pub fn score_case(kb: &Kb, case: &RealCase, ordering: &Ordering) -> Option<CaseS
         .observations
         .iter()
         .any(|o| o.question == "restore-tool" && THIRD_PARTY_TOOLS.contains(&o.answer.as_str()));
-    let evidence = Evidence {
-        code: reading.code,
-        device: reading.device,
-        observations: reading.observations.clone(),
-        failed: reading.failed.clone(),
-        unavailable: reading.cannot.clone(),
-        declined: Vec::new(),
-        prior: Prior::KbOnly,
-    };
+    let code = reading.code;
+    let evidence = Evidence::from_case(reading, Prior::KbOnly);
     let actions = match ordering {
         Ordering::Engine(prior) => {
             let evidence = Evidence {
@@ -107,8 +100,7 @@ pub fn score_case(kb: &Kb, case: &RealCase, ordering: &Ordering) -> Option<CaseS
         Ordering::EngineLeaveOneOut => return None,
         Ordering::Fixed(list) => fixed_order(kb, list, &evidence),
         Ordering::Apple => {
-            let category = reading
-                .code
+            let category = code
                 .and_then(|c| kb.lookup_code(c).category)
                 .or_else(|| kb.category("disconnected"));
             let list = category.map(|c| c.apple_steps.clone()).unwrap_or_default();

@@ -34,6 +34,21 @@ pub struct Evidence<'kb> {
     pub prior: Prior<'kb>,
 }
 
+impl<'kb> Evidence<'kb> {
+    /// What a real case knew at the start, read by the kb's phrase table, with these priors.
+    pub fn from_case(reading: kb::CaseReading<'kb>, prior: Prior<'kb>) -> Evidence<'kb> {
+        Evidence {
+            code: reading.code,
+            device: reading.device,
+            observations: reading.observations,
+            failed: reading.failed,
+            unavailable: reading.cannot,
+            declined: Vec::new(),
+            prior,
+        }
+    }
+}
+
 /// Evidence that names things the kb does not know, or that rules out every cause.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {

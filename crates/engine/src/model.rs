@@ -153,10 +153,19 @@ impl Model {
         let mass: f64 = belief.iter().sum();
         let mut cost = mass * a.cost;
         if data_at_stake {
-            let lost: f64 = a.data_loss.iter().zip(belief).map(|(l, p)| l * p).sum();
-            cost += lost * self.data_loss_minutes;
+            cost += self.lost_mass(action, belief) * self.data_loss_minutes;
         }
         cost
+    }
+
+    /// The belief mass under which running the action loses the phone's data.
+    fn lost_mass(&self, action: usize, belief: &[f64]) -> f64 {
+        self.actions[action]
+            .data_loss
+            .iter()
+            .zip(belief)
+            .map(|(l, p)| l * p)
+            .sum()
     }
 
     /// The data-loss part of an action's cost per case, in minutes, under a belief.
@@ -165,13 +174,7 @@ impl Model {
         if mass <= 0.0 || !data_at_stake {
             return 0.0;
         }
-        let lost: f64 = self.actions[action]
-            .data_loss
-            .iter()
-            .zip(belief)
-            .map(|(l, p)| l * p)
-            .sum();
-        lost / mass * self.data_loss_minutes
+        self.lost_mass(action, belief) / mass * self.data_loss_minutes
     }
 
     /// Probability that an action fixes the problem under a (not necessarily normalised)

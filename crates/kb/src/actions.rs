@@ -39,9 +39,13 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// Whether an answer to the condition's question satisfies it.
-    pub fn holds(&self, question: &str, answer: &str) -> bool {
-        self.question == question && self.answers.iter().any(|a| a == answer)
+    /// Whether the last answer given to the condition's question is one of its answers.
+    pub fn met_by(&self, answers: &[crate::Observation]) -> bool {
+        answers
+            .iter()
+            .rev()
+            .find(|o| o.question == self.question)
+            .is_some_and(|o| self.answers.contains(&o.answer))
     }
 }
 
@@ -54,27 +58,11 @@ impl Action {
             self.fixes.get(cause).copied().unwrap_or(0.0)
         }
     }
-}
 
-impl Action {
     /// Whether the action is on offer given the answers so far (the last answer to a question
     /// counts).
     pub fn offered(&self, answers: &[crate::Observation]) -> bool {
-        let answer_to = |question: &str| {
-            answers
-                .iter()
-                .rev()
-                .find(|o| o.question == question)
-                .map(|o| o.answer.as_str())
-        };
-        let only = self
-            .only_if
-            .as_ref()
-            .is_none_or(|c| answer_to(&c.question).is_some_and(|a| c.holds(&c.question, a)));
-        let not = self
-            .not_if
-            .as_ref()
-            .is_some_and(|c| answer_to(&c.question).is_some_and(|a| c.holds(&c.question, a)));
-        only && !not
+        self.only_if.as_ref().is_none_or(|c| c.met_by(answers))
+            && !self.not_if.as_ref().is_some_and(|c| c.met_by(answers))
     }
 }

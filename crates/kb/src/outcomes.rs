@@ -169,10 +169,14 @@ pub struct CaseReading<'kb> {
 impl Kb {
     /// What a `resolved_by` value means (the longest matching id), if the kb knows it.
     pub fn resolution(&self, resolved_by: &str) -> Option<&Resolution> {
-        let wanted = resolved_by.trim().to_lowercase();
+        let wanted = resolved_by.trim();
         self.resolutions
             .iter()
-            .filter(|r| wanted.starts_with(&r.id))
+            .filter(|r| {
+                wanted
+                    .get(..r.id.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(&r.id))
+            })
             .max_by_key(|r| r.id.len())
     }
 
