@@ -142,12 +142,13 @@ program does not know gets an honest \"unknown\" and the general plan.",
     )]
     Explain(ExplainArgs),
 
-    /// List past cases: per device, per error code, since a date, per bench port.
+    /// List past cases: per device, per error code, since a date, per bench port; delete them.
     #[command(
         long_about = "List past cases from the case history, newest first: when, model, error code, \
 status, steps tried and the top cause, then the bench ports that keep dropping. --device takes \
-an ECID (matched through its salted hash), a product type or a model name.",
-        after_help = "Examples:\n  restore-doctor history\n  restore-doctor history --code 4013 --since 2026-11-01\n  restore-doctor history --device \"iPhone 7\" --json\n  restore-doctor history --port 1-2"
+an ECID (matched through its salted hash), a product type or a model name. Your cases are yours: \
+--delete removes one, --prune --before removes every case older than a date.",
+        after_help = "Examples:\n  restore-doctor history\n  restore-doctor history --code 4013 --since 2026-11-01\n  restore-doctor history --device \"iPhone 7\" --json\n  restore-doctor history --port 1-2\n  restore-doctor history --delete C1A2B3\n  restore-doctor history --prune --before 2026-01-01"
     )]
     History(HistoryArgs),
 
@@ -158,7 +159,7 @@ probabilities, what the repair shop should check first, every step tried and its
 is known, and the USB / log timeline. Markdown pastes into a forum; HTML is one self-contained \
 page that prints well and loads nothing from the network; JSON is for other tools. ECID and \
 other identifiers are masked unless --show-ids is given.",
-        after_help = "Examples:\n  restore-doctor report C1A2B3C4D5\n  restore-doctor report C1A2B3C4D5 --format html --output case.html\n  restore-doctor report C1A2B3C4D5 --format json"
+        after_help = "Examples:\n  restore-doctor report                      (the latest case)\n  restore-doctor report C1A2B3C4D5\n  restore-doctor report C1A2 --format html --output case.html\n  restore-doctor report C1A2B3C4D5 --format json"
     )]
     Report(ReportArgs),
 
@@ -368,13 +369,25 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub code: Option<String>,
 
-    /// Only cases opened on or after this date (YYYY-MM-DD).
+    /// Only cases opened on or after this date (YYYY-MM-DD, UTC).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
 
     /// Only cases on this USB port (as `devices` shows it).
     #[arg(long, value_name = "PATH")]
     pub port: Option<String>,
+
+    /// Delete one case (its id, or a unique start of it) and everything recorded in it.
+    #[arg(long, value_name = "CASE", conflicts_with_all = ["prune", "device", "code", "since", "port"])]
+    pub delete: Option<String>,
+
+    /// Delete every case last touched before --before.
+    #[arg(long, requires = "before", conflicts_with_all = ["device", "code", "since", "port"])]
+    pub prune: bool,
+
+    /// With --prune: the date (YYYY-MM-DD, UTC) before which cases are deleted.
+    #[arg(long, value_name = "DATE", requires = "prune")]
+    pub before: Option<String>,
 
     /// Print JSON instead of text.
     #[arg(long)]
@@ -392,9 +405,9 @@ pub enum ReportFormat {
 /// `report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The case id (as `history` lists it).
+    /// The case id as `history` lists it, or a unique start of it; the latest case if left out.
     #[arg(value_name = "CASE")]
-    pub case: String,
+    pub case: Option<String>,
 
     /// md (Markdown), html (printable page) or json.
     #[arg(long, value_enum, default_value = "md")]

@@ -1,11 +1,18 @@
 //! `restore-doctor`: gets a failed iPhone / iPad restore working again, or shows with evidence
 //! that the phone needs a repair bench. This file wires the commands and maps errors to exits.
 
+mod case_store;
 mod cli;
 mod commands;
+mod interrupt;
+mod knowledge;
+mod log_files;
 mod output;
+mod plan_text;
 mod session;
 mod usage_error;
+mod usb_source;
+mod usb_watch;
 
 use std::io;
 use std::process::ExitCode;

@@ -1,13 +1,23 @@
 //! Shared output helpers: colour styles (only on a terminal, NO_COLOR respected), percentages,
-//! durations, text wrapping and JSON printing.
+//! durations, wrapping to the terminal's width (none when piped) and JSON printing.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
-/// Column at which text output is wrapped.
-pub const WIDTH: usize = 92;
+/// Prose is never wrapped wider than this, however wide the terminal.
+const MAX_WIDTH: usize = 100;
+
+/// The width to wrap standard output to: the terminal's, or `None` when it is not a terminal
+/// (a pipe or a file gets whole lines).
+pub fn width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = terminal_size::terminal_size().map_or(80, |(w, _)| usize::from(w.0));
+    Some(columns.clamp(20, MAX_WIDTH))
+}
 
 pub const HEADING: Style = Style::new().bold();
 pub const STRONG: Style = Style::new().bold();
@@ -52,33 +62,105 @@ pub fn minutes(m: f64) -> String {
     }
 }
 
-/// Word-wraps text to `width` columns, every line prefixed by `indent`.
-pub fn wrap(text: &str, indent: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        // Keep "%" with its number ("15 %" never splits across lines).
-        let glued = word.starts_with('%');
-        if !line.is_empty()
-            && !glued
-            && indent.len() + line.len() + 1 + word.chars().count() > width
-        {
-            out.push_str(indent);
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
+/// Word-wraps text to the terminal, every line prefixed by `indent`; ends with a newline.
+pub fn wrap(text: &str, indent: &str) -> String {
+    wrap_to(text, indent, width())
+}
+
+/// Word-wraps text to `width` columns (or not at all), every line prefixed by `indent`. Words
+/// are never split, and a "%" stays with its number ("15 %").
+pub fn wrap_to(text: &str, indent: &str, width: Option<usize>) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return String::new();
     }
-    if !line.is_empty() {
-        out.push_str(indent);
-        out.push_str(&line);
+    let Some(width) = width else {
+        return format!("{indent}{text}\n");
+    };
+    let glued = text.replace(" %", "\u{a0}%");
+    let options = textwrap::Options::new(width)
+        .initial_indent(indent)
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
+    let mut out = String::new();
+    for line in textwrap::wrap(&glued, options) {
+        out.push_str(&line.replace('\u{a0}', " "));
         out.push('\n');
     }
     out
+}
+
+/// Text already laid out in lines, with any line too wide for the terminal wrapped under its
+/// own indentation.
+pub fn fit(text: &str) -> String {
+    fit_to(text, width())
+}
+
+pub fn fit_to(text: &str, width: Option<usize>) -> String {
+    let Some(limit) = width else {
+        return text.to_owned();
+    };
+    let mut out = String::new();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if textwrap::core::display_width(line) <= limit {
+            out.push_str(line);
+            continue;
+        }
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        // A list marker ("1. ", "- ") keeps the following lines under the text.
+        let marker = body
+            .split_once(' ')
+            .filter(|(m, _)| *m == "-" || m.trim_end_matches('.').parse::<u32>().is_ok())
+            .map_or(0, |(m, _)| m.len() + 1);
+        let hanging = format!("{indent}{}", " ".repeat(marker));
+        let options = textwrap::Options::new(limit)
+            .initial_indent(indent)
+            .subsequent_indent(&hanging)
+            .break_words(false)
+            .word_separator(textwrap::WordSeparator::AsciiSpace);
+        let glued = body.replace(" %", "\u{a0}%");
+        let lines: Vec<String> = textwrap::wrap(&glued, options)
+            .into_iter()
+            .map(|l| l.replace('\u{a0}', " "))
+            .collect();
+        out.push_str(&lines.join("\n"));
+    }
+    out
+}
+
+/// True when standard output is a pipe whose reader has gone away (`| head -n1` exited), so a
+/// command that waits for events can stop without waiting for its next line to fail.
+#[cfg(unix)]
+pub fn reader_gone() -> bool {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let stdout = std::io::stdout();
+    let mut fds = [PollFd::new(&stdout, PollFlags::empty())];
+    let zero = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    matches!(poll(&mut fds, Some(&zero)), Ok(n) if n > 0)
+        && fds[0]
+            .revents()
+            .intersects(PollFlags::ERR | PollFlags::HUP)
+}
+
+#[cfg(not(unix))]
+pub fn reader_gone() -> bool {
+    false
+}
+
+/// Writes a line to standard output, returning the error (a closed pipe ends the command
+/// quietly in `main`) instead of swallowing it.
+pub fn line(text: impl std::fmt::Display) -> std::io::Result<()> {
+    let mut out = anstream::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()
 }
 
 /// Writes a value as pretty JSON followed by a newline.
@@ -102,15 +184,35 @@ mod tests {
 
     #[test]
     fn wrap_keeps_words_whole_and_indents() {
-        let wrapped = wrap("one two three four five six", "  ", 14);
+        let wrapped = wrap_to("one two three four five six", "  ", Some(14));
         assert_eq!(wrapped, "  one two\n  three four\n  five six\n");
-        assert_eq!(wrap("", "  ", 10), "");
+        assert_eq!(wrap_to("", "  ", Some(10)), "");
+        assert_eq!(
+            wrap_to("one  two\nthree", "> ", None),
+            "> one two three\n",
+            "no width: one line"
+        );
     }
 
     #[test]
     fn a_percent_sign_stays_with_its_number() {
-        let wrapped = wrap("it would make this cause 82 % likely", "", 29);
+        let wrapped = wrap_to("it would make this cause 82 % likely", "", Some(29));
         assert_eq!(wrapped, "it would make this cause 82 %\nlikely\n");
+        let wrapped = wrap_to("it would make this cause 82 % likely", "", Some(27));
+        assert_eq!(wrapped, "it would make this cause\n82 % likely\n");
+    }
+
+    #[test]
+    fn fit_wraps_only_the_lines_too_wide_under_their_indent() {
+        let text = "short\n  1. a numbered step that is much too long for the width\nend";
+        assert_eq!(
+            fit_to(text, Some(24)),
+            "short\n  1. a numbered step\n     that is much too\n     long for the width\nend"
+        );
+        assert_eq!(fit_to(text, None), text);
+        for line in fit_to(text, Some(24)).lines() {
+            assert!(line.len() <= 24, "{line}");
+        }
     }
 
     #[test]

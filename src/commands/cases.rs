@@ -1,22 +1,18 @@
-//! `restore-doctor history` and `restore-doctor report CASE`: the case history of devices and
-//! bench ports, and reports for a forum (Markdown), a repair shop (HTML) or tools (JSON).
+//! `restore-doctor history` and `restore-doctor report [CASE]`: the case history of devices
+//! and bench ports (and deleting from it), and reports for a forum, a repair shop or tools.
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use jiff::Timestamp;
 use serde::Serialize;
-use store::{Filter, Store};
+use store::{Filter, StoredCase};
 
+use crate::case_store;
 use crate::cli::{HistoryArgs, ReportArgs, ReportFormat};
-use crate::commands::knowledge;
+use crate::knowledge::knowledge;
 use crate::output::{self, DIM, STRONG, paint};
 use crate::usage_error::UsageError;
-
-/// Opens the case history at `--db` / `RESTORE_DOCTOR_DB`, or the default location.
-pub fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
-    let path = db.map_or_else(store::default_path, Path::to_owned);
-    Ok(Store::open(&path)?)
-}
 
 #[derive(Serialize)]
 struct HistoryJson {
@@ -24,35 +20,56 @@ struct HistoryJson {
     ports: Vec<store::PortHistory>,
 }
 
+/// A `YYYY-MM-DD` date as the start of that day in UTC; an impossible date is a usage error.
+fn day(flag: &str, text: &str) -> anyhow::Result<Timestamp> {
+    let date: jiff::civil::Date = text.parse().map_err(|e| {
+        UsageError::new(format!(
+            "{flag} expects a date like 2026-11-01, not '{text}' ({e})"
+        ))
+    })?;
+    Ok(date
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(|e| UsageError::new(format!("{flag} '{text}': {e}")))?
+        .timestamp())
+}
+
 pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let store = open_store(db)?;
+    if let Some(id) = &args.delete {
+        let mut store = case_store::open(db)?;
+        let id = store.delete(id).map_err(not_found(&store))?;
+        output::line(format!("Deleted case {id}."))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.prune {
+        let before = day("--before", args.before.as_deref().unwrap_or_default())?;
+        let mut store = case_store::open(db)?;
+        let n = store.prune(before)?;
+        output::line(format!(
+            "Deleted {n} case(s) last touched before {}.",
+            args.before.as_deref().unwrap_or_default()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let code = match &args.code {
         Some(text) => Some(kb::parse_code(text).map_err(|e| UsageError::new(e.to_string()))?),
         None => None,
     };
-    if let Some(since) = &args.since {
-        let valid = since.len() == 10
-            && since.chars().enumerate().all(|(i, c)| {
-                if i == 4 || i == 7 {
-                    c == '-'
-                } else {
-                    c.is_ascii_digit()
-                }
-            });
-        if !valid {
-            return Err(UsageError::new(format!(
-                "--since expects a date like 2026-11-01, not '{since}'"
-            ))
-            .into());
-        }
-    }
+    let since = args.since.as_deref().map(|s| day("--since", s)).transpose()?;
+    // A model name is matched as the product type the kb knows it by.
+    let device = args.device.as_ref().map(|d| {
+        kb.find_device(d)
+            .map_or_else(|_| d.clone(), |found| found.product_type.clone())
+    });
     let filter = Filter {
-        device: args.device.clone(),
+        device,
         code,
-        since: args.since.clone(),
+        since,
         port: args.port.clone(),
         limit: 200,
+    };
+    let Some(store) = case_store::open_to_read(db)? else {
+        return no_history(db, args.json);
     };
     let cases = store.history(&filter)?;
     let ports = store.ports()?;
@@ -64,82 +81,116 @@ pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode
         return Ok(ExitCode::SUCCESS);
     }
     if cases.is_empty() {
-        anstream::println!("No cases match in {}.", store.path().display());
+        output::line(format!("No cases match in {}.", store.path().display()))?;
         return Ok(ExitCode::SUCCESS);
     }
     for case in &cases {
-        let device = case
-            .model
-            .clone()
-            .or_else(|| case.product_type.clone())
-            .unwrap_or_else(|| "unknown model".to_owned());
-        let code = case
-            .code
-            .map_or_else(|| "no code".to_owned(), kb::display_code);
-        let verdict: report::Verdict = case
-            .verdict
-            .as_deref()
-            .and_then(|v| serde_json::from_str(v).ok())
-            .unwrap_or_default();
-        let top = verdict
-            .causes
-            .first()
-            .and_then(|c| {
-                kb.cause(&c.id).map(|k| {
-                    format!(
-                        " · top cause: {} {}",
-                        k.name,
-                        output::percent(c.probability)
-                    )
-                })
-            })
-            .unwrap_or_default();
-        let when = case
-            .created_at
-            .get(..16)
-            .unwrap_or(&case.created_at)
-            .replace('T', " ");
-        anstream::println!(
-            "{}  {when}  {device} · {code} · {} · {} step(s){top}",
-            paint(STRONG, &case.id),
-            case.status,
-            case.steps.len()
-        );
+        output::line(output::fit(&case_line(kb, case)))?;
     }
     let troubled: Vec<_> = ports
         .iter()
         .filter(|p| p.drops + p.needs_repair > 0)
         .collect();
     if !troubled.is_empty() {
-        anstream::println!("\n{}", paint(STRONG, "Bench ports"));
+        output::line(format!("\n{}", paint(STRONG, "Bench ports")))?;
         for p in troubled {
-            anstream::println!(
+            output::line(format!(
                 "  {}: {} case(s), {} drop(s), {} sent to repair",
-                p.port,
-                p.cases,
-                p.drops,
-                p.needs_repair
-            );
+                p.port, p.cases, p.drops, p.needs_repair
+            ))?;
         }
     }
-    anstream::println!(
-        "{}",
-        paint(DIM, "restore-doctor report CASE writes a case's report.")
-    );
+    output::line(paint(
+        DIM,
+        "restore-doctor report CASE writes a case's report; history --delete CASE removes one.",
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn report(db: Option<&Path>, args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let kb = knowledge()?;
-    let store = open_store(db)?;
-    let case = store.case(&args.case).map_err(|e| match e {
+/// One case in a line: id, when, model, code, status, steps, top cause.
+fn case_line(kb: &kb::Kb, case: &StoredCase) -> String {
+    let ledger = &case.ledger;
+    let device = ledger
+        .product_type()
+        .map(|p| {
+            kb.find_device(p)
+                .map_or_else(|_| p.to_owned(), |d| d.model.clone())
+        })
+        .unwrap_or_else(|| "unknown model".to_owned());
+    let code = ledger
+        .code()
+        .map_or_else(|| "no code".to_owned(), kb::display_code);
+    let top = ledger
+        .verdict()
+        .and_then(|v| v.causes.first())
+        .and_then(|c| {
+            kb.cause(&c.id).map(|k| {
+                format!(
+                    " · top cause: {} {}",
+                    k.name,
+                    output::percent(c.probability)
+                )
+            })
+        })
+        .unwrap_or_default();
+    let port = ledger
+        .device
+        .port
+        .as_deref()
+        .map(|p| format!(" · port {p}"))
+        .unwrap_or_default();
+    format!(
+        "{}  {}  {device} · {code}{port} · {} · {} step(s){top}",
+        paint(STRONG, &case.id),
+        case.created_at.strftime("%Y-%m-%d %H:%M"),
+        ledger.status().words(),
+        ledger.steps().len()
+    )
+}
+
+fn no_history(db: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        output::print_json(&HistoryJson {
+            cases: Vec::new(),
+            ports: Vec::new(),
+        })?;
+    } else {
+        output::line(format!(
+            "No case history yet ({} does not exist).",
+            case_store::path(db).display()
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Turns "no such case" into a usage error that says where to look.
+fn not_found(store: &store::Store) -> impl Fn(store::StoreError) -> anyhow::Error + '_ {
+    move |e| match e {
         store::StoreError::NoCase(id) => UsageError::new(format!(
             "no case {id} in {}; restore-doctor history lists them",
             store.path().display()
         ))
         .into(),
+        store::StoreError::Ambiguous { .. } => UsageError::new(e.to_string()).into(),
         other => anyhow::Error::from(other),
-    })?;
+    }
+}
+
+pub fn report(db: Option<&Path>, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let Some(store) = case_store::open_to_read(db)? else {
+        return Err(UsageError::new(format!(
+            "no case history yet ({} does not exist); a `restore-doctor diagnose` session makes the first case",
+            case_store::path(db).display()
+        ))
+        .into());
+    };
+    let case = match &args.case {
+        Some(id) => store.case(id).map_err(not_found(&store))?,
+        None => store.latest()?.ok_or_else(|| {
+            UsageError::new(format!("no cases yet in {}", store.path().display()))
+        })?,
+    };
     let text = match args.format {
         ReportFormat::Md => report::markdown(kb, &case, args.show_ids),
         ReportFormat::Html => report::html(kb, &case, args.show_ids),
@@ -151,9 +202,14 @@ pub fn report(db: Option<&Path>, args: &ReportArgs) -> anyhow::Result<ExitCode> 
         Some(path) => {
             std::fs::write(path, text)
                 .map_err(|e| UsageError::new(format!("cannot write {}: {e}", path.display())))?;
-            anstream::eprintln!("Wrote {}.", path.display());
+            anstream::eprintln!("Wrote {} (case {}).", path.display(), case.id);
         }
-        None => anstream::print!("{text}"),
+        None => {
+            use std::io::Write as _;
+            let mut out = anstream::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,19 +2,20 @@
 //! a sysfs tree), as a table or JSON; `--watch` prints attaches and detaches as they happen.
 
 use std::io::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use usb::AppleDevice;
-use usb::live::{Change, DeviceSource, LiveSource, SnapshotFile, Watcher};
-use usb::sysfs::SysfsSource;
+use usb::live::{Change, DeviceSource};
 
 use crate::cli::DevicesArgs;
 use crate::commands::device_view::{DeviceJson, device_text};
-use crate::commands::{exit_cleanly_on_interrupt, knowledge};
-use crate::output::{self, DIM, WIDTH, paint};
+use crate::interrupt::exit_cleanly_on_interrupt;
+use crate::knowledge::knowledge;
+use crate::usb_source;
+use crate::usb_watch::LinkWatch;
+use crate::output::{self, DIM, paint};
 
 #[derive(Serialize)]
 struct DevicesJson {
@@ -28,18 +29,9 @@ struct EventJson {
     device: DeviceJson,
 }
 
-/// The source the flags ask for: a snapshot file, a sysfs tree, or the live bus.
-pub fn source(from: Option<&Path>, sysfs_root: Option<&Path>) -> Box<dyn DeviceSource> {
-    match (from, sysfs_root) {
-        (Some(file), _) => Box::new(SnapshotFile(file.to_owned())),
-        (None, Some(root)) => Box::new(SysfsSource::new(root)),
-        (None, None) => Box::new(LiveSource),
-    }
-}
-
 pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let source = source(args.from.as_deref(), args.sysfs_root.as_deref());
+    let source = usb_source::source(args.from.as_deref(), args.sysfs_root.as_deref());
     if args.watch {
         return watch(kb, source.as_ref(), args);
     }
@@ -88,7 +80,7 @@ fn no_device_help(live: bool) -> String {
         "macOS: open Finder; if the phone shows there, Restore Doctor should see it too.",
         "Linux: the device should appear in lsusb; if it does not, try another port or cable.",
     ] {
-        out.push_str(&output::wrap(&format!("- {tip}"), "  ", WIDTH));
+        out.push_str(&output::wrap(&format!("- {tip}"), "  "));
     }
     out
 }
@@ -101,20 +93,17 @@ fn seconds_since_epoch() -> f64 {
 
 fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::Result<ExitCode> {
     exit_cleanly_on_interrupt();
-    let mut watcher = Watcher::new(source, Duration::from_millis(500));
+    let mut link = LinkWatch::new(source, Duration::from_millis(500));
     if !args.json {
-        let how = if watcher.has_hotplug() {
+        let how = if link.has_hotplug() {
             "hotplug events and polling"
         } else {
             "polling every 0.5 s"
         };
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                &format!("Watching for Apple devices ({how}); Ctrl-C stops.")
-            )
-        );
+        output::line(paint(
+            DIM,
+            &format!("Watching for Apple devices ({how}); Ctrl-C stops."),
+        ))?;
     }
     let mut recording = match &args.record {
         Some(path) => {
@@ -124,13 +113,12 @@ fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::
         }
         None => None,
     };
-    let start = std::time::Instant::now();
-    let mut changes = watcher.poll(kb)?;
-    loop {
-        let t = start.elapsed().as_secs_f64();
-        for change in &changes {
+    // A reader that went away (`| head -n1`) ends the watch even while nothing changes.
+    while !output::reader_gone() {
+        let tick = link.next(kb)?;
+        for change in &tick.changes {
             if let Some(file) = &mut recording {
-                let event = watch::event(t, change.clone());
+                let event = watch::event(tick.t, change.clone());
                 writeln!(file, "{}", watch::scenario::format_event(&event))?;
                 file.flush()?;
             }
@@ -144,15 +132,13 @@ fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::
                     kind,
                     device: DeviceJson::new(device, args.show_ids),
                 };
-                anstream::println!("{}", serde_json::to_string(&event)?);
+                output::line(serde_json::to_string(&event)?)?;
             } else {
                 let sign = if kind == "attach" { "+" } else { "-" };
-                anstream::print!(
-                    "{sign} {}",
-                    device_text(0, device, args.show_ids).replacen("Device 0 · ", "", 1)
-                );
+                let text = device_text(0, device, args.show_ids).replacen("Device 0 · ", "", 1);
+                output::line(format!("{sign} {}", text.trim_end()))?;
             }
         }
-        changes = watcher.next_changes(kb)?;
     }
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::cli::DfuArgs;
-use crate::commands::{exit_cleanly_on_interrupt, knowledge, resolve_model};
+use crate::interrupt::exit_cleanly_on_interrupt;
+use crate::knowledge::{knowledge, resolve_model};
+use crate::usb_source;
 use crate::session::dfu_coach;
 use crate::session::prompter::{Prompter, TerminalPrompter};
 
@@ -23,10 +25,12 @@ pub fn run(args: &DfuArgs) -> anyhow::Result<ExitCode> {
             if wait {
                 exit_cleanly_on_interrupt();
             }
-            dfu_coach::coach(kb, family, Some(device), &mut prompter, wait)?;
+            if !dfu_coach::coach(kb, family, Some(device), &mut prompter, wait)? {
+                return Ok(ExitCode::SUCCESS);
+            }
             // With a timed sequence, or when a test tree is given, check what was reached.
             if wait || args.sysfs_root.is_some() {
-                let source = super::devices::source(None, args.sysfs_root.as_deref());
+                let source = usb_source::source(None, args.sysfs_root.as_deref());
                 if let Some((ok, words)) = dfu_coach::confirm(kb, source.as_ref()) {
                     prompter.say(&format!("  {} {words}", if ok { "✓" } else { "✗" }))?;
                     if !ok {

@@ -9,8 +9,8 @@ use kb::{CodeLookup, CodeMatch, Device, Kb, Note};
 use serde::Serialize;
 
 use crate::cli::ExplainArgs;
-use crate::commands::{DeviceJson, knowledge, resolve_model};
-use crate::output::{self, DIM, HEADING, WARN, WIDTH, paint};
+use crate::knowledge::{DeviceJson, knowledge, resolve_model};
+use crate::output::{self, DIM, HEADING, WARN, paint};
 use crate::usage_error::UsageError;
 
 /// How many causes and first steps the text output shows.
@@ -35,18 +35,6 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         anstream::print!("{}", text(kb, &lookup, device, &assessment, &notes));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn phase_words(phase: &str) -> &'static str {
-    match phase {
-        "extract" => "while the computer downloads and unpacks the software",
-        "personalize" => "while the computer asks Apple to approve (sign) the software",
-        "recovery-boot" => "while the phone is prepared for the restore, before the progress bar",
-        "restore-os" => "while the new system is written to the phone (progress bar)",
-        "firmware" => "while the phone's firmware, modem or other chips are updated",
-        "finalize" => "near the very end, during the final checks",
-        _ => "at an unknown point",
-    }
 }
 
 fn apple_words(tag: &str) -> &'static str {
@@ -81,11 +69,11 @@ fn text(
             }
             let _ = writeln!(out, "  Apple's category: {}", apple_words(&entry.apple));
             if let Some(phase) = &entry.phase {
-                let _ = writeln!(out, "  Usually happens: {} ({phase})", phase_words(phase));
+                let _ = writeln!(out, "  Usually happens: {} ({phase})", phase.words());
             }
             let _ = writeln!(out, "  How sure we are: {}", entry.confidence);
             let _ = writeln!(out, "\n{}", paint(HEADING, "What it means"));
-            out.push_str(&output::wrap(&entry.meaning, "  ", WIDTH));
+            out.push_str(&output::wrap(&entry.meaning, "  "));
         }
         (CodeMatch::Range, _, Some(range)) => {
             let name = category.map_or("", |c| c.name.as_str());
@@ -97,7 +85,7 @@ fn text(
             );
             let _ = writeln!(out, "\n{}", paint(HEADING, "What it means"));
             if let Some(c) = category {
-                out.push_str(&output::wrap(&c.summary, "  ", WIDTH));
+                out.push_str(&output::wrap(&c.summary, "  "));
             }
         }
         _ => {
@@ -109,7 +97,6 @@ fn text(
             out.push_str(&output::wrap(
                 "This code is not in the knowledge base and is not in any range Apple lists, so its number says nothing about the cause. The plan below is the general one for a failed restore; what you observe will narrow it.",
                 "  ",
-                WIDTH,
             ));
         }
     }
@@ -119,7 +106,7 @@ fn text(
         None => "Most likely causes".to_owned(),
     };
     let _ = writeln!(out, "\n{}", paint(HEADING, &heading));
-    out.push_str(&super::cause_lines(
+    out.push_str(&crate::plan_text::cause_lines(
         kb,
         &assessment.causes,
         0.01,
@@ -134,7 +121,6 @@ fn text(
     out.push_str(&output::wrap(
         &format!("Usually not the cause: {}.", usually_not.join(", ")),
         "  ",
-        WIDTH,
     ));
 
     let _ = writeln!(out, "\n{}", paint(HEADING, "What to do first"));
@@ -143,7 +129,7 @@ fn text(
         .iter()
         .filter(|s| s.kind == StepKind::Action);
     for (i, step) in actions.take(FIRST_STEPS).enumerate() {
-        out.push_str(&super::step_text(kb, i + 1, step));
+        out.push_str(&crate::plan_text::step_text(kb, i + 1, step));
     }
     for step in assessment
         .plan
@@ -154,7 +140,6 @@ fn text(
             out.push_str(&output::wrap(
                 &format!("Worth knowing first: {} {}", q.text, step.why),
                 "  ",
-                WIDTH,
             ));
         }
     }
@@ -205,13 +190,11 @@ fn note_text(kb: &Kb, note: &Note, command: &str) -> String {
         out.push_str(&output::wrap(
             cause.note.as_deref().unwrap_or(&cause.summary),
             "  ",
-            WIDTH,
         ));
         if !cause.symptoms.is_empty() {
             out.push_str(&output::wrap(
                 &format!("Signs: {}.", cause.symptoms.join("; ")),
                 "  ",
-                WIDTH,
             ));
         }
     }
@@ -228,7 +211,6 @@ fn note_text(kb: &Kb, note: &Note, command: &str) -> String {
                 asks.join(" ")
             ),
             "  ",
-            WIDTH,
         ));
     }
     out
@@ -247,7 +229,7 @@ struct ExplainJson<'a> {
     also_category: Option<&'a str>,
     apple_source: Option<&'a str>,
     confidence: Option<&'a str>,
-    phase: Option<&'a str>,
+    phase: Option<kb::Phase>,
     summary: &'a str,
     device: Option<DeviceJson<'a>>,
     causes: Vec<CauseJson<'a>>,
@@ -304,7 +286,7 @@ fn json<'a>(
         also_category: entry.and_then(|e| e.also.as_deref()),
         apple_source: entry.map(|e| e.apple.as_str()),
         confidence: entry.map(|e| e.confidence.as_str()),
-        phase: entry.and_then(|e| e.phase.as_deref()),
+        phase: entry.and_then(|e| e.phase),
         summary: entry
             .map(|e| e.meaning.as_str())
             .or(lookup.category.map(|c| c.summary.as_str()))

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::cli::IdentifyArgs;
 use crate::commands::device_view::{DeviceJson, device_text};
-use crate::commands::knowledge;
-use crate::output::{self, DIM, WIDTH, paint};
+use crate::knowledge::knowledge;
+use crate::output::{self, DIM, paint};
 use crate::usage_error::UsageError;
 
 /// Largest paste read; anything bigger is not a USB listing.
@@ -44,7 +44,6 @@ pub fn run(args: &IdentifyArgs) -> anyhow::Result<ExitCode> {
             output::wrap(
                 "It reads: DFU / recovery serial strings, lsusb (also -v, -t and grepped pieces), dmesg, irecovery -q, idevicerestore -d lines, Windows device paths, ideviceinfo, system_profiler SPUSBDataType (text or -json), ioreg -p IOUSB -l (text or -a) and usbmuxd device records.",
                 "  ",
-                WIDTH,
             )
         );
     } else {

@@ -4,19 +4,22 @@
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use engine::{Evidence, StepKind};
 use kb::Kb;
 use serde::Serialize;
-use usb::live::Watcher;
-use watch::{Finding, FindingKind, Tracker};
+use watch::{EventKind, Finding, Tracker};
 
 use crate::cli::WatchArgs;
 use crate::commands::watch_view::LiveView;
-use crate::commands::{devices, exit_cleanly_on_interrupt, knowledge, resolve_model};
-use crate::output::{DIM, GOOD, STRONG, WARN, paint};
+use crate::interrupt;
+use crate::knowledge::{knowledge, resolve_model};
+use crate::output::{self, DIM, GOOD, STRONG, WARN, paint};
 use crate::usage_error::UsageError;
+use crate::usb_source;
+use crate::usb_watch::LinkWatch;
 
 /// Largest recording read.
 const MAX_RECORDING: u64 = 64 * 1024 * 1024;
@@ -49,6 +52,8 @@ struct FindingJson<'a> {
 struct VerdictJson {
     t: f64,
     kind: &'static str,
+    drops: usize,
+    loops: usize,
     ports: Vec<String>,
     observations: Vec<(String, String)>,
 }
@@ -82,7 +87,7 @@ impl<'kb> Reporter<'kb> {
         if self.findings.len() > 10_000 {
             self.findings.drain(..5_000);
         }
-        let alert = matches!(f.kind, FindingKind::Drop | FindingKind::Loop);
+        let alert = matches!(f.kind, EventKind::Drop | EventKind::Loop);
         if alert { self.next_step() } else { None }
     }
 
@@ -98,13 +103,10 @@ impl<'kb> Reporter<'kb> {
                         .map_or(s.id.as_str(), |a| a.name.as_str()),
                     why: &s.why,
                 });
-                anstream::println!(
-                    "{}",
-                    serde_json::to_string(&FindingJson {
-                        finding: &f,
-                        next_step
-                    })?
-                );
+                output::line(serde_json::to_string(&FindingJson {
+                    finding: &f,
+                    next_step,
+                })?)?;
                 continue;
             }
             let who = match (&f.name, &f.port) {
@@ -114,34 +116,41 @@ impl<'kb> Reporter<'kb> {
                 (None, None) => format!("device {}", f.device),
             };
             let (mark, style) = match f.kind {
-                FindingKind::Attach => ("+", DIM),
-                FindingKind::Detach => ("-", DIM),
-                FindingKind::ModeChange => ("✓", GOOD),
-                FindingKind::Glitch => ("~", WARN),
-                FindingKind::Drop => ("✗ DROP", WARN),
-                FindingKind::Loop => ("✗ LOOP", WARN),
+                EventKind::Attach => ("+", DIM),
+                EventKind::Detach => ("-", DIM),
+                EventKind::ModeChange => ("✓", GOOD),
+                EventKind::Glitch => ("~", WARN),
+                EventKind::Drop => ("✗ DROP", WARN),
+                EventKind::Loop => ("✗ LOOP", WARN),
+                _ => ("·", DIM),
             };
             let phase = f.phase.map(|p| format!(", phase {p}")).unwrap_or_default();
-            anstream::println!(
+            output::line(output::fit(&format!(
                 "{:>9.3}s  {} {who}{phase}: {}",
                 f.t,
                 paint(style, mark),
                 f.message
-            );
+            )))?;
             if let Some(step) = step {
                 let name = self
                     .kb
                     .action(&step.id)
                     .map_or(step.id.as_str(), |a| a.name.as_str());
-                anstream::println!(
+                output::line(output::fit(&format!(
                     "            {} {} — {}",
                     paint(STRONG, "Next:"),
                     name,
                     step.why
-                );
+                )))?;
             }
         }
         Ok(())
+    }
+
+    /// Drops and loops seen: the alerts a summary must agree with.
+    fn alerts(&self) -> (usize, usize) {
+        let count = |kind| self.findings.iter().filter(|f| f.kind == kind).count();
+        (count(EventKind::Drop), count(EventKind::Loop))
     }
 
     fn finish(&self, tracker: &Tracker, t: f64) -> anyhow::Result<()> {
@@ -150,45 +159,45 @@ impl<'kb> Reporter<'kb> {
             .into_iter()
             .map(|o| (o.question, o.answer))
             .collect();
+        let (drops, loops) = self.alerts();
         if self.json {
             let verdict = VerdictJson {
                 t,
                 kind: "verdict",
+                drops,
+                loops,
                 ports,
                 observations,
             };
-            anstream::println!("{}", serde_json::to_string(&verdict)?);
+            output::line(serde_json::to_string(&verdict)?)?;
             return Ok(());
         }
-        let drops = self
-            .findings
-            .iter()
-            .filter(|f| f.kind == FindingKind::Drop)
-            .count();
-        anstream::println!();
-        if drops == 0 {
-            anstream::println!("{}", paint(GOOD, "No drop seen."));
-        } else {
-            anstream::println!("{}", paint(WARN, &format!("{drops} drop(s) seen.")));
-        }
+        output::line("")?;
+        let summary = match (drops, loops) {
+            (0, 0) => paint(GOOD, "No drop or connection loop seen."),
+            (d, 0) => paint(WARN, &format!("{d} drop(s) seen.")),
+            (0, l) => paint(WARN, &format!("{l} connection loop(s) seen.")),
+            (d, l) => paint(
+                WARN,
+                &format!("{d} drop(s) and {l} connection loop(s) seen."),
+            ),
+        };
+        output::line(summary)?;
         for p in ports {
-            anstream::println!("  {p}");
+            output::line(output::fit(&format!("  {p}")))?;
         }
         if !observations.is_empty() {
             let said: Vec<String> = observations
                 .iter()
                 .map(|(q, a)| format!("--observe {q}={a}"))
                 .collect();
-            anstream::println!(
-                "{}",
-                paint(
-                    DIM,
-                    &format!(
-                        "For the planner: restore-doctor diagnose {}",
-                        said.join(" ")
-                    )
-                )
-            );
+            output::line(paint(
+                DIM,
+                &output::fit(&format!(
+                    "For the planner: restore-doctor diagnose {}",
+                    said.join(" ")
+                )),
+            ))?;
         }
         Ok(())
     }
@@ -221,11 +230,9 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         }
         None => live(kb, args, &mut tracker, &mut reporter)?,
     }
-    let dropped = reporter
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Drop);
-    Ok(if dropped {
+    // Exit 1 when anything worth acting on was seen: the summary says the same.
+    let (drops, loops) = reporter.alerts();
+    Ok(if drops + loops > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -262,36 +269,33 @@ fn replay(
     reporter.finish(tracker, end)
 }
 
+/// Live watching as lines (JSON or text): ends on Ctrl-C, or q and Enter on a terminal, with
+/// the summary; a reader that goes away ends it quietly.
 fn live(
     kb: &Kb,
     args: &WatchArgs,
     tracker: &mut Tracker,
     reporter: &mut Reporter,
 ) -> anyhow::Result<()> {
-    exit_cleanly_on_interrupt();
-    let source = devices::source(None, args.sysfs_root.as_deref());
-    let mut watcher = Watcher::new(source.as_ref(), Duration::from_millis(250));
+    let stop = interrupt::stop_on_interrupt_or_q();
+    let source = usb_source::source(None, args.sysfs_root.as_deref());
+    let mut link = LinkWatch::new(source.as_ref(), Duration::from_millis(250));
     if !args.json {
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                "Watching USB during the restore. Start it in Finder, Apple Devices, iTunes or idevicerestore; Ctrl-C stops."
-            )
-        );
+        output::line(paint(
+            DIM,
+            &output::fit(
+                "Watching USB during the restore. Start it in Finder, Apple Devices, iTunes or idevicerestore; q and Enter, or Ctrl-C, stops with a summary.",
+            ),
+        ))?;
     }
-    let start = Instant::now();
-    let mut changes = watcher.poll(kb)?;
-    loop {
-        let t = start.elapsed().as_secs_f64();
-        for change in changes {
-            let findings = tracker.push(&watch::event(t, change));
-            reporter.show(findings)?;
-        }
-        let findings = tracker.tick(t);
-        reporter.show(findings)?;
-        changes = watcher.wait_once(kb)?;
+    let mut t = 0.0;
+    while !stop.load(Ordering::Relaxed) {
+        let tick = link.next(kb)?;
+        t = tick.t;
+        reporter.show(tick.findings)?;
     }
+    *tracker = std::mem::take(&mut link.tracker);
+    reporter.finish(tracker, t)
 }
 
 /// The live view on a terminal: redrawn on every change, q (or Esc, or Ctrl-C) quits and
@@ -304,25 +308,18 @@ fn live_view(
 ) -> anyhow::Result<()> {
     use ratatui::crossterm::event::{self, Event as Key, KeyCode, KeyModifiers};
 
-    let source = devices::source(None, args.sysfs_root.as_deref());
-    let mut watcher = Watcher::new(source.as_ref(), Duration::from_millis(250));
+    let source = usb_source::source(None, args.sysfs_root.as_deref());
+    let mut link = LinkWatch::new(source.as_ref(), Duration::from_millis(250));
     let mut view = LiveView::new(
         args.sysfs_root
             .as_ref()
             .map_or_else(|| "USB".to_owned(), |r| r.display().to_string()),
     );
     let mut terminal = ratatui::try_init()?;
-    let start = Instant::now();
     let result = (|| -> anyhow::Result<()> {
-        let mut changes = watcher.poll(kb)?;
         loop {
-            let t = start.elapsed().as_secs_f64();
-            let mut findings = Vec::new();
-            for change in changes {
-                findings.extend(tracker.push(&watch::event(t, change)));
-            }
-            findings.extend(tracker.tick(t));
-            for f in &findings {
+            let tick = link.next(kb)?;
+            for f in &tick.findings {
                 let next = reporter.record(f).map(|step| {
                     let name = kb
                         .action(&step.id)
@@ -341,9 +338,9 @@ fn live_view(
                     return Ok(());
                 }
             }
-            changes = watcher.wait_once(kb)?;
         }
     })();
     ratatui::try_restore()?;
+    *tracker = std::mem::take(&mut link.tracker);
     result
 }

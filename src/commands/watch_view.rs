@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
-use watch::{Finding, FindingKind};
+use watch::{Finding, EventKind};
 
 /// Timeline entries kept on screen.
 const TIMELINE: usize = 200;
@@ -57,9 +57,9 @@ impl LiveView {
             row.port = port.clone();
         }
         match f.kind {
-            FindingKind::Detach => row.stage = format!("gone from {}", f.stage.words()),
+            EventKind::Detach => row.stage = format!("gone from {}", f.stage.words()),
             // An alert is about the state the device is already shown in.
-            FindingKind::Drop | FindingKind::Loop => {}
+            EventKind::Drop | EventKind::Loop => {}
             _ => row.stage = f.stage.words().to_owned(),
         }
         row.last = format!("{:.1} s", f.t);
@@ -67,7 +67,7 @@ impl LiveView {
         while self.timeline.len() > TIMELINE {
             self.timeline.pop_front();
         }
-        if matches!(f.kind, FindingKind::Drop | FindingKind::Loop) {
+        if matches!(f.kind, EventKind::Drop | EventKind::Loop) {
             self.alerts.push_back((f.clone(), next_step));
             while self.alerts.len() > ALERTS {
                 self.alerts.pop_front();
@@ -126,12 +126,13 @@ impl LiveView {
             .skip(self.timeline.len().saturating_sub(height))
             .map(|f| {
                 let (mark, color) = match f.kind {
-                    FindingKind::Attach => ("+", Color::Gray),
-                    FindingKind::Detach => ("-", Color::Gray),
-                    FindingKind::ModeChange => ("✓", Color::Green),
-                    FindingKind::Glitch => ("~", Color::Yellow),
-                    FindingKind::Drop => ("✗", Color::Red),
-                    FindingKind::Loop => ("↻", Color::Red),
+                    EventKind::Attach => ("+", Color::Gray),
+                    EventKind::Detach => ("-", Color::Gray),
+                    EventKind::ModeChange => ("✓", Color::Green),
+                    EventKind::Glitch => ("~", Color::Yellow),
+                    EventKind::Drop => ("✗", Color::Red),
+                    EventKind::Loop => ("↻", Color::Red),
+                    _ => ("·", Color::Gray),
                 };
                 Line::from(vec![
                     Span::raw(format!("{:>9.3}s ", f.t)),
@@ -199,9 +200,9 @@ mod tests {
     use super::*;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use watch::{Event, EventKind, Tracker};
+    use watch::{Event, LinkChange, Tracker};
 
-    fn event(t: f64, kind: EventKind, pid: u16) -> Event {
+    fn event(t: f64, kind: LinkChange, pid: u16) -> Event {
         let mut d = usb::AppleDevice::new("test");
         d.set_ids(usb::APPLE_VID, pid);
         d.ecid = Some(0x1A2B);
@@ -215,14 +216,14 @@ mod tests {
         let mut tracker = Tracker::default();
         let mut view = LiveView::new("USB");
         let events = [
-            event(0.0, EventKind::Attach, 0x1281),
-            event(10.0, EventKind::Detach, 0x1281),
-            event(25.0, EventKind::Attach, 0x12a8),
-            event(40.0, EventKind::Detach, 0x12a8),
+            event(0.0, LinkChange::Attach, 0x1281),
+            event(10.0, LinkChange::Detach, 0x1281),
+            event(25.0, LinkChange::Attach, 0x12a8),
+            event(40.0, LinkChange::Detach, 0x12a8),
         ];
         for e in &events {
             for f in tracker.push(e) {
-                let next = (f.kind == FindingKind::Drop)
+                let next = (f.kind == EventKind::Drop)
                     .then(|| "Use a different, certified cable".to_owned());
                 view.apply(&f, next);
             }

@@ -7,7 +7,7 @@ use kb::{Connector, Device, DfuFamily, Kb};
 use usb::Mode;
 use usb::live::DeviceSource;
 
-use crate::output::{self, DIM, HEADING, STRONG, WARN, WIDTH, paint};
+use crate::output::{self, DIM, HEADING, STRONG, WARN, paint};
 use crate::session::prompter::Prompter;
 
 /// The family for a device.
@@ -16,14 +16,14 @@ pub fn family_for<'kb>(kb: &'kb Kb, device: &Device) -> Option<&'kb DfuFamily> {
 }
 
 /// Walks the person through DFU entry. With `wait`, each step is timed with a countdown;
-/// otherwise the steps are only printed.
+/// otherwise the steps are only printed. False when the person stopped (q) before the start.
 pub fn coach(
     kb: &Kb,
     family: &DfuFamily,
     device: Option<&Device>,
     prompter: &mut dyn Prompter,
     wait: bool,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let title = match device {
         Some(d) => format!(
             "DFU mode for {} ({}) · family {}: {}",
@@ -40,9 +40,14 @@ pub fn coach(
         before.push(' ');
         before.push_str(&kb.dfu_signs.cable_warning);
     }
-    prompter.say(output::wrap(&before, "  ", WIDTH).trim_end())?;
+    prompter.say(output::wrap(&before, "  ").trim_end())?;
     if wait {
-        prompter.text("Press Enter when you are ready to start.")?;
+        if prompter
+            .text("Press Enter when you are ready to start (q stops).")?
+            .is_none()
+        {
+            return Ok(false);
+        }
         prompter.say("  Get ready…")?;
         prompter.countdown(3)?;
     }
@@ -62,11 +67,11 @@ pub fn coach(
         }
     }
     let signs = &kb.dfu_signs;
-    prompter.say(output::wrap(&format!("Worked: {}", signs.success), "  ", WIDTH).trim_end())?;
+    prompter.say(output::wrap(&format!("Worked: {}", signs.success), "  ").trim_end())?;
     prompter.say(&paint(WARN, "  If it did not work:"))?;
-    prompter.say(output::wrap(&signs.recovery_instead, "  ", WIDTH).trim_end())?;
-    prompter.say(output::wrap(&signs.booted_instead, "  ", WIDTH).trim_end())?;
-    Ok(())
+    prompter.say(output::wrap(&signs.recovery_instead, "  ").trim_end())?;
+    prompter.say(output::wrap(&signs.booted_instead, "  ").trim_end())?;
+    Ok(true)
 }
 
 /// What USB shows after the button sequence, in words: DFU confirmed, or what went wrong.

@@ -3,5 +3,7 @@
 
 pub mod dfu_coach;
 pub mod guided;
+pub mod intake;
 pub mod prompter;
+mod render;
 pub mod retry_watch;

@@ -97,15 +97,15 @@ fn is_quit(answer: &str) -> bool {
 impl Prompter for TerminalPrompter {
     fn say(&mut self, text: &str) -> io::Result<()> {
         let mut out = anstream::stdout().lock();
-        writeln!(out, "{text}")?;
+        writeln!(out, "{}", crate::output::fit(text))?;
         out.flush()
     }
 
     fn choose(&mut self, prompt: &str, options: &[Choice]) -> io::Result<Option<usize>> {
         let mut out = anstream::stdout().lock();
-        writeln!(out, "{prompt}")?;
+        writeln!(out, "{}", crate::output::fit(prompt))?;
         for (i, o) in options.iter().enumerate() {
-            writeln!(out, "  {}) {}", i + 1, o.label)?;
+            writeln!(out, "{}", crate::output::fit(&format!("  {}) {}", i + 1, o.label)))?;
         }
         drop(out);
         loop {
@@ -133,7 +133,7 @@ impl Prompter for TerminalPrompter {
 
     fn text(&mut self, prompt: &str) -> io::Result<Option<String>> {
         let mut out = anstream::stdout().lock();
-        write!(out, "{prompt}\n> ")?;
+        write!(out, "{}\n> ", crate::output::fit(prompt))?;
         out.flush()?;
         drop(out);
         match self.read_line()? {

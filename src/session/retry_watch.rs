@@ -3,11 +3,13 @@
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use kb::{Kb, Observation};
-use usb::live::{DeviceSource, Watcher};
-use watch::{Finding, FindingKind, Tracker};
+use kb::Kb;
+use usb::live::DeviceSource;
+use watch::{EventKind, Finding};
+
+use crate::usb_watch::LinkWatch;
 
 use crate::session::prompter::Prompter;
 
@@ -23,21 +25,15 @@ pub fn watch_retry(
     let stop = AtomicBool::new(false);
     let findings = std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
-            let mut watcher = Watcher::new(source, INTERVAL);
-            let mut tracker = Tracker::default();
+            let mut link = LinkWatch::new(source, INTERVAL);
             let mut seen = Vec::new();
-            let start = Instant::now();
-            let mut changes = watcher.poll(kb).unwrap_or_default();
             loop {
-                let t = start.elapsed().as_secs_f64();
-                for change in changes {
-                    seen.extend(tracker.push(&watch::event(t, change)));
+                if let Ok(tick) = link.next(kb) {
+                    seen.extend(tick.findings);
                 }
-                seen.extend(tracker.tick(t));
                 if stop.load(Ordering::Relaxed) {
                     return seen;
                 }
-                changes = watcher.wait_once(kb).unwrap_or_default();
             }
         });
         let answered = prompter.text("Watching the USB connection. Retry now; press Enter when the restore has finished or failed.");
@@ -52,7 +48,7 @@ pub fn watch_retry(
 pub fn summary(findings: &[Finding]) -> Vec<String> {
     let alerts: Vec<String> = findings
         .iter()
-        .filter(|f| matches!(f.kind, FindingKind::Drop | FindingKind::Loop))
+        .filter(|f| matches!(f.kind, EventKind::Drop | EventKind::Loop))
         .map(|f| {
             let port = f
                 .port
@@ -68,12 +64,4 @@ pub fn summary(findings: &[Finding]) -> Vec<String> {
     } else {
         alerts
     }
-}
-
-/// The observations the watch adds, leaving questions already answered alone.
-pub fn new_observations(findings: &[Finding], known: &[Observation]) -> Vec<Observation> {
-    watch::observations(findings)
-        .into_iter()
-        .filter(|o| !known.iter().any(|k| k.question == o.question))
-        .collect()
 }

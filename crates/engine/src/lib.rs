@@ -73,13 +73,8 @@ pub struct CauseBelief {
     pub probability: f64,
 }
 
-/// Whether a step is something to do or something to find out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StepKind {
-    Action,
-    Question,
-}
+/// Whether a step is something to do or something to find out (the kb's word for it).
+pub use kb::StepKind;
 
 /// One step of the plan, with the reasons it is where it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -285,10 +280,16 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
             let id = question.id.as_str();
             let implied =
                 code_has_phase && kb.question(id).is_some_and(|q| q.answered_by_code_phase);
+            let repeats = kb.question(id).is_some_and(|k| {
+                k.overlaps.iter().any(|o| {
+                    answered.contains(&o.as_str()) || evidence.declined.iter().any(|d| d == o)
+                })
+            });
             !question.observed_only
                 && !answered.contains(&id)
                 && !evidence.declined.iter().any(|d| d == id)
                 && !implied
+                && !repeats
         })
         .collect();
     let question = question_to_ask(&model, &belief, &situation, &candidates, &sequence);

@@ -20,16 +20,18 @@ fn mean_cost(policy: &Policy, device: Option<&str>, cases: usize) -> f64 {
 #[test]
 fn the_engine_beats_the_fixed_and_random_orders() {
     let seed = Policy::seed_order();
-    for device in [None, Some("iPhone 7")] {
+    // On an iPhone 7 the engine's edge comes from the Audio IC questions; since the Voice Memos
+    // and speaker questions are one sign asked once (`overlaps`), that edge is smaller.
+    for (device, floor, random_floor) in [(None, 0.9, 0.7), (Some("iPhone 7"), 0.95, 0.75)] {
         let engine = mean_cost(&Policy::Engine, device, 400);
         let fixed = mean_cost(&seed, device, 400);
         let random = mean_cost(&Policy::Random, device, 400);
         assert!(
-            engine < 0.9 * fixed,
+            engine < floor * fixed,
             "{device:?}: engine {engine:.0} vs seed order {fixed:.0}"
         );
         assert!(
-            engine < 0.7 * random,
+            engine < random_floor * random,
             "{device:?}: engine {engine:.0} vs random {random:.0}"
         );
     }

@@ -37,7 +37,7 @@ pub struct CodeEntry {
     pub apple: String,
     /// How sure the meaning and causes are: "high", "medium" or "low".
     pub confidence: String,
-    pub phase: Option<String>,
+    pub phase: Option<crate::Phase>,
     pub meaning: String,
     #[serde(default)]
     pub likelihood: BTreeMap<String, f64>,

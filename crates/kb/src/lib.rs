@@ -14,6 +14,7 @@ mod notes;
 mod outcomes;
 mod questions;
 pub mod validate;
+mod vocab;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -34,6 +35,8 @@ pub use outcomes::{
 pub use questions::{Observation, Question};
 use serde::Deserialize;
 pub use validate::Problem;
+pub use vocab::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome, Strength};
+pub use strum::VariantArray;
 
 /// A kb name as it reads inside a sentence: the first letter lowered unless the first word is
 /// an acronym or a proper noun ("Use a different USB port" → "use a different USB port",

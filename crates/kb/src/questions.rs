@@ -26,6 +26,10 @@ pub struct Question {
     /// Not asked when the error code's entry already names the phase it happens in.
     #[serde(default)]
     pub answered_by_code_phase: bool,
+    /// Questions that ask the same thing in other words: once one is answered (or declined),
+    /// this one is not asked.
+    #[serde(default)]
+    pub overlaps: Vec<String>,
     /// Only worth asking for devices in these groups.
     #[serde(default)]
     pub applies_to: Vec<String>,

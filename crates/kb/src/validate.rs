@@ -7,15 +7,6 @@ use std::fmt::Write as _;
 use crate::Kb;
 use crate::questions::ANY_CAUSE;
 
-/// The phase vocabulary shared with the log reader and the JSON shapes.
-pub const PHASES: [&str; 6] = [
-    "extract",
-    "personalize",
-    "recovery-boot",
-    "restore-os",
-    "firmware",
-    "finalize",
-];
 
 /// One thing wrong with the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,15 +272,6 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-            if let Some(phase) = &code.phase
-                && !PHASES.contains(&phase.as_str())
-            {
-                self.problem(
-                    "codes.toml",
-                    entry.as_str(),
-                    format!("unknown phase '{phase}'"),
-                );
-            }
             if let Some(value) = code.default_likelihood {
                 self.probability("codes.toml", &entry, "default_likelihood", value);
             }
@@ -480,6 +462,15 @@ impl<'a> Checker<'a> {
             }
             for g in &q.applies_to {
                 self.group_ref("questions.toml", entry, g);
+            }
+            for other in &q.overlaps {
+                if other == &q.id || self.kb.question(other).is_none() {
+                    self.problem(
+                        "questions.toml",
+                        entry,
+                        format!("overlaps names '{other}', which is not another question"),
+                    );
+                }
             }
             if !q.likelihood.is_empty() && !q.likelihood.contains_key(ANY_CAUSE) {
                 self.problem(

@@ -11,7 +11,7 @@ mod rules;
 use std::io::Read;
 
 use aho_corasick::AhoCorasick;
-use kb::{Kb, Observation};
+use kb::{Kb, Observation, Phase};
 use serde::Serialize;
 
 pub use input::{CHUNK, Encoding};
@@ -89,7 +89,7 @@ pub struct LogReport {
     pub format: Option<&'static str>,
     pub final_code: Option<i64>,
     pub codes: Vec<CodeHit>,
-    pub phase: Option<&'static str>,
+    pub phase: Option<Phase>,
     pub last_operation: Option<Operation>,
     pub tss: Vec<TssStatus>,
     pub checkpoint_failures: Vec<Checkpoint>,
@@ -127,7 +127,7 @@ const FORMATS: [&str; 6] = [
 struct Hits {
     formats: [bool; FORMATS.len()],
     /// The strongest phase hint (lower rank wins).
-    phase: Option<(u8, &'static str)>,
+    phase: Option<(u8, Phase)>,
     code: bool,
     prose: bool,
     progress: bool,
@@ -184,9 +184,9 @@ struct Analyzer<'kb> {
     /// The last code seen, and the last from prose: lists stop growing, these never do.
     last_code: Option<(u64, i64)>,
     last_prose_code: Option<(u64, i64)>,
-    latest_phase: Option<&'static str>,
+    latest_phase: Option<Phase>,
     /// The strongest phase named on a failure line, with its rank (lower is stronger).
-    failure_phase: Option<(usize, &'static str)>,
+    failure_phase: Option<(usize, Phase)>,
     unexpected_disconnect: bool,
 }
 
@@ -395,7 +395,7 @@ impl<'kb> Analyzer<'kb> {
     }
 
     /// Records checkpoint failures; returns the phase a checkpoint id on this line names.
-    fn checkpoints_in(&mut self, no: u64, line: &str) -> Option<&'static str> {
+    fn checkpoints_in(&mut self, no: u64, line: &str) -> Option<Phase> {
         if line.contains("FAILURE:(")
             && let Some(c) = rules::FAILURE_CODE.captures(line)
         {
@@ -539,12 +539,11 @@ impl<'kb> Analyzer<'kb> {
                 .report
                 .final_code
                 .and_then(|c| self.kb.lookup_code(c).entry)
-                .and_then(|e| e.phase.as_deref())
-                .and_then(|p| kb::validate::PHASES.iter().find(|x| **x == p).copied());
+                .and_then(|e| e.phase);
         }
         let mut observations = Vec::new();
         if let Some(phase) = self.report.phase {
-            observations.push(("failed-phase".to_owned(), phase.to_owned()));
+            observations.push(("failed-phase".to_owned(), phase.id().to_owned()));
         }
         if self.unexpected_disconnect {
             observations.push(("disconnect-during-restore".to_owned(), "yes".to_owned()));

@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use kb::Phase;
 use regex::Regex;
 
 fn re(pattern: &str) -> Regex {
@@ -78,21 +79,21 @@ pub const OPERATIONS: &[(u32, &str)] = &[
 ];
 
 /// The phase an operation belongs to.
-pub fn operation_phase(id: u32) -> &'static str {
+pub fn operation_phase(id: u32) -> Phase {
     match id {
-        18 | 19 | 35 | 36 | 40 | 47 | 48 | 49 | 51 | 54..=66 | 74 | 81 => "firmware",
-        21 | 22 | 37 | 44 | 53 => "finalize",
-        _ => "restore-os",
+        18 | 19 | 35 | 36 | 40 | 47 | 48 | 49 | 51 | 54..=66 | 74 | 81 => Phase::Firmware,
+        21 | 22 | 37 | 44 | 53 => Phase::Finalize,
+        _ => Phase::RestoreOs,
     }
 }
 
 /// The phase of a device-side checkpoint id (low 16 bits).
-pub fn checkpoint_phase(id: u32) -> Option<&'static str> {
+pub fn checkpoint_phase(id: u32) -> Option<Phase> {
     Some(match id & 0xffff {
-        0x0634 | 0x0647 | 0x0648 | 0x06a6 | 0x067d => "finalize",
-        0x0635 | 0x1300 | 0x0668 | 0x060e | 0x0609 | 0x060b => "firmware",
+        0x0634 | 0x0647 | 0x0648 | 0x06a6 | 0x067d => Phase::Finalize,
+        0x0635 | 0x1300 | 0x0668 | 0x060e | 0x0609 | 0x060b => Phase::Firmware,
         0x060d | 0x0610 | 0x0613 | 0x0614 | 0x0665 | 0x0f04 | 0x0404 | 0x040e | 0x0400 | 0x0604 => {
-            "restore-os"
+            Phase::RestoreOs
         }
         _ => return None,
     })
@@ -228,7 +229,7 @@ pub enum Trigger {
     /// A marker of a log format (index into the format table).
     Format(usize),
     /// A phase hint, with its strength (lower wins) and phase.
-    Phase(u8, &'static str),
+    Phase(u8, Phase),
     /// The line may carry an error code.
     Code,
     /// Free prose may name a code ("error 4013"); trusted only in pasted dialogs.
@@ -299,12 +300,12 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("Got status message", Trigger::Format(0)),
     ("Unhandled status message", Trigger::Code),
     ("Checkpoint FAILURE id", Trigger::Checkpoint),
-    ("Sending TSS request", Trigger::Phase(4, "personalize")),
-    ("Received SHSH", Trigger::Phase(4, "personalize")),
+    ("Sending TSS request", Trigger::Phase(4, Phase::Personalize)),
+    ("Received SHSH", Trigger::Phase(4, Phase::Personalize)),
     ("ERROR: Unable to", Trigger::Format(0)),
     (
         "Waiting for device to enter restore mode",
-        Trigger::Phase(3, "recovery-boot"),
+        Trigger::Phase(3, Phase::RecoveryBoot),
     ),
     ("Waiting for device", Trigger::Format(0)),
     ("futurerestore", Trigger::Format(1)),
@@ -316,7 +317,7 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("restore-step-codes", Trigger::Checkpoint),
     ("restore-step-ids", Trigger::Checkpoint),
     ("restore-step-", Trigger::Format(2)),
-    ("AMFDR", Trigger::Phase(0, "finalize")),
+    ("AMFDR", Trigger::Phase(0, Phase::Finalize)),
     ("restore failed with CFError", Trigger::Format(2)),
     ("AMDeviceIoControl", Trigger::Format(3)),
     ("<Restore Device", Trigger::Progress),
@@ -355,76 +356,76 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("Unable to connect to device in restore mode", Trigger::Usb),
     ("connected in", Trigger::Usb),
     // Phases, strongest first: finalize, firmware, restore-os, recovery-boot, personalize, extract.
-    ("fdr_recover", Trigger::Phase(0, "finalize")),
-    ("FDR ", Trigger::Phase(0, "finalize")),
-    ("FDR data", Trigger::Phase(0, "finalize")),
-    ("install_splat", Trigger::Phase(0, "finalize")),
-    ("install splat", Trigger::Phase(0, "finalize")),
-    ("cleanup_send_final_status", Trigger::Phase(0, "finalize")),
-    ("Checkpoint 1608", Trigger::Phase(0, "finalize")),
-    ("baseband", Trigger::Phase(1, "firmware")),
-    ("Baseband", Trigger::Phase(1, "firmware")),
-    ("bbupdater", Trigger::Phase(1, "firmware")),
-    ("radio-error", Trigger::Phase(1, "firmware")),
-    ("update_iBoot", Trigger::Phase(1, "firmware")),
-    ("NOR_access", Trigger::Phase(1, "firmware")),
-    ("NORAccess", Trigger::Phase(1, "firmware")),
-    ("update_device_firmware", Trigger::Phase(1, "firmware")),
-    ("update device firmware", Trigger::Phase(1, "firmware")),
-    ("Flashing firmware", Trigger::Phase(1, "firmware")),
-    ("Restoring iPhone firmware", Trigger::Phase(1, "firmware")),
-    ("Restoring iPad firmware", Trigger::Phase(1, "firmware")),
-    ("Restoring firmware", Trigger::Phase(1, "firmware")),
-    ("ファームウェアを復元中", Trigger::Phase(1, "firmware")),
-    ("write_image3_data", Trigger::Phase(1, "firmware")),
-    ("Restoring image", Trigger::Phase(2, "restore-os")),
-    ("ASR", Trigger::Phase(2, "restore-os")),
-    ("Verifying restore", Trigger::Phase(2, "restore-os")),
-    ("wait_for_storage", Trigger::Phase(2, "restore-os")),
-    ("Waiting for NAND", Trigger::Phase(2, "restore-os")),
-    ("Restoring iPhone software", Trigger::Phase(2, "restore-os")),
-    ("Restoring iPad software", Trigger::Phase(2, "restore-os")),
-    ("Verifying iPhone restore", Trigger::Phase(2, "restore-os")),
-    ("mount_system_partition", Trigger::Phase(2, "restore-os")),
-    ("Sending iBSS", Trigger::Phase(3, "recovery-boot")),
-    ("Sending iBEC", Trigger::Phase(3, "recovery-boot")),
-    ("RestoreKernelCache", Trigger::Phase(3, "recovery-boot")),
+    ("fdr_recover", Trigger::Phase(0, Phase::Finalize)),
+    ("FDR ", Trigger::Phase(0, Phase::Finalize)),
+    ("FDR data", Trigger::Phase(0, Phase::Finalize)),
+    ("install_splat", Trigger::Phase(0, Phase::Finalize)),
+    ("install splat", Trigger::Phase(0, Phase::Finalize)),
+    ("cleanup_send_final_status", Trigger::Phase(0, Phase::Finalize)),
+    ("Checkpoint 1608", Trigger::Phase(0, Phase::Finalize)),
+    ("baseband", Trigger::Phase(1, Phase::Firmware)),
+    ("Baseband", Trigger::Phase(1, Phase::Firmware)),
+    ("bbupdater", Trigger::Phase(1, Phase::Firmware)),
+    ("radio-error", Trigger::Phase(1, Phase::Firmware)),
+    ("update_iBoot", Trigger::Phase(1, Phase::Firmware)),
+    ("NOR_access", Trigger::Phase(1, Phase::Firmware)),
+    ("NORAccess", Trigger::Phase(1, Phase::Firmware)),
+    ("update_device_firmware", Trigger::Phase(1, Phase::Firmware)),
+    ("update device firmware", Trigger::Phase(1, Phase::Firmware)),
+    ("Flashing firmware", Trigger::Phase(1, Phase::Firmware)),
+    ("Restoring iPhone firmware", Trigger::Phase(1, Phase::Firmware)),
+    ("Restoring iPad firmware", Trigger::Phase(1, Phase::Firmware)),
+    ("Restoring firmware", Trigger::Phase(1, Phase::Firmware)),
+    ("ファームウェアを復元中", Trigger::Phase(1, Phase::Firmware)),
+    ("write_image3_data", Trigger::Phase(1, Phase::Firmware)),
+    ("Restoring image", Trigger::Phase(2, Phase::RestoreOs)),
+    ("ASR", Trigger::Phase(2, Phase::RestoreOs)),
+    ("Verifying restore", Trigger::Phase(2, Phase::RestoreOs)),
+    ("wait_for_storage", Trigger::Phase(2, Phase::RestoreOs)),
+    ("Waiting for NAND", Trigger::Phase(2, Phase::RestoreOs)),
+    ("Restoring iPhone software", Trigger::Phase(2, Phase::RestoreOs)),
+    ("Restoring iPad software", Trigger::Phase(2, Phase::RestoreOs)),
+    ("Verifying iPhone restore", Trigger::Phase(2, Phase::RestoreOs)),
+    ("mount_system_partition", Trigger::Phase(2, Phase::RestoreOs)),
+    ("Sending iBSS", Trigger::Phase(3, Phase::RecoveryBoot)),
+    ("Sending iBEC", Trigger::Phase(3, Phase::RecoveryBoot)),
+    ("RestoreKernelCache", Trigger::Phase(3, Phase::RecoveryBoot)),
     (
         "failed to enter restore mode",
-        Trigger::Phase(3, "recovery-boot"),
+        Trigger::Phase(3, Phase::RecoveryBoot),
     ),
     (
         "Preparing iPhone for restore",
-        Trigger::Phase(3, "recovery-boot"),
+        Trigger::Phase(3, Phase::RecoveryBoot),
     ),
     (
         "Preparing iPad for restore",
-        Trigger::Phase(3, "recovery-boot"),
+        Trigger::Phase(3, Phase::RecoveryBoot),
     ),
-    ("Device did not connect", Trigger::Phase(3, "recovery-boot")),
+    ("Device did not connect", Trigger::Phase(3, Phase::RecoveryBoot)),
     (
         "as far as the apple logo",
-        Trigger::Phase(3, "recovery-boot"),
+        Trigger::Phase(3, Phase::RecoveryBoot),
     ),
-    ("before the apple logo", Trigger::Phase(3, "recovery-boot")),
-    ("before the Apple logo", Trigger::Phase(3, "recovery-boot")),
-    ("Sending RestoreLogo", Trigger::Phase(3, "recovery-boot")),
+    ("before the apple logo", Trigger::Phase(3, Phase::RecoveryBoot)),
+    ("before the Apple logo", Trigger::Phase(3, Phase::RecoveryBoot)),
+    ("Sending RestoreLogo", Trigger::Phase(3, Phase::RecoveryBoot)),
     (
         "Verifying Restore with Apple",
-        Trigger::Phase(4, "personalize"),
+        Trigger::Phase(4, Phase::Personalize),
     ),
-    ("TSS", Trigger::Phase(4, "personalize")),
-    ("tss_", Trigger::Phase(4, "personalize")),
-    ("SHSH", Trigger::Phase(4, "personalize")),
-    ("gs.apple.com", Trigger::Phase(4, "personalize")),
-    ("AMAuthInstall", Trigger::Phase(4, "personalize")),
+    ("TSS", Trigger::Phase(4, Phase::Personalize)),
+    ("tss_", Trigger::Phase(4, Phase::Personalize)),
+    ("SHSH", Trigger::Phase(4, Phase::Personalize)),
+    ("gs.apple.com", Trigger::Phase(4, Phase::Personalize)),
+    ("AMAuthInstall", Trigger::Phase(4, Phase::Personalize)),
     (
         "eligible for the requested build",
-        Trigger::Phase(4, "personalize"),
+        Trigger::Phase(4, Phase::Personalize),
     ),
-    ("ersonaliz", Trigger::Phase(4, "personalize")),
-    ("Extracting software", Trigger::Phase(5, "extract")),
-    ("Downloading software", Trigger::Phase(5, "extract")),
+    ("ersonaliz", Trigger::Phase(4, Phase::Personalize)),
+    ("Extracting software", Trigger::Phase(5, Phase::Extract)),
+    ("Downloading software", Trigger::Phase(5, Phase::Extract)),
     ("error", Trigger::Prose),
     ("Error", Trigger::Prose),
     ("ERROR", Trigger::Prose),

@@ -63,7 +63,7 @@ fn every_sample_gives_its_expected_code_and_phase() {
     let mut wrong = Vec::new();
     for (name, code, phase) in EXPECTED {
         let report = read(name);
-        if report.final_code != *code || report.phase != *phase {
+        if report.final_code != *code || report.phase.map(kb::Phase::id) != *phase {
             wrong.push(format!(
                 "{name}: got code {:?} phase {:?}, expected {code:?} {phase:?}",
                 report.final_code, report.phase

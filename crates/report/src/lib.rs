@@ -5,71 +5,70 @@
 
 use std::fmt::Write as _;
 
-use kb::Kb;
-use serde::{Deserialize, Serialize};
-use store::Case;
-
-/// The verdict a session stores with a case.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub causes: Vec<VerdictCause>,
-    pub expected_cost_minutes: Option<f64>,
-}
-
-/// One cause of the verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerdictCause {
-    pub id: String,
-    pub probability: f64,
-}
+use case::{CauseShare, Subject};
+use kb::{CaseStatus, Kb};
+use store::{StoredCase, stored_time};
 
 /// A case prepared for showing: names looked up, identifiers masked or not.
 struct View<'a> {
     kb: &'a Kb,
-    case: &'a Case,
-    verdict: Verdict,
+    case: &'a StoredCase,
     show_ids: bool,
 }
 
-fn mask(id: &str) -> String {
+/// All but the last four characters as stars.
+pub fn mask(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
     let keep = chars.len().min(4);
     "*".repeat(chars.len() - keep) + &chars[chars.len() - keep..].iter().collect::<String>()
 }
 
 impl<'a> View<'a> {
-    fn new(kb: &'a Kb, case: &'a Case, show_ids: bool) -> View<'a> {
-        let verdict = case
-            .verdict
-            .as_deref()
-            .and_then(|v| serde_json::from_str(v).ok())
-            .unwrap_or_default();
-        View {
-            kb,
-            case,
-            verdict,
-            show_ids,
-        }
+    fn new(kb: &'a Kb, case: &'a StoredCase, show_ids: bool) -> View<'a> {
+        View { kb, case, show_ids }
+    }
+
+    fn causes(&self) -> &[CauseShare] {
+        self.case
+            .ledger
+            .verdict()
+            .map_or(&[], |v| v.causes.as_slice())
+    }
+
+    fn model(&self) -> Option<&str> {
+        self.case
+            .ledger
+            .product_type()
+            .and_then(|p| self.kb.find_device(p).ok())
+            .map(|d| d.model.as_str())
     }
 
     fn device(&self) -> String {
-        match (&self.case.model, &self.case.product_type) {
+        match (self.model(), self.case.ledger.product_type()) {
             (Some(m), Some(p)) => format!("{m} ({p})"),
-            (Some(m), None) => m.clone(),
-            (None, Some(p)) => p.clone(),
-            (None, None) => "unknown model".to_owned(),
+            (None, Some(p)) => p.to_owned(),
+            _ => "unknown model".to_owned(),
         }
     }
 
     fn ecid(&self) -> Option<String> {
-        self.case
-            .ecid
-            .as_ref()
-            .map(|e| if self.show_ids { e.clone() } else { mask(e) })
+        self.case.ledger.device.ecid.map(|e| {
+            let text = format!("0x{e:016X}");
+            if self.show_ids { text } else { mask(&text) }
+        })
+    }
+
+    fn port(&self) -> Option<String> {
+        let device = &self.case.ledger.device;
+        device.port.as_ref().map(|p| match device.hubs {
+            Some(0) => format!("{p} (straight into the computer)"),
+            Some(n) => format!("{p} (through {n} hub(s))"),
+            None => p.clone(),
+        })
     }
 
     fn code(&self) -> Option<String> {
-        self.case.code.map(|c| {
+        self.case.ledger.code().map(|c| {
             let name = self
                 .kb
                 .lookup_code(c)
@@ -81,14 +80,13 @@ impl<'a> View<'a> {
     }
 
     fn status(&self) -> String {
-        match self.case.status.as_str() {
-            "fixed" => format!(
-                "fixed by: {}",
-                self.step_name(self.case.fixed_by.as_deref().unwrap_or("?"))
-            ),
-            "needs-repair" => "needs a repair bench".to_owned(),
-            "open" => "open (in progress or stopped)".to_owned(),
-            other => other.to_owned(),
+        match self.case.ledger.status() {
+            CaseStatus::Fixed => match self.case.ledger.fixed_by() {
+                Some(by) => format!("fixed by: {}", self.step_name(by)),
+                None => "fixed".to_owned(),
+            },
+            CaseStatus::NeedsRepair => "needs a repair bench".to_owned(),
+            CaseStatus::Open => "open (in progress or stopped)".to_owned(),
         }
     }
 
@@ -108,8 +106,7 @@ impl<'a> View<'a> {
 
     /// The hardware causes worth a shop's first look, most likely first.
     fn check_first(&self) -> Vec<(String, f64, String)> {
-        self.verdict
-            .causes
+        self.causes()
             .iter()
             .filter_map(|c| {
                 self.kb
@@ -130,9 +127,8 @@ impl<'a> View<'a> {
     }
 
     /// The causes a report lists: the eight most likely, from 1 % up.
-    fn shown_causes(&self) -> impl Iterator<Item = &VerdictCause> {
-        self.verdict
-            .causes
+    fn shown_causes(&self) -> impl Iterator<Item = &CauseShare> {
+        self.causes()
             .iter()
             .filter(|c| c.probability >= 0.01)
             .take(8)
@@ -140,27 +136,32 @@ impl<'a> View<'a> {
 
     /// The tables both formats show after the causes: title, column headers, rows.
     fn tables(&self) -> [Table; 3] {
-        let steps = self
-            .case
-            .steps
+        let ledger = &self.case.ledger;
+        let steps = ledger
+            .steps()
             .iter()
-            .map(|s| vec![s.at.clone(), self.step_name(&s.step), s.outcome.clone()])
+            .map(|s| {
+                vec![
+                    when(s.at),
+                    self.step_name(&s.id),
+                    s.outcome.words().to_owned(),
+                ]
+            })
             .collect();
         let evidence = self
             .evidence_rows()
             .into_iter()
             .map(|(what, value, source)| vec![what, value, source])
             .collect();
-        let events = self
-            .case
-            .events
+        let events = ledger
+            .events()
             .iter()
             .map(|e| {
                 vec![
-                    e.at.clone(),
-                    e.kind.clone(),
+                    when(e.at),
+                    e.kind.id().to_owned(),
                     e.port.clone().unwrap_or_default(),
-                    e.phase.clone().unwrap_or_default(),
+                    e.phase.map(|p| p.id().to_owned()).unwrap_or_default(),
                     e.message.clone(),
                 ]
             })
@@ -184,29 +185,32 @@ impl<'a> View<'a> {
         ]
     }
 
+    /// What is known, one row per fact that counts, with where it came from.
     fn evidence_rows(&self) -> Vec<(String, String, String)> {
-        self.case
-            .evidence
-            .iter()
-            .map(|e| {
-                let what = match e.kind.as_str() {
-                    "observation" => self
-                        .kb
-                        .question(&e.name)
-                        .map_or_else(|| e.name.clone(), |q| q.text.clone()),
-                    "failed" => format!("Tried: {}", self.step_name(&e.name)),
-                    "unavailable" => format!("Could not do: {}", self.step_name(&e.name)),
-                    "declined" => format!("Not known: {}", self.step_name(&e.name)),
-                    _ => e.name.clone(),
-                };
-                (
-                    what,
-                    e.value.clone().unwrap_or_else(|| e.kind.clone()),
-                    e.source.clone(),
-                )
-            })
-            .collect()
+        let ledger = &self.case.ledger;
+        let mut rows = Vec::new();
+        for subject in [Subject::Model, Subject::Code] {
+            if let Some(e) = ledger.current(&subject) {
+                let what = if subject == Subject::Code { "Error number" } else { "Model" };
+                rows.push((what.to_owned(), e.value.clone(), e.source.id().to_owned()));
+            }
+        }
+        for e in ledger.answers() {
+            if let Subject::Answer(q) = &e.subject {
+                let what = self
+                    .kb
+                    .question(q)
+                    .map_or_else(|| q.clone(), |k| k.text.clone());
+                rows.push((what, e.value.clone(), e.source.id().to_owned()));
+            }
+        }
+        rows
     }
+}
+
+/// A stored time as a person reads it: `2026-12-02 09:41 UTC`.
+fn when(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// A titled table of plain-text cells, written by each format in its own way.
@@ -270,7 +274,7 @@ fn md_cell(text: &str) -> String {
 }
 
 /// The case as Markdown, for a forum post or a message to a shop.
-pub fn markdown(kb: &Kb, case: &Case, show_ids: bool) -> String {
+pub fn markdown(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
     let v = View::new(kb, case, show_ids);
     let mut out = String::new();
     let _ = writeln!(out, "# Restore Doctor case {}\n", case.id);
@@ -281,16 +285,17 @@ pub fn markdown(kb: &Kb, case: &Case, show_ids: bool) -> String {
     if let Some(code) = v.code() {
         let _ = writeln!(out, "- **Error:** {code}");
     }
-    if let Some(port) = &case.port {
+    if let Some(port) = v.port() {
         let _ = writeln!(out, "- **USB port:** {port}");
     }
     let _ = writeln!(out, "- **Status:** {}", v.status());
     let _ = writeln!(
         out,
         "- **Opened:** {} · **last update:** {}\n",
-        case.created_at, case.updated_at
+        when(case.created_at),
+        when(case.updated_at)
     );
-    if !v.verdict.causes.is_empty() {
+    if !v.causes().is_empty() {
         let _ = writeln!(
             out,
             "## Most likely causes\n\n| Cause | Probability |\n|---|---|"
@@ -328,19 +333,8 @@ pub fn markdown(kb: &Kb, case: &Case, show_ids: bool) -> String {
     out
 }
 
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+fn esc(text: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_safe(text)
 }
 
 const STYLE: &str = "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d1d1f;max-width:52rem;margin:2rem auto;padding:0 1rem}\
@@ -353,7 +347,7 @@ ol li{margin:.4rem 0}footer{margin-top:2rem;color:#777;font-size:.85rem}\
 
 /// The case as one self-contained, printable HTML page: no scripts, no external resources, and
 /// a content security policy that forbids any network request.
-pub fn html(kb: &Kb, case: &Case, show_ids: bool) -> String {
+pub fn html(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
     let v = View::new(kb, case, show_ids);
     let mut out = String::new();
     let _ = write!(
@@ -368,7 +362,7 @@ pub fn html(kb: &Kb, case: &Case, show_ids: bool) -> String {
     let _ = writeln!(
         out,
         "<p><span class=\"status {}\">{}</span></p>",
-        esc(&case.status),
+        case.ledger.status().id(),
         esc(&v.status())
     );
     let _ = writeln!(out, "<table class=\"facts\">");
@@ -382,13 +376,13 @@ pub fn html(kb: &Kb, case: &Case, show_ids: bool) -> String {
     if let Some(code) = v.code() {
         fact("Error", code);
     }
-    if let Some(port) = &case.port {
-        fact("USB port", port.clone());
+    if let Some(port) = v.port() {
+        fact("USB port", port);
     }
-    fact("Opened", case.created_at.clone());
-    fact("Last update", case.updated_at.clone());
+    fact("Opened", when(case.created_at));
+    fact("Last update", when(case.updated_at));
     let _ = writeln!(out, "</table>");
-    if !v.verdict.causes.is_empty() {
+    if !v.causes().is_empty() {
         let _ = writeln!(
             out,
             "<h2>Most likely causes</h2><table><tr><th>Cause</th><th>Probability</th></tr>"
@@ -433,30 +427,61 @@ pub fn html(kb: &Kb, case: &Case, show_ids: bool) -> String {
     out
 }
 
-/// The case as JSON: the stored record with names added and identifiers masked by default.
-pub fn json(kb: &Kb, case: &Case, show_ids: bool) -> serde_json::Value {
+/// The case as JSON: the ledger with names added and identifiers masked by default.
+pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
     let v = View::new(kb, case, show_ids);
-    let mut value = serde_json::to_value(case).unwrap_or_default();
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert(
-            "ecid".into(),
-            v.ecid()
-                .map_or(serde_json::Value::Null, serde_json::Value::String),
-        );
-        if !show_ids {
-            obj.insert("device_key".into(), serde_json::Value::Null);
-        }
-        obj.insert(
-            "verdict".into(),
-            serde_json::to_value(&v.verdict).unwrap_or_default(),
-        );
-        obj.insert("device".into(), serde_json::Value::String(v.device()));
-        let first: Vec<serde_json::Value> = v
-            .check_first()
-            .into_iter()
-            .map(|(name, p, why)| serde_json::json!({"cause": name, "probability": p, "why": why}))
-            .collect();
-        obj.insert("check_first".into(), serde_json::Value::Array(first));
-    }
-    value
+    let ledger = &case.ledger;
+    let evidence: Vec<serde_json::Value> = ledger
+        .entries()
+        .iter()
+        .map(|e| {
+            let (kind, name) = match &e.subject {
+                Subject::Code => ("code", "code"),
+                Subject::Model => ("model", "model"),
+                Subject::Answer(q) => ("observation", q.as_str()),
+            };
+            // Overruled or repeated evidence is kept in the record but does not count.
+            let counts = ledger.current(&e.subject).is_some_and(|c| std::ptr::eq(c, e));
+            serde_json::json!({
+                "at": stored_time(e.at), "kind": kind, "name": name, "value": e.value,
+                "source": e.source, "counts": counts,
+            })
+        })
+        .collect();
+    let steps: Vec<serde_json::Value> = ledger
+        .steps()
+        .iter()
+        .map(|s| serde_json::json!({"at": stored_time(s.at), "step": s.id, "kind": s.kind, "outcome": s.outcome}))
+        .collect();
+    let events: Vec<serde_json::Value> = ledger
+        .events()
+        .iter()
+        .map(|e| serde_json::json!({"at": stored_time(e.at), "kind": e.kind, "port": e.port, "phase": e.phase, "message": e.message}))
+        .collect();
+    let first: Vec<serde_json::Value> = v
+        .check_first()
+        .into_iter()
+        .map(|(name, p, why)| serde_json::json!({"cause": name, "probability": p, "why": why}))
+        .collect();
+    serde_json::json!({
+        "id": case.id,
+        "created_at": stored_time(case.created_at),
+        "updated_at": stored_time(case.updated_at),
+        "status": ledger.status(),
+        "fixed_by": ledger.fixed_by(),
+        "code": ledger.code(),
+        "product_type": ledger.product_type(),
+        "model": v.model(),
+        "device": v.device(),
+        "board": ledger.device.board,
+        "port": ledger.device.port,
+        "hubs": ledger.device.hubs,
+        "ecid": v.ecid(),
+        "device_key": if show_ids { case.device_key.clone() } else { None },
+        "verdict": ledger.verdict(),
+        "evidence": evidence,
+        "steps": steps,
+        "events": events,
+        "check_first": first,
+    })
 }

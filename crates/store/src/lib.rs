@@ -1,101 +1,65 @@
-//! Case history in SQLite: every diagnosis is a case with its device, error code, evidence,
-//! steps tried and their outcomes, timeline events and verdict; devices and ports have history.
+//! Case history in SQLite: every case's ledger (device and port, evidence with its source,
+//! steps, events, verdict) kept row by row as it grows; devices and bench ports have history.
 //!
 //! One file, WAL journal, every write in a transaction; versioned migrations in portable SQL. A
-//! corrupted file or one from a newer version is refused, never overwritten or migrated down.
+//! corrupted file, a foreign database or one from a newer version is refused and never written.
 
-use std::hash::{BuildHasher, Hasher};
+mod errors;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::str::FromStr;
+use std::time::Duration;
 
+use case::{DeviceContext, Entry, Event, Ledger, StepRecord, Subject, Verdict};
+use jiff::Timestamp;
+use kb::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use errors::StoreError;
 /// The SQLite binding, for tools and tests that inspect a database file directly.
 pub use rusqlite;
 
 /// The migrations, in order; their position + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_cases.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_cases.sql"),
+    include_str!("../migrations/002_ledger.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Why the store could not do something.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("{path}: {message}")]
-    Open { path: String, message: String },
-    #[error(
-        "{path} was written by a newer Restore Doctor (schema {found}, this one knows {SCHEMA_VERSION}); it was left untouched"
-    )]
-    NewerVersion { path: String, found: i64 },
-    #[error("no case {0}")]
-    NoCase(String),
-    #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
-}
-
-/// A new case.
-#[derive(Debug, Clone, Default)]
-pub struct NewCase {
-    pub ecid: Option<u64>,
-    /// Keep the ECID itself, not only its salted hash (the user opted in).
-    pub keep_ecid: bool,
-    pub product_type: Option<String>,
-    pub model: Option<String>,
-    pub code: Option<i64>,
-    pub port: Option<String>,
-}
-
-/// A row of evidence: an observation, a failed or impossible action, a declined question.
+/// A case as stored: its id, when it was opened and last touched, the salted device key, and
+/// the ledger itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EvidenceRow {
-    pub at: String,
-    pub kind: String,
-    pub name: String,
-    pub value: Option<String>,
-    pub source: String,
-}
-
-/// A step offered and what happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepRow {
-    pub at: String,
-    pub step: String,
-    pub kind: String,
-    pub outcome: String,
-}
-
-/// A timeline event (USB watch alert, log finding).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EventRow {
-    pub at: String,
-    pub kind: String,
-    pub port: Option<String>,
-    pub phase: Option<String>,
-    pub message: String,
-}
-
-/// A whole case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Case {
+pub struct StoredCase {
     pub id: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub status: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The ECID as this database's salted hash (the ECID itself is in the ledger only when the
+    /// person asked to keep it).
     pub device_key: Option<String>,
-    pub ecid: Option<String>,
-    pub product_type: Option<String>,
-    pub model: Option<String>,
-    pub code: Option<i64>,
-    pub port: Option<String>,
-    pub fixed_by: Option<String>,
-    /// The verdict as JSON text (causes with probabilities, expected cost).
-    pub verdict: Option<String>,
-    pub evidence: Vec<EvidenceRow>,
-    pub steps: Vec<StepRow>,
-    pub events: Vec<EventRow>,
+    pub ledger: Ledger,
+}
+
+/// How much of a ledger is already in the store: the rows after these are new.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Saved {
+    entries: usize,
+    steps: usize,
+    events: usize,
+}
+
+impl Saved {
+    /// Everything in `ledger` is stored (a ledger just loaded).
+    pub fn everything(ledger: &Ledger) -> Saved {
+        Saved {
+            entries: ledger.entries().len(),
+            steps: ledger.steps().len(),
+            events: ledger.events().len(),
+        }
+    }
 }
 
 /// Which cases `history` lists.
@@ -104,8 +68,8 @@ pub struct Filter {
     /// An ECID (matched through its salted hash), a product type or a model name.
     pub device: Option<String>,
     pub code: Option<i64>,
-    /// Cases created on or after this date (`YYYY-MM-DD`).
-    pub since: Option<String>,
+    /// Cases created at or after this time.
+    pub since: Option<Timestamp>,
     pub port: Option<String>,
     pub limit: usize,
 }
@@ -126,132 +90,124 @@ pub struct Store {
     salt: String,
 }
 
-/// Seconds since 1970 as an ISO-8601 UTC time with milliseconds.
-pub fn iso_time(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-    let secs = since.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
+/// A time as stored: RFC 3339 in UTC with milliseconds, so text order is time order.
+pub fn stored_time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn parse_time(text: &str) -> rusqlite::Result<Timestamp> {
+    Timestamp::from_str(text).map_err(|e| bad_value(text, &e.to_string()))
+}
+
+fn bad_value(value: &str, why: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("'{value}': {why}").into(),
     )
 }
 
-fn now() -> String {
-    iso_time(SystemTime::now())
+fn word<T: FromStr>(text: &str) -> rusqlite::Result<T> {
+    T::from_str(text).map_err(|_| bad_value(text, "not a word this version knows"))
 }
 
-fn random_hex(bytes: usize) -> String {
-    let mut out = String::new();
-    while out.len() < bytes * 2 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        h.write_u32(std::process::id());
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out.truncate(bytes * 2);
-    out
-}
-
-/// Where cases are kept when neither `--db` nor `RESTORE_DOCTOR_DB` says otherwise.
+/// Where cases are kept when neither `--db` nor `RESTORE_DOCTOR_DB` says otherwise: the OS data
+/// folder (`$XDG_DATA_HOME`, `~/Library/Application Support`, `%APPDATA%`).
 pub fn default_path() -> PathBuf {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let base = if cfg!(target_os = "windows") {
-        env("APPDATA").unwrap_or_else(|| PathBuf::from("."))
-    } else if cfg!(target_os = "macos") {
-        env("HOME").map_or_else(
-            || PathBuf::from("."),
-            |h| h.join("Library/Application Support"),
-        )
-    } else {
-        env("XDG_DATA_HOME")
-            .or_else(|| env("HOME").map(|h| h.join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."))
-    };
-    base.join("restore-doctor").join("cases.sqlite")
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("restore-doctor")
+        .join("cases.sqlite")
+}
+
+/// How a database is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
 }
 
 impl Store {
     /// Opens (creating if missing) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with(path, Access::ReadWrite)
+    }
+
+    /// Opens an existing database for reading only: works on a read-only mount, never migrates
+    /// or writes. A database from an older version must be opened for writing once first.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with(path, Access::ReadOnly)
+    }
+
+    fn open_with(path: &Path, access: Access) -> Result<Store, StoreError> {
         let shown = path.display().to_string();
-        let open_err = |message: String| StoreError::Open {
-            path: shown.clone(),
-            message,
+        let conn = match access {
+            Access::ReadWrite => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        errors::from_io(&shown, &format!("cannot create {}", dir.display()), e)
+                    })?;
+                }
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                Connection::open_with_flags(path, flags)
+                    .map_err(|e| errors::from_sql(&shown, e))?
+            }
+            Access::ReadOnly => {
+                if !path.exists() {
+                    return Err(StoreError::Missing { path: shown });
+                }
+                errors::read_only_connection(path).map_err(|e| errors::from_sql(&shown, e))?
+            }
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_err(e.to_string()))?;
         conn.busy_timeout(Duration::from_secs(10))
-            .map_err(|e| open_err(e.to_string()))?;
-        // Reading the schema first fails cleanly on a file that is not a database, before
-        // anything is written to it.
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| {
-                open_err(format!(
-                    "not a Restore Doctor database ({e}); it was left untouched"
-                ))
-            })?;
-        let version: i64 = if tables == 0 {
-            0
-        } else {
-            conn.query_row(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| {
-                open_err(format!(
-                    "not a Restore Doctor database ({e}); it was left untouched"
-                ))
-            })?
-        };
+            .map_err(|e| errors::from_sql(&shown, e))?;
+        let version = errors::schema_version(&conn, &shown)?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerVersion {
                 path: shown,
                 found: version,
             });
         }
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| open_err(e.to_string()))?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| open_err(e.to_string()))?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| open_err(e.to_string()))?;
         let mut store = Store {
             conn,
             path: path.to_owned(),
             salt: String::new(),
         };
-        store.migrate(version)?;
-        store.salt = store.salt()?;
+        match access {
+            Access::ReadWrite => {
+                for (pragma, value) in [
+                    ("journal_mode", "WAL"),
+                    ("synchronous", "FULL"),
+                    ("foreign_keys", "ON"),
+                ] {
+                    store
+                        .conn
+                        .pragma_update(None, pragma, value)
+                        .map_err(|e| errors::from_sql(&shown, e))?;
+                }
+                store
+                    .migrate(version)
+                    .map_err(|e| errors::in_file(&shown, e))?;
+                store.salt = store.make_salt().map_err(|e| errors::in_file(&shown, e))?;
+            }
+            Access::ReadOnly => {
+                if version < SCHEMA_VERSION {
+                    return Err(StoreError::NeedsMigration { path: shown });
+                }
+                store.salt = store
+                    .conn
+                    .query_row(
+                        "SELECT value FROM settings WHERE key = 'ecid_salt'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(|e| errors::from_sql(&shown, e))?
+                    .unwrap_or_default();
+            }
+        }
         Ok(store)
     }
 
@@ -278,15 +234,15 @@ impl Store {
             tx.execute_batch(sql)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
-                params![i as i64 + 1, now()],
+                params![i as i64 + 1, stored_time(Timestamp::now())],
             )?;
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// The per-database salt for ECID hashes, made on first use.
-    fn salt(&mut self) -> Result<String, StoreError> {
+    /// The per-database salt for ECID hashes, made on first use from the OS's random source.
+    fn make_salt(&mut self) -> Result<String, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -300,7 +256,7 @@ impl Store {
         let salt = match existing {
             Some(s) => s,
             None => {
-                let s = random_hex(32);
+                let s = random_hex::<32>()?;
                 tx.execute(
                     "INSERT INTO settings (key, value) VALUES ('ecid_salt', ?1)",
                     params![s],
@@ -317,236 +273,189 @@ impl Store {
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
         h.update(format!("{ecid:016X}").as_bytes());
-        h.finalize()
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&h.finalize()[..12])
     }
 
-    /// Opens a new case and returns its id.
-    pub fn create_case(&mut self, case: &NewCase) -> Result<String, StoreError> {
-        let id = format!("C{}", random_hex(5).to_uppercase());
-        let at = now();
-        let device_key = case.ecid.map(|e| self.device_key(e));
-        let ecid = case
-            .ecid
-            .filter(|_| case.keep_ecid)
-            .map(|e| format!("0x{e:016X}"));
+    /// Stores a new case with everything its ledger holds; returns its id and what is saved.
+    pub fn create(&mut self, ledger: &Ledger) -> Result<(String, Saved), StoreError> {
+        let id = format!("C{}", random_hex::<5>()?.to_uppercase());
+        let device_key = ledger.device.ecid.map(|e| self.device_key(e));
+        let at = stored_time(Timestamp::now());
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO cases (id, created_at, updated_at, status, device_key, ecid, product_type, model, code, port)
-             VALUES (?1, ?2, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, at, device_key, ecid, case.product_type, case.model, case.code, case.port],
+            "INSERT INTO cases (id, created_at, updated_at, status) VALUES (?1, ?2, ?2, 'open')",
+            params![id, at],
         )?;
+        let mut saved = Saved::default();
+        write(&tx, &id, ledger, device_key, &mut saved)?;
         tx.commit()?;
-        Ok(id)
+        Ok((id, saved))
     }
 
-    fn touch(tx: &rusqlite::Transaction, id: &str) -> Result<(), StoreError> {
-        let changed = tx.execute(
-            "UPDATE cases SET updated_at = ?2 WHERE id = ?1",
-            params![id, now()],
-        )?;
-        if changed == 0 {
-            return Err(StoreError::NoCase(id.to_owned()));
+    /// Adds what `ledger` gained since `saved` to case `id`, and updates what the case row
+    /// knows (device, code, status, verdict). Several writers may add to one case at once.
+    pub fn save(&mut self, id: &str, ledger: &Ledger, saved: &mut Saved) -> Result<(), StoreError> {
+        let device_key = ledger.device.ecid.map(|e| self.device_key(e));
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut next = *saved;
+        write(&tx, id, ledger, device_key, &mut next)?;
+        tx.commit()?;
+        *saved = next;
+        Ok(())
+    }
+
+    /// Loads a whole case by its id or a unique start of it (`C1A2` for `C1A2B3C4D5E`).
+    pub fn case(&self, id: &str) -> Result<StoredCase, StoreError> {
+        let pattern = format!("{}%", id.replace(['%', '_'], ""));
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM cases WHERE id LIKE ?1 ORDER BY id LIMIT 6")?
+            .query_map(params![pattern], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let exact = ids.iter().find(|i| i.eq_ignore_ascii_case(id));
+        match (exact, ids.as_slice()) {
+            (Some(one), _) | (None, [one]) => self.load(one),
+            (None, []) => Err(StoreError::NoCase(id.to_owned())),
+            (None, many) => Err(StoreError::Ambiguous {
+                prefix: id.to_owned(),
+                matches: many.to_vec(),
+            }),
         }
-        Ok(())
     }
 
-    fn append(
-        &mut self,
-        id: &str,
-        table: &str,
-        columns: &str,
-        values: &[&dyn rusqlite::ToSql],
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Self::touch(&tx, id)?;
-        let seq: i64 = tx.query_row(
-            &format!("SELECT coalesce(max(seq), 0) + 1 FROM {table} WHERE case_id = ?1"),
-            params![id],
-            |r| r.get(0),
-        )?;
-        let placeholders: Vec<String> = (0..values.len()).map(|i| format!("?{}", i + 4)).collect();
-        let sql = format!(
-            "INSERT INTO {table} (case_id, seq, at, {columns}) VALUES (?1, ?2, ?3, {})",
-            placeholders.join(", ")
-        );
-        let at = now();
-        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id, &seq, &at];
-        all.extend_from_slice(values);
-        tx.execute(&sql, all.as_slice())?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Records an observation, a failed / impossible action or a declined question.
-    pub fn add_evidence(
-        &mut self,
-        id: &str,
-        kind: &str,
-        name: &str,
-        value: Option<&str>,
-        source: &str,
-    ) -> Result<(), StoreError> {
-        self.append(
-            id,
-            "evidence",
-            "kind, name, value, source",
-            &[&kind, &name, &value, &source],
-        )
-    }
-
-    /// Records a step and its outcome.
-    pub fn add_step(
-        &mut self,
-        id: &str,
-        step: &str,
-        kind: &str,
-        outcome: &str,
-    ) -> Result<(), StoreError> {
-        self.append(
-            id,
-            "steps",
-            "step, kind, outcome",
-            &[&step, &kind, &outcome],
-        )
-    }
-
-    /// Records a timeline event.
-    pub fn add_event(
-        &mut self,
-        id: &str,
-        kind: &str,
-        port: Option<&str>,
-        phase: Option<&str>,
-        message: &str,
-    ) -> Result<(), StoreError> {
-        self.append(
-            id,
-            "events",
-            "kind, port, phase, message",
-            &[&kind, &port, &phase, &message],
-        )
-    }
-
-    /// Updates what the case knows about the device and the code.
-    pub fn set_device(
-        &mut self,
-        id: &str,
-        product_type: Option<&str>,
-        model: Option<&str>,
-        code: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Self::touch(&tx, id)?;
-        tx.execute(
-            "UPDATE cases SET product_type = coalesce(?2, product_type), model = coalesce(?3, model), code = coalesce(?4, code) WHERE id = ?1",
-            params![id, product_type, model, code],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Closes (or updates) a case: its status, what fixed it, the verdict JSON.
-    pub fn finish(
-        &mut self,
-        id: &str,
-        status: &str,
-        fixed_by: Option<&str>,
-        verdict: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Self::touch(&tx, id)?;
-        tx.execute("UPDATE cases SET status = ?2, fixed_by = ?3, verdict = coalesce(?4, verdict) WHERE id = ?1", params![id, status, fixed_by, verdict])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Loads a whole case.
-    pub fn case(&self, id: &str) -> Result<Case, StoreError> {
-        let mut case = self
+    /// The case touched most recently, if there is any.
+    pub fn latest(&self) -> Result<Option<StoredCase>, StoreError> {
+        let id: Option<String> = self
             .conn
             .query_row(
-                "SELECT id, created_at, updated_at, status, device_key, ecid, product_type, model, code, port, fixed_by, verdict FROM cases WHERE id = ?1 COLLATE NOCASE",
+                "SELECT id FROM cases ORDER BY updated_at DESC, id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|id| self.load(&id)).transpose()
+    }
+
+    fn load(&self, id: &str) -> Result<StoredCase, StoreError> {
+        type Head = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<u8>,
+        );
+        let head: Head = self
+            .conn
+            .query_row(
+                "SELECT id, created_at, updated_at, status, device_key, ecid, port, hubs FROM cases WHERE id = ?1",
                 params![id],
-                |r| {
-                    Ok(Case {
-                        id: r.get(0)?,
-                        created_at: r.get(1)?,
-                        updated_at: r.get(2)?,
-                        status: r.get(3)?,
-                        device_key: r.get(4)?,
-                        ecid: r.get(5)?,
-                        product_type: r.get(6)?,
-                        model: r.get(7)?,
-                        code: r.get(8)?,
-                        port: r.get(9)?,
-                        fixed_by: r.get(10)?,
-                        verdict: r.get(11)?,
-                        evidence: Vec::new(),
-                        steps: Vec::new(),
-                        events: Vec::new(),
-                    })
-                },
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
             )
             .optional()?
             .ok_or_else(|| StoreError::NoCase(id.to_owned()))?;
-        let mut q = self.conn.prepare(
-            "SELECT at, kind, name, value, source FROM evidence WHERE case_id = ?1 ORDER BY seq",
-        )?;
-        case.evidence = q
-            .query_map(params![case.id], |r| {
-                Ok(EvidenceRow {
-                    at: r.get(0)?,
-                    kind: r.get(1)?,
-                    name: r.get(2)?,
-                    value: r.get(3)?,
-                    source: r.get(4)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut q = self
+        let (id, created, updated, status, device_key, ecid, port, hubs) = head;
+        let (board, fixed_by, verdict): (Option<String>, Option<String>, Option<String>) =
+            self.conn.query_row(
+                "SELECT board, fixed_by, verdict FROM cases WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+        let unreadable = |what: &str, why: String| StoreError::Unreadable {
+            case: id.clone(),
+            what: what.to_owned(),
+            why,
+        };
+        let verdict: Option<Verdict> = verdict
+            .map(|v| serde_json::from_str(&v))
+            .transpose()
+            .map_err(|e| unreadable("verdict", e.to_string()))?;
+        let status: CaseStatus = word(&status).map_err(|e| unreadable("status", e.to_string()))?;
+        let ecid = ecid
+            .map(|e| u64::from_str_radix(e.trim_start_matches("0x"), 16))
+            .transpose()
+            .map_err(|e| unreadable("ECID", e.to_string()))?;
+        let device = DeviceContext {
+            board,
+            keep_ecid: ecid.is_some(),
+            ecid,
+            port,
+            hubs,
+        };
+        let entries = self
             .conn
-            .prepare("SELECT at, step, kind, outcome FROM steps WHERE case_id = ?1 ORDER BY seq")?;
-        case.steps = q
-            .query_map(params![case.id], |r| {
-                Ok(StepRow {
-                    at: r.get(0)?,
-                    step: r.get(1)?,
-                    kind: r.get(2)?,
-                    outcome: r.get(3)?,
+            .prepare("SELECT at, kind, name, value, source FROM evidence WHERE case_id = ?1 ORDER BY seq")?
+            .query_map(params![id], |r| {
+                let kind: String = r.get(1)?;
+                let name: String = r.get(2)?;
+                let subject = match kind.as_str() {
+                    "code" => Subject::Code,
+                    "model" => Subject::Model,
+                    "observation" => Subject::Answer(name),
+                    other => return Err(bad_value(other, "not a kind of evidence")),
+                };
+                Ok(Entry {
+                    at: parse_time(&r.get::<_, String>(0)?)?,
+                    subject,
+                    value: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    source: word::<EvidenceSource>(&r.get::<_, String>(4)?)?,
                 })
             })?
-            .collect::<Result<_, _>>()?;
-        let mut q = self.conn.prepare(
-            "SELECT at, kind, port, phase, message FROM events WHERE case_id = ?1 ORDER BY seq",
-        )?;
-        case.events = q
-            .query_map(params![case.id], |r| {
-                Ok(EventRow {
-                    at: r.get(0)?,
-                    kind: r.get(1)?,
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| unreadable("evidence", e.to_string()))?;
+        let steps = self
+            .conn
+            .prepare("SELECT at, step, kind, outcome FROM steps WHERE case_id = ?1 ORDER BY seq")?
+            .query_map(params![id], |r| {
+                Ok(StepRecord {
+                    at: parse_time(&r.get::<_, String>(0)?)?,
+                    id: r.get(1)?,
+                    kind: word::<StepKind>(&r.get::<_, String>(2)?)?,
+                    outcome: word::<StepOutcome>(&r.get::<_, String>(3)?)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| unreadable("steps", e.to_string()))?;
+        let events = self
+            .conn
+            .prepare("SELECT at, kind, port, phase, message FROM events WHERE case_id = ?1 ORDER BY seq")?
+            .query_map(params![id], |r| {
+                Ok(Event {
+                    at: parse_time(&r.get::<_, String>(0)?)?,
+                    kind: word::<EventKind>(&r.get::<_, String>(1)?)?,
                     port: r.get(2)?,
-                    phase: r.get(3)?,
+                    phase: r
+                        .get::<_, Option<String>>(3)?
+                        .map(|p| word::<Phase>(&p))
+                        .transpose()?,
                     message: r.get(4)?,
                 })
             })?
-            .collect::<Result<_, _>>()?;
-        Ok(case)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| unreadable("events", e.to_string()))?;
+        Ok(StoredCase {
+            created_at: parse_time(&created).map_err(|e| unreadable("date", e.to_string()))?,
+            updated_at: parse_time(&updated).map_err(|e| unreadable("date", e.to_string()))?,
+            id,
+            device_key,
+            ledger: Ledger::rebuild(
+                device,
+                entries,
+                steps,
+                events,
+                (status, fixed_by, verdict),
+            ),
+        })
     }
 
-    /// Case ids matching the filter, newest first.
-    pub fn history(&self, filter: &Filter) -> Result<Vec<Case>, StoreError> {
+    /// Cases matching the filter, newest first.
+    pub fn history(&self, filter: &Filter) -> Result<Vec<StoredCase>, StoreError> {
         let device_key = filter.device.as_deref().and_then(|d| {
             let hex = d.trim_start_matches("0x").trim_start_matches("0X");
             u64::from_str_radix(hex, 16)
@@ -573,14 +482,35 @@ impl Store {
                     device_any,
                     filter.device,
                     filter.code,
-                    filter.since,
+                    filter.since.map(stored_time),
                     filter.port,
                     limit
                 ],
                 |r| r.get(0),
             )?
             .collect::<Result<_, _>>()?;
-        ids.iter().map(|id| self.case(id)).collect()
+        ids.iter().map(|id| self.load(id)).collect()
+    }
+
+    /// Deletes one case (by id or unique prefix) with everything recorded in it.
+    pub fn delete(&mut self, id: &str) -> Result<String, StoreError> {
+        let id = self.case(id)?.id;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        delete_cases(&tx, "id = ?1", &id)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Deletes every case last touched before `before`; returns how many.
+    pub fn prune(&mut self, before: Timestamp) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = delete_cases(&tx, "updated_at < ?1", &stored_time(before))?;
+        tx.commit()?;
+        Ok(n)
     }
 
     /// Per-port counts across all cases: how often each bench port dropped or ended in repair.
@@ -619,20 +549,152 @@ impl Store {
     }
 }
 
+/// Writes the case row and the ledger's rows after `saved`, in the caller's transaction.
+fn write(
+    tx: &rusqlite::Transaction,
+    id: &str,
+    ledger: &Ledger,
+    device_key: Option<String>,
+    saved: &mut Saved,
+) -> Result<(), StoreError> {
+    let device = &ledger.device;
+    let ecid = device
+        .ecid
+        .filter(|_| device.keep_ecid)
+        .map(|e| format!("0x{e:016X}"));
+    let verdict = ledger
+        .verdict()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Encode(e.to_string()))?;
+    let changed = tx.execute(
+        "UPDATE cases SET updated_at = ?2,
+             product_type = coalesce(?3, product_type), code = coalesce(?4, code),
+             port = coalesce(?5, port), hubs = coalesce(?6, hubs), board = coalesce(?7, board),
+             device_key = coalesce(?8, device_key), ecid = coalesce(?9, ecid),
+             status = coalesce(?10, status), fixed_by = coalesce(?11, fixed_by),
+             verdict = coalesce(?12, verdict)
+         WHERE id = ?1",
+        params![
+            id,
+            stored_time(Timestamp::now()),
+            ledger.product_type(),
+            ledger.code(),
+            device.port,
+            device.hubs,
+            device.board,
+            device_key,
+            ecid,
+            ledger.recorded_status().map(CaseStatus::id),
+            ledger.fixed_by(),
+            verdict
+        ],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NoCase(id.to_owned()));
+    }
+    for e in &ledger.entries()[saved.entries.min(ledger.entries().len())..] {
+        let (kind, name) = match &e.subject {
+            Subject::Code => ("code", "code"),
+            Subject::Model => ("model", "model"),
+            Subject::Answer(q) => ("observation", q.as_str()),
+        };
+        append(
+            tx,
+            id,
+            "evidence",
+            &e.at,
+            "kind, name, value, source",
+            &[&kind, &name, &e.value, &e.source.id()],
+        )?;
+    }
+    for s in &ledger.steps()[saved.steps.min(ledger.steps().len())..] {
+        let kind: &str = s.kind.into();
+        append(
+            tx,
+            id,
+            "steps",
+            &s.at,
+            "step, kind, outcome",
+            &[&s.id, &kind, &s.outcome.id()],
+        )?;
+    }
+    for e in &ledger.events()[saved.events.min(ledger.events().len())..] {
+        append(
+            tx,
+            id,
+            "events",
+            &e.at,
+            "kind, port, phase, message",
+            &[&e.kind.id(), &e.port, &e.phase.map(Phase::id), &e.message],
+        )?;
+    }
+    *saved = Saved::everything(ledger);
+    Ok(())
+}
+
+/// Appends one row to a case's evidence, steps or events, numbered after the last one.
+fn append(
+    tx: &rusqlite::Transaction,
+    id: &str,
+    table: &str,
+    at: &Timestamp,
+    columns: &str,
+    values: &[&dyn rusqlite::ToSql],
+) -> Result<(), StoreError> {
+    let seq: i64 = tx.query_row(
+        &format!("SELECT coalesce(max(seq), 0) + 1 FROM {table} WHERE case_id = ?1"),
+        params![id],
+        |r| r.get(0),
+    )?;
+    let placeholders: Vec<String> = (0..values.len()).map(|i| format!("?{}", i + 4)).collect();
+    let sql = format!(
+        "INSERT INTO {table} (case_id, seq, at, {columns}) VALUES (?1, ?2, ?3, {})",
+        placeholders.join(", ")
+    );
+    let at = stored_time(*at);
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id, &seq, &at];
+    all.extend_from_slice(values);
+    tx.execute(&sql, all.as_slice())?;
+    Ok(())
+}
+
+/// Deletes the cases matching `condition` (with one parameter) and their rows.
+fn delete_cases(
+    tx: &rusqlite::Transaction,
+    condition: &str,
+    value: &str,
+) -> Result<u64, StoreError> {
+    for table in ["evidence", "steps", "events"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE case_id IN (SELECT id FROM cases WHERE {condition})"),
+            params![value],
+        )?;
+    }
+    Ok(tx.execute(&format!("DELETE FROM cases WHERE {condition}"), params![value])? as u64)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `N` random bytes from the OS, as hex.
+fn random_hex<const N: usize>() -> Result<String, StoreError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(hex(&bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn iso_times_are_correct_dates() {
-        assert_eq!(iso_time(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            iso_time(UNIX_EPOCH + Duration::from_millis(1_763_720_000_123)),
-            "2025-11-21T10:13:20.123Z"
-        );
-        assert_eq!(
-            iso_time(UNIX_EPOCH + Duration::from_secs(951_782_400)),
-            "2000-02-29T00:00:00.000Z"
-        );
+    fn stored_times_sort_as_text_in_time_order() {
+        let a = Timestamp::from_millisecond(1_763_720_000_000).unwrap();
+        let b = Timestamp::from_millisecond(1_763_720_000_123).unwrap();
+        assert_eq!(stored_time(a), "2025-11-21T10:13:20.000Z");
+        assert!(stored_time(a) < stored_time(b));
+        assert_eq!(parse_time(&stored_time(b)).unwrap(), b);
     }
 }

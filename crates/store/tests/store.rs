@@ -5,103 +5,123 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use store::{Filter, NewCase, Store, StoreError};
+use case::{CauseShare, Ledger, Subject, Verdict};
+use jiff::Timestamp;
+use kb::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome};
+use store::{Filter, Saved, Store, StoreError};
 
 fn writer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_case-writer"))
+}
+
+fn iphone_7_case(ecid: u64, code: &str, port: &str) -> Ledger {
+    let mut ledger = Ledger::new();
+    ledger.device.ecid = Some(ecid);
+    ledger.device.port = Some(port.into());
+    ledger.add(Subject::Model, "iPhone9,3", EvidenceSource::Usb);
+    ledger.add(Subject::Code, code, EvidenceSource::Person);
+    ledger
 }
 
 #[test]
 fn a_case_keeps_everything_that_happened() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join("cases.sqlite")).unwrap();
-    let id = s
-        .create_case(&NewCase {
-            ecid: Some(0x001A_2B3C_4D5E_6F70),
-            code: Some(4013),
-            port: Some("1-2".into()),
-            ..Default::default()
-        })
-        .unwrap();
-    s.set_device(&id, Some("iPhone9,3"), Some("iPhone 7"), None)
-        .unwrap();
-    s.add_evidence(
-        &id,
-        "observation",
-        "voice-memos-greyed",
-        Some("yes"),
-        "person",
-    )
-    .unwrap();
-    s.add_evidence(&id, "failed", "swap-cable", None, "person")
-        .unwrap();
-    s.add_step(&id, "swap-cable", "action", "failed").unwrap();
-    s.add_event(
-        &id,
-        "drop",
-        Some("1-2"),
-        Some("restore-os"),
-        "lost in restore mode",
-    )
-    .unwrap();
-    s.finish(&id, "needs-repair", None, Some("{\"causes\":[]}"))
-        .unwrap();
-    let case = s.case(&id).unwrap();
-    assert_eq!(case.status, "needs-repair");
-    assert_eq!(
-        (case.code, case.model.as_deref()),
-        (Some(4013), Some("iPhone 7"))
+    let mut ledger = iphone_7_case(0x001A_2B3C_4D5E_6F70, "4013", "1-2");
+    ledger.device.hubs = Some(1);
+    let (id, mut saved) = s.create(&ledger).unwrap();
+    ledger.add(
+        Subject::answer("voice-memos-greyed"),
+        "yes",
+        EvidenceSource::Person,
     );
-    assert_eq!(case.evidence.len(), 2);
-    assert_eq!(case.steps[0].outcome, "failed");
-    assert_eq!(case.events[0].phase.as_deref(), Some("restore-os"));
+    ledger.add(Subject::answer("hub-in-path"), "yes", EvidenceSource::Log);
+    ledger.step("swap-cable", StepKind::Action, StepOutcome::Failed);
+    ledger.event(
+        EventKind::Drop,
+        Some("1-2".into()),
+        Some(Phase::RestoreOs),
+        "lost in restore mode",
+    );
+    ledger.finish(
+        CaseStatus::NeedsRepair,
+        None,
+        Some(Verdict {
+            causes: vec![CauseShare {
+                id: "audio-ic".into(),
+                probability: 0.8,
+            }],
+            expected_cost_minutes: Some(30.0),
+            note: None,
+        }),
+    );
+    s.save(&id, &ledger, &mut saved).unwrap();
+    // Saving again adds nothing twice.
+    s.save(&id, &ledger, &mut saved).unwrap();
+    let case = s.case(&id).unwrap();
+    assert_eq!(case.ledger.status(), CaseStatus::NeedsRepair);
+    assert_eq!(case.ledger.code(), Some(4013));
+    assert_eq!(case.ledger.product_type(), Some("iPhone9,3"));
+    assert_eq!(case.ledger.entries().len(), 4);
+    assert_eq!(case.ledger.entries()[3].source, EvidenceSource::Log);
+    assert_eq!(case.ledger.steps()[0].outcome, StepOutcome::Failed);
+    assert_eq!(case.ledger.events()[0].phase, Some(Phase::RestoreOs));
+    assert_eq!(case.ledger.verdict().unwrap().causes[0].id, "audio-ic");
     assert_eq!(
-        case.ecid, None,
+        (case.ledger.device.port.as_deref(), case.ledger.device.hubs),
+        (Some("1-2"), Some(1))
+    );
+    assert_eq!(
+        case.ledger.device.ecid, None,
         "the ECID itself is not stored without opting in"
     );
     assert_eq!(case.device_key, Some(s.device_key(0x001A_2B3C_4D5E_6F70)));
-    let kept = s
-        .create_case(&NewCase {
-            ecid: Some(0x1234),
-            keep_ecid: true,
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(
-        s.case(&kept).unwrap().ecid.as_deref(),
-        Some("0x0000000000001234")
-    );
+    let mut kept = Ledger::new();
+    kept.device.ecid = Some(0x1234);
+    kept.device.keep_ecid = true;
+    let (kept, _) = s.create(&kept).unwrap();
+    assert_eq!(s.case(&kept).unwrap().ledger.device.ecid, Some(0x1234));
     assert!(matches!(s.case("CNOPE"), Err(StoreError::NoCase(_))));
     assert!(matches!(
-        s.add_step("CNOPE", "x", "action", "failed"),
+        s.save("CNOPE", &ledger, &mut Saved::default()),
         Err(StoreError::NoCase(_))
     ));
+}
+
+#[test]
+fn a_case_is_found_by_a_unique_prefix_and_can_be_deleted_or_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("p.sqlite")).unwrap();
+    let ids: Vec<String> = (0..3)
+        .map(|i| s.create(&iphone_7_case(0x1000 + i, "4013", "1-1")).unwrap().0)
+        .collect();
+    let first = &ids[0];
+    let prefix = (3..first.len())
+        .map(|n| &first[..n])
+        .find(|p| ids.iter().filter(|i| i.starts_with(p)).count() == 1)
+        .unwrap();
+    assert_eq!(&s.case(prefix).unwrap().id, first);
+    assert_eq!(&s.case(&first.to_lowercase()).unwrap().id, first);
+    assert!(matches!(s.case("C"), Err(StoreError::Ambiguous { .. })));
+    assert_eq!(s.latest().unwrap().unwrap().id, ids[2]);
+    assert_eq!(&s.delete(first).unwrap(), first);
+    assert!(matches!(s.case(first), Err(StoreError::NoCase(_))));
+    assert_eq!(s.count().unwrap(), 2);
+    assert_eq!(s.prune(Timestamp::now() - jiff::SignedDuration::from_hours(1)).unwrap(), 0);
+    assert_eq!(s.prune(Timestamp::now() + jiff::SignedDuration::from_secs(1)).unwrap(), 2);
+    assert_eq!(s.count().unwrap(), 0);
+    assert!(s.latest().unwrap().is_none());
 }
 
 #[test]
 fn history_filters_by_device_code_date_and_port() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join("h.sqlite")).unwrap();
-    let a = s
-        .create_case(&NewCase {
-            ecid: Some(0xAAAA_0000_0001),
-            code: Some(4013),
-            model: Some("iPhone 7".into()),
-            port: Some("1-1".into()),
-            ..Default::default()
-        })
-        .unwrap();
-    let b = s
-        .create_case(&NewCase {
-            ecid: Some(0xBBBB_0000_0002),
-            code: Some(3194),
-            model: Some("iPhone 12".into()),
-            port: Some("1-2".into()),
-            ..Default::default()
-        })
-        .unwrap();
-    s.add_event(&b, "drop", Some("1-2"), None, "dropped")
-        .unwrap();
+    let (a, _) = s.create(&iphone_7_case(0xAAAA_0000_0001, "4013", "1-1")).unwrap();
+    let mut twelve = iphone_7_case(0xBBBB_0000_0002, "3194", "1-2");
+    twelve.add(Subject::Model, "iPhone13,2", EvidenceSource::Usb);
+    twelve.event(EventKind::Drop, Some("1-2".into()), None, "dropped");
+    let (b, _) = s.create(&twelve).unwrap();
     let ids = |f: Filter| {
         s.history(&f)
             .unwrap()
@@ -118,7 +138,7 @@ fn history_filters_by_device_code_date_and_port() {
     );
     assert_eq!(
         ids(Filter {
-            device: Some("iphone 12".into()),
+            device: Some("iphone13,2".into()),
             ..Default::default()
         }),
         vec![b.clone()]
@@ -132,7 +152,14 @@ fn history_filters_by_device_code_date_and_port() {
     );
     assert_eq!(
         ids(Filter {
-            since: Some("2999-01-01".into()),
+            port: Some("1-1".into()),
+            ..Default::default()
+        }),
+        vec![a.clone()]
+    );
+    assert_eq!(
+        ids(Filter {
+            since: Some("2999-01-01T00:00:00Z".parse().unwrap()),
             ..Default::default()
         }),
         Vec::<String>::new()
@@ -148,6 +175,101 @@ fn history_filters_by_device_code_date_and_port() {
     );
 }
 
+/// A database written by the first release (schema 1, made by its own binary in real
+/// sessions and committed as a fixture) opens, migrates and keeps every case.
+#[test]
+fn a_database_from_the_first_release_migrates_and_keeps_every_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.sqlite"),
+        &path,
+    )
+    .unwrap();
+    let before: Vec<(String, Option<i64>, String)> = {
+        let conn = rusqlite_connection(&path);
+        let mut q = conn
+            .prepare("SELECT id, code, status FROM cases ORDER BY id")
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(before.len() >= 8, "the fixture holds real cases");
+    let read_only = Store::open_read_only(&path).err().expect("needs migrating");
+    assert!(matches!(read_only, StoreError::NeedsMigration { .. }), "{read_only}");
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.integrity_check().unwrap(), "ok");
+    assert_eq!(s.count().unwrap() as usize, before.len());
+    for (id, code, status) in &before {
+        let case = s.case(id).unwrap();
+        assert_eq!(case.ledger.code(), *code, "{id}");
+        assert_eq!(case.ledger.status().id(), status, "{id}");
+        for entry in case.ledger.entries() {
+            assert_ne!(entry.value, "", "{id}: {entry:?}");
+        }
+    }
+    let repaired = s
+        .history(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.ledger.verdict().is_some_and(|v| v.causes[0].id == "audio-ic"))
+        .expect("the repair verdict survives");
+    assert!(
+        repaired
+            .ledger
+            .answers()
+            .iter()
+            .any(|e| e.subject == Subject::answer("voice-memos-greyed") && e.source == EvidenceSource::Person)
+    );
+    drop(s);
+    // Once migrated, a reader can open it without writing.
+    assert_eq!(Store::open_read_only(&path).unwrap().count().unwrap() as usize, before.len());
+}
+
+#[test]
+fn a_foreign_sqlite_file_is_refused_and_not_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("photos.sqlite");
+    {
+        let conn = rusqlite_connection(&path);
+        conn.execute_batch("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('beach');")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    assert!(err.to_string().contains("not Restore Doctor's"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file is unchanged");
+    assert!(!dir.path().join("photos.sqlite-wal").exists(), "not switched to WAL");
+}
+
+#[test]
+fn a_damaged_database_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cases.sqlite");
+    {
+        let mut s = Store::open(&path).unwrap();
+        for i in 0..200 {
+            s.create(&iphone_7_case(i, "4013", "1-1")).unwrap();
+        }
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 8192);
+    // Keep the header page; overwrite the pages after it.
+    for b in &mut bytes[4096..] {
+        *b = 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Store::open(&path)
+        .and_then(|s| s.history(&Filter::default()).map(|_| ()))
+        .err()
+        .expect("refused");
+    let text = err.to_string();
+    assert!(text.contains("damaged"), "{text}");
+}
+
 #[test]
 fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
@@ -155,7 +277,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
     let junk: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
     std::fs::write(&path, &junk).unwrap();
     let err = Store::open(&path).err().expect("refused").to_string();
-    assert!(err.contains("not a Restore Doctor database"), "{err}");
+    assert!(err.contains("not a database file"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), junk, "the file is unchanged");
 }
 
@@ -227,10 +349,10 @@ fn sigkill_at_random_points_loses_no_committed_case() {
     for id in &committed {
         match s.case(id) {
             Ok(case)
-                if case.status == "needs-repair"
-                    && case.evidence.len() == 2
-                    && case.steps.len() == 1
-                    && case.events.len() == 1 => {}
+                if case.ledger.status() == CaseStatus::NeedsRepair
+                    && case.ledger.entries().len() == 4
+                    && case.ledger.steps().len() == 1
+                    && case.ledger.events().len() == 1 => {}
             _ => lost += 1,
         }
     }
@@ -248,7 +370,7 @@ fn two_writers_at_once_lose_no_update() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("busy.sqlite");
     let mut s = Store::open(&path).unwrap();
-    let id = s.create_case(&NewCase::default()).unwrap();
+    let (id, _) = s.create(&Ledger::new()).unwrap();
     drop(s);
     let per_writer = 300;
     let children: Vec<_> = (0..2)
@@ -269,9 +391,10 @@ fn two_writers_at_once_lose_no_update() {
         assert!(c.wait().unwrap().success());
     }
     let s = Store::open(&path).unwrap();
-    let steps = s.case(&id).unwrap().steps;
+    let case = s.case(&id).unwrap();
+    let steps = case.ledger.steps();
     assert_eq!(steps.len(), 2 * per_writer);
-    let mut names: Vec<&str> = steps.iter().map(|s| s.step.as_str()).collect();
+    let mut names: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), 2 * per_writer);

@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use watch::{Event, FindingKind, Tracker, scenario};
+use watch::{Event, EventKind, Tracker, scenario};
 
 /// A steady stream of restores on 50 ports: each phone goes DFU → recovery → recovery →
 /// restore mode and leaves it; each cycle is a new phone. Time is compressed (10,000 events a
@@ -66,7 +66,7 @@ fn latency() {
         let findings = tracker.push(e);
         let took = start.elapsed().as_secs_f64() * 1e6;
         all_us.push(took);
-        if findings.iter().any(|f| f.kind == FindingKind::Drop) {
+        if findings.iter().any(|f| f.kind == EventKind::Drop) {
             alert_us.push(took);
         }
     }
@@ -116,7 +116,7 @@ fn throughput() {
         drops += tracker
             .push(&e)
             .iter()
-            .filter(|f| f.kind == FindingKind::Drop)
+            .filter(|f| f.kind == EventKind::Drop)
             .count() as u64;
         received += 1;
         if Instant::now() >= next_sample {

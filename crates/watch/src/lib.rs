@@ -8,20 +8,21 @@ pub mod tracker;
 
 use kb::Observation;
 
-pub use scenario::{Event, EventKind};
-pub use tracker::{Finding, FindingKind, PortStats, Stage, Tracker, Windows};
+pub use scenario::{Event, LinkChange};
+pub use kb::EventKind;
+pub use tracker::{Finding, PortStats, Stage, Tracker, Windows};
 
 /// The timeline event for a change a USB watcher saw at time `t`.
 pub fn event(t: f64, change: usb::live::Change) -> Event {
     match change {
         usb::live::Change::Attached(device) => Event {
             t,
-            kind: EventKind::Attach,
+            kind: LinkChange::Attach,
             device,
         },
         usb::live::Change::Detached(device) => Event {
             t,
-            kind: EventKind::Detach,
+            kind: LinkChange::Detach,
             device,
         },
     }
@@ -32,14 +33,14 @@ pub fn event(t: f64, change: usb::live::Change) -> Event {
 pub fn observations(findings: &[Finding]) -> Vec<Observation> {
     let drop = findings
         .iter()
-        .find(|f| f.kind == FindingKind::Drop && f.phase.is_some());
+        .find(|f| f.kind == EventKind::Drop && f.phase.is_some());
     let finished = findings.iter().any(|f| f.stage == Stage::Restored);
     let mut out = Vec::new();
     match drop {
         Some(d) => {
             out.push(Observation::new("disconnect-during-restore", "yes"));
             if let Some(phase) = d.phase {
-                out.push(Observation::new("failed-phase", phase));
+                out.push(Observation::new("failed-phase", phase.id()));
             }
         }
         None if finished => out.push(Observation::new("disconnect-during-restore", "no")),

@@ -17,7 +17,7 @@ use usb::{APPLE_VID, AppleDevice};
 
 /// Whether a device appeared or disappeared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
+pub enum LinkChange {
     Attach,
     Detach,
 }
@@ -26,7 +26,7 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub t: f64,
-    pub kind: EventKind,
+    pub kind: LinkChange,
     pub device: AppleDevice,
 }
 
@@ -64,8 +64,8 @@ pub fn parse_line(number: usize, line: &str) -> Result<Option<Event>, ScenarioEr
         .filter(|t: &f64| t.is_finite() && *t >= 0.0)
         .ok_or_else(|| err("expected a time in seconds first".to_owned()))?;
     let kind = match fields.next() {
-        Some("attach") => EventKind::Attach,
-        Some("detach") => EventKind::Detach,
+        Some("attach") => LinkChange::Attach,
+        Some("detach") => LinkChange::Detach,
         other => {
             return Err(err(format!(
                 "expected attach or detach, found {:?}",
@@ -108,7 +108,7 @@ pub fn parse_line(number: usize, line: &str) -> Result<Option<Event>, ScenarioEr
             return Err(err(format!("unexpected {field}")));
         }
     }
-    if kind == EventKind::Attach && device.pid.is_none() {
+    if kind == LinkChange::Attach && device.pid.is_none() {
         return Err(err("an attach needs vid:pid".to_owned()));
     }
     Ok(Some(Event { t, kind, device }))
@@ -135,8 +135,8 @@ pub fn parse(text: &str) -> Result<Vec<Event>, ScenarioError> {
 pub fn format_event(event: &Event) -> String {
     let d = &event.device;
     let kind = match event.kind {
-        EventKind::Attach => "attach",
-        EventKind::Detach => "detach",
+        LinkChange::Attach => "attach",
+        LinkChange::Detach => "detach",
     };
     let mut line = format!(
         "{:.3} {kind} {}",
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].device.ecid, Some(0x001A_2B3C_4D5E_6F70));
         assert_eq!(events[0].device.mode, usb::Mode::Dfu);
-        assert_eq!(events[1].kind, EventKind::Detach);
+        assert_eq!(events[1].kind, LinkChange::Detach);
         let again: Vec<String> = events.iter().map(format_event).collect();
         assert_eq!(
             again[0],

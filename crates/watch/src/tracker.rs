@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use kb::{EventKind, Phase};
 use serde::Serialize;
 use usb::{AppleDevice, Mode};
 
-use crate::scenario::{Event, EventKind};
+use crate::scenario::{Event, LinkChange};
 
 /// Where a device is in a restore, as far as USB shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,10 +40,10 @@ impl Stage {
     }
 
     /// The DESIGN.md phase a failure in this stage belongs to.
-    pub fn phase(self) -> Option<&'static str> {
+    pub fn phase(self) -> Option<Phase> {
         match self {
-            Stage::Dfu | Stage::Recovery | Stage::Wtf => Some("recovery-boot"),
-            Stage::RestoreMode => Some("restore-os"),
+            Stage::Dfu | Stage::Recovery | Stage::Wtf => Some(Phase::RecoveryBoot),
+            Stage::RestoreMode => Some(Phase::RestoreOs),
             _ => None,
         }
     }
@@ -60,33 +61,17 @@ impl Stage {
     }
 }
 
-/// What the tracker concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FindingKind {
-    Attach,
-    Detach,
-    /// An expected mode transition (DFU → recovery → restore mode → restored).
-    ModeChange,
-    /// Back in the same mode within seconds: a re-enumeration, usually harmless.
-    Glitch,
-    /// A real drop: not back within the expected window, or back in an earlier mode.
-    Drop,
-    /// Connecting and disconnecting over and over.
-    Loop,
-}
-
 /// One conclusion, ready to show or to turn into evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub t: f64,
-    pub kind: FindingKind,
+    pub kind: EventKind,
     /// Which device (tracks are numbered from 1 in order of appearance).
     pub device: usize,
     pub name: Option<String>,
     pub port: Option<String>,
     pub stage: Stage,
-    pub phase: Option<&'static str>,
+    pub phase: Option<Phase>,
     /// Seconds the device was gone, for returns and drops.
     pub gap: Option<f64>,
     pub message: String,
@@ -205,7 +190,7 @@ impl Tracker {
 
     /// The track a device belongs to: same ECID, else same UDID or serial, else the same port
     /// (for devices whose identity is not visible in every mode).
-    fn find(&self, d: &AppleDevice, kind: EventKind) -> Option<usize> {
+    fn find(&self, d: &AppleDevice, kind: LinkChange) -> Option<usize> {
         if let Some(ecid) = d.ecid
             && let Some(i) = self.tracks.iter().position(|t| t.ecid == Some(ecid))
         {
@@ -232,9 +217,9 @@ impl Tracker {
             t.port.as_ref() == Some(port)
                 && match kind {
                     // A detach names the device attached there now.
-                    EventKind::Detach => t.attached,
+                    LinkChange::Detach => t.attached,
                     // An attach continues a device that left this port and has no conflicting id.
-                    EventKind::Attach => !t.attached && (d.ecid.is_none() || t.ecid.is_none()),
+                    LinkChange::Attach => !t.attached && (d.ecid.is_none() || t.ecid.is_none()),
                 }
         })
     }
@@ -253,7 +238,7 @@ impl Tracker {
         &self,
         track: &Track,
         t: f64,
-        kind: FindingKind,
+        kind: EventKind,
         gap: Option<f64>,
         message: String,
     ) -> Finding {
@@ -264,7 +249,7 @@ impl Tracker {
             name: track.name.clone(),
             port: track.port.clone(),
             stage: track.stage,
-            phase: if kind == FindingKind::Drop {
+            phase: if kind == EventKind::Drop {
                 track.stage.phase()
             } else {
                 None
@@ -282,15 +267,17 @@ impl Tracker {
         Some(self.ports.entry(port.clone()).or_default())
     }
 
-    fn count(&mut self, port: &Option<String>, device: usize, kind: FindingKind) {
+    fn count(&mut self, port: &Option<String>, device: usize, kind: EventKind) {
         if let Some(stats) = self.port_stats(port) {
             stats.devices.insert(device);
             match kind {
-                FindingKind::Attach | FindingKind::ModeChange => stats.attaches += 1,
-                FindingKind::Detach => stats.detaches += 1,
-                FindingKind::Drop => stats.drops += 1,
-                FindingKind::Glitch => stats.glitches += 1,
-                FindingKind::Loop => stats.loops += 1,
+                EventKind::Attach | EventKind::ModeChange => stats.attaches += 1,
+                EventKind::Detach => stats.detaches += 1,
+                EventKind::Drop => stats.drops += 1,
+                EventKind::Glitch => stats.glitches += 1,
+                EventKind::Loop => stats.loops += 1,
+                // The tracker itself never reports the other kinds.
+                _ => {}
             }
         }
     }
@@ -300,8 +287,8 @@ impl Tracker {
     pub fn push(&mut self, event: &Event) -> Vec<Finding> {
         let mut out = self.tick(event.t);
         match event.kind {
-            EventKind::Attach => self.attach(event, &mut out),
-            EventKind::Detach => self.detach(event, &mut out),
+            LinkChange::Attach => self.attach(event, &mut out),
+            LinkChange::Detach => self.detach(event, &mut out),
         }
         for f in &out {
             let port = f.port.clone();
@@ -313,7 +300,7 @@ impl Tracker {
     fn attach(&mut self, event: &Event, out: &mut Vec<Finding>) {
         let d = &event.device;
         let t = event.t;
-        let Some(i) = self.find(d, EventKind::Attach) else {
+        let Some(i) = self.find(d, LinkChange::Attach) else {
             self.new_track(d, t, out);
             return;
         };
@@ -351,19 +338,19 @@ impl Tracker {
             None
         } else if already_dropped {
             Some((
-                FindingKind::Attach,
+                EventKind::Attach,
                 format!("came back in {}{gap_text}, after the drop", after.words()),
             ))
         } else if before == Stage::Recovery && after == Stage::Recovery {
             track.recovery_returns += 1;
             if track.recovery_returns == 1 && gap.is_some_and(|g| g <= w.recovery_reenumeration) {
                 Some((
-                    FindingKind::ModeChange,
+                    EventKind::ModeChange,
                     format!("re-enumerated in recovery mode{gap_text}, as expected after iBEC"),
                 ))
             } else {
                 Some((
-                    FindingKind::Drop,
+                    EventKind::Drop,
                     format!(
                         "came back in recovery mode again{gap_text}: the phone failed to enter restore mode"
                     ),
@@ -371,14 +358,14 @@ impl Tracker {
             }
         } else if before == after && before == Stage::RestoreMode {
             Some((
-                FindingKind::Drop,
+                EventKind::Drop,
                 format!(
                     "dropped off USB in restore mode and came back{gap_text}: even a short drop ends the restore"
                 ),
             ))
         } else if before == after && gap.is_some_and(|g| g <= w.glitch) {
             Some((
-                FindingKind::Glitch,
+                EventKind::Glitch,
                 format!("re-enumerated in {}{gap_text}", after.words()),
             ))
         } else if after.rank() < before.rank()
@@ -386,7 +373,7 @@ impl Tracker {
             && after != Stage::Normal
         {
             Some((
-                FindingKind::Drop,
+                EventKind::Drop,
                 format!(
                     "came back in {} after {}{gap_text}: the restore fell back",
                     after.words(),
@@ -395,7 +382,7 @@ impl Tracker {
             ))
         } else {
             Some((
-                FindingKind::ModeChange,
+                EventKind::ModeChange,
                 format!("{} → {}{gap_text}", before.words(), after.words()),
             ))
         };
@@ -404,8 +391,8 @@ impl Tracker {
         }
         if let Some((kind, _)) = &finding {
             match kind {
-                FindingKind::Drop => track.attempt_failed = true,
-                FindingKind::ModeChange if after.rank() > before.rank() => {
+                EventKind::Drop => track.attempt_failed = true,
+                EventKind::ModeChange if after.rank() > before.rank() => {
                     track.attempt_failed = false
                 }
                 _ => {}
@@ -456,7 +443,7 @@ impl Tracker {
         out.push(self.finding(
             &track,
             t,
-            FindingKind::Attach,
+            EventKind::Attach,
             None,
             format!("appeared in {}", stage.words()),
         ));
@@ -465,7 +452,7 @@ impl Tracker {
 
     fn detach(&mut self, event: &Event, out: &mut Vec<Finding>) {
         let t = event.t;
-        let Some(i) = self.find(&event.device, EventKind::Detach) else {
+        let Some(i) = self.find(&event.device, LinkChange::Detach) else {
             return;
         };
         let mut track = self.tracks[i].clone();
@@ -487,7 +474,7 @@ impl Tracker {
         out.push(self.finding(
             &track,
             t,
-            FindingKind::Detach,
+            EventKind::Detach,
             None,
             format!("disconnected from {}", track.stage.words()),
         ));
@@ -500,7 +487,7 @@ impl Tracker {
             out.push(self.finding(
                 &track,
                 t,
-                FindingKind::Drop,
+                EventKind::Drop,
                 None,
                 format!("lost in restore mode {:.0} s after it started, too soon for a finished restore: the 4013 pattern", t - since),
             ));
@@ -515,7 +502,7 @@ impl Tracker {
             out.push(self.finding(
                 &track,
                 t,
-                FindingKind::Loop,
+                EventKind::Loop,
                 None,
                 format!(
                     "{recent} disconnects within {:.0} s: a connect / disconnect loop",
@@ -551,7 +538,7 @@ impl Tracker {
                 let finding = self.finding(
                     track,
                     deadline,
-                    FindingKind::Drop,
+                    EventKind::Drop,
                     Some(gone),
                     format!(
                         "gone {gone:.0} s from {} and not back: the restore has lost the phone",

@@ -2,7 +2,7 @@
 //! story expects: healthy restores raise no drop, the drop patterns are caught in the right
 //! phase, loops and bad ports are named.
 
-use watch::{Finding, FindingKind, Stage, Tracker, observations, port_verdict, scenario};
+use watch::{Finding, EventKind, Stage, Tracker, observations, port_verdict, scenario};
 
 fn play(name: &str) -> (Tracker, Vec<Finding>) {
     let path = format!(
@@ -21,7 +21,7 @@ fn play(name: &str) -> (Tracker, Vec<Finding>) {
     (tracker, findings)
 }
 
-fn kinds(findings: &[Finding], kind: FindingKind) -> Vec<&Finding> {
+fn kinds(findings: &[Finding], kind: EventKind) -> Vec<&Finding> {
     findings.iter().filter(|f| f.kind == kind).collect()
 }
 
@@ -35,8 +35,8 @@ fn obs(findings: &[Finding]) -> Vec<(String, String)> {
 #[test]
 fn healthy_dfu_restore_has_no_drop() {
     let (_, f) = play("healthy-dfu-restore");
-    assert!(kinds(&f, FindingKind::Drop).is_empty(), "{f:#?}");
-    let stages: Vec<Stage> = kinds(&f, FindingKind::ModeChange)
+    assert!(kinds(&f, EventKind::Drop).is_empty(), "{f:#?}");
+    let stages: Vec<Stage> = kinds(&f, EventKind::ModeChange)
         .iter()
         .map(|f| f.stage)
         .collect();
@@ -60,7 +60,7 @@ fn healthy_dfu_restore_has_no_drop() {
 #[test]
 fn healthy_update_from_normal_mode_has_no_drop() {
     let (_, f) = play("healthy-update-from-normal");
-    assert!(kinds(&f, FindingKind::Drop).is_empty(), "{f:#?}");
+    assert!(kinds(&f, EventKind::Drop).is_empty(), "{f:#?}");
     assert_eq!(f.last().unwrap().stage, Stage::Restored);
     assert_eq!(
         f.iter().map(|f| f.device).max(),
@@ -72,13 +72,13 @@ fn healthy_update_from_normal_mode_has_no_drop() {
 #[test]
 fn a_drop_in_restore_mode_is_caught_at_once() {
     let (_, f) = play("drop-in-restore-mode");
-    let drops = kinds(&f, FindingKind::Drop);
+    let drops = kinds(&f, EventKind::Drop);
     assert_eq!(drops.len(), 1, "reported once: {f:#?}");
     assert_eq!(
         drops[0].t, 104.25,
         "at the moment of the disconnect, not at the end"
     );
-    assert_eq!(drops[0].phase, Some("restore-os"));
+    assert_eq!(drops[0].phase, Some(kb::Phase::RestoreOs));
     assert!(drops[0].message.contains("4013"), "{}", drops[0].message);
     assert_eq!(drops[0].port.as_deref(), Some("1-2"));
     assert!(f.last().unwrap().message.contains("after the drop"));
@@ -95,15 +95,15 @@ fn a_drop_in_restore_mode_is_caught_at_once() {
 fn back_in_recovery_after_the_kernel_is_a_failed_restore_mode_entry() {
     for name in ["back-to-recovery-after-kernel", "real-idevicerestore-725"] {
         let (_, f) = play(name);
-        let drops = kinds(&f, FindingKind::Drop);
+        let drops = kinds(&f, EventKind::Drop);
         assert_eq!(drops.len(), 1, "{name}: {f:#?}");
         assert!(
             drops[0].message.contains("failed to enter restore mode"),
             "{name}"
         );
-        assert_eq!(drops[0].phase, Some("recovery-boot"));
+        assert_eq!(drops[0].phase, Some(kb::Phase::RecoveryBoot));
         assert_eq!(
-            kinds(&f, FindingKind::ModeChange).len(),
+            kinds(&f, EventKind::ModeChange).len(),
             1,
             "{name}: the iBEC re-enumeration is expected"
         );
@@ -113,9 +113,9 @@ fn back_in_recovery_after_the_kernel_is_a_failed_restore_mode_entry() {
 #[test]
 fn the_ibec_reconnect_of_idevicerestore_479_is_expected() {
     let (_, f) = play("real-idevicerestore-479");
-    assert!(kinds(&f, FindingKind::Drop).is_empty(), "{f:#?}");
+    assert!(kinds(&f, EventKind::Drop).is_empty(), "{f:#?}");
     assert!(
-        kinds(&f, FindingKind::ModeChange)[0]
+        kinds(&f, EventKind::ModeChange)[0]
             .message
             .contains("as expected after iBEC")
     );
@@ -124,7 +124,7 @@ fn the_ibec_reconnect_of_idevicerestore_479_is_expected() {
 #[test]
 fn usbmuxd_147_restore_mode_never_seen_is_a_drop_by_timeout() {
     let (_, f) = play("real-usbmuxd-147");
-    let drops = kinds(&f, FindingKind::Drop);
+    let drops = kinds(&f, EventKind::Drop);
     assert_eq!(drops.len(), 1, "{f:#?}");
     assert!(
         drops[0].message.contains("not back"),
@@ -139,15 +139,15 @@ fn usbmuxd_147_restore_mode_never_seen_is_a_drop_by_timeout() {
 #[test]
 fn a_flapping_port_is_a_loop() {
     let (tracker, f) = play("flapping-port");
-    assert_eq!(kinds(&f, FindingKind::Loop).len(), 1, "{f:#?}");
-    assert!(kinds(&f, FindingKind::Glitch).len() >= 2);
+    assert_eq!(kinds(&f, EventKind::Loop).len(), 1, "{f:#?}");
+    assert!(kinds(&f, EventKind::Glitch).len() >= 2);
     assert_eq!(tracker.ports()["1-3"].loops, 1);
 }
 
 #[test]
 fn two_devices_on_two_ports_name_the_bad_port() {
     let (tracker, f) = play("two-devices-one-bad-port");
-    let drops = kinds(&f, FindingKind::Drop);
+    let drops = kinds(&f, EventKind::Drop);
     assert_eq!(drops.len(), 2, "{f:#?}");
     assert!(drops.iter().all(|d| d.port.as_deref() == Some("1-3")));
     let ports = tracker.ports();

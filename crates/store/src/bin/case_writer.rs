@@ -7,6 +7,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use case::{CauseShare, Ledger, Subject, Verdict};
+use kb::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome};
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (db, mode) = match args.as_slice() {
@@ -25,63 +28,52 @@ fn main() {
         ("cases", [n]) => {
             let n: u64 = n.parse().expect("a count");
             for i in 0..n {
-                let id = store
-                    .create_case(&store::NewCase {
-                        ecid: Some(0x0010_0000_0000 + i),
-                        product_type: Some("iPhone9,3".into()),
-                        model: Some("iPhone 7".into()),
-                        code: Some(4013),
-                        port: Some(format!("1-{}", i % 4 + 1)),
-                        ..Default::default()
-                    })
-                    .expect("create");
-                store
-                    .add_evidence(&id, "observation", "hub-in-path", Some("no"), "usb")
-                    .expect("evidence");
-                store
-                    .add_evidence(
-                        &id,
-                        "observation",
-                        "voice-memos-greyed",
-                        Some("yes"),
-                        "person",
-                    )
-                    .expect("evidence");
-                store
-                    .add_step(&id, "swap-cable", "action", "failed")
-                    .expect("step");
-                store
-                    .add_event(
-                        &id,
-                        "drop",
-                        Some("1-2"),
-                        Some("restore-os"),
-                        "lost in restore mode",
-                    )
-                    .expect("event");
-                store
-                    .finish(
-                        &id,
-                        "needs-repair",
-                        None,
-                        Some(r#"{"causes":[{"id":"audio-ic","probability":0.9}]}"#),
-                    )
-                    .expect("finish");
+                let mut ledger = Ledger::new();
+                ledger.device.ecid = Some(0x0010_0000_0000 + i);
+                ledger.device.port = Some(format!("1-{}", i % 4 + 1));
+                ledger.add(Subject::Model, "iPhone9,3", EvidenceSource::Usb);
+                ledger.add(Subject::Code, "4013", EvidenceSource::Person);
+                ledger.add(Subject::answer("hub-in-path"), "no", EvidenceSource::Usb);
+                ledger.add(
+                    Subject::answer("voice-memos-greyed"),
+                    "yes",
+                    EvidenceSource::Person,
+                );
+                ledger.step("swap-cable", StepKind::Action, StepOutcome::Failed);
+                ledger.event(
+                    EventKind::Drop,
+                    Some("1-2".into()),
+                    Some(Phase::RestoreOs),
+                    "lost in restore mode",
+                );
+                ledger.finish(
+                    CaseStatus::NeedsRepair,
+                    None,
+                    Some(Verdict {
+                        causes: vec![CauseShare {
+                            id: "audio-ic".into(),
+                            probability: 0.9,
+                        }],
+                        expected_cost_minutes: Some(60.0),
+                        note: None,
+                    }),
+                );
+                let (id, _) = store.create(&ledger).expect("create");
                 writeln!(out, "committed {id}").expect("stdout");
                 out.flush().expect("stdout");
             }
         }
         ("steps", [case, n]) => {
             let n: u64 = n.parse().expect("a count");
+            let mut ledger = Ledger::new();
+            let mut saved = store::Saved::default();
             for i in 0..n {
-                store
-                    .add_step(
-                        case,
-                        &format!("step-{}-{i}", std::process::id()),
-                        "action",
-                        "failed",
-                    )
-                    .expect("step");
+                ledger.step(
+                    format!("step-{}-{i}", std::process::id()),
+                    StepKind::Action,
+                    StepOutcome::Failed,
+                );
+                store.save(case, &ledger, &mut saved).expect("step");
             }
             writeln!(out, "done").expect("stdout");
         }

@@ -1,0 +1,160 @@
+//! What can go wrong with a case database, each in words a person can act on: a corrupted
+//! file, a read-only place, a full disk, a foreign or newer database, a case that is not there.
+
+use std::path::Path;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+/// Why the store could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path} is not a database file (it may be another kind of file); it was left untouched")]
+    NotADatabase { path: String },
+    #[error(
+        "{path} is a database, but not Restore Doctor's (it has tables of its own); it was left untouched"
+    )]
+    Foreign { path: String },
+    #[error(
+        "{path} is damaged (SQLite: {message}); it was left untouched. Move it aside to start a new history, or restore a backup of it"
+    )]
+    Corrupted { path: String, message: String },
+    #[error(
+        "{path} cannot be written: the file or its folder is read-only ({message}). `history` and `report` can still read it; point --db at a writable place to save cases"
+    )]
+    ReadOnly { path: String, message: String },
+    #[error("the disk holding {path} is full ({message}); free some space and try again")]
+    DiskFull { path: String, message: String },
+    #[error("{path}: {message}")]
+    CannotOpen { path: String, message: String },
+    #[error("{path} does not exist")]
+    Missing { path: String },
+    #[error(
+        "{path} was written by a newer Restore Doctor (schema {found}, this one knows {}); it was left untouched", crate::SCHEMA_VERSION
+    )]
+    NewerVersion { path: String, found: i64 },
+    #[error(
+        "{path} was written by an older Restore Doctor; open it once with a command that saves (such as `restore-doctor diagnose`) to bring it up to date"
+    )]
+    NeedsMigration { path: String },
+    #[error("no case {0}")]
+    NoCase(String),
+    #[error("{prefix} matches several cases ({}); give more of the id", matches.join(", "))]
+    Ambiguous {
+        prefix: String,
+        matches: Vec<String>,
+    },
+    #[error("case {case}: its {what} cannot be read ({why})")]
+    Unreadable {
+        case: String,
+        what: String,
+        why: String,
+    },
+    #[error("cannot encode the case: {0}")]
+    Encode(String),
+    #[error("no random numbers from the operating system: {0}")]
+    Random(String),
+    #[error("{}", describe(.0))]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// A SQLite error in words, naming the usual physical causes.
+fn describe(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => format!("the disk is full ({e})"),
+        Some(ErrorCode::ReadOnly) => format!("the database is read-only ({e})"),
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            format!("the database is damaged ({e})")
+        }
+        _ => format!("database error: {e}"),
+    }
+}
+
+/// Classifies a SQLite error met while opening or migrating the file at `path`.
+pub(crate) fn from_sql(path: &str, e: rusqlite::Error) -> StoreError {
+    let path = path.to_owned();
+    let message = e.to_string();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotADatabase { path },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupted { path, message },
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly { path, message }
+        }
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull { path, message },
+        Some(ErrorCode::CannotOpen) => StoreError::CannotOpen { path, message },
+        _ => StoreError::Sql(e),
+    }
+}
+
+/// Names the file in an error that came from a query.
+pub(crate) fn in_file(path: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Sql(e) => from_sql(path, e),
+        other => other,
+    }
+}
+
+/// Classifies an I/O error met while preparing the file's folder.
+pub(crate) fn from_io(path: &str, doing: &str, e: std::io::Error) -> StoreError {
+    let path = path.to_owned();
+    let message = format!("{doing}: {e}");
+    match e.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+            StoreError::ReadOnly { path, message }
+        }
+        std::io::ErrorKind::StorageFull => StoreError::DiskFull { path, message },
+        _ => StoreError::CannotOpen { path, message },
+    }
+}
+
+/// The schema version of an open file: 0 for an empty one. Reads only, so a foreign or
+/// damaged file is refused before anything is written to it.
+pub(crate) fn schema_version(conn: &Connection, path: &str) -> Result<i64, StoreError> {
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| from_sql(path, e))?;
+    if tables == 0 {
+        return Ok(0);
+    }
+    let ours: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| from_sql(path, e))?;
+    if ours == 0 {
+        return Err(StoreError::Foreign {
+            path: path.to_owned(),
+        });
+    }
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(|e| from_sql(path, e))
+}
+
+/// A read-only connection. A WAL database on read-only media cannot make its shared-memory
+/// file, so there it is opened as immutable (nothing else can be writing to it).
+pub(crate) fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Err(e) if e.sqlite_error_code() == Some(ErrorCode::CannotOpen) => {
+            drop(conn);
+            let uri = format!(
+                "file:{}?immutable=1",
+                path.display()
+                    .to_string()
+                    .replace('%', "%25")
+                    .replace('?', "%3f")
+                    .replace('#', "%23")
+            );
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+        }
+        _ => Ok(conn),
+    }
+}

@@ -1,0 +1,200 @@
+//! How a session learns what it starts from: a look at USB, recent restore logs, and the
+//! model and error code asked of the person — each written into the ledger with its source.
+
+use std::io;
+use std::path::PathBuf;
+
+use case::{Ledger, Subject};
+use kb::{EventKind, EvidenceSource, Kb};
+use usb::live::DeviceSource;
+
+use crate::session::prompter::{Choice, Prompter};
+
+/// What the person did with a question.
+pub enum Asked<T> {
+    Value(T),
+    Stop,
+}
+
+/// Looks at USB once: with exactly one Apple device attached, its model, port, hubs, chip id
+/// and what USB says about the link become evidence. Returns a line telling the person what
+/// was seen, and whether USB could be read at all.
+pub fn look_at_usb(kb: &Kb, source: &dyn DeviceSource, ledger: &mut Ledger) -> (String, bool) {
+    let devices = match source.snapshot(kb) {
+        Ok(devices) => devices,
+        Err(e) => return (format!("(USB not checked: {e}.)"), false),
+    };
+    let note = match devices.as_slice() {
+        [] => "No iPhone or iPad is visible on USB right now.".to_owned(),
+        [device] => {
+            if let Some(product_type) = &device.product_type {
+                ledger.add(Subject::Model, product_type.clone(), EvidenceSource::Usb);
+            }
+            ledger.device.port = device.usb_path.clone().or(ledger.device.port.take());
+            ledger.device.hubs = Some(device.external_hubs().min(255) as u8);
+            ledger.device.ecid = device.ecid.or(ledger.device.ecid);
+            ledger.device.board = device
+                .product_type
+                .as_deref()
+                .and_then(|p| kb.find_device(p).ok())
+                .and_then(|d| d.board.clone())
+                .or(ledger.device.board.take());
+            for o in usb::evidence::observations(&devices, source.is_live()) {
+                ledger.observe(&o, EvidenceSource::Usb);
+            }
+            let model = device
+                .name
+                .clone()
+                .unwrap_or_else(|| "an Apple device".to_owned());
+            let speed = device
+                .speed
+                .map(|s| format!(", {} Mb/s", s.mbps()))
+                .unwrap_or_default();
+            let hubs = match device.external_hubs() {
+                0 => ", straight into the computer".to_owned(),
+                n => format!(", through {n} hub(s)"),
+            };
+            let port = device
+                .usb_path
+                .as_deref()
+                .map(|p| format!(" on port {p}"))
+                .unwrap_or_default();
+            format!(
+                "Found on USB: {model} in {} mode{port}{speed}{hubs}.",
+                device.mode.id()
+            )
+        }
+        many => format!(
+            "{} Apple devices are on USB; unplug the others so I can tell which one to look at.",
+            many.len()
+        ),
+    };
+    (note, true)
+}
+
+/// Offers to read recent restore logs; their code, answers and findings go into the ledger as
+/// the log's. Returns `None` when the person stops.
+pub fn read_recent_logs(
+    kb: &Kb,
+    prompter: &mut dyn Prompter,
+    files: &[PathBuf],
+    ledger: &mut Ledger,
+) -> io::Result<Option<()>> {
+    let Some(newest) = files.first() else {
+        return Ok(Some(()));
+    };
+    let options = [
+        Choice::new("read", "Yes, read them"),
+        Choice::new("no", "No"),
+    ];
+    let prompt = format!(
+        "I found {} restore log(s) from the last week (newest: {}). Read them for clues?",
+        files.len(),
+        file_name(newest)
+    );
+    match prompter.choose(&prompt, &options)? {
+        None => return Ok(None),
+        Some(1) => return Ok(Some(())),
+        Some(_) => {}
+    }
+    for path in files {
+        let Ok(file) = std::fs::File::open(path) else {
+            continue;
+        };
+        let Ok(report) = logs::analyze_reader(kb, file, &mut |_| {}) else {
+            continue;
+        };
+        let name = file_name(path);
+        if let Some(code) = report.final_code {
+            if ledger.code().is_none() {
+                let phase = report.phase.map_or("phase not shown", |p| p.id());
+                prompter.say(&format!(
+                    "  {name}: error {} ({phase})",
+                    kb::display_code(code)
+                ))?;
+            }
+            ledger.add(Subject::Code, code.to_string(), EvidenceSource::Log);
+        }
+        for finding in &report.findings {
+            ledger.event(
+                EventKind::LogFinding,
+                None,
+                report.phase,
+                format!("{name}: {}", finding.text),
+            );
+        }
+        for o in report.kb_observations() {
+            ledger.observe(&o, EvidenceSource::Log);
+        }
+    }
+    Ok(Some(()))
+}
+
+/// A log's file name only: the folders above it can hold the person's user name.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map_or_else(|| "a log".to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+pub fn ask_model<'kb>(
+    kb: &'kb Kb,
+    prompter: &mut dyn Prompter,
+) -> io::Result<Asked<Option<&'kb kb::Device>>> {
+    let mut prompt = "Which iPhone or iPad is it? Type its name (iPhone 7), product type (iPhone9,3) or board (D101AP); press Enter if you don't know.".to_owned();
+    for _ in 0..5 {
+        let Some(answer) = prompter.text(&prompt)? else {
+            return Ok(Asked::Stop);
+        };
+        if answer.is_empty() {
+            return Ok(Asked::Value(None));
+        }
+        match kb.find_device(&answer) {
+            Ok(device) => {
+                prompter.say(&format!(
+                    "  {} ({}, {}).",
+                    device.model,
+                    device.product_type,
+                    device.connector.id()
+                ))?;
+                return Ok(Asked::Value(Some(device)));
+            }
+            Err(e) => {
+                prompt = format!(
+                    "{}. Try again, or press Enter to go on without the model.",
+                    upper_first(&e.to_string())
+                )
+            }
+        }
+    }
+    Ok(Asked::Value(None))
+}
+
+pub fn ask_error_code(prompter: &mut dyn Prompter, prompt: &str) -> io::Result<Asked<Option<i64>>> {
+    let mut prompt = prompt.to_owned();
+    for _ in 0..5 {
+        let Some(answer) = prompter.text(&prompt)? else {
+            return Ok(Asked::Stop);
+        };
+        if answer.is_empty() {
+            return Ok(Asked::Value(None));
+        }
+        match kb::parse_code(&answer) {
+            Ok(code) => return Ok(Asked::Value(Some(code))),
+            Err(e) => {
+                prompt = format!(
+                    "{}. Try again, or press Enter to go on without it.",
+                    upper_first(&e.to_string())
+                )
+            }
+        }
+    }
+    Ok(Asked::Value(None))
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

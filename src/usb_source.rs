@@ -1,0 +1,17 @@
+//! Where USB devices are read from: the live bus, a snapshot written by `devices --save`, or a
+//! Linux sysfs tree (for tests and for reading another machine's bus).
+
+use std::path::Path;
+
+use usb::live::{DeviceSource, LiveSource, SnapshotFile};
+use usb::sysfs::SysfsSource;
+
+/// The source the flags ask for: a snapshot file, a sysfs tree, or the live bus.
+pub fn source(from: Option<&Path>, sysfs_root: Option<&Path>) -> Box<dyn DeviceSource> {
+    match (from, sysfs_root) {
+        (Some(file), _) => Box::new(SnapshotFile(file.to_owned())),
+        (None, Some(root)) => Box::new(SysfsSource::new(root)),
+        (None, None) => Box::new(LiveSource),
+    }
+}
+
