@@ -41,4 +41,3 @@ impl<'a> From<&'a kb::Device> for DeviceJson<'a> {
         }
     }
 }
-

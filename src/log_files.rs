@@ -148,4 +148,3 @@ pub fn read(kb: &kb::Kb, path: &Path) -> anyhow::Result<LogReport> {
     }
     Ok(report)
 }
-

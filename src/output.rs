@@ -82,7 +82,8 @@ pub fn wrap_to(text: &str, indent: &str, width: Option<usize>) -> String {
         .initial_indent(indent)
         .subsequent_indent(indent)
         .break_words(false)
-        .word_separator(textwrap::WordSeparator::AsciiSpace);
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
     let mut out = String::new();
     for line in textwrap::wrap(&glued, options) {
         out.push_str(&line.replace('\u{a0}', " "));
@@ -122,7 +123,8 @@ pub fn fit_to(text: &str, width: Option<usize>) -> String {
             .initial_indent(indent)
             .subsequent_indent(&hanging)
             .break_words(false)
-            .word_separator(textwrap::WordSeparator::AsciiSpace);
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
         let glued = body.replace(" %", "\u{a0}%");
         let lines: Vec<String> = textwrap::wrap(&glued, options)
             .into_iter()
@@ -145,9 +147,7 @@ pub fn reader_gone() -> bool {
         tv_nsec: 0,
     };
     matches!(poll(&mut fds, Some(&zero)), Ok(n) if n > 0)
-        && fds[0]
-            .revents()
-            .intersects(PollFlags::ERR | PollFlags::HUP)
+        && fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP)
 }
 
 #[cfg(not(unix))]

@@ -58,4 +58,3 @@ pub fn step_text(kb: &Kb, number: usize, step: &Step) -> String {
     out.push_str(&output::wrap(&format!("Why: {}", step.why), "     "));
     out
 }
-

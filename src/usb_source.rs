@@ -14,4 +14,3 @@ pub fn source(from: Option<&Path>, sysfs_root: Option<&Path>) -> Box<dyn DeviceS
         (None, None) => Box::new(LiveSource),
     }
 }
-

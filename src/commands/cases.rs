@@ -55,14 +55,24 @@ pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode
         Some(text) => Some(kb::parse_code(text).map_err(|e| UsageError::new(e.to_string()))?),
         None => None,
     };
-    let since = args.since.as_deref().map(|s| day("--since", s)).transpose()?;
-    // A model name is matched as the product type the kb knows it by.
-    let device = args.device.as_ref().map(|d| {
-        kb.find_device(d)
-            .map_or_else(|_| d.clone(), |found| found.product_type.clone())
-    });
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| day("--since", s))
+        .transpose()?;
+    // A model name matches every product type the kb knows it by (iPhone 7: 9,1 and 9,3).
+    let product_types = match args.device.as_deref().map(|d| kb.find_device(d)) {
+        Some(Ok(found)) => kb
+            .devices
+            .iter()
+            .filter(|d| d.model == found.model)
+            .map(|d| d.product_type.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     let filter = Filter {
-        device,
+        device: args.device.clone(),
+        product_types,
         code,
         since,
         port: args.port.clone(),

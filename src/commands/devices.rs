@@ -13,9 +13,9 @@ use crate::cli::DevicesArgs;
 use crate::commands::device_view::{DeviceJson, device_text};
 use crate::interrupt::exit_cleanly_on_interrupt;
 use crate::knowledge::knowledge;
+use crate::output::{self, DIM, paint};
 use crate::usb_source;
 use crate::usb_watch::LinkWatch;
-use crate::output::{self, DIM, paint};
 
 #[derive(Serialize)]
 struct DevicesJson {

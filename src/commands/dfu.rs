@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use crate::cli::DfuArgs;
 use crate::interrupt::exit_cleanly_on_interrupt;
 use crate::knowledge::{knowledge, resolve_model};
-use crate::usb_source;
 use crate::session::dfu_coach;
 use crate::session::prompter::{Prompter, TerminalPrompter};
+use crate::usb_source;
 
 pub fn run(args: &DfuArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;

@@ -13,7 +13,7 @@ use crate::case_store::{self, CaseKeeper};
 use crate::cli::DiagnoseArgs;
 use crate::interrupt::exit_cleanly_on_interrupt;
 use crate::knowledge::{DeviceJson, knowledge, resolve_model};
-use crate::output::{self, HEADING, paint};
+use crate::output::{self, DIM, HEADING, paint};
 use crate::plan_text::{cause_lines, step_text};
 use crate::session::guided::{self, Ending, Start};
 use crate::session::intake;
@@ -26,9 +26,14 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     let (mut ledger, mut keeper) = match &args.resume {
         Some(id) => {
             let store = case_store::open(db)?;
-            let case = store
-                .case(id)
-                .map_err(|e| UsageError::new(e.to_string()))?;
+            let case = store.case(id).map_err(|e| UsageError::new(e.to_string()))?;
+            output::line(paint(
+                DIM,
+                &format!(
+                    "Case {} resumed (restore-doctor report {} writes its report).",
+                    case.id, case.id
+                ),
+            ))?;
             let keeper = CaseKeeper::resume(store, case.id.clone(), &case.ledger);
             (case.ledger, Some(keeper))
         }
@@ -86,7 +91,9 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
                 Some(id) => resume_by_id(db, id),
                 None => resume_by_flags(&end.ledger),
             };
-            output::line(format!("\nStopped. To pick up where you left off:\n  {hint}"))?;
+            output::line(format!(
+                "\nStopped. To pick up where you left off:\n  {hint}"
+            ))?;
             ExitCode::SUCCESS
         }
     })
@@ -134,7 +141,11 @@ fn resume_by_flags(ledger: &Ledger) -> String {
     }
     for e in ledger.answers() {
         if let Subject::Answer(q) = &e.subject {
-            let _ = write!(command, " --observe {}", shell_word(&format!("{q}={}", e.value)));
+            let _ = write!(
+                command,
+                " --observe {}",
+                shell_word(&format!("{q}={}", e.value))
+            );
         }
     }
     for step in ledger.steps().iter().filter(|s| s.kind == StepKind::Action) {

@@ -34,4 +34,3 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Completions { shell }) => completions::run(shell),
     }
 }
-

@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
-use watch::{Finding, EventKind};
+use watch::{EventKind, Finding};
 
 /// Timeline entries kept on screen.
 const TIMELINE: usize = 200;

@@ -98,9 +98,11 @@ pub fn run(kb: &Kb, prompter: &mut dyn Prompter, start: Start<'_>) -> io::Result
         Ending::Fixed(id) => Some(id.clone()),
         _ => None,
     };
-    session
-        .ledger
-        .finish(status, fixed_by, last.as_ref().map(Verdict::from_assessment));
+    session.ledger.finish(
+        status,
+        fixed_by,
+        last.as_ref().map(Verdict::from_assessment),
+    );
     session.keep()?;
     Ok(SessionEnd {
         ending,
@@ -125,7 +127,10 @@ struct Session<'a, 'kb> {
 impl Session<'_, '_> {
     /// Saves the ledger (the case is opened the first time it holds evidence, and announced).
     fn keep(&mut self) -> io::Result<()> {
-        let opened = self.keeper.as_deref_mut().and_then(|k| k.keep(&self.ledger));
+        let opened = self
+            .keeper
+            .as_deref_mut()
+            .and_then(|k| k.keep(&self.ledger));
         if let Some(id) = opened {
             self.prompter.say(&paint(
                 DIM,
@@ -197,8 +202,7 @@ impl Session<'_, '_> {
                 return Ok((Ending::Stopped, last));
             };
             self.prompter.say("")?;
-            self.prompter
-                .say(&render::beliefs_line(kb, &assessment))?;
+            self.prompter.say(&render::beliefs_line(kb, &assessment))?;
             match step.kind {
                 StepKind::Question => {
                     if !self.ask(&step)? {
@@ -231,10 +235,8 @@ impl Session<'_, '_> {
                                 .say(&render::fixed_text(kb, &step.id, &self.ledger))?;
                             return Ok((Ending::Fixed(step.id.clone()), Some(assessment)));
                         }
-                        StepOutcome::Failed => {
-                            if !self.ask_code_change()? {
-                                return Ok((Ending::Stopped, Some(assessment)));
-                            }
+                        StepOutcome::Failed if !self.ask_code_change()? => {
+                            return Ok((Ending::Stopped, Some(assessment)));
                         }
                         _ => {}
                     }
@@ -270,11 +272,19 @@ impl Session<'_, '_> {
             .iter()
             .find(|s| s.kind == StepKind::Action)
             .is_some_and(|s| kb.action(&s.id).is_some_and(|a| a.escalation));
-        let skipped: Vec<String> = self.ledger.skipped().into_iter().map(str::to_owned).collect();
+        let skipped: Vec<String> = self
+            .ledger
+            .skipped()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         if escalation_first && !skipped.is_empty() {
             let names: Vec<String> = skipped
                 .iter()
-                .map(|id| kb.action(id).map_or(id.clone(), |a| kb::in_sentence(&a.name)))
+                .map(|id| {
+                    kb.action(id)
+                        .map_or(id.clone(), |a| kb::in_sentence(&a.name))
+                })
                 .collect();
             self.prompter.say(
                 output::wrap(
@@ -328,15 +338,21 @@ impl Session<'_, '_> {
             return Ok(false);
         };
         if picked == question.answers.len() {
-            self.ledger
-                .step(question.id.clone(), StepKind::Question, StepOutcome::Unknown);
+            self.ledger.step(
+                question.id.clone(),
+                StepKind::Question,
+                StepOutcome::Unknown,
+            );
         } else {
             self.ledger.observe(
                 &Observation::new(question.id.clone(), question.answers[picked].clone()),
                 EvidenceSource::Person,
             );
-            self.ledger
-                .step(question.id.clone(), StepKind::Question, StepOutcome::Answered);
+            self.ledger.step(
+                question.id.clone(),
+                StepKind::Question,
+                StepOutcome::Answered,
+            );
         }
         self.keep()?;
         Ok(true)
@@ -364,9 +380,8 @@ impl Session<'_, '_> {
                 return Ok(Offer::Stop);
             };
             if !typed.trim().eq_ignore_ascii_case("erase") {
-                self.prompter.say(
-                    "  Not erasing. This step will not be offered again in this session.",
-                )?;
+                self.prompter
+                    .say("  Not erasing. This step will not be offered again in this session.")?;
                 return Ok(Offer::Outcome(StepOutcome::CannotDo));
             }
         }
@@ -477,8 +492,7 @@ impl Session<'_, '_> {
         let repeats = |answer: &str| Observation::new("error-repeats", answer);
         match options[picked].key.as_str() {
             "same" => {
-                self.ledger
-                    .observe(&repeats("yes"), EvidenceSource::Person);
+                self.ledger.observe(&repeats("yes"), EvidenceSource::Person);
             }
             "new" => match intake::ask_error_code(self.prompter, "Which number now?")? {
                 Asked::Stop => return Ok(false),
@@ -496,12 +510,10 @@ impl Session<'_, '_> {
                     self.ledger
                         .event(EventKind::CodeChange, None, None, message);
                     if before.is_some() {
-                        self.ledger
-                            .observe(&repeats("no"), EvidenceSource::Person);
+                        self.ledger.observe(&repeats("no"), EvidenceSource::Person);
                     }
-                    self.prompter.say(
-                        output::wrap(&render::code_line(self.kb, code), "  ").trim_end(),
-                    )?;
+                    self.prompter
+                        .say(output::wrap(&render::code_line(self.kb, code), "  ").trim_end())?;
                 }
                 Asked::Value(_) => {}
             },

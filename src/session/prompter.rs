@@ -105,7 +105,11 @@ impl Prompter for TerminalPrompter {
         let mut out = anstream::stdout().lock();
         writeln!(out, "{}", crate::output::fit(prompt))?;
         for (i, o) in options.iter().enumerate() {
-            writeln!(out, "{}", crate::output::fit(&format!("  {}) {}", i + 1, o.label)))?;
+            writeln!(
+                out,
+                "{}",
+                crate::output::fit(&format!("  {}) {}", i + 1, o.label))
+            )?;
         }
         drop(out);
         loop {

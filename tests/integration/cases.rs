@@ -131,14 +131,29 @@ fn a_stopped_session_can_be_resumed() {
         second.stdout
     );
     assert!(
-        !second.stdout.contains("Which iPhone or iPad"),
-        "model and code come from the case"
+        !second.stdout.contains("Which iPhone or iPad")
+            && !second.stdout.contains("What error number"),
+        "model and code come from the case: {}",
+        second.stdout
     );
     assert!(
-        second.stdout.contains(&format!("--failed {}", failed[0])),
+        second
+            .stdout
+            .contains("4013: the phone lost its USB connection"),
+        "the code is kept: {}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains(&format!("diagnose --resume {id}")),
         "{}",
         second.stdout
     );
+    let resumed = run_with(&["--db", &db, "report", &id, "--format", "json"], &[]).json();
+    assert_eq!(
+        resumed["evidence"], saved["evidence"],
+        "resuming adds no answer twice"
+    );
+    assert_eq!(resumed["code"], 4013);
     let missing = run_with(&["--db", &db, "diagnose", "--resume", "CNOPE"], &[]);
     assert_eq!(missing.status, 2);
 }
@@ -167,7 +182,7 @@ fn a_broken_database_is_a_clear_error_and_left_untouched() {
     let out = run_with(&["--db", path.to_str().unwrap(), "history"], &[]);
     assert_eq!(out.status, 2);
     assert!(
-        out.stderr.contains("not a Restore Doctor database"),
+        out.stderr.contains("is not a database file"),
         "{}",
         out.stderr
     );

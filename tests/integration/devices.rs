@@ -132,11 +132,21 @@ fn watch_prints_events_as_they_happen() {
 #[test]
 fn the_guided_session_uses_the_attached_device() {
     let tree = sysfs_dfu_iphone7_behind_hub();
-    let out = run(&["diagnose", "--sysfs-root", tree.path().to_str().unwrap()]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cases.sqlite").display().to_string();
+    let out = run(&[
+        "--db",
+        &db,
+        "diagnose",
+        "--keep-ecid",
+        "--sysfs-root",
+        tree.path().to_str().unwrap(),
+    ]);
     out.success();
     assert!(
-        out.stdout
-            .contains("Found on USB: iPhone 7 (GSM) in dfu mode, 480 Mb/s, through 1 hub(s)."),
+        out.stdout.contains(
+            "Found on USB: iPhone 7 (GSM) in dfu mode on port 1-2.3, 480 Mb/s, through 1 hub(s)."
+        ),
         "{}",
         out.stdout
     );
@@ -145,10 +155,30 @@ fn the_guided_session_uses_the_attached_device() {
         "the model came from USB"
     );
     let resume = out.stdout.lines().last().unwrap();
-    assert!(resume.contains("--model iPhone9,3"), "{resume}");
+    assert!(resume.contains("diagnose --resume C"), "{resume}");
+    // The case is found by its bench port and keeps where each fact came from.
+    let history = run(&["--db", &db, "history", "--port", "1-2.3", "--json"]).json();
+    let case = &history["cases"][0];
+    assert_eq!(case["port"], "1-2.3", "{history}");
+    assert_eq!(case["hubs"], 1);
+    let source = |name: &str| {
+        case["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["source"].clone())
+    };
+    assert_eq!(source("model"), Some("usb".into()), "{case}");
+    assert_eq!(source("device-mode"), Some("usb".into()), "{case}");
+    assert_eq!(source("hub-in-path"), Some("usb".into()), "{case}");
+    assert!(case["ecid"].as_str().unwrap().starts_with("****"), "masked");
+    let id = case["id"].as_str().unwrap();
+    let shown = run(&["--db", &db, "report", id, "--show-ids"]);
     assert!(
-        resume.contains("--observe device-mode=dfu")
-            && resume.contains("--observe hub-in-path=yes"),
-        "{resume}"
+        shown.stdout.contains("**ECID:** 0x001A2B3C4D5E6F70"),
+        "{}",
+        shown.stdout
     );
+    assert!(shown.stdout.contains("1-2.3"), "the report shows the port");
 }

@@ -39,10 +39,33 @@ fn replaying_the_4013_pattern_alerts_with_phase_port_and_next_step() {
 }
 
 #[test]
+fn a_flapping_port_ends_with_a_summary_that_agrees_and_exit_1() {
+    let out = run(&[
+        "watch",
+        "--replay",
+        &scenario("flapping-port"),
+        "--speed",
+        "0",
+    ]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("LOOP"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("1 connection loop(s) seen."),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("No drop"), "{}", out.stdout);
+}
+
+#[test]
 fn a_healthy_restore_replays_clean() {
     let out = run(&["watch", "--replay", &scenario("healthy-dfu-restore")]);
     out.success();
-    assert!(out.stdout.contains("No drop seen."), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("No drop or connection loop seen."),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout
             .contains("restore mode → normal mode after the restore")

@@ -117,7 +117,12 @@ fn a_ledger_round_trips_through_json_with_its_documented_words() {
         }),
     );
     let json = serde_json::to_string(&ledger).unwrap();
-    for word in ["\"usb\"", "\"cannot-do\"", "\"restore-os\"", "\"needs-repair\""] {
+    for word in [
+        "\"usb\"",
+        "\"cannot-do\"",
+        "\"restore-os\"",
+        "\"needs-repair\"",
+    ] {
         assert!(json.contains(word), "{word} in {json}");
     }
     let back: Ledger = serde_json::from_str(&json).unwrap();

@@ -34,9 +34,9 @@ pub use outcomes::{
 };
 pub use questions::{Observation, Question};
 use serde::Deserialize;
+pub use strum::VariantArray;
 pub use validate::Problem;
 pub use vocab::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome, Strength};
-pub use strum::VariantArray;
 
 /// A kb name as it reads inside a sentence: the first letter lowered unless the first word is
 /// an acronym or a proper noun ("Use a different USB port" → "use a different USB port",

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use crate::Kb;
 use crate::questions::ANY_CAUSE;
 
-
 /// One thing wrong with the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

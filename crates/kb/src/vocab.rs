@@ -108,7 +108,10 @@ impl EvidenceSource {
         match self {
             EvidenceSource::Log => Strength::Inferred,
             EvidenceSource::Person => Strength::Stated,
-            EvidenceSource::Usb | EvidenceSource::Usbmux | EvidenceSource::Watch | EvidenceSource::Restore => Strength::Measured,
+            EvidenceSource::Usb
+            | EvidenceSource::Usbmux
+            | EvidenceSource::Watch
+            | EvidenceSource::Restore => Strength::Measured,
         }
     }
 }
@@ -295,6 +298,9 @@ mod tests {
     fn a_measurement_outranks_a_statement_which_outranks_an_inference() {
         assert!(EvidenceSource::Usb.strength() > EvidenceSource::Person.strength());
         assert!(EvidenceSource::Person.strength() > EvidenceSource::Log.strength());
-        assert_eq!(EvidenceSource::Watch.strength(), EvidenceSource::Restore.strength());
+        assert_eq!(
+            EvidenceSource::Watch.strength(),
+            EvidenceSource::Restore.strength()
+        );
     }
 }

@@ -361,7 +361,10 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("FDR data", Trigger::Phase(0, Phase::Finalize)),
     ("install_splat", Trigger::Phase(0, Phase::Finalize)),
     ("install splat", Trigger::Phase(0, Phase::Finalize)),
-    ("cleanup_send_final_status", Trigger::Phase(0, Phase::Finalize)),
+    (
+        "cleanup_send_final_status",
+        Trigger::Phase(0, Phase::Finalize),
+    ),
     ("Checkpoint 1608", Trigger::Phase(0, Phase::Finalize)),
     ("baseband", Trigger::Phase(1, Phase::Firmware)),
     ("Baseband", Trigger::Phase(1, Phase::Firmware)),
@@ -373,8 +376,14 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("update_device_firmware", Trigger::Phase(1, Phase::Firmware)),
     ("update device firmware", Trigger::Phase(1, Phase::Firmware)),
     ("Flashing firmware", Trigger::Phase(1, Phase::Firmware)),
-    ("Restoring iPhone firmware", Trigger::Phase(1, Phase::Firmware)),
-    ("Restoring iPad firmware", Trigger::Phase(1, Phase::Firmware)),
+    (
+        "Restoring iPhone firmware",
+        Trigger::Phase(1, Phase::Firmware),
+    ),
+    (
+        "Restoring iPad firmware",
+        Trigger::Phase(1, Phase::Firmware),
+    ),
     ("Restoring firmware", Trigger::Phase(1, Phase::Firmware)),
     ("ファームウェアを復元中", Trigger::Phase(1, Phase::Firmware)),
     ("write_image3_data", Trigger::Phase(1, Phase::Firmware)),
@@ -383,10 +392,22 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("Verifying restore", Trigger::Phase(2, Phase::RestoreOs)),
     ("wait_for_storage", Trigger::Phase(2, Phase::RestoreOs)),
     ("Waiting for NAND", Trigger::Phase(2, Phase::RestoreOs)),
-    ("Restoring iPhone software", Trigger::Phase(2, Phase::RestoreOs)),
-    ("Restoring iPad software", Trigger::Phase(2, Phase::RestoreOs)),
-    ("Verifying iPhone restore", Trigger::Phase(2, Phase::RestoreOs)),
-    ("mount_system_partition", Trigger::Phase(2, Phase::RestoreOs)),
+    (
+        "Restoring iPhone software",
+        Trigger::Phase(2, Phase::RestoreOs),
+    ),
+    (
+        "Restoring iPad software",
+        Trigger::Phase(2, Phase::RestoreOs),
+    ),
+    (
+        "Verifying iPhone restore",
+        Trigger::Phase(2, Phase::RestoreOs),
+    ),
+    (
+        "mount_system_partition",
+        Trigger::Phase(2, Phase::RestoreOs),
+    ),
     ("Sending iBSS", Trigger::Phase(3, Phase::RecoveryBoot)),
     ("Sending iBEC", Trigger::Phase(3, Phase::RecoveryBoot)),
     ("RestoreKernelCache", Trigger::Phase(3, Phase::RecoveryBoot)),
@@ -402,14 +423,26 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
         "Preparing iPad for restore",
         Trigger::Phase(3, Phase::RecoveryBoot),
     ),
-    ("Device did not connect", Trigger::Phase(3, Phase::RecoveryBoot)),
+    (
+        "Device did not connect",
+        Trigger::Phase(3, Phase::RecoveryBoot),
+    ),
     (
         "as far as the apple logo",
         Trigger::Phase(3, Phase::RecoveryBoot),
     ),
-    ("before the apple logo", Trigger::Phase(3, Phase::RecoveryBoot)),
-    ("before the Apple logo", Trigger::Phase(3, Phase::RecoveryBoot)),
-    ("Sending RestoreLogo", Trigger::Phase(3, Phase::RecoveryBoot)),
+    (
+        "before the apple logo",
+        Trigger::Phase(3, Phase::RecoveryBoot),
+    ),
+    (
+        "before the Apple logo",
+        Trigger::Phase(3, Phase::RecoveryBoot),
+    ),
+    (
+        "Sending RestoreLogo",
+        Trigger::Phase(3, Phase::RecoveryBoot),
+    ),
     (
         "Verifying Restore with Apple",
         Trigger::Phase(4, Phase::Personalize),

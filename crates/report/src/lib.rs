@@ -191,7 +191,11 @@ impl<'a> View<'a> {
         let mut rows = Vec::new();
         for subject in [Subject::Model, Subject::Code] {
             if let Some(e) = ledger.current(&subject) {
-                let what = if subject == Subject::Code { "Error number" } else { "Model" };
+                let what = if subject == Subject::Code {
+                    "Error number"
+                } else {
+                    "Model"
+                };
                 rows.push((what.to_owned(), e.value.clone(), e.source.id().to_owned()));
             }
         }
@@ -441,7 +445,9 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
                 Subject::Answer(q) => ("observation", q.as_str()),
             };
             // Overruled or repeated evidence is kept in the record but does not count.
-            let counts = ledger.current(&e.subject).is_some_and(|c| std::ptr::eq(c, e));
+            let counts = ledger
+                .current(&e.subject)
+                .is_some_and(|c| std::ptr::eq(c, e));
             serde_json::json!({
                 "at": stored_time(e.at), "kind": kind, "name": name, "value": e.value,
                 "source": e.source, "counts": counts,

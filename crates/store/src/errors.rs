@@ -8,7 +8,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 /// Why the store could not do something.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path} is not a database file (it may be another kind of file); it was left untouched")]
+    #[error(
+        "{path} is not a database file (it may be another kind of file); it was left untouched"
+    )]
     NotADatabase { path: String },
     #[error(
         "{path} is a database, but not Restore Doctor's (it has tables of its own); it was left untouched"
@@ -29,7 +31,8 @@ pub enum StoreError {
     #[error("{path} does not exist")]
     Missing { path: String },
     #[error(
-        "{path} was written by a newer Restore Doctor (schema {found}, this one knows {}); it was left untouched", crate::SCHEMA_VERSION
+        "{path} was written by a newer Restore Doctor (schema {found}, this one knows {}); it was left untouched",
+        crate::SCHEMA_VERSION
     )]
     NewerVersion { path: String, found: i64 },
     #[error(

@@ -67,6 +67,8 @@ impl Saved {
 pub struct Filter {
     /// An ECID (matched through its salted hash), a product type or a model name.
     pub device: Option<String>,
+    /// Any of these product types (a model name resolved by the caller's kb), besides `device`.
+    pub product_types: Vec<String>,
     pub code: Option<i64>,
     /// Cases created at or after this time.
     pub since: Option<Timestamp>,
@@ -151,8 +153,7 @@ impl Store {
                 let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
                     | OpenFlags::SQLITE_OPEN_CREATE
                     | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                Connection::open_with_flags(path, flags)
-                    .map_err(|e| errors::from_sql(&shown, e))?
+                Connection::open_with_flags(path, flags).map_err(|e| errors::from_sql(&shown, e))?
             }
             Access::ReadOnly => {
                 if !path.exists() {
@@ -424,7 +425,9 @@ impl Store {
             .map_err(|e| unreadable("steps", e.to_string()))?;
         let events = self
             .conn
-            .prepare("SELECT at, kind, port, phase, message FROM events WHERE case_id = ?1 ORDER BY seq")?
+            .prepare(
+                "SELECT at, kind, port, phase, message FROM events WHERE case_id = ?1 ORDER BY seq",
+            )?
             .query_map(params![id], |r| {
                 Ok(Event {
                     at: parse_time(&r.get::<_, String>(0)?)?,
@@ -444,13 +447,7 @@ impl Store {
             updated_at: parse_time(&updated).map_err(|e| unreadable("date", e.to_string()))?,
             id,
             device_key,
-            ledger: Ledger::rebuild(
-                device,
-                entries,
-                steps,
-                events,
-                (status, fixed_by, verdict),
-            ),
+            ledger: Ledger::rebuild(device, entries, steps, events, (status, fixed_by, verdict)),
         })
     }
 
@@ -463,31 +460,46 @@ impl Store {
                 .filter(|_| hex.len() >= 8)
                 .map(|e| self.device_key(e))
         });
-        let mut q = self.conn.prepare(
+        // Product types are few and come from the kb; each gets its own placeholder.
+        let types: Vec<String> = (0..filter.product_types.len().min(32))
+            .map(|i| format!("?{}", i + 7))
+            .collect();
+        let any_type = if types.is_empty() {
+            String::new()
+        } else {
+            format!(" OR product_type IN ({})", types.join(", "))
+        };
+        let mut q = self.conn.prepare(&format!(
             "SELECT id FROM cases
-             WHERE (?1 IS NULL OR device_key = ?1 OR product_type = ?2 COLLATE NOCASE OR model = ?2 COLLATE NOCASE)
+             WHERE (?1 IS NULL OR device_key = ?1 OR product_type = ?2 COLLATE NOCASE OR model = ?2 COLLATE NOCASE{any_type})
                AND (?3 IS NULL OR code = ?3)
                AND (?4 IS NULL OR created_at >= ?4)
                AND (?5 IS NULL OR port = ?5)
-             ORDER BY created_at DESC, id LIMIT ?6",
-        )?;
+             ORDER BY created_at DESC, id LIMIT ?6"
+        ))?;
         let device_any = filter
             .device
             .as_ref()
             .map(|_| device_key.clone().unwrap_or_default());
         let limit = if filter.limit == 0 { 100 } else { filter.limit } as i64;
+        let since = filter.since.map(stored_time);
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+            &device_any,
+            &filter.device,
+            &filter.code,
+            &since,
+            &filter.port,
+            &limit,
+        ];
+        values.extend(
+            filter
+                .product_types
+                .iter()
+                .take(32)
+                .map(|t| t as &dyn rusqlite::ToSql),
+        );
         let ids: Vec<String> = q
-            .query_map(
-                params![
-                    device_any,
-                    filter.device,
-                    filter.code,
-                    filter.since.map(stored_time),
-                    filter.port,
-                    limit
-                ],
-                |r| r.get(0),
-            )?
+            .query_map(values.as_slice(), |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         ids.iter().map(|id| self.load(id)).collect()
     }
@@ -667,11 +679,16 @@ fn delete_cases(
 ) -> Result<u64, StoreError> {
     for table in ["evidence", "steps", "events"] {
         tx.execute(
-            &format!("DELETE FROM {table} WHERE case_id IN (SELECT id FROM cases WHERE {condition})"),
+            &format!(
+                "DELETE FROM {table} WHERE case_id IN (SELECT id FROM cases WHERE {condition})"
+            ),
             params![value],
         )?;
     }
-    Ok(tx.execute(&format!("DELETE FROM cases WHERE {condition}"), params![value])? as u64)
+    Ok(tx.execute(
+        &format!("DELETE FROM cases WHERE {condition}"),
+        params![value],
+    )? as u64)
 }
 
 fn hex(bytes: &[u8]) -> String {

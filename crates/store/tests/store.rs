@@ -93,7 +93,11 @@ fn a_case_is_found_by_a_unique_prefix_and_can_be_deleted_or_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join("p.sqlite")).unwrap();
     let ids: Vec<String> = (0..3)
-        .map(|i| s.create(&iphone_7_case(0x1000 + i, "4013", "1-1")).unwrap().0)
+        .map(|i| {
+            s.create(&iphone_7_case(0x1000 + i, "4013", "1-1"))
+                .unwrap()
+                .0
+        })
         .collect();
     let first = &ids[0];
     let prefix = (3..first.len())
@@ -107,8 +111,16 @@ fn a_case_is_found_by_a_unique_prefix_and_can_be_deleted_or_pruned() {
     assert_eq!(&s.delete(first).unwrap(), first);
     assert!(matches!(s.case(first), Err(StoreError::NoCase(_))));
     assert_eq!(s.count().unwrap(), 2);
-    assert_eq!(s.prune(Timestamp::now() - jiff::SignedDuration::from_hours(1)).unwrap(), 0);
-    assert_eq!(s.prune(Timestamp::now() + jiff::SignedDuration::from_secs(1)).unwrap(), 2);
+    assert_eq!(
+        s.prune(Timestamp::now() - jiff::SignedDuration::from_hours(1))
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.prune(Timestamp::now() + jiff::SignedDuration::from_secs(1))
+            .unwrap(),
+        2
+    );
     assert_eq!(s.count().unwrap(), 0);
     assert!(s.latest().unwrap().is_none());
 }
@@ -117,7 +129,9 @@ fn a_case_is_found_by_a_unique_prefix_and_can_be_deleted_or_pruned() {
 fn history_filters_by_device_code_date_and_port() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join("h.sqlite")).unwrap();
-    let (a, _) = s.create(&iphone_7_case(0xAAAA_0000_0001, "4013", "1-1")).unwrap();
+    let (a, _) = s
+        .create(&iphone_7_case(0xAAAA_0000_0001, "4013", "1-1"))
+        .unwrap();
     let mut twelve = iphone_7_case(0xBBBB_0000_0002, "3194", "1-2");
     twelve.add(Subject::Model, "iPhone13,2", EvidenceSource::Usb);
     twelve.event(EventKind::Drop, Some("1-2".into()), None, "dropped");
@@ -182,7 +196,10 @@ fn a_database_from_the_first_release_migrates_and_keeps_every_case() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite");
     std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.sqlite"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/schema-v1.sqlite"
+        ),
         &path,
     )
     .unwrap();
@@ -198,7 +215,10 @@ fn a_database_from_the_first_release_migrates_and_keeps_every_case() {
     };
     assert!(before.len() >= 8, "the fixture holds real cases");
     let read_only = Store::open_read_only(&path).err().expect("needs migrating");
-    assert!(matches!(read_only, StoreError::NeedsMigration { .. }), "{read_only}");
+    assert!(
+        matches!(read_only, StoreError::NeedsMigration { .. }),
+        "{read_only}"
+    );
     let s = Store::open(&path).unwrap();
     assert_eq!(s.integrity_check().unwrap(), "ok");
     assert_eq!(s.count().unwrap() as usize, before.len());
@@ -214,18 +234,26 @@ fn a_database_from_the_first_release_migrates_and_keeps_every_case() {
         .history(&Filter::default())
         .unwrap()
         .into_iter()
-        .find(|c| c.ledger.verdict().is_some_and(|v| v.causes[0].id == "audio-ic"))
+        .find(|c| {
+            c.ledger
+                .verdict()
+                .is_some_and(|v| v.causes[0].id == "audio-ic")
+        })
         .expect("the repair verdict survives");
     assert!(
         repaired
             .ledger
             .answers()
             .iter()
-            .any(|e| e.subject == Subject::answer("voice-memos-greyed") && e.source == EvidenceSource::Person)
+            .any(|e| e.subject == Subject::answer("voice-memos-greyed")
+                && e.source == EvidenceSource::Person)
     );
     drop(s);
     // Once migrated, a reader can open it without writing.
-    assert_eq!(Store::open_read_only(&path).unwrap().count().unwrap() as usize, before.len());
+    assert_eq!(
+        Store::open_read_only(&path).unwrap().count().unwrap() as usize,
+        before.len()
+    );
 }
 
 #[test]
@@ -241,8 +269,15 @@ fn a_foreign_sqlite_file_is_refused_and_not_modified() {
     let err = Store::open(&path).err().expect("refused");
     assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
     assert!(err.to_string().contains("not Restore Doctor's"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), before, "the file is unchanged");
-    assert!(!dir.path().join("photos.sqlite-wal").exists(), "not switched to WAL");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file is unchanged"
+    );
+    assert!(
+        !dir.path().join("photos.sqlite-wal").exists(),
+        "not switched to WAL"
+    );
 }
 
 #[test]
@@ -264,8 +299,7 @@ fn a_damaged_database_says_so() {
     std::fs::write(&path, &bytes).unwrap();
     let err = Store::open(&path)
         .and_then(|s| s.history(&Filter::default()).map(|_| ()))
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     let text = err.to_string();
     assert!(text.contains("damaged"), "{text}");
 }

@@ -8,8 +8,8 @@ pub mod tracker;
 
 use kb::Observation;
 
-pub use scenario::{Event, LinkChange};
 pub use kb::EventKind;
+pub use scenario::{Event, LinkChange};
 pub use tracker::{Finding, PortStats, Stage, Tracker, Windows};
 
 /// The timeline event for a change a USB watcher saw at time `t`.

@@ -2,7 +2,7 @@
 //! story expects: healthy restores raise no drop, the drop patterns are caught in the right
 //! phase, loops and bad ports are named.
 
-use watch::{Finding, EventKind, Stage, Tracker, observations, port_verdict, scenario};
+use watch::{EventKind, Finding, Stage, Tracker, observations, port_verdict, scenario};
 
 fn play(name: &str) -> (Tracker, Vec<Finding>) {
     let path = format!(
