@@ -290,6 +290,9 @@ fn live(
     }
     let mut t = 0.0;
     while !stop.load(Ordering::Relaxed) {
+        if output::reader_gone() {
+            return Ok(());
+        }
         let tick = link.next(kb)?;
         t = tick.t;
         reporter.show(tick.findings)?;

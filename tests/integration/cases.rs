@@ -315,3 +315,58 @@ fn page_requests(netlog: &std::path::Path) -> Vec<String> {
     }
     urls
 }
+
+#[test]
+fn cases_can_be_reported_by_prefix_or_latest_deleted_and_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    let first = repair_case(&db);
+    let second = repair_case(&db);
+    let latest = run_with(&["--db", &db, "report", "--format", "json"], &[]).json();
+    assert_eq!(
+        latest["id"],
+        second.as_str(),
+        "report alone gives the latest case"
+    );
+    let prefix = (3..first.len())
+        .map(|n| &first[..n])
+        .find(|p| !second.starts_with(p))
+        .unwrap();
+    let by_prefix = run_with(&["--db", &db, "report", prefix, "--format", "json"], &[]).json();
+    assert_eq!(by_prefix["id"], first.as_str());
+    let bad_date = run_with(&["--db", &db, "history", "--since", "2026-13-45"], &[]);
+    assert!(bad_date.usage_error().contains("2026-13-45"));
+    let deleted = run_with(&["--db", &db, "history", "--delete", &first], &[]);
+    deleted.success();
+    assert!(deleted.stdout.contains(&first));
+    let gone = run_with(&["--db", &db, "report", &first], &[]);
+    assert!(gone.usage_error().contains("no case"));
+    run_with(
+        &["--db", &db, "history", "--prune", "--before", "2000-01-01"],
+        &[],
+    )
+    .success();
+    let kept = run_with(&["--db", &db, "history", "--json"], &[]).json();
+    assert_eq!(kept["cases"].as_array().unwrap().len(), 1);
+    let pruned = run_with(
+        &["--db", &db, "history", "--prune", "--before", "2999-01-01"],
+        &[],
+    );
+    assert!(
+        pruned.stdout.contains("Deleted 1 case(s)"),
+        "{}",
+        pruned.stdout
+    );
+    let empty = run_with(&["--db", &db, "history", "--json"], &[]).json();
+    assert!(empty["cases"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn reading_commands_never_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    run_with(&["--db", &db, "history"], &[]).success();
+    let report = run_with(&["--db", &db, "report"], &[]);
+    assert!(report.usage_error().contains("no case history yet"));
+    assert!(!std::path::Path::new(&db).exists());
+}

@@ -182,3 +182,43 @@ fn the_guided_session_uses_the_attached_device() {
     );
     assert!(shown.stdout.contains("1-2.3"), "the report shows the port");
 }
+
+/// `devices --watch --json | head -n1`: once the reader has its line and goes away, the watch
+/// ends by itself with exit 0, even though nothing changes on USB any more.
+#[test]
+fn a_watch_whose_reader_goes_away_ends_quietly() {
+    let tree = sysfs_dfu_iphone7_behind_hub();
+    for command in [
+        vec!["devices", "--watch", "--json"],
+        vec!["watch", "--json"],
+    ] {
+        let mut child = crate::harness::command()
+            .args(&command)
+            .args(["--sysfs-root", tree.path().to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("attach"), "{command:?}: {first}");
+        // The reader is dropped here, closing the pipe.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{command:?} kept running after its reader went away"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(0), "{command:?}: {stderr}");
+        assert!(stderr.is_empty(), "{command:?}: {stderr}");
+    }
+}

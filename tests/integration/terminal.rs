@@ -21,8 +21,16 @@ fn exit_code(session: &expectrl::session::OsSession) -> i32 {
     }
 }
 
+/// Size and modification time of the database a person's own runs would use, if any.
+fn users_database() -> Option<(u64, std::time::SystemTime)> {
+    let meta = std::fs::metadata(store::default_path()).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
 #[test]
 fn a_whole_session_for_an_iphone_7_ends_with_the_audio_ic_verdict() {
+    let users = users_database();
+    // The pseudo-terminal is 80 columns wide, as a default terminal window.
     let mut p = spawn(&[]);
     p.expect("Which iPhone or iPad is it?").unwrap();
     p.send_line("iPhone 7").unwrap();
@@ -72,6 +80,18 @@ fn a_whole_session_for_an_iphone_7_ends_with_the_audio_ic_verdict() {
         "{transcript}"
     );
     assert_eq!(exit_code(&p), 1, "a repair-bench verdict exits 1");
+    for line in transcript.lines() {
+        let shown = line.trim_end_matches('\r');
+        assert!(
+            shown.chars().count() <= 80,
+            "wider than the 80-column terminal: {shown:?}"
+        );
+    }
+    assert_eq!(
+        users_database(),
+        users,
+        "the session left the user's own case history alone"
+    );
 }
 
 #[test]
@@ -94,6 +114,22 @@ fn end_of_input_stops_and_says_how_to_resume() {
     // The case was saved, so the hint resumes it, as the program was started.
     p.expect(Regex("restore-doctor diagnose --resume C[0-9A-F]{10}"))
         .unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
+
+#[test]
+fn plain_live_watch_ends_on_q_with_its_summary() {
+    let tree = crate::harness::sysfs_dfu_iphone7_behind_hub();
+    let mut p = spawn(&[
+        "watch",
+        "--plain",
+        "--sysfs-root",
+        tree.path().to_str().unwrap(),
+    ]);
+    p.expect("appeared in DFU mode").unwrap();
+    p.send_line("q").unwrap();
+    p.expect("No drop or connection loop seen.").unwrap();
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&p), 0);
 }
