@@ -4,6 +4,7 @@
 mod case_store;
 mod cli;
 mod commands;
+mod device_view;
 mod interrupt;
 mod knowledge;
 mod log_files;

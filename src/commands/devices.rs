@@ -10,7 +10,7 @@ use usb::AppleDevice;
 use usb::live::{Change, DeviceSource};
 
 use crate::cli::DevicesArgs;
-use crate::commands::device_view::{DeviceJson, device_text};
+use crate::device_view::{DeviceJson, device_text};
 use crate::interrupt::exit_cleanly_on_interrupt;
 use crate::knowledge::knowledge;
 use crate::output::{self, DIM, paint};

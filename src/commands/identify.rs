@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::IdentifyArgs;
-use crate::commands::device_view::{DeviceJson, device_text};
+use crate::device_view::{DeviceJson, device_text};
 use crate::knowledge::knowledge;
 use crate::output::{self, DIM, paint};
 use crate::usage_error::UsageError;

@@ -3,7 +3,6 @@
 
 mod cases;
 mod completions;
-mod device_view;
 mod devices;
 mod dfu;
 mod diagnose;

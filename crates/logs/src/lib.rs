@@ -187,6 +187,9 @@ struct Analyzer<'kb> {
     latest_phase: Option<Phase>,
     /// The strongest phase named on a failure line, with its rank (lower is stronger).
     failure_phase: Option<(usize, Phase)>,
+    /// The component whose firmware update failed (baseband, gas-gauge, nfc), if a failure
+    /// line named one.
+    failed_component: Option<&'static str>,
     unexpected_disconnect: bool,
 }
 
@@ -201,6 +204,7 @@ impl<'kb> Analyzer<'kb> {
             last_prose_code: None,
             latest_phase: None,
             failure_phase: None,
+            failed_component: None,
             unexpected_disconnect: false,
         }
     }
@@ -262,6 +266,9 @@ impl<'kb> Analyzer<'kb> {
             let failure = FAILURE_WORDS.is_match(line);
             if failure && self.failure_phase.is_none_or(|(r, _)| rank < r) {
                 self.failure_phase = Some((rank, phase));
+            }
+            if failure && phase == Phase::Firmware {
+                self.failed_component = self.failed_component.or(rules::component_in(line));
             }
         }
     }
@@ -547,6 +554,20 @@ impl<'kb> Analyzer<'kb> {
         }
         if self.unexpected_disconnect {
             observations.push(("disconnect-during-restore".to_owned(), "yes".to_owned()));
+        }
+        // A modem that stops answering is a failed baseband step even without "error" in it.
+        let modem_silent = self
+            .report
+            .findings
+            .iter()
+            .any(|f| f.text == rules::FINDINGS[5]);
+        if let Some(component) = self.failed_component.or(modem_silent.then_some("baseband")) {
+            observations.push(("firmware-step-failed".to_owned(), component.to_owned()));
+        }
+        // The tool that wrote the log is the restore tool (Finder, iTunes and Apple Devices
+        // share formats, so only the command-line tools are told apart).
+        if let Some(tool @ ("idevicerestore" | "futurerestore")) = self.report.format {
+            observations.push(("restore-tool".to_owned(), tool.to_owned()));
         }
         self.report.observations = observations;
         self.report

@@ -223,6 +223,30 @@ pub fn status_code(text: &str) -> Option<i64> {
     })
 }
 
+/// The component a failed firmware line names: the NFC controller (`update_stockholm`,
+/// `NfRestore`), the battery's gas gauge, or the baseband (modem).
+pub fn component_in(line: &str) -> Option<&'static str> {
+    let lower = line.to_ascii_lowercase();
+    if ["stockholm", "nfrestore", "nfc"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        Some("nfc")
+    } else if ["gas gauge", "gasgauge", "gas-gauge"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        Some("gas-gauge")
+    } else if ["baseband", "bbupdater", "modem"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        Some("baseband")
+    } else {
+        None
+    }
+}
+
 /// What a literal found in a line sets off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -367,6 +391,10 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ),
     ("Checkpoint 1608", Trigger::Phase(0, Phase::Finalize)),
     ("baseband", Trigger::Phase(1, Phase::Firmware)),
+    ("update_stockholm", Trigger::Phase(1, Phase::Firmware)),
+    ("NfRestore", Trigger::Phase(1, Phase::Firmware)),
+    ("gas gauge", Trigger::Phase(1, Phase::Firmware)),
+    ("GasGauge", Trigger::Phase(1, Phase::Firmware)),
     ("Baseband", Trigger::Phase(1, Phase::Firmware)),
     ("bbupdater", Trigger::Phase(1, Phase::Firmware)),
     ("radio-error", Trigger::Phase(1, Phase::Firmware)),

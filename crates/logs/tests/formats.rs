@@ -141,3 +141,45 @@ fn the_final_code_is_the_last_even_past_the_kept_list() {
     let paste = "It said error 9 first.\nAn unknown error occurred (4013).";
     assert_eq!(analyze_text(kb(), paste).final_code, Some(4013));
 }
+
+#[test]
+fn a_failed_component_update_and_the_tool_become_evidence() {
+    let kb = kb::Kb::embedded().unwrap();
+    let read = |text: &'static str| logs::analyze_reader(kb, text.as_bytes(), &mut |_| {}).unwrap();
+    let nfc = read(
+        "idevicerestore 1.0.0\nINFO: Got status message\nupdate_stockholm: NfRestore Failed with error 6\nERROR: Unable to restore device\n",
+    );
+    assert!(
+        nfc.observations
+            .contains(&("firmware-step-failed".into(), "nfc".into())),
+        "{:?}",
+        nfc.observations
+    );
+    assert!(
+        nfc.observations
+            .contains(&("restore-tool".into(), "idevicerestore".into())),
+        "{:?}",
+        nfc.observations
+    );
+    let gauge = read("[12:00:01] ERROR: GasGauge update failed (error 0x3)\n");
+    assert!(
+        gauge
+            .observations
+            .contains(&("firmware-step-failed".into(), "gas-gauge".into())),
+        "{:?}",
+        gauge.observations
+    );
+    let fine = read("[12:00:01] Updating baseband firmware\n[12:00:09] Restore completed\n");
+    assert!(
+        !fine
+            .observations
+            .iter()
+            .any(|(q, _)| q == "firmware-step-failed"),
+        "{:?}",
+        fine.observations
+    );
+    assert!(
+        !fine.observations.iter().any(|(q, _)| q == "restore-tool"),
+        "a dialog names no tool"
+    );
+}
