@@ -83,6 +83,7 @@ pub fn wrap_to(text: &str, indent: &str, width: Option<usize>) -> String {
         .subsequent_indent(indent)
         .break_words(false)
         .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
     let mut out = String::new();
     for line in textwrap::wrap(&glued, options) {
@@ -124,6 +125,7 @@ pub fn fit_to(text: &str, width: Option<usize>) -> String {
             .subsequent_indent(&hanging)
             .break_words(false)
             .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
             .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
         let glued = body.replace(" %", "\u{a0}%");
         let lines: Vec<String> = textwrap::wrap(&glued, options)
@@ -200,6 +202,14 @@ mod tests {
         assert_eq!(wrapped, "it would make this cause 82 %\nlikely\n");
         let wrapped = wrap_to("it would make this cause 82 % likely", "", Some(27));
         assert_eq!(wrapped, "it would make this cause\n82 % likely\n");
+    }
+
+    #[test]
+    fn hyphenated_words_stay_whole() {
+        assert_eq!(
+            wrap_to("prefer a USB-A-to-Lightning cable", "", Some(12)),
+            "prefer a\nUSB-A-to-Lightning\ncable\n"
+        );
     }
 
     #[test]
