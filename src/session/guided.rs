@@ -195,10 +195,12 @@ impl Session<'_, '_> {
             self.prompter
                 .say(output::wrap(&render::code_line(kb, code), "").trim_end())?;
         }
-        let mut questions_before_action = 0;
+        // Questions asked before this session's first action (None once one was offered).
+        let mut questions_before_action = Some(0);
         let mut last = None;
         for _ in 0..MAX_STEPS {
-            let Some((assessment, step)) = self.next_step(questions_before_action)? else {
+            let asked = questions_before_action.unwrap_or(0);
+            let Some((assessment, step)) = self.next_step(asked)? else {
                 return Ok((Ending::Stopped, last));
             };
             self.prompter.say("")?;
@@ -208,9 +210,7 @@ impl Session<'_, '_> {
                     if !self.ask(&step)? {
                         return Ok((Ending::Stopped, Some(assessment)));
                     }
-                    if !self.any_action_done() {
-                        questions_before_action += 1;
-                    }
+                    questions_before_action = questions_before_action.map(|n| n + 1);
                 }
                 StepKind::Action => {
                     if kb.action(&step.id).is_some_and(|a| a.escalation) {
@@ -223,6 +223,7 @@ impl Session<'_, '_> {
                         ))?;
                         return Ok((Ending::NeedsRepair, Some(assessment)));
                     }
+                    questions_before_action = None;
                     let outcome = match self.offer(&step, &assessment)? {
                         Offer::Outcome(outcome) => outcome,
                         Offer::Stop => return Ok((Ending::Stopped, Some(assessment))),
@@ -245,13 +246,6 @@ impl Session<'_, '_> {
             last = Some(assessment);
         }
         Ok((Ending::Stopped, last))
-    }
-
-    fn any_action_done(&self) -> bool {
-        self.ledger
-            .steps()
-            .iter()
-            .any(|s| s.kind == StepKind::Action && s.outcome != StepOutcome::Skipped)
     }
 
     /// The assessment now and the step to offer: a skipped step comes back before the repair
@@ -372,7 +366,13 @@ impl Session<'_, '_> {
                 .ledger
                 .current(&Subject::answer("backup-available"))
                 .is_some_and(|e| e.value == "yes");
-            self.prompter.say(&render::erase_warning(kb, backup))?;
+            let update_tried = self
+                .ledger
+                .steps()
+                .iter()
+                .any(|s| s.id == "try-update-instead" && s.outcome != StepOutcome::Skipped);
+            self.prompter
+                .say(&render::erase_warning(kb, backup, update_tried))?;
             let Some(typed) = self.prompter.text(
                 "Type erase to go ahead with this step, or press Enter to leave the phone as it is.",
             )?

@@ -161,13 +161,18 @@ pub fn action_text(kb: &Kb, step: &Step, assessment: &Assessment) -> String {
 }
 
 /// What an erasing step costs, said before the person agrees to it.
-pub fn erase_warning(kb: &Kb, backup_known: bool) -> String {
-    let text = if backup_known {
+pub fn erase_warning(kb: &Kb, backup_known: bool, update_tried: bool) -> String {
+    let mut text = if backup_known {
         "This step erases everything on the phone; your backup is what brings the data back."
+            .to_owned()
     } else {
-        kb.settings.erase_warning.as_str()
+        kb.settings.erase_warning.clone()
     };
-    output::wrap(text, &paint(WARN, "  ! "))
+    if !update_tried {
+        text.push(' ');
+        text.push_str(&kb.settings.update_first);
+    }
+    output::wrap(&text, &paint(WARN, "  ! "))
         .trim_end()
         .to_owned()
 }
@@ -267,7 +272,8 @@ pub fn verdict(kb: &Kb, assessment: &Assessment, evidence: &Evidence, ledger: &L
         facts.push("that the data matters and there is no backup: ask whether they can recover it before any restore".to_owned());
     }
     for f in facts {
-        out.push_str(&output::wrap(&format!("- {f}"), "  "));
+        out.push_str(&output::fit(&format!("  - {f}")));
+        out.push('\n');
     }
     out.trim_end().to_owned()
 }

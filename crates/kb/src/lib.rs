@@ -87,6 +87,8 @@ pub struct Settings {
     pub kb_pseudo_cases: f64,
     /// What an erasing step costs a person without a backup, in plain words.
     pub erase_warning: String,
+    /// Said after the erase warning while Update has not been tried.
+    pub update_first: String,
     pub sources: Vec<String>,
 }
 
