@@ -370,3 +370,82 @@ fn reading_commands_never_create_a_database() {
     assert!(report.usage_error().contains("no case history yet"));
     assert!(!std::path::Path::new(&db).exists());
 }
+
+/// A small tmpfs mounted for one test and unmounted after it; `None` (with the reason
+/// printed) where this machine does not let the tests mount file systems.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!(
+                "skipped: cannot mount a tmpfs here ({})",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+
+    fn remount(&self, how: &str) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{how}")])
+            .arg(self.dir.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "remount {how}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_read_only_place_is_read_and_said_to_be_read_only_and_a_full_disk_is_named() {
+    let Some(fs) = Tmpfs::mount("1m") else {
+        return;
+    };
+    let db = fs.dir.path().join("cases.sqlite").display().to_string();
+    let id = repair_case(&db);
+    fs.remount("ro");
+    let history = run_with(&["--db", &db, "history", "--json"], &[]);
+    history.success();
+    assert_eq!(history.json()["cases"][0]["id"], id.as_str());
+    run_with(&["--db", &db, "report", &id], &[]).success();
+    let session = run_with_stdin(&["--db", &db, "diagnose", "--code", "4013"], b"q\n");
+    assert!(
+        session.stderr.contains("read-only"),
+        "a session says why it cannot save: {}",
+        session.stderr
+    );
+    fs.remount("rw");
+    std::fs::remove_file(&db).unwrap();
+    // Fill the disk, then try to start a new history there.
+    let filler = fs.dir.path().join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 2 << 20]);
+    let full = run_with_stdin(
+        &[
+            "--db",
+            &fs.dir.path().join("new.sqlite").display().to_string(),
+            "diagnose",
+            "--code",
+            "4013",
+        ],
+        b"q\n",
+    );
+    assert!(full.stderr.contains("full"), "{}", full.stderr);
+}

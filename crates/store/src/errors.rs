@@ -64,6 +64,9 @@ pub enum StoreError {
 fn describe(e: &rusqlite::Error) -> String {
     match e.sqlite_error_code() {
         Some(ErrorCode::DiskFull) => format!("the disk is full ({e})"),
+        Some(ErrorCode::SystemIoFailure) => {
+            format!("the disk could not be written: it may be full or failing ({e})")
+        }
         Some(ErrorCode::ReadOnly) => format!("the database is read-only ({e})"),
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
             format!("the database is damaged ({e})")
@@ -94,6 +97,37 @@ pub(crate) fn in_file(path: &str, e: StoreError) -> StoreError {
         StoreError::Sql(e) => from_sql(path, e),
         other => other,
     }
+}
+
+/// An error met while opening `path` for writing. SQLite says "unable to open" both for a
+/// read-only place and for other trouble, so a write check tells them apart.
+pub(crate) fn while_writing(path: &Path, e: rusqlite::Error) -> StoreError {
+    if matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly)
+    ) && let Err(read_only) = check_writable(path)
+    {
+        return read_only;
+    }
+    from_sql(&path.display().to_string(), e)
+}
+
+/// Whether `path` (or, for a new file, its folder) can be written; the error says why not.
+pub(crate) fn check_writable(path: &Path) -> Result<(), StoreError> {
+    let probe = if path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+    } else {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let probe = dir.join(".restore-doctor-write-check");
+        std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe))
+    };
+    probe.map_err(|io| from_io(&path.display().to_string(), "cannot write there", io))
 }
 
 /// Classifies an I/O error met while preparing the file's folder.

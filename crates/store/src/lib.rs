@@ -153,7 +153,8 @@ impl Store {
                 let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
                     | OpenFlags::SQLITE_OPEN_CREATE
                     | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                Connection::open_with_flags(path, flags).map_err(|e| errors::from_sql(&shown, e))?
+                Connection::open_with_flags(path, flags)
+                    .map_err(|e| errors::while_writing(path, e))?
             }
             Access::ReadOnly => {
                 if !path.exists() {
@@ -164,7 +165,14 @@ impl Store {
         };
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(|e| errors::from_sql(&shown, e))?;
-        let version = errors::schema_version(&conn, &shown)?;
+        let version = match errors::schema_version(&conn, &shown) {
+            // A WAL database on a read-only place cannot even be read for writing.
+            Err(StoreError::CannotOpen { .. }) if access == Access::ReadWrite => {
+                errors::check_writable(path)?;
+                errors::schema_version(&conn, &shown)?
+            }
+            other => other?,
+        };
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerVersion {
                 path: shown,
@@ -186,7 +194,7 @@ impl Store {
                     store
                         .conn
                         .pragma_update(None, pragma, value)
-                        .map_err(|e| errors::from_sql(&shown, e))?;
+                        .map_err(|e| errors::while_writing(path, e))?;
                 }
                 store
                     .migrate(version)
