@@ -178,6 +178,8 @@ pub enum CodeParseError {
     NotACode(String),
     #[error("'{0}' is too large to be an error code from Finder, iTunes or Apple Devices")]
     TooLarge(String),
+    #[error("the text holds several numbers ({}); type the one the error showed", .0.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))]
+    Several(Vec<i64>),
 }
 
 /// Reads an error code from what a person types or pastes: `4013`, `-1`, `0xE8000015`,
@@ -187,7 +189,8 @@ pub fn parse_code(input: &str) -> Result<i64, CodeParseError> {
     if text.is_empty() {
         return Err(CodeParseError::Empty);
     }
-    if let Some(code) = parse_number(text)? {
+    let bare = text.trim_end_matches(['.', '。', '!', '！', '?', '？', ',']);
+    if let Some(code) = parse_number(bare)? {
         return Ok(code);
     }
     // A pasted dialog: the code is the number in the last pair of parentheses. Fullwidth
@@ -199,13 +202,81 @@ pub fn parse_code(input: &str) -> Result<i64, CodeParseError> {
     {
         return Ok(code);
     }
-    let lowered = text.to_ascii_lowercase();
-    if let Some(rest) = lowered.strip_prefix("error")
-        && let Some(code) = parse_number(rest.trim_start_matches([' ', ':', '#']).trim())?
-    {
-        return Ok(code);
+    numbers_in_prose(text)
+}
+
+/// Words that come just before an error number in the languages of the samples (English,
+/// Japanese, Chinese, German, Spanish, Polish).
+const ERROR_WORDS: [&str; 10] = [
+    "error",
+    "code",
+    "エラー",
+    "错误",
+    "錯誤",
+    "fehler",
+    "código",
+    "codigo",
+    "błąd",
+    "kod",
+];
+
+/// The code in a sentence: the only number in it, or the number right after an error word;
+/// several candidates are a question back, never a guess.
+fn numbers_in_prose(text: &str) -> Result<i64, CodeParseError> {
+    // Fullwidth digits (Japanese and Chinese input) read as ASCII digits.
+    let text: String = text
+        .chars()
+        .take(2000)
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '－' => '-',
+            c => c,
+        })
+        .collect();
+    let lowered = text.to_lowercase();
+    let mut candidates: Vec<(usize, i64)> = Vec::new();
+    let chars: Vec<(usize, char)> = lowered.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() && candidates.len() < 32 {
+        let (at, c) = chars[i];
+        let starts = c.is_ascii_digit()
+            || (c == '-'
+                && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit())
+                && (i == 0 || !chars[i - 1].1.is_alphanumeric()));
+        let glued =
+            starts && i > 0 && (chars[i - 1].1.is_ascii_alphabetic() || chars[i - 1].1 == '.');
+        let mut j = i + 1;
+        while j < chars.len() && chars[j].1.is_ascii_alphanumeric() {
+            j += 1;
+        }
+        if !starts || glued {
+            // Digits inside a word ("A1778", "iPhone7") are not a code: skip the whole word.
+            i = if glued { j } else { i + 1 };
+            continue;
+        }
+        let end = chars.get(j).map_or(lowered.len(), |(e, _)| *e);
+        if let Some(code) = parse_number(&lowered[at..end])? {
+            candidates.push((at, code));
+        }
+        i = j;
     }
-    Err(CodeParseError::NotACode(shorten(text)))
+    let mut distinct: Vec<i64> = candidates.iter().map(|(_, c)| *c).collect();
+    distinct.dedup();
+    match distinct.as_slice() {
+        [] => Err(CodeParseError::NotACode(shorten(&text))),
+        [one] => Ok(*one),
+        _ => {
+            // The number right after an error word ("error 4013", "エラー4013", "Fehler: 9").
+            let after_word = candidates.iter().find(|(at, _)| {
+                let before = lowered[..*at].trim_end_matches([' ', ':', '#', '：', '(', '（']);
+                ERROR_WORDS.iter().any(|w| before.ends_with(w))
+            });
+            match after_word {
+                Some((_, code)) => Ok(*code),
+                None => Err(CodeParseError::Several(distinct)),
+            }
+        }
+    }
 }
 
 /// Parses a bare decimal (optionally signed) or `0x` hexadecimal number; `Ok(None)` when the

@@ -80,28 +80,180 @@ pub struct Device {
     pub dfu: String,
 }
 
-/// No device matched what was typed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown model '{query}'{}", suggestion_text(.suggestion))]
-pub struct DeviceLookupError {
-    pub query: String,
-    /// The closest known name, if one is close enough to be a likely typo.
-    pub suggestion: Option<String>,
+/// The regulatory model numbers of one model, with their sources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelNumbers {
+    /// The marketing name, as `Device::model` spells it.
+    pub model: String,
+    /// "A1778" and the like.
+    pub numbers: Vec<String>,
+    pub sources: Vec<String>,
 }
 
-fn suggestion_text(suggestion: &Option<String>) -> String {
-    match suggestion {
-        Some(s) => format!("; did you mean '{s}'?"),
-        None => "; use a product type (iPhone9,3), a model name (\"iPhone 7\") or a board config (D101AP)".to_owned(),
+/// Where a person finds the model, said with every lookup error.
+pub const WHERE_TO_FIND_THE_MODEL: &str = "the model is in Settings → General → About, as the A-number on the back or in the SIM tray, or run `restore-doctor devices` with the phone connected";
+
+/// No device matched what was typed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown model '{query}'{}", suggestion_text(.suggestion, .candidates))]
+pub struct DeviceLookupError {
+    pub query: String,
+    /// The closest known name, if one is close enough to be a likely typo of the same device.
+    pub suggestion: Option<String>,
+    /// Several models the text could mean ("iPhone SE": three generations).
+    pub candidates: Vec<String>,
+}
+
+fn suggestion_text(suggestion: &Option<String>, candidates: &[String]) -> String {
+    match (suggestion, candidates) {
+        (_, [_, _, ..]) => format!(
+            "; it could be {} — say which",
+            candidates
+                .iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (Some(s), _) => format!("; did you mean '{s}'?"),
+        (None, _) => format!(
+            "; type a model name (\"iPhone 7\", \"11 Pro Max\"), an A-number (A1778), a product type (iPhone9,3) or a board (D101AP) — {WHERE_TO_FIND_THE_MODEL}"
+        ),
     }
+}
+
+/// How people write models, rewritten to the table's spelling: "7+" → "iphone 7 plus",
+/// "SE 2" → "iphone se (2nd gen)", "(9th generation)" → "(9th gen)", "11 pro max" → "iphone
+/// 11 pro max".
+fn as_people_write(query: &str) -> String {
+    let mut text = query
+        .trim()
+        .to_lowercase()
+        .replace('+', " plus")
+        .replace("generation", "gen")
+        .replace(['(', ')'], " ");
+    if let Some(rest) = text.strip_prefix("apple ") {
+        text = rest.to_owned();
+    }
+    let first = text.split_whitespace().next().unwrap_or("");
+    let bare_iphone = first.starts_with(|c: char| c.is_ascii_digit())
+        || matches!(first, "se" | "se2" | "se3" | "x" | "xr" | "xs");
+    if bare_iphone {
+        text = format!("iphone {text}");
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let joined = words.join(" ");
+    for (forms, generation) in [
+        (
+            &[
+                "iphone se 1",
+                "iphone se1",
+                "iphone se 2016",
+                "iphone se 1st gen",
+                "iphone se 1st",
+            ][..],
+            "1st",
+        ),
+        (
+            &[
+                "iphone se 2",
+                "iphone se2",
+                "iphone se 2020",
+                "iphone se 2nd gen",
+                "iphone se 2nd",
+            ][..],
+            "2nd",
+        ),
+        (
+            &[
+                "iphone se 3",
+                "iphone se3",
+                "iphone se 2022",
+                "iphone se 3rd gen",
+                "iphone se 3rd",
+            ][..],
+            "3rd",
+        ),
+    ] {
+        if forms.contains(&joined.as_str()) {
+            return format!("iPhone SE ({generation} gen)");
+        }
+    }
+    joined
+}
+
+/// The digits of a name, in order: a suggestion must name the same numbers ("iphne 7" may
+/// become "iPhone 7", "iphone se" never "iPhone 5s").
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
 }
 
 impl Kb {
     /// Finds a device by product type, board config (with or without the `AP` suffix),
     /// marketing name or display name, ignoring case and spacing differences.
     pub fn find_device(&self, query: &str) -> Result<&Device, DeviceLookupError> {
+        let query: String = query.chars().take(100).collect();
+        if let Some(d) = self.exact_device(&query) {
+            return Ok(d);
+        }
+        if let Some(d) = self.device_by_model_number(&query) {
+            return Ok(d);
+        }
+        let rewritten = ordinal_ipad(&as_people_write(&query));
+        if let Some(d) = self.exact_device(&rewritten) {
+            return Ok(d);
+        }
+        let wanted = normalize(&rewritten);
+        Err(DeviceLookupError {
+            query: query.chars().take(60).collect(),
+            candidates: self.models_starting_with(&wanted),
+            suggestion: self.nearest_device_name(&wanted),
+        })
+    }
+
+    /// The device whose model carries this regulatory model number (A1778).
+    pub fn device_by_model_number(&self, text: &str) -> Option<&Device> {
+        let number = text.trim().to_ascii_uppercase();
+        let entry = self
+            .model_numbers
+            .iter()
+            .find(|m| m.numbers.contains(&number))?;
+        self.devices.iter().find(|d| d.model == entry.model)
+    }
+
+    /// The distinct models whose name starts with `wanted` and goes on with something other
+    /// than a digit ("iphonese" → the three SE generations).
+    fn models_starting_with(&self, wanted: &str) -> Vec<String> {
+        if wanted.len() < 4 {
+            return Vec::new();
+        }
+        let mut models: Vec<String> = Vec::new();
+        for d in &self.devices {
+            let name = normalize(&d.model);
+            // "iphone1" is not a start of "iphone11", but "iphonese" is of "iphonese2ndgen".
+            let another_number = |rest: &str| {
+                let digits =
+                    rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                digits > 0
+                    && !["st", "nd", "rd", "th"]
+                        .iter()
+                        .any(|o| rest[digits..].starts_with(o))
+            };
+            if let Some(rest) = name.strip_prefix(wanted)
+                && !rest.is_empty()
+                && !another_number(rest)
+                && !models.contains(&d.model)
+            {
+                models.push(d.model.clone());
+            }
+        }
+        models.truncate(8);
+        models
+    }
+
+    fn exact_device(&self, query: &str) -> Option<&Device> {
         let wanted = normalize(query);
-        let found = self.devices.iter().find(|d| {
+        self.devices.iter().find(|d| {
             normalize(&d.product_type) == wanted
                 || normalize(&d.model) == wanted
                 || normalize(&d.name) == wanted
@@ -109,10 +261,6 @@ impl Kb {
                     let board = normalize(b);
                     board == wanted || board.strip_suffix("ap") == Some(wanted.as_str())
                 })
-        });
-        found.ok_or_else(|| DeviceLookupError {
-            query: query.chars().take(60).collect(),
-            suggestion: self.nearest_device_name(&wanted),
         })
     }
 
@@ -163,6 +311,7 @@ impl Kb {
             .flatten()
         });
         let (distance, best) = candidates
+            .filter(|c| digits(c) == digits(wanted))
             .map(|c| (edit_distance(wanted, &normalize(c)), c))
             .min_by_key(|(d, _)| *d)?;
         // Allow about one typo per four characters.
@@ -173,10 +322,15 @@ impl Kb {
 /// Lower case, spaces and punctuation other than the comma dropped, "plus" kept as a word:
 /// "iPhone 7 Plus" → "iphone7plus", "iphone9,3" → "iphone9,3".
 fn normalize(text: &str) -> String {
-    text.chars()
+    // "7+" is "7 Plus", never "7".
+    let squeezed: String = text
+        .replace('+', "plus")
+        .chars()
         .filter(|c| c.is_alphanumeric() || *c == ',')
         .flat_map(char::to_lowercase)
-        .collect()
+        .collect();
+    // "12.9-inch", "12.9 inch" and "12.9" are the same iPad.
+    squeezed.replace("inch", "")
 }
 
 /// "iPad 7" as people write it → "iPad (7th gen)" as the table names it.
@@ -187,7 +341,11 @@ fn ordinal_ipad(text: &str) -> String {
     };
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     match digits.parse::<u32>() {
-        Ok(n @ 1..=20) if !rest[digits.len()..].starts_with(['.', ',']) => {
+        // "ipad 9" and "ipad 9 wifi", but not "ipad 9th gen" (already ordinal) or "ipad 10.2".
+        Ok(n @ 1..=20)
+            if !rest[digits.len()..]
+                .starts_with(|c: char| c == '.' || c == ',' || c.is_alphabetic()) =>
+        {
             let suffix = match n {
                 1 => "st",
                 2 => "nd",
@@ -231,6 +389,6 @@ mod tests {
     fn normalize_ignores_case_and_spacing() {
         assert_eq!(normalize("iPhone 7 Plus"), "iphone7plus");
         assert_eq!(normalize("  IPHONE9,3 "), "iphone9,3");
-        assert_eq!(normalize("iPad Pro 11-inch (M4)"), "ipadpro11inchm4");
+        assert_eq!(normalize("iPad Pro 11-inch (M4)"), "ipadpro11m4");
     }
 }

@@ -80,6 +80,8 @@ struct GroupsFile {
 struct DevicesFile {
     sources: Vec<String>,
     device: Vec<Device>,
+    #[serde(default)]
+    model_number: Vec<crate::devices::ModelNumbers>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +165,7 @@ impl KbFiles {
             questions: questions.question,
             groups: groups.group,
             devices: devices.device,
+            model_numbers: devices.model_number,
             device_sources: devices.sources,
             dfu_families: dfu.family,
             dfu_signs: dfu.signs,

@@ -24,7 +24,7 @@ pub use causes::{Cause, Group, GroupPrior};
 pub use codes::{
     Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, display_code, parse_code,
 };
-pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError};
+pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError, ModelNumbers};
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use files::KbFiles;
 pub use notes::Note;
@@ -104,6 +104,8 @@ pub struct Kb {
     pub questions: Vec<Question>,
     pub groups: Vec<Group>,
     pub devices: Vec<Device>,
+    /// The regulatory model numbers (A1778…) printed on the back or in the SIM tray.
+    pub model_numbers: Vec<ModelNumbers>,
     pub device_sources: Vec<String>,
     pub dfu_families: Vec<DfuFamily>,
     pub dfu_signs: DfuSigns,

@@ -524,6 +524,34 @@ impl<'a> Checker<'a> {
     fn devices_and_dfu(&mut self) {
         let kb = self.kb;
         self.cited("devices.toml", "devices", &kb.device_sources);
+        for m in &kb.model_numbers {
+            self.cited("devices.toml", &m.model, &m.sources);
+            if !kb.devices.iter().any(|d| d.model == m.model) {
+                self.problem(
+                    "devices.toml",
+                    &m.model,
+                    "model_number names no device model",
+                );
+            }
+            for n in &m.numbers {
+                let well_formed = n.len() == 5
+                    && n.starts_with('A')
+                    && n[1..].chars().all(|c| c.is_ascii_digit());
+                let shared = kb
+                    .model_numbers
+                    .iter()
+                    .any(|o| o.model != m.model && o.numbers.contains(n));
+                if !well_formed || shared {
+                    self.problem(
+                        "devices.toml",
+                        &m.model,
+                        format!(
+                            "model number '{n}' is not an A and four digits, or names two models"
+                        ),
+                    );
+                }
+            }
+        }
         let families: HashSet<&str> = kb.dfu_families.iter().map(|f| f.id.as_str()).collect();
         let mut seen = HashSet::new();
         for d in &kb.devices {

@@ -443,3 +443,83 @@ fn model_specific_causes_follow_the_device() {
     );
     assert!(kb.notes_for(3194, Some(iphone7)).is_empty());
 }
+
+/// Models as people type them: Settings names, short forms, A-numbers; ambiguity is said, and
+/// nothing is read as another device.
+#[test]
+fn models_are_found_as_people_write_them() {
+    let kb = kb::Kb::embedded().unwrap();
+    let model = |q: &str| kb.find_device(q).map(|d| d.model.clone());
+    for (typed, expected) in [
+        ("iPhone SE (2nd generation)", "iPhone SE (2nd gen)"),
+        ("iPad (9th generation)", "iPad (9th gen)"),
+        (
+            "iPad Pro 12.9-inch (4th generation)",
+            "iPad Pro 12.9-inch (4th gen)",
+        ),
+        ("iPad Pro 12.9 (4th gen)", "iPad Pro 12.9-inch (4th gen)"),
+        ("11 pro max", "iPhone 11 Pro Max"),
+        ("7+", "iPhone 7 Plus"),
+        ("iphone 7+", "iPhone 7 Plus"),
+        ("7 plus", "iPhone 7 Plus"),
+        ("SE 2", "iPhone SE (2nd gen)"),
+        ("se2", "iPhone SE (2nd gen)"),
+        ("iPhone SE 2022", "iPhone SE (3rd gen)"),
+        ("ipad 9", "iPad (9th gen)"),
+        ("A1778", "iPhone 7"),
+        ("a1660", "iPhone 7"),
+        ("A2275", "iPhone SE (2nd gen)"),
+        ("d101ap", "iPhone 7"),
+        ("IPHONE9,3", "iPhone 7"),
+        ("Apple iPhone XR", "iPhone XR"),
+    ] {
+        assert_eq!(model(typed).as_deref(), Ok(expected), "{typed}");
+    }
+    let se = kb.find_device("iphone se").unwrap_err();
+    assert!(se.candidates.len() >= 3, "{se}");
+    assert!(se.suggestion.as_deref() != Some("iPhone 5s"), "{se}");
+    assert!(se.to_string().contains("say which"), "{se}");
+    let typo = kb.find_device("iphne 7").unwrap_err();
+    assert_eq!(typo.suggestion.as_deref(), Some("iPhone 7"));
+    let unknown = kb.find_device("galaxy s9").unwrap_err().to_string();
+    assert!(unknown.contains("Settings → General → About"), "{unknown}");
+    assert!(
+        kb.find_device("A9999").is_err(),
+        "an A-number no source lists is unknown"
+    );
+}
+
+/// Codes as people write them, in the languages of the samples; several numbers are asked about.
+#[test]
+fn codes_are_found_as_people_write_them() {
+    for (typed, code) in [
+        ("4013", 4013),
+        ("4013.", 4013),
+        ("it says 4014", 4014),
+        ("iTunes error 4013", 4013),
+        ("エラー4013", 4013),
+        (
+            "iPhoneを復元できませんでした。不明なエラーが発生しました（４０１３）。",
+            4013,
+        ),
+        ("发生未知错误 (4013)。", 4013),
+        ("Es ist ein unbekannter Fehler aufgetreten (4013).", 4013),
+        ("Se ha producido un error desconocido (4013).", 4013),
+        ("Wystąpił nieznany błąd (4013).", 4013),
+        ("Fehler 9", 9),
+        ("updating iOS 17.2 failed with error 4013", 4013),
+        ("my iPhone 7 shows error -1", -1),
+        ("0xE8000015", 0xE800_0015),
+    ] {
+        assert_eq!(kb::parse_code(typed), Ok(code), "{typed}");
+    }
+    assert!(matches!(
+        kb::parse_code("it was 4013 then 4014"),
+        Err(kb::CodeParseError::Several(ref v)) if v == &[4013, 4014]
+    ));
+    assert!(kb::parse_code("no number here").is_err());
+    assert!(
+        kb::parse_code("model A1778").is_err(),
+        "an A-number is not a code"
+    );
+}
