@@ -282,7 +282,7 @@ pub struct DevicesArgs {
     #[arg(long)]
     pub show_ids: bool,
 
-    /// Also write what is seen to a snapshot FILE.
+    /// Also write what is seen to a snapshot FILE (identifiers masked unless --show-ids).
     #[arg(long, value_name = "FILE")]
     pub save: Option<std::path::PathBuf>,
 
@@ -294,7 +294,8 @@ pub struct DevicesArgs {
     #[arg(long, value_name = "DIR")]
     pub sysfs_root: Option<std::path::PathBuf>,
 
-    /// With --watch, also record every event to FILE (the format `watch --replay` reads).
+    /// With --watch, also record every event to FILE (the format `watch --replay` reads;
+    /// identifiers masked unless --show-ids).
     #[arg(long, value_name = "FILE", requires = "watch")]
     pub record: Option<std::path::PathBuf>,
 }
@@ -356,6 +357,11 @@ pub struct LogsArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Show ECID, UDID, serial number, IMEI and device names from the logs instead of masking
+    /// them.
+    #[arg(long)]
+    pub show_ids: bool,
 }
 
 /// `history`.

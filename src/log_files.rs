@@ -91,8 +91,16 @@ fn modified(path: &Path) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
+/// The files a command will read, and how many more there were past the limit.
+pub struct Collected {
+    pub files: Vec<PathBuf>,
+    pub left_out: usize,
+}
+
 /// The files to read: given paths (directories walked), or the default locations, newest first.
-pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// A path that exists but is not a file or folder (a device, a pipe) is kept, so it can be
+/// reported by name rather than called missing.
+pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Collected> {
     let mut files = Vec::new();
     if paths.is_empty() {
         for dir in default_locations() {
@@ -105,20 +113,149 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         for path in paths {
             if path.is_dir() {
                 walk(path, &mut files);
-            } else if path.is_file() || path.as_os_str() == "-" {
+            } else if path.as_os_str() == "-" || std::fs::metadata(path).is_ok() {
                 files.push(path.clone());
             } else {
                 return Err(UsageError::new(format!(
                     "{}: no such file or directory",
-                    path.display()
+                    kb::text::printable(&path.display().to_string())
                 ))
                 .into());
             }
         }
     }
     files.sort_by_key(|p| std::cmp::Reverse(modified(p)));
+    let left_out = files.len().saturating_sub(MAX_FILES);
     files.truncate(MAX_FILES);
-    Ok(files)
+    Ok(Collected { files, left_out })
+}
+
+/// Why a file was not read as a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skipped {
+    /// A device, a pipe or a socket, not a file.
+    NotAFile,
+    /// Binary data (a program, an image, random bytes), not text.
+    Binary,
+    /// It could not be opened or read (the reason).
+    Unreadable(String),
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Skipped::NotAFile => write!(f, "not a regular file (a device or a pipe); not read"),
+            Skipped::Binary => write!(f, "a binary file, not a text log; skipped"),
+            Skipped::Unreadable(why) => write!(f, "cannot be read: {why}"),
+        }
+    }
+}
+
+/// What reading one file gave.
+pub enum Examined {
+    /// It was read; `restore_log` says whether it is a restore log at all.
+    Read {
+        report: Box<LogReport>,
+        restore_log: bool,
+    },
+    Skipped(Skipped),
+}
+
+/// Reads one file as the `logs` command does: special and binary files are skipped, a
+/// broken file is reported rather than stopping the run, and what was read is checked for
+/// being a restore log at all.
+pub fn examine(kb: &kb::Kb, path: &Path) -> Examined {
+    let head = if path.as_os_str() == "-" {
+        Vec::new()
+    } else {
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => return Examined::Skipped(Skipped::NotAFile),
+            Err(e) => return Examined::Skipped(Skipped::Unreadable(e.to_string())),
+            Ok(_) => match read_head(path) {
+                Ok(head) => head,
+                Err(e) => return Examined::Skipped(Skipped::Unreadable(e.to_string())),
+            },
+        }
+    };
+    if looks_binary(&head) {
+        return Examined::Skipped(Skipped::Binary);
+    }
+    match read(kb, path) {
+        Ok(report) => Examined::Read {
+            restore_log: is_restore_log(&report, &head),
+            report: Box::new(report),
+        },
+        Err(e) => Examined::Skipped(Skipped::Unreadable(format!("{e:#}"))),
+    }
+}
+
+/// The first bytes of a file, enough to tell text from binary.
+fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(8192)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Binary rather than text: zero bytes or many control bytes, unless it is gzip or UTF-16
+/// (whose zero bytes fall on every other position).
+fn looks_binary(head: &[u8]) -> bool {
+    if head.is_empty() || head.starts_with(&[0x1f, 0x8b]) {
+        return false;
+    }
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return false;
+    }
+    let zeros_at = |parity: usize| {
+        head.iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let half = head.len() / 2 + 1;
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    let utf16 =
+        (even * 10 > half * 4 && odd * 20 < half) || (odd * 10 > half * 4 && even * 20 < half);
+    if utf16 {
+        return false;
+    }
+    let controls = head
+        .iter()
+        .filter(|b| matches!(**b, 0..=8 | 0x0e..=0x1a | 0x1c..=0x1f))
+        .count();
+    even + odd > 0 || controls * 10 > head.len()
+}
+
+/// A restore log (or a pasted restore message) rather than some other text: it has lines,
+/// shows a code, a phase, a finding, a signing answer or a disconnect, and is not
+/// documentation or source code that merely mentions them.
+fn is_restore_log(report: &LogReport, head: &[u8]) -> bool {
+    let says_something = report.final_code.is_some()
+        || report.phase.is_some()
+        || !report.findings.is_empty()
+        || !report.tss.is_empty()
+        || !report.disconnects.is_empty();
+    if report.lines == 0 || !says_something {
+        return false;
+    }
+    let text = String::from_utf8_lossy(head);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let prose = lines
+        .iter()
+        .filter(|l| {
+            let l = l.trim_start();
+            [
+                "#", "```", "|", "- ", "* ", "> ", "//", "fn ", "use ", "let ", "pub ", "[[",
+            ]
+            .iter()
+            .any(|m| l.starts_with(m))
+        })
+        .count();
+    // A page of Markdown or code, not a log someone saved or pasted.
+    !(lines.len() >= 8 && prose * 4 >= lines.len())
 }
 
 /// Reads one file (or standard input for `-`).
@@ -126,8 +263,20 @@ pub fn read(kb: &kb::Kb, path: &Path) -> anyhow::Result<LogReport> {
     if path.as_os_str() == "-" {
         return Ok(logs::analyze_reader(kb, std::io::stdin(), &mut |_| {})?);
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| UsageError::new(format!("cannot read {}: {e}", path.display())))?;
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(UsageError::new(format!(
+            "{}: {}",
+            kb::text::printable(&path.display().to_string()),
+            Skipped::NotAFile
+        ))
+        .into());
+    }
+    let file = std::fs::File::open(path).map_err(|e| {
+        UsageError::new(format!(
+            "cannot read {}: {e}",
+            kb::text::printable(&path.display().to_string())
+        ))
+    })?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let show = size >= PROGRESS_FROM && std::io::stderr().is_terminal();
     let mut last_percent = u64::MAX;
@@ -137,7 +286,7 @@ pub fn read(kb: &kb::Kb, path: &Path) -> anyhow::Result<LogReport> {
             last_percent = percent;
             anstream::eprint!(
                 "\r  reading {}: {percent:>3} % of {} MB ",
-                path.display(),
+                kb::text::printable(&path.display().to_string()),
                 size >> 20
             );
         }
@@ -147,4 +296,21 @@ pub fn read(kb: &kb::Kb, path: &Path) -> anyhow::Result<LogReport> {
         anstream::eprintln!();
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_is_told_from_text_gzip_and_utf16() {
+        assert!(looks_binary(b"\x7fELF\x02\x01\x01\0\0\0\0\0"));
+        assert!(!looks_binary(b"2026-01-01 idevicerestore: error 4013\n"));
+        assert!(!looks_binary(&[0x1f, 0x8b, 8, 0, 0, 0]));
+        let utf16: Vec<u8> = "error 4013 while restoring\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(!looks_binary(&utf16));
+    }
 }

@@ -37,7 +37,17 @@ pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
     }
     let devices = source.snapshot(kb)?;
     if let Some(path) = &args.save {
-        usb::snapshot::save(path, &devices)?;
+        // A snapshot is for sharing: identifiers stay out unless asked for.
+        let shared: Vec<AppleDevice> = if args.show_ids {
+            devices.clone()
+        } else {
+            devices
+                .iter()
+                .enumerate()
+                .map(|(i, d)| d.shareable(i as u64 + 1))
+                .collect()
+        };
+        usb::snapshot::save(path, &shared)?;
         anstream::eprintln!("Saved {} device(s) to {}.", devices.len(), path.display());
     }
     if args.json {
@@ -113,12 +123,19 @@ fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::
         }
         None => None,
     };
+    // The recording is for a bug report: each ECID becomes a stand-in number unless asked.
+    let mut stand_ins: Vec<u64> = Vec::new();
     // A reader that went away (`| head -n1`) ends the watch even while nothing changes.
     while !output::reader_gone() {
         let tick = link.next(kb)?;
         for change in &tick.changes {
             if let Some(file) = &mut recording {
-                let event = watch::event(tick.t, change.clone());
+                let change = if args.show_ids {
+                    change.clone()
+                } else {
+                    shareable_change(change, &mut stand_ins)
+                };
+                let event = watch::event(tick.t, change);
                 writeln!(file, "{}", watch::scenario::format_event(&event))?;
                 file.flush()?;
             }
@@ -141,4 +158,20 @@ fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A change with its device made shareable; the same ECID always gets the same stand-in.
+fn shareable_change(change: &Change, stand_ins: &mut Vec<u64>) -> Change {
+    let stand_in = |d: &AppleDevice, seen: &mut Vec<u64>| {
+        let ecid = d.ecid.unwrap_or(0);
+        let at = seen.iter().position(|e| *e == ecid).unwrap_or_else(|| {
+            seen.push(ecid);
+            seen.len() - 1
+        });
+        at as u64 + 1
+    };
+    match change {
+        Change::Attached(d) => Change::Attached(d.shareable(stand_in(d, stand_ins))),
+        Change::Detached(d) => Change::Detached(d.shareable(stand_in(d, stand_ins))),
+    }
 }

@@ -3,15 +3,16 @@
 //! signing-server answer, the disconnects and what that implies.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use kb::text::printable;
 use logs::LogReport;
 use serde::Serialize;
 
 use crate::cli::LogsArgs;
 use crate::knowledge::knowledge;
-use crate::log_files;
+use crate::log_files::{self, Examined};
 use crate::output::{self, DIM, STRONG, WARN, paint};
 
 #[derive(Serialize)]
@@ -21,11 +22,6 @@ struct FileJson<'a> {
     report: &'a LogReport,
 }
 
-#[derive(Serialize)]
-struct LogsJson<'a> {
-    files: Vec<FileJson<'a>>,
-}
-
 /// A report as text.
 pub fn report_text(path: &Path, r: &LogReport) -> String {
     let mut out = String::new();
@@ -33,7 +29,7 @@ pub fn report_text(path: &Path, r: &LogReport) -> String {
     let _ = writeln!(
         out,
         "{} · {format} · {} lines",
-        paint(STRONG, &path.display().to_string()),
+        paint(STRONG, &printable(&path.display().to_string())),
         r.lines
     );
     match r.final_code {
@@ -132,36 +128,117 @@ pub fn report_text(path: &Path, r: &LogReport) -> String {
 
 pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let files = log_files::collect(&args.paths)?;
-    if files.is_empty() {
-        anstream::println!("No restore logs found. Looked in:");
+    let collected = log_files::collect(&args.paths)?;
+    if collected.files.is_empty() {
+        output::line("No restore logs found. Looked in:")?;
         for dir in log_files::default_locations() {
-            anstream::println!("  {}", dir.display());
+            output::line(format!("  {}", printable(&dir.display().to_string())))?;
         }
-        anstream::println!("  the current directory (files named *restore*, *updater* or *.log)");
-        anstream::println!("Pass a file or folder: restore-doctor logs PATH");
+        output::line("  the current directory (files named *restore*, *updater* or *.log)")?;
+        output::line("Pass a file or folder: restore-doctor logs PATH")?;
         return Ok(ExitCode::from(1));
     }
-    let mut reports = Vec::new();
-    for path in &files {
-        reports.push((path.clone(), log_files::read(kb, path)?));
-    }
-    if args.json {
-        let files = reports
-            .iter()
-            .map(|(path, report)| FileJson {
-                path: path.display().to_string(),
-                report,
-            })
-            .collect();
-        output::print_json(&LogsJson { files })?;
-    } else {
-        for (i, (path, report)) in reports.iter().enumerate() {
-            if i > 0 {
-                anstream::println!();
+    let examined: Vec<(PathBuf, Examined)> = collected
+        .files
+        .iter()
+        .map(|path| (path.clone(), log_files::examine(kb, path)))
+        .collect();
+    let any_log = examined.iter().any(|(_, e)| {
+        matches!(
+            e,
+            Examined::Read {
+                restore_log: true,
+                ..
             }
-            anstream::print!("{}", report_text(path, report));
+        )
+    });
+    let conceal = |text: String| {
+        if args.show_ids {
+            text
+        } else {
+            kb::text::redact_identifiers(&text)
+        }
+    };
+    if args.json {
+        let files: Vec<serde_json::Value> = examined
+            .iter()
+            .map(|(path, e)| file_json(path, e))
+            .collect();
+        let mut value = serde_json::json!({ "files": files, "left_out": collected.left_out });
+        if !args.show_ids {
+            redact_strings(&mut value);
+        }
+        output::print_json(&value)?;
+    } else {
+        for (i, (path, e)) in examined.iter().enumerate() {
+            if i > 0 {
+                output::line("")?;
+            }
+            let name = paint(STRONG, &printable(&path.display().to_string()));
+            let text = match e {
+                Examined::Read {
+                    report,
+                    restore_log: true,
+                } => report_text(path, report),
+                Examined::Read { report, .. } => format!(
+                    "{name} · not a restore log ({} lines: no restore tool's output, no error code or phase)\n",
+                    report.lines
+                ),
+                Examined::Skipped(why) => format!("{name} · {why}\n"),
+            };
+            output::line(conceal(text).trim_end())?;
+        }
+        if collected.left_out > 0 {
+            output::line(paint(
+                WARN,
+                &format!(
+                    "\n{} more file(s) were not read: the newest {} were. Pass a file or a smaller folder to read the others.",
+                    collected.left_out,
+                    collected.files.len()
+                ),
+            ))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if any_log {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// One file in `logs --json`: the report (`restore_log` false when it is not one, with no
+/// code or phase claimed), or why it was skipped.
+fn file_json(path: &Path, examined: &Examined) -> serde_json::Value {
+    let path = printable(&path.display().to_string()).into_owned();
+    match examined {
+        Examined::Read {
+            report,
+            restore_log: true,
+        } => {
+            let mut value = serde_json::to_value(FileJson {
+                path: path.clone(),
+                report: report.as_ref(),
+            })
+            .unwrap_or_default();
+            value["restore_log"] = true.into();
+            value
+        }
+        Examined::Read { report, .. } => serde_json::json!({
+            "path": path, "restore_log": false, "format": null, "final_code": null,
+            "phase": null, "lines": report.lines,
+        }),
+        Examined::Skipped(why) => serde_json::json!({
+            "path": path, "restore_log": false, "skipped": why.to_string(),
+        }),
+    }
+}
+
+/// Masks identifiers in every string of a JSON value (our own value: a few levels deep).
+fn redact_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => *s = kb::text::redact_identifiers(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_strings),
+        serde_json::Value::Object(map) => map.values_mut().for_each(redact_strings),
+        _ => {}
+    }
 }

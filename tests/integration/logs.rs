@@ -141,3 +141,91 @@ fn diagnose_reads_a_log_given_to_it() {
     ]);
     plan.success();
 }
+
+/// What is not a restore log says so, by name, exit 1; one broken file does not stop the rest.
+#[test]
+fn files_that_are_not_restore_logs_are_named_and_never_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let readme = format!("{}/README.md", env!("CARGO_MANIFEST_DIR"));
+    let out = run(&["logs", &readme]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("not a restore log"), "{}", out.stdout);
+    assert!(!out.stdout.contains("Error 40"), "{}", out.stdout);
+    let json = run(&["logs", "--json", &readme]).json();
+    assert_eq!(json["files"][0]["restore_log"], false);
+    assert!(json["files"][0]["final_code"].is_null());
+    let binary = run(&["logs", env!("CARGO_BIN_EXE_restore-doctor")]);
+    assert_eq!(binary.status, 1);
+    assert!(binary.stdout.contains("a binary file"), "{}", binary.stdout);
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    assert!(
+        run(&["logs", empty.to_str().unwrap()])
+            .stdout
+            .contains("not a restore log")
+    );
+    let device = run(&["logs", "/dev/zero"]);
+    assert_eq!(device.status, 1);
+    assert!(
+        device.stdout.contains("not a regular file"),
+        "{}",
+        device.stdout
+    );
+    // A folder with a broken gzip and a real log: the broken one is named, the log is read.
+    std::fs::write(dir.path().join("broken.log.gz"), b"\x1f\x8b\x08\x00garbage").unwrap();
+    std::fs::copy(
+        sample("idevicerestore-issue-138"),
+        dir.path().join("restore.log"),
+    )
+    .unwrap();
+    let folder = run(&["logs", dir.path().to_str().unwrap()]);
+    folder.success();
+    assert!(
+        folder.stdout.contains("broken.log.gz · cannot be read"),
+        "{}",
+        folder.stdout
+    );
+    assert!(folder.stdout.contains("Error -1"), "{}", folder.stdout);
+}
+
+#[test]
+fn identifiers_in_logs_are_masked_unless_asked_and_escapes_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("restore.log");
+    std::fs::write(
+        &log,
+        "INFO: idevicerestore 1.0.0\nStatus: Verification Error\n[12:00:01] USB disconnect ECID 0x001A2B3C4D5E6F70 UDID 00008101-001A2B3C4D5E6F70 \u{1b}]0;pwned\u{7}\u{1b}[2J\nERROR: Unable to send data to ASR\n",
+    )
+    .unwrap();
+    let masked = run(&["logs", log.to_str().unwrap()]);
+    let json = run(&["logs", "--json", log.to_str().unwrap()]);
+    for out in [&masked.stdout, &json.stdout] {
+        assert!(!out.contains("001A2B3C4D5E"), "{out}");
+        assert!(!out.contains('\u{1b}') && !out.contains("\\u001b"), "{out}");
+    }
+    assert!(
+        masked.stdout.contains("USB disconnect ECID *"),
+        "{}",
+        masked.stdout
+    );
+    let shown = run(&["logs", "--json", "--show-ids", log.to_str().unwrap()]);
+    assert!(
+        shown.stdout.contains("001A2B3C4D5E6F70"),
+        "{}",
+        shown.stdout
+    );
+}
+
+#[test]
+fn more_files_than_the_limit_say_how_many_were_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..205 {
+        std::fs::write(dir.path().join(format!("{i}.log")), "error 4013\n").unwrap();
+    }
+    let out = run(&["logs", dir.path().to_str().unwrap()]);
+    assert!(
+        out.stdout.contains("5 more file(s) were not read"),
+        "{}",
+        &out.stdout[out.stdout.len().saturating_sub(300)..]
+    );
+}

@@ -13,6 +13,7 @@ mod files;
 mod notes;
 mod outcomes;
 mod questions;
+pub mod text;
 pub mod validate;
 mod vocab;
 

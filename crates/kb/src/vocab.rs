@@ -51,7 +51,7 @@ impl Phase {
             Phase::RecoveryBoot => "preparing the phone, before the progress bar",
             Phase::RestoreOs => "writing the new system to the phone (the progress bar)",
             Phase::Firmware => "updating the phone's firmware, modem or other chips",
-            Phase::Finalize => "the final checks and the restart",
+            Phase::Finalize => "doing the final checks and restarting",
         }
     }
 }

@@ -51,6 +51,33 @@ fn sniff_utf16(sample: &[u8]) -> Option<Encoding> {
     }
 }
 
+/// The most a compressed log may unpack to: a small gzip must not keep the CPU busy for
+/// minutes (real restore logs unpack to a few hundred megabytes at most).
+pub const MAX_UNPACKED: u64 = 1 << 30;
+
+/// A reader that fails, saying why, once more than `left` bytes came out of it.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the compressed file unpacks to more than {} MB; not read past that",
+                    MAX_UNPACKED >> 20
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// A reader of UTF-8 text chunks from any supported input.
 pub struct TextReader {
     inner: Box<dyn BufRead + Send>,
@@ -70,7 +97,10 @@ impl TextReader {
         if compressed {
             buffered = Box::new(BufReader::with_capacity(
                 CHUNK,
-                MultiGzDecoder::new(buffered),
+                Capped {
+                    inner: MultiGzDecoder::new(buffered),
+                    left: MAX_UNPACKED,
+                },
             ));
         }
         let head = buffered.fill_buf()?;

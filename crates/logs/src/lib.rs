@@ -161,7 +161,8 @@ impl Hits {
 }
 
 fn short(line: &str) -> String {
-    let trimmed = line.trim();
+    let printable = kb::text::printable(line);
+    let trimmed = printable.trim();
     match trimmed.char_indices().nth(CONTEXT) {
         Some((cut, _)) => format!("{}…", &trimmed[..cut]),
         None => trimmed.to_owned(),
@@ -227,6 +228,9 @@ impl<'kb> Analyzer<'kb> {
     }
 
     fn line(&mut self, no: u64, line: &str, hits: &Hits) {
+        // Nothing read from a log keeps a terminal escape or another control character.
+        let printable = kb::text::printable(line);
+        let line = printable.as_ref();
         for (i, hit) in hits.formats.iter().enumerate() {
             self.format_votes[i] += u32::from(*hit);
         }

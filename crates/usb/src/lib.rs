@@ -169,6 +169,26 @@ pub fn classify(vid: u16, pid: u16) -> Option<(Mode, Option<&'static str>)> {
 }
 
 impl AppleDevice {
+    /// A copy fit for a file meant to be shared (`devices --save`, `--record`): the ECID is
+    /// replaced by `stand_in` (a small number that still tells devices apart in a replay),
+    /// and the serial number, UDID, IMEI and the serial string's ECID and SRNM are masked.
+    pub fn shareable(&self, stand_in: u64) -> AppleDevice {
+        let mask = |v: &Option<String>| v.as_deref().map(kb::text::mask);
+        let mut copy = self.clone();
+        copy.ecid = self.ecid.map(|_| stand_in);
+        copy.serial_number = mask(&self.serial_number);
+        copy.udid = mask(&self.udid);
+        copy.imei = mask(&self.imei);
+        for (tag, value) in copy.serial_tags.iter_mut() {
+            match tag.as_str() {
+                "ECID" => *value = format!("{stand_in:016X}"),
+                "SRNM" | "IMEI" => *value = kb::text::mask(value),
+                _ => {}
+            }
+        }
+        copy
+    }
+
     /// An empty record from a source; parsers fill it in, then call [`AppleDevice::finish`].
     pub fn new(source: &str) -> AppleDevice {
         AppleDevice {
