@@ -52,7 +52,34 @@ fn json_save_and_from_round_trip() {
     ])
     .json();
     assert_eq!(loaded["devices"][0]["product_type"], "iPhone9,3");
-    assert_eq!(loaded["devices"][0]["ecid"], "0x001A2B3C4D5E6F70");
+    // A snapshot is for sharing: the ECID is a stand-in unless it was saved with --show-ids.
+    assert_eq!(loaded["devices"][0]["ecid"], "0x0000000000000001");
+    let file = std::fs::read_to_string(&snapshot).unwrap();
+    assert!(
+        !file.contains("1A2B3C4D5E6F70")
+            && !file.contains("1A2B3C4D5E6F70".to_lowercase().as_str()),
+        "{file}"
+    );
+    assert!(!file.contains("7365887390543728"), "not even in decimal");
+    let kept = tree.path().join("kept.json");
+    run(&[
+        "devices",
+        "--sysfs-root",
+        tree.path().to_str().unwrap(),
+        "--save",
+        kept.to_str().unwrap(),
+        "--show-ids",
+    ])
+    .success();
+    let kept = run(&[
+        "devices",
+        "--from",
+        kept.to_str().unwrap(),
+        "--json",
+        "--show-ids",
+    ])
+    .json();
+    assert_eq!(kept["devices"][0]["ecid"], "0x001A2B3C4D5E6F70");
     let broken = tree.path().join("broken.json");
     std::fs::write(&broken, "{\"version\": 99, \"devices\": []}").unwrap();
     let message = run(&["devices", "--from", broken.to_str().unwrap()]).stderr;
