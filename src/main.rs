@@ -47,6 +47,8 @@ fn report(err: &anyhow::Error) -> ExitCode {
     } else {
         "restore-doctor: error"
     };
-    anstream::eprintln!("{prefix}: {err:#}");
+    // Messages echo what was typed or read; none of it may drive the terminal.
+    let message = format!("{err:#}");
+    anstream::eprintln!("{prefix}: {}", kb::text::printable(&message));
     ExitCode::from(2)
 }

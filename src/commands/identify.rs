@@ -77,5 +77,6 @@ fn read_stdin() -> anyhow::Result<String> {
         ))
         .into());
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    // A PowerShell redirect saves UTF-16; it reads like any other paste.
+    Ok(logs::decode_text(&bytes, MAX_PASTE as usize))
 }

@@ -578,6 +578,24 @@ impl<'kb> Analyzer<'kb> {
     }
 }
 
+/// Text as a person would read it from pasted or saved bytes: UTF-16 (a PowerShell
+/// redirect) and gzip are decoded like a log, anything else is read as UTF-8 with invalid bytes
+/// replaced. At most `limit` bytes of text are kept.
+pub fn decode_text(bytes: &[u8], limit: usize) -> String {
+    let owned = bytes.to_vec();
+    let mut out = Vec::new();
+    if let Ok(mut reader) = input::TextReader::new(std::io::Cursor::new(owned)) {
+        while out.len() <= limit {
+            match reader.read_into(&mut out) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    out.truncate(limit);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The literals the scanner searches for (what a comparison with grep tools should search).
 pub fn search_literals() -> Vec<&'static str> {
     rules::TRIGGERS

@@ -136,7 +136,9 @@ struct LineState {
     lsusb_v: Option<AppleDevice>,
     irecovery: Option<AppleDevice>,
     ideviceinfo: Option<AppleDevice>,
-    dmesg: Vec<AppleDevice>,
+    /// dmesg devices by port path, with the order they were first seen: a lookup per line
+    /// stays constant-time however many ports a long log names.
+    dmesg: std::collections::HashMap<String, (usize, AppleDevice)>,
     lsusb_t_bus: Option<String>,
     lsusb_t_ports: Vec<(usize, String)>,
     /// The last `lsusb -t` port line, waiting for the `ID` line `lsusb -tv` prints under it.
@@ -270,7 +272,6 @@ fn parse_lines(text: &str, out: &mut Vec<AppleDevice>, formats: &mut Vec<&'stati
         if let Some(c) = DMESG_NEW.captures(line) {
             note(formats, "dmesg");
             let path = c[1].to_owned();
-            st.dmesg.retain(|d| d.usb_path.as_deref() != Some(&path));
             let mut d = AppleDevice::new("dmesg");
             d.speed = match &c[2] {
                 "low" => Some(Speed::Low),
@@ -280,26 +281,29 @@ fn parse_lines(text: &str, out: &mut Vec<AppleDevice>, formats: &mut Vec<&'stati
                 _ => Some(Speed::Super),
             };
             d.hubs = path_hubs(&path);
-            d.usb_path = Some(path);
-            st.dmesg.push(d);
+            d.usb_path = Some(path.clone());
+            let seen = st.dmesg.len();
+            st.dmesg.insert(path, (seen, d));
             continue;
         }
         if let Some(c) = DMESG_IDS.captures(line) {
             note(formats, "dmesg");
             let path = c[1].to_owned();
-            if let Some(d) = dmesg_device(&mut st.dmesg, &path)
-                && let (Some(vid), Some(pid)) = (hex16(&c[2]), hex16(&c[3]))
-            {
-                d.set_ids(vid, pid);
+            if let (Some(vid), Some(pid)) = (hex16(&c[2]), hex16(&c[3])) {
+                if vid == APPLE_VID {
+                    dmesg_device(&mut st.dmesg, &path).set_ids(vid, pid);
+                } else {
+                    // Not Apple's: nothing more about this port matters.
+                    st.dmesg.remove(&path);
+                }
             }
             continue;
         }
         if let Some(c) = DMESG_SERIAL.captures(line) {
             let path = c[1].to_owned();
-            if let Some(d) = dmesg_device(&mut st.dmesg, &path) {
-                d.absorb_serial(&c[2]);
-                d.absorb_udid(&c[2]);
-            }
+            let d = dmesg_device(&mut st.dmesg, &path);
+            d.absorb_serial(&c[2]);
+            d.absorb_udid(&c[2]);
             continue;
         }
         for c in WINDOWS.captures_iter(line) {
@@ -389,22 +393,31 @@ fn parse_lines(text: &str, out: &mut Vec<AppleDevice>, formats: &mut Vec<&'stati
     take_apple(st.lsusb_v.take(), out);
     take_apple(st.irecovery.take(), out);
     take_apple(st.ideviceinfo.take(), out);
-    out.extend(st.dmesg.into_iter().filter(|d| {
-        d.vid == Some(APPLE_VID) && d.pid.and_then(|p| crate::classify(APPLE_VID, p)).is_some()
-    }));
+    let mut dmesg: Vec<(usize, AppleDevice)> = st
+        .dmesg
+        .into_values()
+        .filter(|(_, d)| {
+            d.vid == Some(APPLE_VID) && d.pid.and_then(|p| crate::classify(APPLE_VID, p)).is_some()
+        })
+        .collect();
+    dmesg.sort_by_key(|(seen, _)| *seen);
+    out.extend(dmesg.into_iter().map(|(_, d)| d));
 }
 
-fn dmesg_device<'a>(devices: &'a mut Vec<AppleDevice>, path: &str) -> Option<&'a mut AppleDevice> {
-    if !devices.iter().any(|d| d.usb_path.as_deref() == Some(path)) {
-        let mut d = AppleDevice::new("dmesg");
-        d.usb_path = Some(path.to_owned());
-        d.hubs = path_hubs(path);
-        devices.push(d);
-    }
-    devices
-        .iter_mut()
-        .rev()
-        .find(|d| d.usb_path.as_deref() == Some(path))
+fn dmesg_device<'a>(
+    devices: &'a mut std::collections::HashMap<String, (usize, AppleDevice)>,
+    path: &str,
+) -> &'a mut AppleDevice {
+    let seen = devices.len();
+    &mut devices
+        .entry(path.to_owned())
+        .or_insert_with(|| {
+            let mut d = AppleDevice::new("dmesg");
+            d.usb_path = Some(path.to_owned());
+            d.hubs = path_hubs(path);
+            (seen, d)
+        })
+        .1
 }
 
 /// Hubs implied by a Linux port path: `1-4` is on a root port, `1-4.2` behind one hub.

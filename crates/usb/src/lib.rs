@@ -302,7 +302,43 @@ impl AppleDevice {
         if let Some(board) = &mut self.board {
             *board = board.to_ascii_uppercase();
         }
+        self.make_printable();
         self
+    }
+
+    /// Removes control characters and terminal escapes from every text that came from the
+    /// outside (a paste, a descriptor, a file), so no field can take over a terminal.
+    fn make_printable(&mut self) {
+        let clean = |field: &mut Option<String>| {
+            if let Some(text) = field {
+                *text = kb::text::printable(text).into_owned();
+            }
+        };
+        for field in [
+            &mut self.mode_detail,
+            &mut self.product_type,
+            &mut self.name,
+            &mut self.board,
+            &mut self.serial_number,
+            &mut self.udid,
+            &mut self.imei,
+            &mut self.usb_path,
+        ] {
+            clean(field);
+        }
+        for hub in &mut self.hubs {
+            clean(&mut hub.name);
+        }
+        self.source = kb::text::printable(&self.source).into_owned();
+        self.serial_tags = std::mem::take(&mut self.serial_tags)
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    kb::text::printable(&k).into_owned(),
+                    kb::text::printable(&v).into_owned(),
+                )
+            })
+            .collect();
     }
 
     /// Hubs between the device and the computer that are not part of the computer itself.

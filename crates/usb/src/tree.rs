@@ -5,6 +5,32 @@ use plist::Value;
 
 use crate::{AppleDevice, Hub, Speed, classify};
 
+/// Hub tiers walked above a device (USB has at most seven).
+const MAX_TIERS: usize = 16;
+/// Deepest nesting of a property list read; real listings nest a few dozen levels at most,
+/// and deeper input would only exhaust the stack of a recursive reader.
+const MAX_NESTING: usize = 256;
+
+/// How deeply `<dict>` / `<array>` elements nest in an XML property list (stops counting
+/// past [`MAX_NESTING`]).
+fn plist_nesting(xml: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut rest = xml;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        if rest.starts_with("dict>") || rest.starts_with("array>") {
+            depth += 1;
+            deepest = deepest.max(depth);
+            if deepest > MAX_NESTING {
+                break;
+            }
+        } else if rest.starts_with("/dict>") || rest.starts_with("/array>") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    deepest
+}
+
 /// Properties of one node of a tree listing, as text.
 #[derive(Debug, Default)]
 struct Node {
@@ -130,22 +156,24 @@ fn devices_from_nodes(nodes: &[Node], source: &str, out: &mut Vec<AppleDevice>) 
             d.location_id = parse_number(location).and_then(|v| u32::try_from(v).ok());
             d.usb_path = d.location_id.map(|l| format!("0x{l:08x}"));
         }
+        // USB allows seven tiers; a paste nested deeper is not a real bus, and walking it all
+        // for every device would cost time and memory proportional to depth × devices.
         let mut parent = node.parent;
-        while let Some(p) = parent {
+        let mut tiers = 0;
+        while let Some(p) = parent.filter(|_| tiers < MAX_TIERS) {
+            tiers += 1;
             let hub = &nodes[p];
             if let Some((hvid, hpid)) = ids(hub) {
-                d.hubs.insert(
-                    0,
-                    Hub {
-                        name: Some(hub.name.clone()),
-                        vid: Some(hvid),
-                        pid: Some(hpid),
-                        built_in: hub.get(&["Built-In", "Built-in_Device"]).and_then(yes_no),
-                    },
-                );
+                d.hubs.push(Hub {
+                    name: Some(hub.name.clone()),
+                    vid: Some(hvid),
+                    pid: Some(hpid),
+                    built_in: hub.get(&["Built-In", "Built-in_Device"]).and_then(yes_no),
+                });
             }
             parent = hub.parent;
         }
+        d.hubs.reverse();
         out.push(d);
     }
 }
@@ -369,6 +397,7 @@ pub(crate) fn parse_trees(text: &str, out: &mut Vec<AppleDevice>, formats: &mut 
         devices_from_nodes(&nodes, "system_profiler", out);
     }
     if let Some(xml) = plist_slice(text)
+        && plist_nesting(xml) <= MAX_NESTING
         && let Ok(value) = Value::from_reader_xml(xml.as_bytes())
     {
         let mut nodes = Vec::new();

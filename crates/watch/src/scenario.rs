@@ -77,7 +77,7 @@ pub fn parse_line(number: usize, line: &str) -> Result<Option<Event>, ScenarioEr
         .next()
         .ok_or_else(|| err("expected the USB path (port)".to_owned()))?;
     let mut device = AppleDevice::new("scenario");
-    device.usb_path = Some(port.to_owned());
+    device.usb_path = Some(kb::text::printable(port).into_owned());
     for field in fields {
         if let Some((key, value)) = field.split_once('=') {
             match key {
