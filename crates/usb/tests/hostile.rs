@@ -38,7 +38,7 @@ fn a_dmesg_naming_a_new_port_on_every_line_is_read_in_one_pass() {
             (i / 63) % 7 + 1,
             i / 441
         );
-        let vendor = if i % 100 == 0 { "05ac" } else { "0bda" };
+        let vendor = if i.is_multiple_of(100) { "05ac" } else { "0bda" };
         text.push_str(&format!(
             "usb {port}: new high-speed USB device number {} using xhci_hcd\nusb {port}: New USB device found, idVendor={vendor}, idProduct=12a8\n",
             i % 127
