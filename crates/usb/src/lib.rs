@@ -250,11 +250,15 @@ impl AppleDevice {
             self.cpid = self.cpid.or(u32::from_str_radix(&hex[..8], 16).ok());
             self.ecid = self.ecid.or(u64::from_str_radix(&hex[8..], 16).ok());
             self.udid = Some(format!("{}-{}", &hex[..8], &hex[8..]).to_ascii_uppercase());
-        } else if (hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            || udid.contains('-')
+        } else if hex.len() == 40
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            // Restore mode reports all F (and some tools all 0): a placeholder, not an id.
+            && !hex.bytes().all(|b| b == b'F' || b == b'f')
+            && !hex.bytes().all(|b| b == b'0')
         {
             self.udid = Some(udid.to_owned());
         }
+        // Anything else (a DFU serial string, "[redacted]") is not a UDID.
     }
 
     /// Sets vendor and product id and the mode they imply.

@@ -53,15 +53,18 @@ pub fn load(path: &Path) -> Result<Vec<AppleDevice>, UsbError> {
             MAX_SNAPSHOT >> 20
         )));
     }
-    let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| {
-        UsbError::Snapshot(format!("{} is not a device snapshot: {e}", path.display()))
-    })?;
+    parse(&text).map_err(|e| UsbError::Snapshot(format!("{}: {e}", path.display())))
+}
+
+/// Reads a snapshot's text; the error says what is wrong with it.
+pub fn parse(text: &str) -> Result<Vec<AppleDevice>, String> {
+    let snapshot: Snapshot =
+        serde_json::from_str(text).map_err(|e| format!("not a device snapshot: {e}"))?;
     if snapshot.version > VERSION {
-        return Err(UsbError::Snapshot(format!(
-            "{} was written by a newer version (format {}); this one reads format {VERSION}",
-            path.display(),
+        return Err(format!(
+            "written by a newer version (format {}); this one reads format {VERSION}",
             snapshot.version
-        )));
+        ));
     }
     Ok(snapshot.devices)
 }

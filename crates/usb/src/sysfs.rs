@@ -52,28 +52,35 @@ impl SysfsSource {
         let mut found = Vec::new();
         for name in &names {
             let dir = devices_dir.join(name);
-            let (Some(vid), Some(pid)) = (
-                hex_attribute(&dir, "idVendor"),
-                hex_attribute(&dir, "idProduct"),
-            ) else {
-                continue;
-            };
-            if vid != APPLE_VID || classify(vid, pid).is_none() {
-                continue;
+            if let Some(mut d) = device_from_attributes(name, |a| attribute(&dir, a)) {
+                d.hubs = hubs_above(&devices_dir, name);
+                found.push(d.finish(kb));
             }
-            let mut d = AppleDevice::new("sysfs");
-            d.set_ids(vid, pid);
-            if let Some(serial) = attribute(&dir, "serial") {
-                d.absorb_serial(&serial);
-                d.absorb_udid(&serial);
-            }
-            d.speed = attribute(&dir, "speed").and_then(|s| Speed::from_rate(&s));
-            d.usb_path = Some(name.clone());
-            d.hubs = hubs_above(&devices_dir, name);
-            found.push(d.finish(kb));
         }
         Ok(found)
     }
+}
+
+/// The Apple device a port's attribute files describe (`idVendor`, `idProduct`, `serial`,
+/// `speed`), or `None` for anything else. Pure: `attribute` reads one file's trimmed text.
+pub fn device_from_attributes(
+    name: &str,
+    attribute: impl Fn(&str) -> Option<String>,
+) -> Option<AppleDevice> {
+    let hex = |a: &str| attribute(a).and_then(|v| u16::from_str_radix(&v, 16).ok());
+    let (vid, pid) = (hex("idVendor")?, hex("idProduct")?);
+    if vid != APPLE_VID || classify(vid, pid).is_none() {
+        return None;
+    }
+    let mut d = AppleDevice::new("sysfs");
+    d.set_ids(vid, pid);
+    if let Some(serial) = attribute("serial") {
+        d.absorb_serial(&serial);
+        d.absorb_udid(&serial);
+    }
+    d.speed = attribute("speed").and_then(|s| Speed::from_rate(&s));
+    d.usb_path = Some(name.to_owned());
+    Some(d)
 }
 
 /// The hubs between a device and its root port: `1-4.2.1` sits behind `1-4` and `1-4.2`.

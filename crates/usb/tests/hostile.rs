@@ -38,7 +38,11 @@ fn a_dmesg_naming_a_new_port_on_every_line_is_read_in_one_pass() {
             (i / 63) % 7 + 1,
             i / 441
         );
-        let vendor = if i.is_multiple_of(100) { "05ac" } else { "0bda" };
+        let vendor = if i.is_multiple_of(100) {
+            "05ac"
+        } else {
+            "0bda"
+        };
         text.push_str(&format!(
             "usb {port}: new high-speed USB device number {} using xhci_hcd\nusb {port}: New USB device found, idVendor={vendor}, idProduct=12a8\n",
             i % 127
@@ -78,4 +82,27 @@ fn escapes_in_a_paste_never_reach_a_field() {
     let d = &found.devices[0];
     let all = format!("{:?} {:?} {:?}", d.serial_number, d.serial_tags, d.name);
     assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all}");
+}
+
+#[test]
+fn placeholders_and_serial_strings_are_never_read_as_identifiers() {
+    for text in [
+        "CPID:8010 BDID:0C ECID:<REMOVED_ECID> SRTG:[iBoot-2696.0.0.1.33]",
+        "CPID:8010 BDID:0C ECID:[redacted] SRTG:[iBoot-2696.0.0.1.33]",
+        "CPID:8010 BDID:0C ECID:ECIDNUMBER SRTG:[iBoot-2696.0.0.1.33]",
+        "CPID:8015 BDID:06 ECID:XXXX IBFL:3C SRTG:[iBoot-4076.0.0.1.11]",
+    ] {
+        let found = identify(kb(), text);
+        assert_eq!(found.devices[0].ecid, None, "{text}");
+        assert_eq!(found.devices[0].udid, None, "{text}");
+    }
+    let mut restore = usb::AppleDevice::new("test");
+    restore.absorb_udid("ffffffffffffffffffffffffffffffffffffffff");
+    assert_eq!(
+        restore.udid, None,
+        "restore mode's all-F UDID is a placeholder"
+    );
+    let mut dfu = usb::AppleDevice::new("test");
+    dfu.absorb_udid("CPID:8010 CPRV:11 BDID:0C ECID:001A2B3C4D5E6F70 SRTG:[iBoot-2696.0.0.1.33]");
+    assert_eq!(dfu.udid, None, "a DFU serial string is not a UDID");
 }
