@@ -307,8 +307,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE")]
     pub replay: Option<std::path::PathBuf>,
 
-    /// Replay at N times real time; 0 plays as fast as possible.
-    #[arg(long, value_name = "N", default_value = "0", requires = "replay")]
+    /// Replay at N times real time (0.001 to 1000000); 0 plays as fast as possible.
+    #[arg(long, value_name = "N", default_value = "0", requires = "replay", value_parser = replay_speed)]
     pub speed: f64,
 
     /// The error code, if one was shown; it sharpens the next step suggested on a drop.
@@ -426,4 +426,19 @@ pub struct ReportArgs {
     /// Show ECID and other identifiers instead of masking them.
     #[arg(long)]
     pub show_ids: bool,
+}
+
+/// `--speed`: 0 (as fast as possible) or a finite factor from 0.001 to 1,000,000.
+fn replay_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if speed == 0.0 || (speed.is_finite() && (0.001..=1_000_000.0).contains(&speed)) {
+        Ok(speed)
+    } else {
+        Err(format!(
+            "'{text}' is not a replay speed: use 0 (as fast as possible) or a factor from 0.001 to 1000000"
+        ))
+    }
 }

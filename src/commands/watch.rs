@@ -247,10 +247,19 @@ fn replay(
 ) -> anyhow::Result<()> {
     let file = std::fs::File::open(path)
         .map_err(|e| UsageError::new(format!("cannot read {}: {e}", path.display())))?;
-    let mut text = String::new();
-    file.take(MAX_RECORDING).read_to_string(&mut text)?;
-    let events = watch::scenario::parse(&text)
-        .map_err(|e| UsageError::new(format!("{}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RECORDING + 1).read_to_end(&mut bytes)?;
+    let shown = kb::text::printable(&path.display().to_string()).into_owned();
+    if bytes.len() as u64 > MAX_RECORDING {
+        return Err(UsageError::new(format!(
+            "{shown} is larger than {} MB: not a recording this command replays (split it, or record less)",
+            MAX_RECORDING >> 20
+        ))
+        .into());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let events =
+        watch::scenario::parse(&text).map_err(|e| UsageError::new(format!("{shown}: {e}")))?;
     let start = Instant::now();
     for event in &events {
         if speed > 0.0 {

@@ -41,6 +41,9 @@ pub struct ScenarioError {
 /// The header line written at the top of a recording.
 pub const HEADER: &str = "# restore-doctor scenario 1";
 
+/// Latest time a recording may hold: a year of watching.
+pub const MAX_SECONDS: f64 = 366.0 * 24.0 * 3600.0;
+
 /// Longest scenario line read.
 const MAX_LINE: usize = 4096;
 
@@ -61,8 +64,12 @@ pub fn parse_line(number: usize, line: &str) -> Result<Option<Event>, ScenarioEr
     let t: f64 = fields
         .next()
         .and_then(|t| t.parse().ok())
-        .filter(|t: &f64| t.is_finite() && *t >= 0.0)
-        .ok_or_else(|| err("expected a time in seconds first".to_owned()))?;
+        .filter(|t: &f64| t.is_finite() && (0.0..=MAX_SECONDS).contains(t))
+        .ok_or_else(|| {
+            err(format!(
+                "expected a time in seconds first (0 to {MAX_SECONDS:.0})"
+            ))
+        })?;
     let kind = match fields.next() {
         Some("attach") => LinkChange::Attach,
         Some("detach") => LinkChange::Detach,

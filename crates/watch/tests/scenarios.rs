@@ -193,3 +193,30 @@ fn memory_stays_bounded_with_many_devices() {
         "recent devices are still followed"
     );
 }
+
+mod replay_values {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// No time value in a recording makes the parser or the tracker panic.
+        #[test]
+        fn any_time_values_are_refused_or_tracked(times in prop::collection::vec(prop::num::f64::ANY, 1..20)) {
+            let text: String = times
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let kind = if i % 2 == 0 { "attach" } else { "detach" };
+                    format!("{t} {kind} 1-4 05ac:12a8 ecid=0x1\n")
+                })
+                .collect();
+            if let Ok(events) = watch::scenario::parse(&text) {
+                let mut tracker = watch::Tracker::default();
+                for e in &events {
+                    tracker.push(e);
+                }
+                let end = events.last().map_or(0.0, |e| e.t);
+                tracker.tick(end + 1000.0);
+            }
+        }
+    }
+}
