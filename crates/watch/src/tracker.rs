@@ -334,8 +334,29 @@ impl Tracker {
         }
         let gap_text = gap.map(|g| format!(" after {g:.1} s")).unwrap_or_default();
         let w = self.windows.clone();
+        // Recovery never turns into DFU by itself during a restore: the person put the phone
+        // back into DFU (or recovery, after a failed attempt) to try again.
+        let new_attempt = !was_attached
+            && ((before == Stage::Recovery && after == Stage::Dfu)
+                || (track.attempt_failed
+                    && matches!(after, Stage::Dfu | Stage::Recovery)
+                    && before != Stage::RestoreMode));
+        if new_attempt || after == Stage::Dfu {
+            // Every attempt goes through its own iBEC re-enumeration.
+            track.recovery_returns = 0;
+        }
         let finding = if was_attached && before == after {
             None
+        } else if new_attempt {
+            track.attempt_failed = false;
+            track.restore_since = None;
+            Some((
+                EventKind::ModeChange,
+                format!(
+                    "a new attempt: back in {}{gap_text} (put there for another try)",
+                    after.words()
+                ),
+            ))
         } else if already_dropped {
             Some((
                 EventKind::Attach,
@@ -399,7 +420,13 @@ impl Tracker {
             }
         }
         if let Some((kind, message)) = finding {
-            out.push(self.finding(&track, t, kind, gap, message));
+            let mut f = self.finding(&track, t, kind, gap, message);
+            if kind == EventKind::Drop {
+                // A drop noticed when the phone comes back belongs to where it was lost: a
+                // restore-mode drop seen at the re-attach in recovery is still `restore-os`.
+                f.phase = before.phase().or(f.phase);
+            }
+            out.push(f);
         }
         self.tracks[i] = track;
     }

@@ -220,3 +220,36 @@ mod replay_values {
         }
     }
 }
+
+/// A restore-mode drop noticed at the re-attach keeps its phase; the person's new try (back
+/// into DFU mode) is an attempt, not a drop; its iBEC re-enumeration is expected again.
+#[test]
+fn a_second_attempt_is_told_apart_from_a_drop() {
+    let (tracker, f) = play("retry-after-restore-mode-drop");
+    let drops = kinds(&f, EventKind::Drop);
+    assert_eq!(drops.len(), 1, "{f:#?}");
+    assert_eq!(
+        drops[0].phase,
+        Some(kb::Phase::RestoreOs),
+        "{:#?}",
+        drops[0]
+    );
+    assert!(
+        f.iter().any(|x| x.message.starts_with("a new attempt")),
+        "{f:#?}"
+    );
+    let reenumerations = f
+        .iter()
+        .filter(|x| x.message.contains("as expected after iBEC"))
+        .count();
+    assert_eq!(reenumerations, 2, "one per attempt: {f:#?}");
+    assert!(
+        f.iter().any(|x| x.stage == Stage::Restored),
+        "the second attempt finished: {f:#?}"
+    );
+    assert_eq!(
+        tracker.ports()["1-3"].drops,
+        1,
+        "counts agree with the alerts"
+    );
+}
