@@ -254,8 +254,9 @@ fn is_restore_log(report: &LogReport, head: &[u8]) -> bool {
             .any(|m| l.starts_with(m))
         })
         .count();
-    // A page of Markdown or code, not a log someone saved or pasted.
-    !(lines.len() >= 8 && prose * 4 >= lines.len())
+    // A page of Markdown or code, not a log someone saved or pasted (a short log with a few
+    // comment lines on top is still a log).
+    !(lines.len() >= 20 && prose * 10 >= lines.len() * 3)
 }
 
 /// Reads one file (or standard input for `-`).

@@ -90,6 +90,12 @@ pub struct LogReport {
     pub final_code: Option<i64>,
     pub codes: Vec<CodeHit>,
     pub phase: Option<Phase>,
+    /// A tool's or component's own error number ("BBUpdater error 50", "ramrod error 1020"):
+    /// not a code Finder, iTunes or Apple Devices shows, so never the `final_code`.
+    pub tool_code: Option<i64>,
+    /// Where the phase came from: `log` (the log's own lines) or `code` (the code's usual
+    /// phase in the kb, when the log shows none), or `None` with no phase.
+    pub phase_source: Option<&'static str>,
     pub last_operation: Option<Operation>,
     pub tss: Vec<TssStatus>,
     pub checkpoint_failures: Vec<Checkpoint>,
@@ -188,6 +194,9 @@ struct Analyzer<'kb> {
     latest_phase: Option<Phase>,
     /// The strongest phase named on a failure line, with its rank (lower is stronger).
     failure_phase: Option<(usize, Phase)>,
+    /// A code a person said Apple's app showed ("iTunes gives error 9"): it is the code,
+    /// whatever numbers the tool printed.
+    app_code: Option<i64>,
     /// The component whose firmware update failed (baseband, gas-gauge, nfc), if a failure
     /// line named one.
     failed_component: Option<&'static str>,
@@ -206,6 +215,7 @@ impl<'kb> Analyzer<'kb> {
             latest_phase: None,
             failure_phase: None,
             failed_component: None,
+            app_code: None,
             unexpected_disconnect: false,
         }
     }
@@ -362,11 +372,27 @@ impl<'kb> Analyzer<'kb> {
             if let Some(code) = rules::SERVER_CODE.captures(line).and_then(|c| int(&c[1])) {
                 self.code(code, no, line, CodeSource::Server);
             }
+        } else if prose
+            && let Some(c) = rules::APP_CODE.captures(line)
+            && let Some(code) = c.get(1).or_else(|| c.get(2)).and_then(|m| int(m.as_str()))
+        {
+            self.app_code = self.app_code.or(Some(code));
+            self.code(code, no, line, CodeSource::Status);
         } else if prose {
             if let Some(code) = rules::QUOTED_CODE.captures(line).and_then(|c| int(&c[1])) {
                 self.code(code, no, line, CodeSource::Dialog);
-            } else if let Some(code) = rules::PROSE_CODE.captures(line).and_then(|c| int(&c[1])) {
-                self.code(code, no, line, CodeSource::Dialog);
+            } else if let Some(c) = rules::PROSE_CODE.captures(line)
+                && let Some(code) = int(&c[1])
+            {
+                let before = line[..c.get(0).map_or(0, |m| m.start())].to_ascii_lowercase();
+                if rules::TOOL_DOMAINS
+                    .iter()
+                    .any(|d| before.trim_end().ends_with(d))
+                {
+                    self.report.tool_code = self.report.tool_code.or(Some(code));
+                } else {
+                    self.code(code, no, line, CodeSource::Dialog);
+                }
             }
         }
     }
@@ -542,15 +568,20 @@ impl<'kb> Analyzer<'kb> {
         // The lists may have stopped growing; the last-seen codes did not. Prose counts only
         // in a paste, and there whichever came later wins.
         let last_prose = self.last_prose_code.filter(|_| !tool_log);
-        self.report.final_code = self.last_code.max(last_prose).map(|(_, code)| code);
+        self.report.final_code = self
+            .app_code
+            .or(self.last_code.max(last_prose).map(|(_, code)| code));
         self.report.phase = self.failure_phase.map(|(_, p)| p).or(self.latest_phase);
-        if self.report.phase.is_none() && tool_log {
-            // Nothing in the log names the phase; the code's usual phase is the best guess.
+        self.report.phase_source = self.report.phase.map(|_| "log");
+        if self.report.phase.is_none() {
+            // Nothing in the log names the phase; the code's usual phase is the best guess,
+            // said as such.
             self.report.phase = self
                 .report
                 .final_code
                 .and_then(|c| self.kb.lookup_code(c).entry)
                 .and_then(|e| e.phase);
+            self.report.phase_source = self.report.phase.map(|_| "code");
         }
         let mut observations = Vec::new();
         if let Some(phase) = self.report.phase {

@@ -119,6 +119,28 @@ pub static QUOTED_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?i)\berror\s*["“”']\s*(-?\d{1,5})\s*["“”']"#));
 pub static PROSE_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\berror(?: code)?[ :]+(-?\d{1,5})\b"));
+/// A person's words beside a tool's output naming the code Apple's app showed: "iTunes gives
+/// error 9", "with iTunes ... I got a 2001 error".
+pub static APP_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:itunes|finder|apple devices)\b.{0,80}?(?:\berror\s*(?:code\s*)?(-?\d{1,5})\b|\b(\d{1,5})\s+error\b)",
+    )
+});
+/// Words that make "… error N" a tool's or component's own number, not an iTunes code.
+pub const TOOL_DOMAINS: [&str; 12] = [
+    "bbupdater",
+    "ramrod",
+    "nand",
+    "asr",
+    "tss",
+    "libusb",
+    "savage",
+    "stockholm",
+    "fdr",
+    "baseband",
+    "usb",
+    "irecv",
+];
 pub static AMR_CODE: LazyLock<Regex> = LazyLock::new(|| re(r"AMR ?[Ee]rror:? (-?\d+)"));
 pub static SERVER_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r"cached server error text: \((\d+)\)"));
@@ -392,6 +414,37 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("Checkpoint 1608", Trigger::Phase(0, Phase::Finalize)),
     ("baseband", Trigger::Phase(1, Phase::Firmware)),
     ("update_stockholm", Trigger::Phase(1, Phase::Firmware)),
+    (
+        "update_generic_firmware",
+        Trigger::Phase(1, Phase::Firmware),
+    ),
+    ("Savage", Trigger::Phase(1, Phase::Firmware)),
+    // The restore never got going: the restore ramdisk did not boot or answer.
+    (
+        "device in restore mode",
+        Trigger::Phase(2, Phase::RecoveryBoot),
+    ),
+    (
+        "failed to enter restore mode",
+        Trigger::Phase(2, Phase::RecoveryBoot),
+    ),
+    (
+        "Unable to send iBEC",
+        Trigger::Phase(2, Phase::RecoveryBoot),
+    ),
+    ("did not reconnect", Trigger::Phase(2, Phase::RecoveryBoot)),
+    (
+        "recovery mode radio error",
+        Trigger::Phase(0, Phase::RecoveryBoot),
+    ),
+    // The factory-data (FDR) step at the end.
+    (
+        "Unable to receive message from FDR",
+        Trigger::Phase(0, Phase::Finalize),
+    ),
+    ("fdr_create", Trigger::Phase(0, Phase::Finalize)),
+    // Signing refused.
+    ("APTicket", Trigger::Phase(1, Phase::Personalize)),
     ("NfRestore", Trigger::Phase(1, Phase::Firmware)),
     ("gas gauge", Trigger::Phase(1, Phase::Firmware)),
     ("GasGauge", Trigger::Phase(1, Phase::Firmware)),

@@ -183,3 +183,32 @@ fn a_failed_component_update_and_the_tool_become_evidence() {
         "a dialog names no tool"
     );
 }
+
+/// Rule families from real logs: restore mode never reached, FDR at the end, a person's
+/// iTunes code beside a tool's output, a component's own error number kept apart, and a
+/// dialog's phase inferred from its code and said so.
+#[test]
+fn line_families_give_their_phase_and_code() {
+    let kb = kb::Kb::embedded().unwrap();
+    let read = |text: &'static str| logs::analyze_reader(kb, text.as_bytes(), &mut |_| {}).unwrap();
+    let never = read(
+        "restore_is_current_device: device 0759 is not in restore mode\nERROR: Unable to connect to device in restore mode\nERROR: Unable to restore device\n",
+    );
+    assert_eq!(never.phase, Some(kb::Phase::RecoveryBoot));
+    let fdr = read("INFO: idevicerestore\nERROR: Unable to receive message from FDR\n");
+    assert_eq!(fdr.phase, Some(kb::Phase::Finalize));
+    let person = read(
+        "With iTunes I was not able to restore the device because I got a 2001 error\nidevicerestore 1.0.0\nERROR: Unable to send iBEC\nError -9 when setting configuration\n",
+    );
+    assert_eq!(person.final_code, Some(2001));
+    let component = read(
+        "update_baseband: bbupdater error: (BBUpdater error 50 - Failed creating a communication transport to baseband.)\n",
+    );
+    assert_eq!(
+        (component.final_code, component.tool_code),
+        (None, Some(50))
+    );
+    let dialog = read("The iPhone could not be restored. An unknown error occurred (4013).\n");
+    assert_eq!(dialog.phase_source, Some("code"));
+    assert!(dialog.phase.is_some());
+}
