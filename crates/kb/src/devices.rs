@@ -188,7 +188,30 @@ fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// A device's names, normalized once for lookups.
+#[derive(Debug)]
+pub(crate) struct DeviceNames {
+    product_type: String,
+    model: String,
+    name: String,
+    board: Option<String>,
+}
+
 impl Kb {
+    fn device_names(&self) -> &[DeviceNames] {
+        self.device_names.get_or_init(|| {
+            self.devices
+                .iter()
+                .map(|d| DeviceNames {
+                    product_type: normalize(&d.product_type),
+                    model: normalize(&d.model),
+                    name: normalize(&d.name),
+                    board: d.board.as_deref().map(normalize),
+                })
+                .collect()
+        })
+    }
+
     /// Finds a device by product type, board config (with or without the `AP` suffix),
     /// marketing name or display name, ignoring case and spacing differences.
     pub fn find_device(&self, query: &str) -> Result<&Device, DeviceLookupError> {
@@ -228,8 +251,8 @@ impl Kb {
             return Vec::new();
         }
         let mut models: Vec<String> = Vec::new();
-        for d in &self.devices {
-            let name = normalize(&d.model);
+        for (d, names) in self.devices.iter().zip(self.device_names()) {
+            let name = &names.model;
             // "iphone1" is not a start of "iphone11", but "iphonese" is of "iphonese2ndgen".
             let another_number = |rest: &str| {
                 let digits =
@@ -253,15 +276,15 @@ impl Kb {
 
     fn exact_device(&self, query: &str) -> Option<&Device> {
         let wanted = normalize(query);
-        self.devices.iter().find(|d| {
-            normalize(&d.product_type) == wanted
-                || normalize(&d.model) == wanted
-                || normalize(&d.name) == wanted
-                || d.board.as_deref().is_some_and(|b| {
-                    let board = normalize(b);
+        let at = self.device_names().iter().position(|n| {
+            n.product_type == wanted
+                || n.model == wanted
+                || n.name == wanted
+                || n.board.as_deref().is_some_and(|board| {
                     board == wanted || board.strip_suffix("ap") == Some(wanted.as_str())
                 })
-        })
+        })?;
+        self.devices.get(at)
     }
 
     /// The device a free text names ("iPhone 7 Plus (A1784, iPhone9,4)", "iPhone 7 (256 GB)",
@@ -280,9 +303,10 @@ impl Kb {
         let wanted = normalize(&ordinal_ipad(&text));
         self.devices
             .iter()
-            .filter_map(|d| {
-                let name = normalize(&d.model);
-                let at = wanted.find(&name)?;
+            .zip(self.device_names())
+            .filter_map(|(d, names)| {
+                let name = &names.model;
+                let at = wanted.find(name.as_str())?;
                 let next = wanted[at + name.len()..].chars().next();
                 (!next.is_some_and(|c| c.is_ascii_digit())).then_some((name.len(), d))
             })
@@ -301,18 +325,25 @@ impl Kb {
         if wanted.is_empty() || wanted.len() > 64 {
             return None;
         }
-        let candidates = self.devices.iter().flat_map(|d| {
-            [
-                Some(d.model.as_str()),
-                Some(d.product_type.as_str()),
-                d.board.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-        });
+        let wanted_digits = digits(wanted);
+        let candidates = self
+            .devices
+            .iter()
+            .zip(self.device_names())
+            .flat_map(|(d, n)| {
+                [
+                    Some((d.model.as_str(), n.model.as_str())),
+                    Some((d.product_type.as_str(), n.product_type.as_str())),
+                    d.board.as_deref().zip(n.board.as_deref()),
+                ]
+                .into_iter()
+                .flatten()
+            });
         let (distance, best) = candidates
-            .filter(|c| digits(c) == digits(wanted))
-            .map(|c| (edit_distance(wanted, &normalize(c)), c))
+            .filter(|(_, normal)| digits(normal) == wanted_digits)
+            // A name far longer or shorter than the query cannot be a one-typo miss.
+            .filter(|(_, normal)| normal.len().abs_diff(wanted.len()) <= 1 + wanted.len() / 4)
+            .map(|(shown, normal)| (edit_distance(wanted, normal), shown))
             .min_by_key(|(d, _)| *d)?;
         // Allow about one typo per four characters.
         (distance <= 1 + wanted.len() / 4).then(|| best.to_owned())

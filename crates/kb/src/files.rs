@@ -175,6 +175,7 @@ impl KbFiles {
             phrases: outcomes.phrase,
             real_cases,
             code_index,
+            device_names: std::sync::OnceLock::new(),
         })
     }
 }

@@ -118,6 +118,8 @@ pub struct Kb {
     /// The real cases the engine is calibrated and checked on (real-cases.jsonl).
     pub real_cases: Vec<RealCase>,
     code_index: HashMap<i64, usize>,
+    /// Each device's names as lookups compare them, made on first use.
+    device_names: OnceLock<Vec<devices::DeviceNames>>,
 }
 
 impl Kb {
