@@ -249,3 +249,38 @@ fn a_watch_whose_reader_goes_away_ends_quietly() {
         assert!(stderr.is_empty(), "{command:?}: {stderr}");
     }
 }
+
+/// A recording made for a bug report carries stand-ins, not the phone's identifiers.
+#[test]
+fn a_recording_is_masked_unless_asked() {
+    let tree = sysfs_dfu_iphone7_behind_hub();
+    let recording = tree.path().join("bench.scenario");
+    let mut child = crate::harness::command()
+        .args([
+            "devices",
+            "--watch",
+            "--json",
+            "--sysfs-root",
+            tree.path().to_str().unwrap(),
+            "--record",
+            recording.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&recording).unwrap();
+    assert!(text.contains("ecid=0x0000000000000001"), "{text}");
+    assert!(!text.contains("1A2B3C4D5E6F70"), "{text}");
+    let replayed = run(&["watch", "--replay", recording.to_str().unwrap()]);
+    assert!(
+        replayed.stdout.contains("appeared in DFU mode"),
+        "{}",
+        replayed.stdout
+    );
+}

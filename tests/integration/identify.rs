@@ -95,3 +95,15 @@ fn input_over_16_mb_is_refused_clearly() {
     let message = out.usage_error();
     assert!(message.contains("larger than 16 MB"), "{message}");
 }
+
+/// A PowerShell redirect saves UTF-16: it reads like any other paste.
+#[test]
+fn a_utf16_paste_is_decoded() {
+    let text = "usb 1-4: New USB device found, idVendor=05ac, idProduct=1227\r\n";
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let out = run_with_stdin(&["identify", "--json", "-"], &bytes);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["devices"][0]["mode"], "dfu");
+}

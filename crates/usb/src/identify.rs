@@ -28,6 +28,14 @@ fn re(pattern: &str) -> Regex {
 
 static LSUSB: LazyLock<Regex> =
     LazyLock::new(|| re(r"Bus (\d{1,3}) Device (\d{1,3}): ID ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})"));
+/// libusb's `testlibusb`: `Dev (bus 1, device 17): 05AC - 12A8 speed: 480M`, then indented
+/// `Manufacturer:` / `Product:` / `Serial Number:` lines.
+static TESTLIBUSB: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^Dev \(bus (\d+), device (\d+)\): ([0-9A-Fa-f]{4}) - ([0-9A-Fa-f]{4})(?: speed: (\d+(?:\.\d+)?)([MG]))?",
+    )
+});
+static TESTLIBUSB_SERIAL: LazyLock<Regex> = LazyLock::new(|| re(r"^\s+Serial Number:\s+(.+?)\s*$"));
 static LSUSB_V_VENDOR: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*idVendor\s+0x([0-9a-fA-F]{4})"));
 static LSUSB_V_PRODUCT: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\s*idProduct\s+0x([0-9a-fA-F]{4})"));
@@ -165,6 +173,32 @@ fn parse_lines(text: &str, out: &mut Vec<AppleDevice>, formats: &mut Vec<&'stati
             continue;
         }
 
+        if let Some(c) = TESTLIBUSB.captures(line) {
+            note(formats, "testlibusb");
+            take_apple(st.lsusb_v.take(), out);
+            if let (Some(vid), Some(pid)) = (hex16(&c[3]), hex16(&c[4])) {
+                let mut d = AppleDevice::new("testlibusb");
+                d.set_ids(vid, pid);
+                d.usb_path = Some(format!("bus {} device {}", &c[1], &c[2]));
+                d.speed = c.get(5).zip(c.get(6)).and_then(|(n, unit)| {
+                    let n: f64 = n.as_str().parse().ok()?;
+                    Speed::from_rate(
+                        &(if unit.as_str() == "G" { n * 1000.0 } else { n }).to_string(),
+                    )
+                });
+                if vid == APPLE_VID && crate::classify(vid, pid).is_some() {
+                    st.lsusb_v = Some(d);
+                }
+            }
+            continue;
+        }
+        if let Some(c) = TESTLIBUSB_SERIAL.captures(line)
+            && let Some(d) = st.lsusb_v.as_mut().filter(|d| d.source == "testlibusb")
+        {
+            d.absorb_serial(&c[1]);
+            d.absorb_udid(&c[1]);
+            continue;
+        }
         if let Some(c) = LSUSB.captures(line) {
             note(formats, "lsusb");
             take_apple(st.lsusb_v.take(), out);

@@ -188,3 +188,60 @@ fn system_profiler_with_a_built_in_hub_is_not_a_hub_problem() {
     assert!(obs.contains(&kb::Observation::new("hub-in-path", "no")));
     assert!(obs.contains(&kb::Observation::new("link-speed", "expected")));
 }
+
+#[test]
+fn libusb_1346_testlibusb_listing() {
+    let d = one("testlibusb__libusb-1346__iphone-normal.txt");
+    assert_eq!(d.mode, Mode::Normal);
+    assert_eq!((d.vid, d.pid), (Some(0x05ac), Some(0x12a8)));
+    assert_eq!(d.speed, Some(Speed::High));
+    assert_eq!(d.udid, None, "no serial in the listing");
+}
+
+/// Every capture decodes to the mode and model its `# expected:` line names (the header
+/// says `mode=…` and `-> ProductType` where the text shows them).
+#[test]
+fn every_capture_gives_its_expected_mode_and_model() {
+    let dir = format!("{}/tests/fixtures/real-usb", env!("CARGO_MANIFEST_DIR"));
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let expected = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expected:"))
+            .unwrap_or("");
+        let devices = decode(&name);
+        let field = |key: &str| {
+            expected.split(key).nth(1).map(|rest| {
+                rest.split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or("")
+                    .to_lowercase()
+            })
+        };
+        if let Some(mode) = field("mode=")
+            && !devices.iter().any(|d| d.mode.id() == mode)
+        {
+            wrong.push(format!(
+                "{name}: mode {mode}, got {:?}",
+                devices.iter().map(|d| d.mode).collect::<Vec<_>>()
+            ));
+        }
+        if let Some(product) = expected
+            .split("-> ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .filter(|p| p.starts_with("iPhone") || p.starts_with("iPad"))
+            && !devices
+                .iter()
+                .any(|d| d.product_type.as_deref() == Some(product))
+        {
+            wrong.push(format!("{name}: model {product}"));
+        }
+        seen += 1;
+    }
+    assert!(seen >= 31, "{seen} captures");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
