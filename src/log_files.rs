@@ -185,7 +185,7 @@ pub fn examine(kb: &kb::Kb, path: &Path) -> Examined {
             restore_log: is_restore_log(&report, &head),
             report: Box::new(report),
         },
-        Err(e) => Examined::Skipped(Skipped::Unreadable(format!("{e:#}"))),
+        Err(e) => Examined::Skipped(Skipped::Unreadable(e.to_string())),
     }
 }
 
