@@ -49,14 +49,13 @@ const LABELLED: [&str; 12] = [
 /// a 15-digit IMEI. Error codes (at most ten digits) and everything else are left alone.
 pub fn redact_identifiers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let lower = text.to_lowercase();
-    // Lower-casing can change lengths in rare scripts; then only the token rule applies.
-    let labels_usable = lower.len() == text.len();
+    // ASCII lower-casing keeps every byte where it was (the labels are ASCII), so positions in
+    // `lower` are positions in `text`.
+    let lower = text.to_ascii_lowercase();
     let mut masked_until = 0;
     let mut i = 0;
     while i < text.len() {
-        if labels_usable
-            && i >= masked_until
+        if i >= masked_until
             && let Some(label) = LABELLED.iter().find(|l| lower[i..].starts_with(*l))
         {
             // Past separators and plist tags: "ECID: ", "SRNM:[", "</key><string>".
@@ -167,6 +166,8 @@ mod tests {
             bare.contains("****4567") && !bare.contains("0123456789abcdef"),
             "{bare}"
         );
+        // A capital whose lower case is longer (Ⱥ, ⱥ) once split a character here.
+        assert!(redact_identifiers("{Ⱥ\u{afaf}-8 ecid: 0x001A2B3C4D5E6F70").contains("****"));
         let name = redact_identifiers("<key>DeviceName</key><string>Anna's iPhone</string>");
         assert!(!name.contains("Anna"), "{name}");
         assert_eq!(
