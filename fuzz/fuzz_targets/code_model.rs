@@ -1,14 +1,7 @@
-//! Fuzzes what people type for an error code and a model.
+//! Fuzzes the `code_model` check (fuzz/checks/code_model.rs), which the corpus replay test runs too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/code_model.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let kb = kb::Kb::embedded().expect("embedded kb");
-    let text = String::from_utf8_lossy(data);
-    let _ = kb::parse_code(&text);
-    let _ = kb.find_device(&text);
-    let _ = kb.device_in_text(&text);
-    let _ = kb::text::redact_identifiers(&text);
-    assert!(!kb::text::printable(&text).contains('\u{1b}'));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

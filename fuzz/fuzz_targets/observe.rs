@@ -1,20 +1,7 @@
-//! Fuzzes `--observe QUESTION=ANSWER` lists through the case ledger into the engine.
+//! Fuzzes the `observe` check (fuzz/checks/observe.rs), which the corpus replay test runs too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/observe.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let kb = kb::Kb::embedded().expect("embedded kb");
-    let text = String::from_utf8_lossy(data);
-    let mut ledger = case::Ledger::new();
-    let sources = <kb::EvidenceSource as kb::VariantArray>::VARIANTS;
-    for (i, item) in text.split(['\n', ' ']).take(64).enumerate() {
-        if let Some((question, answer)) = item.split_once('=') {
-            let source = sources[i % sources.len()];
-            ledger.add(case::Subject::answer(question), answer, source);
-        }
-    }
-    if let Ok(assessment) = engine::assess(kb, &ledger.evidence(kb, case::Skipped::PutOff)) {
-        assert!(assessment.causes.iter().all(|c| c.probability.is_finite()));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,14 +1,7 @@
-//! Fuzzes the recording format `watch --replay` reads, and the tracker that plays it.
+//! Fuzzes the `replay` check (fuzz/checks/replay.rs), which the corpus replay test runs too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/replay.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    if let Ok(events) = watch::scenario::parse(&text) {
-        let mut tracker = watch::Tracker::default();
-        for event in events.iter().take(10_000) {
-            tracker.push(event);
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,29 +1,7 @@
-//! Fuzzes report rendering with a case whose every text came from outside.
+//! Fuzzes the `report` check (fuzz/checks/report.rs), which the corpus replay test runs too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/report.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let kb = kb::Kb::embedded().expect("embedded kb");
-    let text = String::from_utf8_lossy(data);
-    let parts: Vec<&str> = text.split('\u{0}').collect();
-    let part = |i: usize| parts.get(i).copied().unwrap_or("").to_owned();
-    let mut ledger = case::Ledger::new();
-    ledger.device.port = Some(part(0));
-    ledger.add(case::Subject::Model, part(1), kb::EvidenceSource::Usb);
-    ledger.add(case::Subject::Code, part(2), kb::EvidenceSource::Person);
-    ledger.add(case::Subject::answer(part(3)), part(4), kb::EvidenceSource::Log);
-    ledger.step(part(5), kb::StepKind::Action, kb::StepOutcome::Failed);
-    ledger.event(kb::EventKind::LogFinding, Some(part(6)), None, part(7));
-    let case = store::StoredCase {
-        id: part(8),
-        created_at: jiff::Timestamp::UNIX_EPOCH,
-        updated_at: jiff::Timestamp::UNIX_EPOCH,
-        device_key: None,
-        ledger,
-    };
-    let html = report::html(kb, &case, false);
-    assert!(!html.contains("<script"), "no markup from the case reaches the page");
-    let _ = report::markdown(kb, &case, false);
-    let _ = report::json(kb, &case, false);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -42,22 +42,12 @@ fn snapshot_corpus_replays_without_panic() {
     }
 }
 
+#[path = "../../../fuzz/checks/sysfs.rs"]
+mod sysfs_check;
+
 #[test]
 fn sysfs_corpus_replays_without_panic() {
-    let kb = kb::Kb::embedded().unwrap();
     for input in corpus("sysfs") {
-        let text = String::from_utf8_lossy(&input);
-        let mut fields = text.splitn(5, '\n');
-        let name = fields.next().unwrap_or("1-4").to_owned();
-        let values: Vec<String> = fields.map(|f| f.trim().to_owned()).collect();
-        let attribute = |a: &str| {
-            let i = ["idVendor", "idProduct", "serial", "speed"]
-                .iter()
-                .position(|k| *k == a)?;
-            values.get(i).filter(|v| !v.is_empty()).cloned()
-        };
-        if let Some(d) = usb::sysfs::device_from_attributes(&name, attribute) {
-            let _ = d.finish(kb);
-        }
+        sysfs_check::check(&input);
     }
 }
