@@ -253,3 +253,30 @@ fn a_second_attempt_is_told_apart_from_a_drop() {
         "counts agree with the alerts"
     );
 }
+
+/// idevicerestore#236's bench: three phones at three hub depths; the deeper two fail to enter
+/// restore mode (one of them twice), the shallow one finishes. Three drops, counted per port.
+#[test]
+fn a_bench_hub_counts_each_failed_attempt_once_per_port() {
+    let (tracker, f) = play("bench-hub-depth-three-phones");
+    let drops = kinds(&f, EventKind::Drop);
+    assert_eq!(drops.len(), 3, "{drops:#?}");
+    assert!(
+        drops
+            .iter()
+            .all(|d| d.phase == Some(kb::Phase::RecoveryBoot))
+    );
+    let ports = tracker.ports();
+    assert_eq!(ports["4-1.3.2"].drops, 2);
+    assert_eq!(ports["4-1.3.2.2"].drops, 1);
+    assert_eq!(ports["4-1.2"].drops, 0);
+    assert!(
+        f.iter()
+            .any(|x| x.port.as_deref() == Some("4-1.2") && x.stage == Stage::Restored)
+    );
+    let verdict = port_verdict(&tracker);
+    assert!(
+        verdict.first().is_some_and(|v| v.contains("4-1.3.2")),
+        "{verdict:?}"
+    );
+}
