@@ -14,6 +14,7 @@ mod session;
 mod usage_error;
 mod usb_source;
 mod usb_watch;
+mod usbmux_view;
 
 use std::io;
 use std::process::ExitCode;

@@ -16,10 +16,33 @@ use crate::knowledge::knowledge;
 use crate::output::{self, DIM, paint};
 use crate::usb_source;
 use crate::usb_watch::LinkWatch;
+use crate::usbmux_view;
 
 #[derive(Serialize)]
 struct DevicesJson {
     devices: Vec<DeviceJson>,
+    sources: Vec<SourceJson>,
+}
+
+/// Whether one way of seeing devices answered.
+#[derive(Serialize)]
+struct SourceJson {
+    name: &'static str,
+    ok: bool,
+    error: Option<String>,
+}
+
+impl SourceJson {
+    fn of<T, E: std::fmt::Display>(name: &'static str, result: &Result<T, E>) -> SourceJson {
+        SourceJson {
+            name,
+            ok: result.is_ok(),
+            error: result
+                .as_ref()
+                .err()
+                .map(|e| kb::text::printable(&e.to_string()).into_owned()),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -35,7 +58,28 @@ pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
     if args.watch {
         return watch(kb, source.as_ref(), args);
     }
-    let devices = source.snapshot(kb)?;
+    let from_usb = source.snapshot(kb);
+    // On the live bus usbmuxd is asked too: it names normal-mode phones, and it is the only
+    // view where the Apple driver owns the device or no bus is visible (a container, a VM).
+    let from_usbmux = source.is_live().then(|| usbmux_view::devices(kb));
+    let mut sources = vec![SourceJson::of("usb", &from_usb)];
+    if let Some(result) = &from_usbmux {
+        sources.push(SourceJson::of("usbmuxd", result));
+    }
+    let usb_readable = from_usb.is_ok();
+    let mut devices = match (from_usb, &from_usbmux) {
+        (Ok(devices), _) => devices,
+        (Err(_), Some(Ok(_))) => Vec::new(),
+        (Err(e), Some(Err(mux))) => {
+            return Err(anyhow::anyhow!(
+                "{e}; and usbmuxd did not answer either: {mux}"
+            ));
+        }
+        (Err(e), None) => return Err(e.into()),
+    };
+    if let Some(Ok(muxed)) = from_usbmux {
+        usbmux_view::merge(&mut devices, muxed);
+    }
     if let Some(path) = &args.save {
         // A snapshot is for sharing: identifiers stay out unless asked for.
         let shared: Vec<AppleDevice> = if args.show_ids {
@@ -56,6 +100,7 @@ pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|d| DeviceJson::new(d, args.show_ids))
                 .collect(),
+            sources,
         })?;
     } else if devices.is_empty() {
         anstream::print!("{}", no_device_help(source.is_live()));
@@ -70,7 +115,17 @@ pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(if devices.is_empty() {
+    if !usb_readable && !args.json {
+        anstream::println!(
+            "{}",
+            paint(
+                DIM,
+                "USB could not be listed here; these are the phones usbmuxd knows. Phones in DFU or recovery mode cannot be seen that way."
+            )
+        );
+    }
+    // Nothing on a bus that could be read is "found nothing"; usbmuxd alone cannot say that.
+    Ok(if devices.is_empty() && usb_readable {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

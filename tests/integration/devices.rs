@@ -284,3 +284,113 @@ fn a_recording_is_masked_unless_asked() {
         replayed.stdout
     );
 }
+
+/// A stand-in usbmuxd on a Unix socket (the real frames, one attached phone): `devices` shows
+/// the phone usbmuxd knows, with its bench-port location, and says which sources answered.
+#[cfg(unix)]
+#[test]
+fn devices_include_the_phones_usbmuxd_knows() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usbmuxd");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut s) = stream else { return };
+            let mut head = [0u8; usbmux::frame::HEADER];
+            if s.read_exact(&mut head).is_err() {
+                continue;
+            }
+            let header = usbmux::frame::Header::parse(&head).unwrap();
+            let mut payload = vec![0u8; header.payload_len()];
+            s.read_exact(&mut payload).unwrap();
+            let xml = "<plist version=\"1.0\"><dict><key>DeviceList</key><array><dict><key>DeviceID</key><integer>3</integer><key>MessageType</key><string>Attached</string><key>Properties</key><dict><key>ConnectionSpeed</key><integer>480000000</integer><key>ConnectionType</key><string>USB</string><key>DeviceID</key><integer>3</integer><key>LocationID</key><integer>339738624</integer><key>ProductID</key><integer>4776</integer><key>SerialNumber</key><string>00008030-001A2B3C4D5E6F70</string></dict></dict></array></dict></plist>";
+            let dict = usbmux::frame::decode(xml.as_bytes()).unwrap();
+            s.write_all(&usbmux::frame::encode(&dict, header.tag))
+                .unwrap();
+        }
+    });
+    let address = format!("UNIX:{}", path.display());
+    let out = crate::harness::run_with(
+        &["devices", "--json"],
+        &[("USBMUXD_SOCKET_ADDRESS", &address)],
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let json = out.json();
+    let sources = json["sources"].as_array().unwrap();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s["name"] == "usbmuxd" && s["ok"] == true),
+        "{json}"
+    );
+    let phone = json["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["source"] == "usbmuxd")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(phone["location_id"], "0x14400000", "{phone}");
+    assert_eq!(phone["mode"], "normal");
+    assert_eq!(phone["speed_mbps"], 480);
+    assert!(
+        phone["udid"].as_str().unwrap().starts_with('*'),
+        "masked: {phone}"
+    );
+}
+
+/// Debian's real usbmuxd in a private mount namespace: `devices --json` says usbmuxd answered.
+#[cfg(unix)]
+#[test]
+fn devices_ask_the_real_usbmuxd() {
+    let have = |tool: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("usbmuxd") {
+        assert!(
+            std::env::var("RESTORE_DOCTOR_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "usbmuxd is required (RESTORE_DOCTOR_REQUIRE_PEERS=1) but not installed"
+        );
+        eprintln!("skipped: usbmuxd is not installed");
+        return;
+    }
+    let binary = env!("CARGO_BIN_EXE_restore-doctor");
+    let script = format!(
+        "mount -t tmpfs tmpfs /run || exit 77
+usbmuxd -f >/dev/null 2>&1 &
+d=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -S /run/usbmuxd ] && break; sleep 0.2; done
+{binary} devices --json; echo \"exit $?\"
+kill $d; wait $d 2>/dev/null; exit 0"
+    );
+    let command = crate::harness::command();
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .envs(
+            command
+                .get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        eprintln!(
+            "skipped: cannot start an isolated usbmuxd here (unshare -m with a tmpfs on /run)"
+        );
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let json_end = text.rfind("exit ").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text[..json_end]).unwrap();
+    assert!(
+        json["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "usbmuxd" && s["ok"] == true),
+        "{text}"
+    );
+    assert!(text.contains("exit 0") || text.contains("exit 1"), "{text}");
+}
