@@ -4,25 +4,30 @@
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
+/// A closed set of words: the enum, its serde and strum spellings (kebab-case, the documented
+/// strings), and `id()` for the word itself.
+macro_rules! words {
+    ($(#[$meta:meta])* pub enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            Display, EnumString, IntoStaticStr, VariantArray,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        #[strum(serialize_all = "kebab-case")]
+        pub enum $name { $($body)* }
+
+        impl $name {
+            /// The documented word.
+            pub fn id(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+
+words! {
 /// The part of a restore a failure happened in (DESIGN.md, `logs --json` `phase`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
 pub enum Phase {
     /// Unpacking the IPSW on the computer.
     Extract,
@@ -37,12 +42,9 @@ pub enum Phase {
     /// Checkpoints, activation records, reboot.
     Finalize,
 }
+}
 
 impl Phase {
-    pub fn id(self) -> &'static str {
-        self.into()
-    }
-
     /// What a person would call this phase.
     pub fn words(self) -> &'static str {
         match self {
@@ -56,23 +58,8 @@ impl Phase {
     }
 }
 
+words! {
 /// Where a piece of evidence came from. The order of strength is [`EvidenceSource::strength`].
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
 pub enum EvidenceSource {
     /// The person said so (an answer, or `--observe` / `--code` / `--model`).
     Person,
@@ -87,6 +74,7 @@ pub enum EvidenceSource {
     /// Seen while supervising a restore.
     Restore,
 }
+}
 
 /// How much a source's word counts when two sources disagree about the same question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,10 +88,6 @@ pub enum Strength {
 }
 
 impl EvidenceSource {
-    pub fn id(self) -> &'static str {
-        self.into()
-    }
-
     pub fn strength(self) -> Strength {
         match self {
             EvidenceSource::Log => Strength::Inferred,
@@ -116,44 +100,16 @@ impl EvidenceSource {
     }
 }
 
+words! {
 /// Whether a plan step is something to do or something to answer.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
 pub enum StepKind {
     Action,
     Question,
 }
+}
 
+words! {
 /// What happened to one step of a session.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
 pub enum StepOutcome {
     /// The step fixed the restore.
     Fixed,
@@ -168,12 +124,9 @@ pub enum StepOutcome {
     /// A question the person could not answer.
     Unknown,
 }
+}
 
 impl StepOutcome {
-    pub fn id(self) -> &'static str {
-        self.into()
-    }
-
     /// The outcome in a sentence ("Swap the cable: did not help").
     pub fn words(self) -> &'static str {
         match self {
@@ -187,23 +140,8 @@ impl StepOutcome {
     }
 }
 
+words! {
 /// Where a case stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
 pub enum CaseStatus {
     /// Still being worked on, or stopped part-way (it can be resumed).
     Open,
@@ -212,12 +150,9 @@ pub enum CaseStatus {
     /// Everything worth trying was tried: the phone needs a repair bench.
     NeedsRepair,
 }
+}
 
 impl CaseStatus {
-    pub fn id(self) -> &'static str {
-        self.into()
-    }
-
     pub fn words(self) -> &'static str {
         match self {
             CaseStatus::Open => "open",
@@ -227,23 +162,8 @@ impl CaseStatus {
     }
 }
 
+words! {
 /// The kinds of timeline event (`watch --json`, `restore --json`, a case's events).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
 pub enum EventKind {
     Attach,
     Detach,
@@ -264,11 +184,6 @@ pub enum EventKind {
     Error,
     Verdict,
 }
-
-impl EventKind {
-    pub fn id(self) -> &'static str {
-        self.into()
-    }
 }
 
 #[cfg(test)]
