@@ -56,6 +56,10 @@ pub fn device_text(number: usize, d: &AppleDevice, show_ids: bool) -> String {
         (None, Some(pt)) => pt.clone(),
         _ => "model unknown".to_owned(),
     };
+    let model = match &d.os_version {
+        Some(version) => format!("{model} · iOS {version}"),
+        None => model,
+    };
     let _ = writeln!(
         out,
         "{} · {} · {}",
@@ -178,6 +182,7 @@ pub struct DeviceJson {
     speed_mbps: Option<u32>,
     usb_path: Option<String>,
     location_id: Option<String>,
+    os_version: Option<String>,
     hubs_in_path: usize,
     hubs: Vec<HubJson>,
     serial_tags: std::collections::BTreeMap<String, String>,
@@ -212,6 +217,7 @@ impl DeviceJson {
             speed_mbps: d.speed.map(usb::Speed::mbps),
             usb_path: d.usb_path.clone(),
             location_id: d.location_id.map(|l| format!("0x{l:08x}")),
+            os_version: d.os_version.clone(),
             hubs_in_path: d.external_hubs(),
             hubs: d
                 .hubs

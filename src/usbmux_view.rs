@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use kb::Kb;
 use usb::AppleDevice;
+use usbmux::lockdown::LockdownValues;
 use usbmux::{Address, Client, ClientError, MuxDevice};
 
 /// How long usbmuxd may take to answer before the command goes on without it.
@@ -17,12 +18,23 @@ pub fn devices(kb: &Kb) -> Result<Vec<AppleDevice>, ClientError> {
     Ok(listed
         .iter()
         .filter(|d| d.connection_type.as_deref().is_none_or(|t| t == "USB"))
-        .map(|d| to_apple_device(kb, d))
+        .map(|d| to_apple_device(kb, d, lockdown(&address, d.device_id)))
         .collect())
 }
 
-fn to_apple_device(kb: &Kb, m: &MuxDevice) -> AppleDevice {
+/// What the phone's lockdown service tells without pairing; nothing when it does not answer.
+fn lockdown(address: &Address, device_id: u64) -> LockdownValues {
+    Client::connect(address, TIMEOUT)
+        .and_then(|c| c.connect_to(device_id, usbmux::lockdown::PORT))
+        .and_then(|mut stream| usbmux::lockdown::read_values(stream.as_mut()))
+        .unwrap_or_default()
+}
+
+fn to_apple_device(kb: &Kb, m: &MuxDevice, values: LockdownValues) -> AppleDevice {
     let mut d = AppleDevice::new("usbmuxd");
+    d.product_type = values.product_type;
+    d.os_version = values.product_version;
+    d.ecid = values.unique_chip_id;
     if let Some(pid) = m.product_id {
         d.set_ids(usb::APPLE_VID, pid);
     }

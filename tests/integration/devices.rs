@@ -285,17 +285,43 @@ fn a_recording_is_masked_unless_asked() {
     );
 }
 
-/// A stand-in usbmuxd on a Unix socket (the real frames, one attached phone): `devices` shows
-/// the phone usbmuxd knows, with its bench-port location, and says which sources answered.
+/// A stand-in usbmuxd on a Unix socket (the real frames, one attached phone whose lockdown
+/// answers `GetValue` without pairing): `devices` shows the phone usbmuxd knows with its model,
+/// iOS version and bench-port location, and says which sources answered.
 #[cfg(unix)]
 #[test]
 fn devices_include_the_phones_usbmuxd_knows() {
     use std::io::{Read, Write};
+    fn lockdown(s: &mut std::os::unix::net::UnixStream) {
+        loop {
+            let mut length = [0u8; 4];
+            if s.read_exact(&mut length).is_err() {
+                return;
+            }
+            let mut payload = vec![0u8; u32::from_be_bytes(length) as usize];
+            s.read_exact(&mut payload).unwrap();
+            let asked = usbmux::frame::decode(&payload).unwrap();
+            let key = asked["Key"].as_string().unwrap().to_owned();
+            let value = match key.as_str() {
+                "ProductType" => "<string>iPhone12,1</string>",
+                "ProductVersion" => "<string>17.5.1</string>",
+                "BuildVersion" => "<string>21F90</string>",
+                "DeviceClass" => "<string>iPhone</string>",
+                _ => "<integer>7365887390543728</integer>",
+            };
+            let xml = format!(
+                "<plist version=\"1.0\"><dict><key>Key</key><string>{key}</string><key>Value</key>{value}</dict></plist>"
+            );
+            let mut out = (xml.len() as u32).to_be_bytes().to_vec();
+            out.extend_from_slice(xml.as_bytes());
+            s.write_all(&out).unwrap();
+        }
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usbmuxd");
     let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(4) {
+        for stream in listener.incoming().take(8) {
             let Ok(mut s) = stream else { return };
             let mut head = [0u8; usbmux::frame::HEADER];
             if s.read_exact(&mut head).is_err() {
@@ -304,10 +330,21 @@ fn devices_include_the_phones_usbmuxd_knows() {
             let header = usbmux::frame::Header::parse(&head).unwrap();
             let mut payload = vec![0u8; header.payload_len()];
             s.read_exact(&mut payload).unwrap();
-            let xml = "<plist version=\"1.0\"><dict><key>DeviceList</key><array><dict><key>DeviceID</key><integer>3</integer><key>MessageType</key><string>Attached</string><key>Properties</key><dict><key>ConnectionSpeed</key><integer>480000000</integer><key>ConnectionType</key><string>USB</string><key>DeviceID</key><integer>3</integer><key>LocationID</key><integer>339738624</integer><key>ProductID</key><integer>4776</integer><key>SerialNumber</key><string>00008030-001A2B3C4D5E6F70</string></dict></dict></array></dict></plist>";
+            let asked = usbmux::frame::decode(&payload).unwrap();
+            let xml = match asked["MessageType"].as_string() {
+                Some("Connect") => {
+                    "<plist version=\"1.0\"><dict><key>MessageType</key><string>Result</string><key>Number</key><integer>0</integer></dict></plist>"
+                }
+                _ => {
+                    "<plist version=\"1.0\"><dict><key>DeviceList</key><array><dict><key>DeviceID</key><integer>3</integer><key>MessageType</key><string>Attached</string><key>Properties</key><dict><key>ConnectionSpeed</key><integer>480000000</integer><key>ConnectionType</key><string>USB</string><key>DeviceID</key><integer>3</integer><key>LocationID</key><integer>339738624</integer><key>ProductID</key><integer>4776</integer><key>SerialNumber</key><string>00008030-001A2B3C4D5E6F70</string></dict></dict></array></dict></plist>"
+                }
+            };
             let dict = usbmux::frame::decode(xml.as_bytes()).unwrap();
             s.write_all(&usbmux::frame::encode(&dict, header.tag))
                 .unwrap();
+            if asked["MessageType"].as_string() == Some("Connect") {
+                lockdown(&mut s);
+            }
         }
     });
     let address = format!("UNIX:{}", path.display());
@@ -333,8 +370,15 @@ fn devices_include_the_phones_usbmuxd_knows() {
     assert_eq!(phone["location_id"], "0x14400000", "{phone}");
     assert_eq!(phone["mode"], "normal");
     assert_eq!(phone["speed_mbps"], 480);
+    assert_eq!(phone["product_type"], "iPhone12,1", "{phone}");
+    assert_eq!(phone["name"], "iPhone 11", "{phone}");
+    assert_eq!(phone["os_version"], "17.5.1", "{phone}");
     assert!(
         phone["udid"].as_str().unwrap().starts_with('*'),
+        "masked: {phone}"
+    );
+    assert!(
+        phone["ecid"].as_str().unwrap().starts_with("0x*"),
         "masked: {phone}"
     );
 }

@@ -143,6 +143,9 @@ pub struct AppleDevice {
     /// Bus and port chain, e.g. `1-4.2` (Linux style) or a macOS location id.
     pub usb_path: Option<String>,
     pub location_id: Option<u32>,
+    /// The iOS / iPadOS version, where lockdown told it (normal mode only).
+    #[serde(default)]
+    pub os_version: Option<String>,
     pub hubs: Vec<Hub>,
     /// Where this record came from (live, sysfs, lsusb, irecovery, ...).
     pub source: String,
@@ -209,6 +212,7 @@ impl AppleDevice {
             speed: None,
             usb_path: None,
             location_id: None,
+            os_version: None,
             hubs: Vec::new(),
             source: source.to_owned(),
         }

@@ -166,3 +166,62 @@ fn bad_peers_give_clear_errors_not_hangs() {
         .unwrap();
     assert!(err.to_string().contains("cannot reach usbmuxd"), "{err}");
 }
+
+/// A stand-in phone behind the stand-in daemon: after `Connect` to 62078 the connection speaks
+/// lockdown (big-endian length + plist); values are read without pairing, one refused value
+/// stays unknown, and nothing but `GetValue` is sent.
+#[test]
+fn lockdown_values_are_read_without_pairing() {
+    let (_dir, address) = daemon(|mut s| {
+        let Some((kind, tag)) = request(&mut s) else {
+            return;
+        };
+        assert_eq!(kind, "Connect");
+        reply(&mut s, &result(0), tag);
+        loop {
+            let mut length = [0u8; 4];
+            if s.read_exact(&mut length).is_err() {
+                return;
+            }
+            let mut payload = vec![0u8; u32::from_be_bytes(length) as usize];
+            s.read_exact(&mut payload).unwrap();
+            let asked = frame::decode(&payload).unwrap();
+            assert_eq!(
+                asked["Request"].as_string(),
+                Some("GetValue"),
+                "nothing else is asked"
+            );
+            let key = asked["Key"].as_string().unwrap().to_owned();
+            let value = match key.as_str() {
+                "ProductType" => "<string>iPhone12,1</string>",
+                "ProductVersion" => "<string>17.5.1</string>",
+                "BuildVersion" => "<string>21F90</string>",
+                "UniqueChipID" => "<integer>7365887390543728</integer>",
+                _ => "",
+            };
+            let xml = if value.is_empty() {
+                format!(
+                    "<plist version=\"1.0\"><dict><key>Error</key><string>InvalidHostID</string><key>Key</key><string>{key}</string></dict></plist>"
+                )
+            } else {
+                format!(
+                    "<plist version=\"1.0\"><dict><key>Key</key><string>{key}</string><key>Request</key><string>GetValue</string><key>Value</key>{value}</dict></plist>"
+                )
+            };
+            let mut out = (xml.len() as u32).to_be_bytes().to_vec();
+            out.extend_from_slice(xml.as_bytes());
+            s.write_all(&out).unwrap();
+        }
+    });
+    let client = Client::connect(&address, Duration::from_secs(5)).unwrap();
+    let mut stream = client.connect_to(3, usbmux::lockdown::PORT).unwrap();
+    let values = usbmux::lockdown::read_values(stream.as_mut()).unwrap();
+    assert_eq!(values.product_type.as_deref(), Some("iPhone12,1"));
+    assert_eq!(values.product_version.as_deref(), Some("17.5.1"));
+    assert_eq!(values.build_version.as_deref(), Some("21F90"));
+    assert_eq!(
+        values.device_class, None,
+        "refused without pairing: unknown"
+    );
+    assert_eq!(values.unique_chip_id, Some(0x001A_2B3C_4D5E_6F70));
+}
