@@ -291,63 +291,7 @@ fn a_recording_is_masked_unless_asked() {
 #[cfg(unix)]
 #[test]
 fn devices_include_the_phones_usbmuxd_knows() {
-    use std::io::{Read, Write};
-    fn lockdown(s: &mut std::os::unix::net::UnixStream) {
-        loop {
-            let mut length = [0u8; 4];
-            if s.read_exact(&mut length).is_err() {
-                return;
-            }
-            let mut payload = vec![0u8; u32::from_be_bytes(length) as usize];
-            s.read_exact(&mut payload).unwrap();
-            let asked = usbmux::frame::decode(&payload).unwrap();
-            let key = asked["Key"].as_string().unwrap().to_owned();
-            let value = match key.as_str() {
-                "ProductType" => "<string>iPhone12,1</string>",
-                "ProductVersion" => "<string>17.5.1</string>",
-                "BuildVersion" => "<string>21F90</string>",
-                "DeviceClass" => "<string>iPhone</string>",
-                _ => "<integer>7365887390543728</integer>",
-            };
-            let xml = format!(
-                "<plist version=\"1.0\"><dict><key>Key</key><string>{key}</string><key>Value</key>{value}</dict></plist>"
-            );
-            let mut out = (xml.len() as u32).to_be_bytes().to_vec();
-            out.extend_from_slice(xml.as_bytes());
-            s.write_all(&out).unwrap();
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("usbmuxd");
-    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(8) {
-            let Ok(mut s) = stream else { return };
-            let mut head = [0u8; usbmux::frame::HEADER];
-            if s.read_exact(&mut head).is_err() {
-                continue;
-            }
-            let header = usbmux::frame::Header::parse(&head).unwrap();
-            let mut payload = vec![0u8; header.payload_len()];
-            s.read_exact(&mut payload).unwrap();
-            let asked = usbmux::frame::decode(&payload).unwrap();
-            let xml = match asked["MessageType"].as_string() {
-                Some("Connect") => {
-                    "<plist version=\"1.0\"><dict><key>MessageType</key><string>Result</string><key>Number</key><integer>0</integer></dict></plist>"
-                }
-                _ => {
-                    "<plist version=\"1.0\"><dict><key>DeviceList</key><array><dict><key>DeviceID</key><integer>3</integer><key>MessageType</key><string>Attached</string><key>Properties</key><dict><key>ConnectionSpeed</key><integer>480000000</integer><key>ConnectionType</key><string>USB</string><key>DeviceID</key><integer>3</integer><key>LocationID</key><integer>339738624</integer><key>ProductID</key><integer>4776</integer><key>SerialNumber</key><string>00008030-001A2B3C4D5E6F70</string></dict></dict></array></dict></plist>"
-                }
-            };
-            let dict = usbmux::frame::decode(xml.as_bytes()).unwrap();
-            s.write_all(&usbmux::frame::encode(&dict, header.tag))
-                .unwrap();
-            if asked["MessageType"].as_string() == Some("Connect") {
-                lockdown(&mut s);
-            }
-        }
-    });
-    let address = format!("UNIX:{}", path.display());
+    let (_dir, address) = crate::harness::stand_in_usbmuxd();
     let out = crate::harness::run_with(
         &["devices", "--json"],
         &[("USBMUXD_SOCKET_ADDRESS", &address)],
@@ -437,4 +381,57 @@ kill $d; wait $d 2>/dev/null; exit 0"
         "{text}"
     );
     assert!(text.contains("exit 0") || text.contains("exit 1"), "{text}");
+}
+
+/// The stand-in is real enough for libimobiledevice's own tools: `idevice_id -l` lists its
+/// phone and `ideviceinfo -s` reads its values through it, as Restore Doctor does.
+#[cfg(unix)]
+#[test]
+fn the_stand_in_daemon_and_phone_satisfy_the_real_client_tools() {
+    let have = |tool: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("idevice_id") || !have("ideviceinfo") {
+        assert!(
+            std::env::var("RESTORE_DOCTOR_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "libimobiledevice-utils is required (RESTORE_DOCTOR_REQUIRE_PEERS=1) but not installed"
+        );
+        eprintln!("skipped: libimobiledevice-utils is not installed");
+        return;
+    }
+    let (_dir, address) = crate::harness::stand_in_usbmuxd();
+    let tool = |args: &[&str]| {
+        let out = std::process::Command::new(args[0])
+            .args(&args[1..])
+            .env("USBMUXD_SOCKET_ADDRESS", &address)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, listed, err) = tool(&["idevice_id", "-l"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(listed.trim(), "00008030-001A2B3C4D5E6F70", "{listed}");
+    let (code, info, err) = tool(&["ideviceinfo", "-s", "-k", "ProductType"]);
+    assert_eq!((code, info.trim()), (Some(0), "iPhone12,1"), "{err}");
+    let ours = crate::harness::run_with(
+        &["devices", "--json"],
+        &[("USBMUXD_SOCKET_ADDRESS", &address)],
+    )
+    .json();
+    let phone = ours["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["source"] == "usbmuxd")
+        .cloned()
+        .unwrap();
+    assert_eq!(phone["product_type"], info.trim());
+    assert_eq!(phone["os_version"], "17.5.1");
 }

@@ -157,3 +157,115 @@ pub fn run_with_stdin(args: &[&str], input: &[u8]) -> Run {
         stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
     }
 }
+
+/// A stand-in usbmuxd on a Unix socket that speaks the real frames, with one phone attached
+/// (an iPhone 11 on location 0x14400000) whose lockdown answers like a phone that is not
+/// paired: `QueryType`, and `GetValue` for one key or for all. Returns its folder (keep it)
+/// and its `USBMUXD_SOCKET_ADDRESS`.
+#[cfg(unix)]
+pub fn stand_in_usbmuxd() -> (tempfile::TempDir, String) {
+    use std::io::{Read, Write};
+    fn send(s: &mut std::os::unix::net::UnixStream, xml: &str) {
+        // A phone sends the XML declaration; libplist's reader wants it.
+        let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}");
+        let mut out = (xml.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(xml.as_bytes());
+        let _ = s.write_all(&out);
+    }
+    fn lockdown(mut s: std::os::unix::net::UnixStream) {
+        const VALUES: [(&str, &str); 5] = [
+            ("ProductType", "<string>iPhone12,1</string>"),
+            ("ProductVersion", "<string>17.5.1</string>"),
+            ("BuildVersion", "<string>21F90</string>"),
+            ("DeviceClass", "<string>iPhone</string>"),
+            ("UniqueChipID", "<integer>7365887390543728</integer>"),
+        ];
+        loop {
+            let mut length = [0u8; 4];
+            if s.read_exact(&mut length).is_err() {
+                return;
+            }
+            let mut payload = vec![0u8; u32::from_be_bytes(length) as usize];
+            if s.read_exact(&mut payload).is_err() {
+                return;
+            }
+            let Ok(asked) = usbmux::frame::decode(&payload) else {
+                return;
+            };
+            let request = asked
+                .get("Request")
+                .and_then(|v| v.as_string())
+                .unwrap_or("");
+            let xml = match (request, asked.get("Key").and_then(|v| v.as_string())) {
+                ("QueryType", _) => "<plist version=\"1.0\"><dict><key>Request</key><string>QueryType</string><key>Type</key><string>com.apple.mobile.lockdown</string></dict></plist>".to_owned(),
+                ("GetValue", Some(key)) => match VALUES.iter().find(|(k, _)| *k == key) {
+                    Some((_, value)) => format!("<plist version=\"1.0\"><dict><key>Key</key><string>{key}</string><key>Request</key><string>GetValue</string><key>Value</key>{value}</dict></plist>"),
+                    None => format!("<plist version=\"1.0\"><dict><key>Error</key><string>MissingValue</string><key>Key</key><string>{key}</string><key>Request</key><string>GetValue</string></dict></plist>"),
+                },
+                ("GetValue", None) => {
+                    let all: String = VALUES.iter().map(|(k, v)| format!("<key>{k}</key>{v}")).collect();
+                    format!("<plist version=\"1.0\"><dict><key>Request</key><string>GetValue</string><key>Value</key><dict>{all}</dict></dict></plist>")
+                }
+                (other, _) => format!("<plist version=\"1.0\"><dict><key>Error</key><string>InvalidHostID</string><key>Request</key><string>{other}</string></dict></plist>"),
+            };
+            send(&mut s, &xml);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usbmuxd");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            std::thread::spawn(move || {
+                loop {
+                    let mut head = [0u8; usbmux::frame::HEADER];
+                    if s.read_exact(&mut head).is_err() {
+                        return;
+                    }
+                    let Ok(header) = usbmux::frame::Header::parse(&head) else {
+                        return;
+                    };
+                    let mut payload = vec![0u8; header.payload_len()];
+                    if s.read_exact(&mut payload).is_err() {
+                        return;
+                    }
+                    let Ok(asked) = usbmux::frame::decode(&payload) else {
+                        return;
+                    };
+                    let kind = asked
+                        .get("MessageType")
+                        .and_then(|v| v.as_string())
+                        .unwrap_or("")
+                        .to_owned();
+                    let xml = match kind.as_str() {
+                        "Connect" | "Listen" => {
+                            "<plist version=\"1.0\"><dict><key>MessageType</key><string>Result</string><key>Number</key><integer>0</integer></dict></plist>"
+                        }
+                        "ListDevices" => {
+                            "<plist version=\"1.0\"><dict><key>DeviceList</key><array><dict><key>DeviceID</key><integer>3</integer><key>MessageType</key><string>Attached</string><key>Properties</key><dict><key>ConnectionSpeed</key><integer>480000000</integer><key>ConnectionType</key><string>USB</string><key>DeviceID</key><integer>3</integer><key>LocationID</key><integer>339738624</integer><key>ProductID</key><integer>4776</integer><key>SerialNumber</key><string>00008030-001A2B3C4D5E6F70</string></dict></dict></array></dict></plist>"
+                        }
+                        "ReadBUID" => {
+                            "<plist version=\"1.0\"><dict><key>BUID</key><string>5B3F2E1A-0000-4000-8000-000000000001</string></dict></plist>"
+                        }
+                        _ => {
+                            "<plist version=\"1.0\"><dict><key>MessageType</key><string>Result</string><key>Number</key><integer>2</integer></dict></plist>"
+                        }
+                    };
+                    let dict = usbmux::frame::decode(xml.as_bytes()).unwrap();
+                    if s.write_all(&usbmux::frame::encode(&dict, header.tag))
+                        .is_err()
+                    {
+                        return;
+                    }
+                    if kind == "Connect" {
+                        lockdown(s);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let address = format!("UNIX:{}", path.display());
+    (dir, address)
+}
