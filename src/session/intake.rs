@@ -22,7 +22,15 @@ pub enum Asked<T> {
 pub fn look_at_usb(kb: &Kb, source: &dyn DeviceSource, ledger: &mut Ledger) -> (String, bool) {
     let devices = match source.snapshot(kb) {
         Ok(devices) => devices,
-        Err(e) => return (format!("(USB not checked: {e}.)"), false),
+        Err(e) => {
+            // No bus to read (a container, a VM, Windows with Apple's driver): usbmuxd may
+            // still know a phone in normal mode, with its model from lockdown.
+            let note = match source.is_live().then(|| crate::usbmux_view::devices(kb)) {
+                Some(Ok(phones)) if phones.len() == 1 => look_at_usbmux(&phones[0], ledger),
+                _ => format!("(USB not checked: {e}.)"),
+            };
+            return (note, false);
+        }
     };
     let note = match devices.as_slice() {
         [] => "No iPhone or iPad is visible on USB right now.".to_owned(),
@@ -70,6 +78,28 @@ pub fn look_at_usb(kb: &Kb, source: &dyn DeviceSource, ledger: &mut Ledger) -> (
         ),
     };
     (note, true)
+}
+
+/// What usbmuxd (and the phone's lockdown) told about the one phone it knows, as evidence.
+fn look_at_usbmux(phone: &usb::AppleDevice, ledger: &mut Ledger) -> String {
+    if let Some(product_type) = &phone.product_type {
+        ledger.add(Subject::Model, product_type.clone(), EvidenceSource::Usbmux);
+    }
+    ledger.observe(
+        &kb::Observation::new("device-mode", "normal"),
+        EvidenceSource::Usbmux,
+    );
+    ledger.device.ecid = phone.ecid.or(ledger.device.ecid);
+    let model = phone
+        .name
+        .clone()
+        .unwrap_or_else(|| "an Apple device".to_owned());
+    let version = phone
+        .os_version
+        .as_deref()
+        .map(|v| format!(" on iOS {v}"))
+        .unwrap_or_default();
+    format!("usbmuxd knows {model}{version}, in normal mode (USB itself could not be read here).")
 }
 
 /// Offers to read recent restore logs; their code, answers and findings go into the ledger as

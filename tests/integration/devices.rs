@@ -435,3 +435,40 @@ fn the_stand_in_daemon_and_phone_satisfy_the_real_client_tools() {
     assert_eq!(phone["product_type"], info.trim());
     assert_eq!(phone["os_version"], "17.5.1");
 }
+
+/// Where USB cannot be read, the session learns the phone from usbmuxd and lockdown: the model
+/// and the mode become evidence from `usbmux`, and nothing about them is asked.
+#[cfg(unix)]
+#[test]
+fn the_session_takes_the_model_from_usbmuxd_where_usb_cannot_be_read() {
+    if std::path::Path::new("/sys/bus/usb/devices").exists() {
+        eprintln!("skipped: this machine has a readable USB bus, so the session reads it first");
+        return;
+    }
+    let (_dir, address) = crate::harness::stand_in_usbmuxd();
+    let db = tempfile::tempdir().unwrap();
+    let db_path = db.path().join("cases.sqlite").display().to_string();
+    let out = crate::harness::command()
+        .args(["--db", &db_path, "diagnose", "--code", "4013"])
+        .env("USBMUXD_SOCKET_ADDRESS", &address)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("usbmuxd knows iPhone 11 on iOS 17.5.1, in normal mode"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Which iPhone or iPad"), "{stdout}");
+    let case =
+        crate::harness::run_with(&["--db", &db_path, "report", "--format", "json"], &[]).json();
+    let model = case["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "model")
+        .cloned()
+        .unwrap_or_else(|| panic!("{case}"));
+    assert_eq!(model["value"], "iPhone12,1");
+    assert_eq!(model["source"], "usbmux");
+}
