@@ -4,22 +4,45 @@
 use std::time::Duration;
 
 use kb::Kb;
-use usb::AppleDevice;
+use usb::live::DeviceSource;
+use usb::{AppleDevice, UsbError};
 use usbmux::lockdown::LockdownValues;
 use usbmux::{Address, Client, ClientError, MuxDevice};
 
 /// How long usbmuxd may take to answer before the command goes on without it.
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The devices usbmuxd lists (at `USBMUXD_SOCKET_ADDRESS`, else the OS default socket).
+/// The devices usbmuxd lists (at `USBMUXD_SOCKET_ADDRESS`, else the OS default socket), with
+/// what each phone's lockdown tells without pairing.
 pub fn devices(kb: &Kb) -> Result<Vec<AppleDevice>, ClientError> {
+    listed(kb, true)
+}
+
+fn listed(kb: &Kb, ask_lockdown: bool) -> Result<Vec<AppleDevice>, ClientError> {
     let address = Address::from_env()?;
     let listed = Client::connect(&address, TIMEOUT)?.list_devices()?;
     Ok(listed
         .iter()
         .filter(|d| d.connection_type.as_deref().is_none_or(|t| t == "USB"))
-        .map(|d| to_apple_device(kb, d, lockdown(&address, d.device_id)))
+        .map(|d| {
+            let values = if ask_lockdown {
+                lockdown(&address, d.device_id)
+            } else {
+                LockdownValues::default()
+            };
+            to_apple_device(kb, d, values)
+        })
         .collect())
+}
+
+/// usbmuxd as a source to watch where the USB bus cannot be read: its device list, polled
+/// (lockdown is not asked on every poll). Phones in DFU or recovery mode are not in it.
+pub struct UsbmuxSource;
+
+impl DeviceSource for UsbmuxSource {
+    fn snapshot(&self, kb: &Kb) -> Result<Vec<AppleDevice>, UsbError> {
+        listed(kb, false).map_err(|e| UsbError::Live(format!("usbmuxd: {e}")))
+    }
 }
 
 /// What the phone's lockdown service tells without pairing; nothing when it does not answer.

@@ -56,7 +56,9 @@ pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let source = usb_source::source(args.from.as_deref(), args.sysfs_root.as_deref());
     if args.watch {
-        return watch(kb, source.as_ref(), args);
+        let watched =
+            usb_source::for_watching(kb, args.from.as_deref(), args.sysfs_root.as_deref());
+        return watch(kb, watched.as_ref(), args);
     }
     let from_usb = source.snapshot(kb);
     // On the live bus usbmuxd is asked too: it names normal-mode phones, and it is the only

@@ -287,7 +287,7 @@ fn live(
     reporter: &mut Reporter,
 ) -> anyhow::Result<()> {
     let stop = interrupt::stop_on_interrupt_or_q();
-    let source = usb_source::source(None, args.sysfs_root.as_deref());
+    let source = usb_source::for_watching(kb, None, args.sysfs_root.as_deref());
     let mut link = LinkWatch::new(source.as_ref(), Duration::from_millis(250));
     if !args.json {
         output::line(paint(
@@ -320,7 +320,7 @@ fn live_view(
 ) -> anyhow::Result<()> {
     use ratatui::crossterm::event::{self, Event as Key, KeyCode, KeyModifiers};
 
-    let source = usb_source::source(None, args.sysfs_root.as_deref());
+    let source = usb_source::for_watching(kb, None, args.sysfs_root.as_deref());
     let mut link = LinkWatch::new(source.as_ref(), Duration::from_millis(250));
     let mut view = LiveView::new(
         args.sysfs_root

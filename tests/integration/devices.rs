@@ -472,3 +472,30 @@ fn the_session_takes_the_model_from_usbmuxd_where_usb_cannot_be_read() {
     assert_eq!(model["value"], "iPhone12,1");
     assert_eq!(model["source"], "usbmux");
 }
+
+/// Where USB cannot be read, `devices --watch` follows usbmuxd's device list instead.
+#[cfg(unix)]
+#[test]
+fn devices_watch_follows_usbmuxd_where_usb_cannot_be_read() {
+    if std::path::Path::new("/sys/bus/usb/devices").exists() {
+        eprintln!("skipped: this machine has a readable USB bus, which is watched first");
+        return;
+    }
+    let (_dir, address) = crate::harness::stand_in_usbmuxd();
+    let mut child = crate::harness::command()
+        .args(["devices", "--watch", "--json"])
+        .env("USBMUXD_SOCKET_ADDRESS", &address)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let event: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(event["kind"], "attach", "{first}");
+    assert_eq!(event["device"]["source"], "usbmuxd", "{first}");
+    assert_eq!(event["device"]["location_id"], "0x14400000", "{first}");
+}
