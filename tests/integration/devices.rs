@@ -331,18 +331,7 @@ fn devices_include_the_phones_usbmuxd_knows() {
 #[cfg(unix)]
 #[test]
 fn devices_ask_the_real_usbmuxd() {
-    let have = |tool: &str| {
-        std::process::Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("usbmuxd") {
-        assert!(
-            std::env::var("RESTORE_DOCTOR_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "usbmuxd is required (RESTORE_DOCTOR_REQUIRE_PEERS=1) but not installed"
-        );
-        eprintln!("skipped: usbmuxd is not installed");
+    if !crate::harness::peers_present(&["usbmuxd"], "usbmuxd") {
         return;
     }
     let binary = env!("CARGO_BIN_EXE_restore-doctor");
@@ -388,18 +377,7 @@ kill $d; wait $d 2>/dev/null; exit 0"
 #[cfg(unix)]
 #[test]
 fn the_stand_in_daemon_and_phone_satisfy_the_real_client_tools() {
-    let have = |tool: &str| {
-        std::process::Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("idevice_id") || !have("ideviceinfo") {
-        assert!(
-            std::env::var("RESTORE_DOCTOR_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "libimobiledevice-utils is required (RESTORE_DOCTOR_REQUIRE_PEERS=1) but not installed"
-        );
-        eprintln!("skipped: libimobiledevice-utils is not installed");
+    if !crate::harness::peers_present(&["idevice_id", "ideviceinfo"], "libimobiledevice-utils") {
         return;
     }
     let (_dir, address) = crate::harness::stand_in_usbmuxd();

@@ -269,3 +269,27 @@ pub fn stand_in_usbmuxd() -> (tempfile::TempDir, String) {
     let address = format!("UNIX:{}", path.display());
     (dir, address)
 }
+
+/// Whether the Debian tools a test talks to are installed. Missing ones skip the test with a
+/// printed reason, or fail it when `RESTORE_DOCTOR_REQUIRE_PEERS=1` (as `.ci/run` sets).
+pub fn peers_present(tools: &[&str], package: &str) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|tool| {
+            !std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var("RESTORE_DOCTOR_REQUIRE_PEERS").as_deref() != Ok("1"),
+        "{missing:?} required (RESTORE_DOCTOR_REQUIRE_PEERS=1) but not installed (apt-get install {package})"
+    );
+    eprintln!("skipped: {missing:?} not installed (apt-get install {package})");
+    false
+}

@@ -185,13 +185,11 @@ impl Ledger {
         let value = value.into();
         let merge = match self.current(&subject) {
             None => Merge::New,
-            Some(now) if now.value == value => {
-                // Said again: only a stronger source's confirmation is worth recording.
-                if source.strength() <= now.source.strength() {
-                    return Merge::Same;
-                }
-                Merge::Same
+            // Said again: only a stronger source's confirmation is worth recording.
+            Some(now) if now.value == value && source.strength() <= now.source.strength() => {
+                return Merge::Same;
             }
+            Some(now) if now.value == value => Merge::Same,
             Some(now) if source.strength() >= now.source.strength() => {
                 Merge::Replaced(now.value.clone())
             }

@@ -6,7 +6,10 @@ use std::borrow::Cow;
 /// `text` without control characters (escape sequences, bells, carriage returns, C1 codes);
 /// tabs become spaces and newlines stay. Printable text is returned as it is.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
+    // Every control character is a byte below 0x20, 0x7f, or a C1 code (0xc2 then 0x80–0x9f):
+    // a byte scan clears the usual line without decoding it.
+    let suspect = |b: &u8| (*b < 0x20 && *b != b'\n') || *b == 0x7f || *b == 0xc2;
+    if !text.as_bytes().iter().any(suspect) || !text.chars().any(|c| c.is_control() && c != '\n') {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
