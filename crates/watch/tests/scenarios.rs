@@ -280,3 +280,27 @@ fn a_bench_hub_counts_each_failed_attempt_once_per_port() {
         "{verdict:?}"
     );
 }
+
+/// A dock's connector loses contact in restore mode: the drop is caught when it happens, in
+/// restore-os, on the dock's slot; the phone on the computer's own port finishes.
+#[test]
+fn a_dock_drop_in_restore_mode_names_the_dock_slot() {
+    let (tracker, f) = play("dock-drop-in-restore-mode");
+    let drops = kinds(&f, EventKind::Drop);
+    assert_eq!(drops.len(), 1, "{f:#?}");
+    assert_eq!(drops[0].t, 118.5, "at the detach, not at the re-attach");
+    assert_eq!(drops[0].phase, Some(kb::Phase::RestoreOs));
+    assert_eq!(drops[0].port.as_deref(), Some("2-1.4"));
+    let ports = tracker.ports();
+    assert_eq!(ports["2-1.4"].drops, 1, "counts agree with the alerts");
+    assert_eq!(ports["1-1"].drops, 0);
+    assert!(
+        f.iter()
+            .any(|x| x.port.as_deref() == Some("1-1") && x.stage == Stage::Restored)
+    );
+    let verdict = port_verdict(&tracker);
+    assert!(
+        verdict.first().is_some_and(|v| v.starts_with("port 2-1.4")),
+        "{verdict:?}"
+    );
+}
