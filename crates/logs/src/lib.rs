@@ -4,18 +4,20 @@
 //! Streaming with bounded memory: any size, gzip, UTF-16; a multi-literal prefilter picks the
 //! few lines worth parsing. Pure apart from reading the `Read` it is given.
 
+mod facts;
 mod find;
 mod input;
 mod rules;
+mod scan;
 
 use std::io::Read;
 
-use aho_corasick::AhoCorasick;
 use kb::{Kb, Observation, Phase};
 use serde::Serialize;
 
+use facts::{LineFacts, OperationFact};
 pub use input::{CHUNK, Encoding};
-use rules::{CodeSource, Trigger};
+use rules::CodeSource;
 
 /// Longest line examined; the rest of a longer line is skipped.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -128,60 +130,13 @@ const FORMATS: [&str; 6] = [
     "unified-log",
 ];
 
-/// What the literals found in one line set off.
-#[derive(Debug, Default)]
-struct Hits {
-    formats: [bool; FORMATS.len()],
-    /// The strongest phase hint (lower rank wins).
-    phase: Option<(u8, Phase)>,
-    code: bool,
-    prose: bool,
-    progress: bool,
-    checkpoint: bool,
-    tss: bool,
-    usb: bool,
-    findings: u32,
-}
-
-impl Hits {
-    fn add(&mut self, trigger: Trigger) {
-        match trigger {
-            Trigger::Format(i) => self.formats[i] = true,
-            Trigger::Phase(rank, phase) => {
-                if self.phase.is_none_or(|(r, _)| rank < r) {
-                    self.phase = Some((rank, phase));
-                }
-            }
-            Trigger::Code => self.code = true,
-            Trigger::Prose => self.prose = true,
-            Trigger::Progress => self.progress = true,
-            Trigger::Checkpoint => {
-                self.checkpoint = true;
-                self.formats[2] = true;
-            }
-            Trigger::Tss => self.tss = true,
-            Trigger::Usb => self.usb = true,
-            Trigger::Finding(i) => self.findings |= 1 << i,
-        }
-    }
-}
-
-fn short(line: &str) -> String {
-    let printable = kb::text::printable(line);
-    let trimmed = printable.trim();
-    match trimmed.char_indices().nth(CONTEXT) {
-        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
-        None => trimmed.to_owned(),
-    }
-}
-
 fn push<T>(list: &mut Vec<T>, item: T) {
     if list.len() < MAX_ITEMS {
         list.push(item);
     }
 }
 
-/// Line-by-line state while reading one log.
+/// The state built from a log's lines, in order.
 struct Analyzer<'kb> {
     kb: &'kb Kb,
     report: LogReport,
@@ -220,335 +175,88 @@ impl<'kb> Analyzer<'kb> {
         }
     }
 
-    fn code(&mut self, code: i64, line_no: u64, line: &str, source: CodeSource) {
-        let list = if source == CodeSource::Dialog {
-            self.last_prose_code = Some((line_no, code));
-            &mut self.prose_codes
-        } else {
-            self.last_code = Some((line_no, code));
-            &mut self.report.codes
-        };
-        if list.len() < MAX_ITEMS {
-            list.push(CodeHit {
-                code,
-                line: line_no,
-                context: short(line),
-            });
+    /// Takes in what line `facts.no`, at `facts.span` in `text`, said.
+    fn apply(&mut self, facts: LineFacts, text: &[u8]) {
+        let no = facts.no;
+        for (votes, hit) in self.format_votes.iter_mut().zip(facts.formats) {
+            *votes += u32::from(hit);
         }
-    }
-
-    fn line(&mut self, no: u64, line: &str, hits: &Hits) {
-        // Nothing read from a log keeps a terminal escape or another control character.
-        let printable = kb::text::printable(line);
-        let line = printable.as_ref();
-        for (i, hit) in hits.formats.iter().enumerate() {
-            self.format_votes[i] += u32::from(*hit);
-        }
-        let mut phase_here = hits.phase.map(|(rank, phase)| (usize::from(rank), phase));
-        if hits.code || hits.checkpoint || hits.prose || hits.findings != 0 {
-            self.codes_in(no, line, hits.prose);
-        }
-        if hits.progress || line.ends_with(')') {
-            self.operations_in(line);
-        }
-        if hits.checkpoint
-            && let Some(from_checkpoint) = self.checkpoints_in(no, line)
-        {
-            phase_here = phase_here.or(Some((0, from_checkpoint)));
-        }
-        if hits.tss {
-            self.tss_in(no, line);
-        }
-        if hits.usb || hits.findings & (1 << 8 | 1 << 12) != 0 {
-            self.usb_in(no, line);
-        }
-        for (i, text) in rules::FINDINGS.iter().enumerate() {
-            if hits.findings & (1 << i) != 0
-                && !self.report.findings.iter().any(|f| f.text == *text)
-            {
-                push(&mut self.report.findings, Finding { line: no, text });
+        for finding in facts.findings() {
+            if !self.report.findings.iter().any(|f| f.text == finding.text) {
+                push(&mut self.report.findings, finding);
             }
         }
-        if let Some((rank, phase)) = phase_here {
-            self.latest_phase = Some(phase);
-            // Words that make a phase line a failure line ("ERROR" and "Error" hold "rror").
-            static FAILURE_WORDS: std::sync::LazyLock<AhoCorasick> =
-                std::sync::LazyLock::new(|| {
-                    AhoCorasick::new(["ERROR", "FAILURE", "rror", "failed", "Unable to"])
-                        .expect("valid failure words")
+        if let Some(code) = facts.code {
+            if code.from_app {
+                self.app_code = self.app_code.or(Some(code.code));
+            }
+            let list = if code.source == CodeSource::Dialog {
+                self.last_prose_code = Some((no, code.code));
+                &mut self.prose_codes
+            } else {
+                self.last_code = Some((no, code.code));
+                &mut self.report.codes
+            };
+            push(
+                list,
+                CodeHit {
+                    code: code.code,
+                    line: no,
+                    context: code.context,
+                },
+            );
+        }
+        self.report.tool_code = self.report.tool_code.or(facts.tool_code);
+        match facts.operation {
+            Some(OperationFact::Started { id, name, progress }) => {
+                self.report.last_operation = Some(Operation {
+                    id: Some(id),
+                    name,
+                    progress,
                 });
-            let failure = FAILURE_WORDS.is_match(line);
+                self.latest_phase = Some(rules::operation_phase(id));
+            }
+            Some(OperationFact::Progress(progress)) => {
+                let op = self.report.last_operation.get_or_insert(Operation {
+                    id: None,
+                    name: None,
+                    progress: None,
+                });
+                op.progress = Some(progress);
+            }
+            None => {}
+        }
+        if let Some(failure) = facts.checkpoint_failure {
+            push(&mut self.report.checkpoint_failures, failure);
+        }
+        // A status without its message, printed again within a few lines, is the same answer.
+        if let Some(tss) = facts.tss
+            && (tss.message.is_some()
+                || !self
+                    .report
+                    .tss
+                    .iter()
+                    .any(|t| t.status == tss.status && no - t.line < 5))
+        {
+            push(&mut self.report.tss, tss);
+        }
+        self.unexpected_disconnect |= facts.unexpected_disconnect;
+        if let Some(kind) = facts.usb
+            && self.report.disconnects.len() < MAX_ITEMS
+            && let Some(raw) = text.get(facts.span.clone())
+        {
+            let line = String::from_utf8_lossy(raw);
+            let event = facts::usb_event(kind, no, line.trim_end_matches('\r'));
+            self.report.disconnects.push(event);
+        }
+        if let Some((rank, phase, failure)) = facts.phase {
+            self.latest_phase = Some(phase);
             if failure && self.failure_phase.is_none_or(|(r, _)| rank < r) {
                 self.failure_phase = Some((rank, phase));
             }
-            if failure && phase == Phase::Firmware {
-                self.failed_component = self.failed_component.or(rules::component_in(line));
-            }
+            self.failed_component = self.failed_component.or(facts.component);
         }
     }
-
-    fn codes_in(&mut self, no: u64, line: &str, prose: bool) {
-        let int = |s: &str| -> Option<i64> {
-            match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-                Some(hex) => i64::from_str_radix(hex, 16).ok(),
-                None => s.parse().ok(),
-            }
-        };
-        // Each rule runs only when its own literal is in the line: regexes are the slow part.
-        let has = |needle: &str| line.contains(needle);
-        if (has("(") || has("（"))
-            && let Some(c) = rules::DIALOG_CODE.captures(line)
-            && let Some(code) = int(&c[1])
-        {
-            // The words of an error dialog, trusted in any log.
-            self.code(code, no, line, CodeSource::Status);
-            return;
-        }
-        let status = None
-            .or_else(|| {
-                has("AMRestoreErrorDomain/")
-                    .then(|| {
-                        // AMRestoreErrorDomain carries the code as a 32-bit hex number (ffffffff = -1).
-                        rules::DOMAIN_CODE
-                            .captures(line)
-                            .and_then(|c| u32::from_str_radix(&c[1], 16).ok())
-                            .map(|raw| i64::from(raw as i32))
-                    })
-                    .flatten()
-            })
-            .or_else(|| {
-                has("AMR")
-                    .then(|| rules::AMR_CODE.captures(line).and_then(|c| int(&c[1])))
-                    .flatten()
-            })
-            .or_else(|| {
-                has("Unhandled status message")
-                    .then(|| {
-                        rules::UNHANDLED_STATUS
-                            .captures(line)
-                            .and_then(|c| int(&c[1]))
-                    })
-                    .flatten()
-            })
-            .or_else(|| {
-                has("Status: ")
-                    .then(|| {
-                        rules::STATUS_LINE
-                            .captures(line)
-                            .and_then(|c| rules::status_code(&c[1]))
-                    })
-                    .flatten()
-            })
-            .or_else(|| {
-                has("FAILURE:(")
-                    .then(|| rules::FAILURE_CODE.captures(line).and_then(|c| int(&c[1])))
-                    .flatten()
-            })
-            .or_else(|| {
-                has("restore-step-codes")
-                    .then(|| {
-                        rules::STEP_CODES
-                            .captures(line)
-                            .and_then(|c| int(&c[2]))
-                            .filter(|c| *c != 0)
-                    })
-                    .flatten()
-            })
-            .or_else(|| {
-                // idevicerestore returns -AMRError; -1, -2, -5 and -11 are its own host errors.
-                has("idevicerestore_start")
-                    .then(|| {
-                        rules::START_RESULT
-                            .captures(line)
-                            .and_then(|c| int(&c[1]))
-                            .filter(|c| *c < -11)
-                            .map(|c| -c)
-                    })
-                    .flatten()
-            });
-        if let Some(code) = status {
-            self.code(code, no, line, CodeSource::Status);
-        } else if has("cached server error") {
-            if let Some(code) = rules::SERVER_CODE.captures(line).and_then(|c| int(&c[1])) {
-                self.code(code, no, line, CodeSource::Server);
-            }
-        } else if prose
-            && let Some(c) = rules::APP_CODE.captures(line)
-            && let Some(code) = c.get(1).or_else(|| c.get(2)).and_then(|m| int(m.as_str()))
-        {
-            self.app_code = self.app_code.or(Some(code));
-            self.code(code, no, line, CodeSource::Status);
-        } else if prose {
-            if let Some(code) = rules::QUOTED_CODE.captures(line).and_then(|c| int(&c[1])) {
-                self.code(code, no, line, CodeSource::Dialog);
-            } else if let Some(c) = rules::PROSE_CODE.captures(line)
-                && let Some(code) = int(&c[1])
-            {
-                let before = line[..c.get(0).map_or(0, |m| m.start())].to_ascii_lowercase();
-                if rules::TOOL_DOMAINS
-                    .iter()
-                    .any(|d| before.trim_end().ends_with(d))
-                {
-                    self.report.tool_code = self.report.tool_code.or(Some(code));
-                } else {
-                    self.code(code, no, line, CodeSource::Dialog);
-                }
-            }
-        }
-    }
-
-    fn operations_in(&mut self, line: &str) {
-        if let Some((id, name)) = rules::operation_in(line) {
-            self.report.last_operation = Some(Operation {
-                id: Some(id),
-                name: Some(name.to_owned()),
-                progress: None,
-            });
-            self.latest_phase = Some(rules::operation_phase(id));
-        } else if line.contains("<Restore Device")
-            && let Some(c) = rules::ITUNES_OPERATION.captures(line)
-            && let Ok(id) = c[1].parse::<u32>()
-        {
-            let name = rules::OPERATIONS
-                .iter()
-                .find(|(i, _)| *i == id)
-                .map(|(_, n)| (*n).to_owned());
-            self.report.last_operation = Some(Operation {
-                id: Some(id),
-                name,
-                progress: c[2].parse().ok(),
-            });
-            self.latest_phase = Some(rules::operation_phase(id));
-        } else if let Some(progress) = rules::number_after(line, "restore-step-user-progress")
-            .or_else(|| rules::number_after(line, "PROGRESS: "))
-        {
-            let op = self.report.last_operation.get_or_insert(Operation {
-                id: None,
-                name: None,
-                progress: None,
-            });
-            op.progress = Some(progress);
-        }
-    }
-
-    /// Records checkpoint failures; returns the phase a checkpoint id on this line names.
-    fn checkpoints_in(&mut self, no: u64, line: &str) -> Option<Phase> {
-        if line.contains("FAILURE:(")
-            && let Some(c) = rules::FAILURE_CODE.captures(line)
-        {
-            push(
-                &mut self.report.checkpoint_failures,
-                Checkpoint {
-                    id: format!("0x{}", &c[2]),
-                    name: Some(c[3].to_owned()),
-                    result: c[1].parse().unwrap_or(0),
-                    line: no,
-                },
-            );
-        } else if line.contains("Checkpoint FAILURE id")
-            && let Some(c) = rules::CHECKPOINT_FAIL.captures(line)
-        {
-            let name = c.get(3).map(|m| short(m.as_str()));
-            push(
-                &mut self.report.checkpoint_failures,
-                Checkpoint {
-                    id: format!("0x{}", &c[1]),
-                    name,
-                    result: c[2].parse().unwrap_or(0),
-                    line: no,
-                },
-            );
-        }
-        let hex = |s: &str| u32::from_str_radix(s, 16).ok();
-        if line.contains("restore-step-codes") {
-            return rules::STEP_CODES
-                .captures(line)
-                .and_then(|c| hex(&c[1]))
-                .and_then(rules::checkpoint_phase);
-        }
-        if line.contains("restore-step-ids") {
-            let c = rules::STEP_IDS.captures(line)?;
-            let last = c[1].rsplit(';').next().unwrap_or("");
-            let id = last
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("0x");
-            return hex(id).and_then(rules::checkpoint_phase);
-        }
-        rules::checkpoint_id(line).and_then(rules::checkpoint_phase)
-    }
-
-    fn tss_in(&mut self, no: u64, line: &str) {
-        if let Some(c) = rules::TSS_SERVER.captures(line) {
-            let status: u32 = c[1].parse().unwrap_or(0);
-            // The one mapping the logs spell out: status 94 is error 3194.
-            let code = (status == 94).then_some(3194);
-            push(
-                &mut self.report.tss,
-                TssStatus {
-                    status,
-                    message: Some(c[2].to_owned()),
-                    code,
-                    line: no,
-                },
-            );
-        } else if let Some(c) = rules::TSS_STATUS.captures(line)
-            && let Ok(status) = c[1].parse::<u32>()
-            && !self
-                .report
-                .tss
-                .iter()
-                .any(|t| t.status == status && no - t.line < 5)
-        {
-            push(
-                &mut self.report.tss,
-                TssStatus {
-                    status,
-                    message: None,
-                    code: None,
-                    line: no,
-                },
-            );
-        }
-    }
-
-    fn usb_in(&mut self, no: u64, line: &str) {
-        let time = || rules::TIMESTAMP.captures(line).map(|c| c[1].to_owned());
-        if rules::DISCONNECT.is_match(line) {
-            if !line.contains("_event_cb") {
-                self.unexpected_disconnect = true;
-            }
-            if self.report.disconnects.len() >= MAX_ITEMS {
-                return;
-            }
-            push(
-                &mut self.report.disconnects,
-                UsbEvent {
-                    kind: "disconnect",
-                    mode: None,
-                    time: time(),
-                    line: no,
-                    context: short(line),
-                },
-            );
-        } else if self.report.disconnects.len() < MAX_ITEMS
-            && let Some(c) = rules::RECONNECT.captures(line)
-        {
-            let mode = c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned());
-            push(
-                &mut self.report.disconnects,
-                UsbEvent {
-                    kind: "reconnect",
-                    mode,
-                    time: time(),
-                    line: no,
-                    context: short(line),
-                },
-            );
-        }
-    }
-
     fn finish(mut self) -> LogReport {
         let best = self
             .format_votes
@@ -635,84 +343,37 @@ pub fn search_literals() -> Vec<&'static str> {
         .collect()
 }
 
-/// Reads a whole log from any reader and analyses it. `progress` is told the input bytes read
-/// so far after each chunk.
+/// Reads a whole log from any reader and analyses it, on every core. `progress` is told the
+/// input bytes read so far as the analysis moves on.
 pub fn analyze_reader(
     kb: &Kb,
     reader: impl Read + Send + 'static,
     progress: &mut dyn FnMut(u64),
 ) -> Result<LogReport, LogError> {
+    analyze_in_blocks(kb, reader, CHUNK, progress)
+}
+
+/// [`analyze_reader`] with blocks of about `block_bytes` for the workers.
+fn analyze_in_blocks(
+    kb: &Kb,
+    reader: impl Read + Send + 'static,
+    block_bytes: usize,
+    progress: &mut dyn FnMut(u64),
+) -> Result<LogReport, LogError> {
     let mut text = input::TextReader::new(reader)?;
     let mut analyzer = Analyzer::new(kb);
-    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK * 2);
-    let mut read_total = 0u64;
-    let mut line_no = 0u64;
-    let mut skipping_long_line = false;
-    loop {
-        let n = text.read_into(&mut buffer)?;
-        read_total += n as u64;
+    let (mut lines, mut read_total) = (0u64, 0u64);
+    scan::scan(&mut text, block_bytes, &mut |block| {
+        for mut facts in block.facts {
+            facts.renumber(lines);
+            analyzer.apply(facts, &block.text);
+        }
+        lines += block.lines;
+        read_total = block.read_total;
         progress(read_total);
-        let end = if n == 0 {
-            buffer.len()
-        } else {
-            match memchr::memrchr(b'\n', &buffer) {
-                Some(i) => i + 1,
-                None if buffer.len() > MAX_LINE => {
-                    // One enormous line: look at its start once, skip the rest of it.
-                    if !skipping_long_line {
-                        line_no += 1;
-                        let mut hits = Hits::default();
-                        find::all_triggers(&buffer[..MAX_LINE]).for_each(|t| hits.add(t));
-                        analyzer.line(
-                            line_no,
-                            &String::from_utf8_lossy(&buffer[..MAX_LINE]),
-                            &hits,
-                        );
-                        skipping_long_line = true;
-                    }
-                    buffer.clear();
-                    continue;
-                }
-                None => continue,
-            }
-        };
-        let block = &buffer[..end];
-        let mut start = 0;
-        if skipping_long_line {
-            start = memchr::memchr(b'\n', block).map_or(block.len(), |i| i + 1);
-            skipping_long_line = false;
-        }
-        let mut counted_to = start;
-        let mut from = start;
-        // Finds the first trigger, takes its whole line, then searches on from the next line.
-        while let Some(at) = find::next_hit(block, from) {
-            let line_start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
-            let line_end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
-            line_no +=
-                memchr::memchr_iter(b'\n', &block[counted_to..line_start]).count() as u64 + 1;
-            counted_to = (line_end + 1).min(block.len());
-            from = counted_to;
-            let raw = &block[line_start..line_end.min(line_start + MAX_LINE)];
-            let mut hits = Hits::default();
-            find::triggers_in(raw, at - line_start).for_each(|t| hits.add(t));
-            let line = String::from_utf8_lossy(raw);
-            analyzer.line(line_no, line.trim_end_matches('\r'), &hits);
-            if from >= block.len() {
-                break;
-            }
-        }
-        line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
-        // A last line without a newline, not already counted by a match in it.
-        if n == 0 && counted_to < block.len() && !block.ends_with(b"\n") {
-            line_no += 1;
-        }
-        buffer.drain(..end);
-        if n == 0 {
-            break;
-        }
-    }
+    })?;
     let mut report = analyzer.finish();
-    report.lines = line_no;
+    report.lines = lines;
     report.bytes = read_total;
     report.encoding = text.encoding.id();
     report.compressed = text.compressed;
@@ -723,4 +384,50 @@ pub fn analyze_reader(
 pub fn analyze_text(kb: &Kb, text: &str) -> LogReport {
     let owned = text.as_bytes().to_vec();
     analyze_reader(kb, std::io::Cursor::new(owned), &mut |_| {}).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use super::*;
+
+    /// Every line of the real logs kept as test fixtures.
+    static REAL_LINES: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real-logs");
+        let mut lines = Vec::new();
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            lines.extend(String::from_utf8_lossy(&bytes).lines().map(str::to_owned));
+        }
+        lines.sort();
+        lines
+    });
+
+    fn in_blocks(text: &str, block_bytes: usize) -> LogReport {
+        let owned = text.as_bytes().to_vec();
+        let kb = Kb::embedded().unwrap();
+        analyze_in_blocks(kb, std::io::Cursor::new(owned), block_bytes, &mut |_| {}).unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// However the text is cut into blocks for the workers, the report is the one a single
+        /// block gives: line numbers, first and last items, counts.
+        #[test]
+        fn blocks_of_any_size_give_the_same_report(
+            picks in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 1..300),
+            block_bytes in 1usize..3000,
+            last_newline in proptest::prelude::any::<bool>(),
+        ) {
+            let mut text: String = picks
+                .iter()
+                .map(|i| format!("{}\n", i.get(&REAL_LINES)))
+                .collect();
+            if !last_newline {
+                text.pop();
+            }
+            proptest::prop_assert_eq!(in_blocks(&text, block_bytes), in_blocks(&text, CHUNK));
+        }
+    }
 }

@@ -1,0 +1,203 @@
+//! The scan on every core: a reader cuts the text into blocks at line ends, workers find the
+//! lines worth reading in each block and read them, and the caller takes the facts in order.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, mpsc};
+
+use crate::facts::{self, Hits, LineFacts};
+use crate::input::{CHUNK, TextReader};
+use crate::{MAX_LINE, find};
+
+/// Text handed to one worker: whole lines, or the examined start of one enormous line.
+enum Block {
+    Lines(Vec<u8>),
+    LongLineStart(Vec<u8>),
+}
+
+/// What a worker read from one block.
+pub struct BlockFacts {
+    /// Lines in the block.
+    pub lines: u64,
+    /// Input bytes read up to the end of this block.
+    pub read_total: u64,
+    /// The lines that said something, numbered from 1 within the block.
+    pub facts: Vec<LineFacts>,
+    /// The block's text, where each fact's span points.
+    pub text: Vec<u8>,
+}
+
+/// Blocks in flight per worker: enough to keep every core busy, few enough to bound memory.
+const IN_FLIGHT_PER_WORKER: usize = 2;
+
+/// Reads all of `text` in blocks of about `block_bytes`, giving `each` the facts of every
+/// block in input order.
+pub fn scan(
+    text: &mut TextReader,
+    block_bytes: usize,
+    each: &mut dyn FnMut(BlockFacts),
+) -> std::io::Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8));
+    let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Block, u64)>(workers * IN_FLIGHT_PER_WORKER);
+    let (done_tx, done_rx) =
+        mpsc::sync_channel::<(u64, BlockFacts)>(workers * IN_FLIGHT_PER_WORKER);
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    let job = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, block, read_total))) = job else {
+                        break;
+                    };
+                    if done_tx.send((seq, read_block(block, read_total))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let block_bytes = block_bytes.max(1);
+        let reader = scope.spawn(move || cut_blocks(text, block_bytes, job_tx));
+        // Blocks come back in any order; each is handed on when all before it have been.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, facts) in done_rx {
+            waiting.insert(seq, facts);
+            while let Some(facts) = waiting.remove(&next) {
+                each(facts);
+                next += 1;
+            }
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Cuts the text into blocks of whole lines (about `block_bytes` each) and sends them on.
+fn cut_blocks(
+    text: &mut TextReader,
+    block_bytes: usize,
+    jobs: mpsc::SyncSender<(u64, Block, u64)>,
+) -> std::io::Result<()> {
+    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK * 2);
+    let mut read_total = 0u64;
+    let mut seq = 0u64;
+    let mut skipping_long_line = false;
+    let send = |seq: &mut u64, block: Block, read_total: u64| {
+        let sent = jobs.send((*seq, block, read_total)).is_ok();
+        *seq += 1;
+        sent
+    };
+    loop {
+        let n = text.read_into(&mut buffer)?;
+        read_total += n as u64;
+        if skipping_long_line {
+            match memchr::memchr(b'\n', &buffer) {
+                Some(i) => {
+                    buffer.drain(..=i);
+                    skipping_long_line = false;
+                }
+                None => buffer.clear(),
+            }
+        }
+        if n == 0 {
+            if !buffer.is_empty() || seq == 0 {
+                send(
+                    &mut seq,
+                    Block::Lines(std::mem::take(&mut buffer)),
+                    read_total,
+                );
+            }
+            return Ok(());
+        }
+        let mut start = 0;
+        while buffer.len() - start >= block_bytes {
+            let rest = &buffer[start..];
+            let cut = memchr::memrchr(b'\n', &rest[..block_bytes])
+                .or_else(|| memchr::memchr(b'\n', &rest[block_bytes..]).map(|i| block_bytes + i));
+            let block = match cut {
+                Some(end) => {
+                    start += end + 1;
+                    Block::Lines(rest[..=end].to_vec())
+                }
+                None if rest.len() > MAX_LINE => {
+                    // One enormous line: look at its start once, skip the rest of it.
+                    skipping_long_line = true;
+                    start = buffer.len();
+                    Block::LongLineStart(rest[..MAX_LINE].to_vec())
+                }
+                None => break,
+            };
+            if !send(&mut seq, block, read_total) {
+                return Ok(());
+            }
+        }
+        buffer.drain(..start);
+    }
+}
+
+/// Finds and reads the lines worth reading in one block.
+fn read_block(block: Block, read_total: u64) -> BlockFacts {
+    let mut facts = Vec::new();
+    let mut keep = |line_facts: LineFacts| {
+        if !line_facts.is_empty() {
+            facts.push(line_facts);
+        }
+    };
+    let text = match block {
+        Block::LongLineStart(start) => {
+            let mut hits = Hits::default();
+            find::marks_in(&start).for_each(|m| hits.add(m));
+            keep(facts::read_line(
+                1,
+                0..start.len(),
+                &String::from_utf8_lossy(&start),
+                &hits,
+            ));
+            return BlockFacts {
+                lines: 1,
+                read_total,
+                facts,
+                text: start,
+            };
+        }
+        Block::Lines(bytes) => bytes,
+    };
+    let block = text.as_slice();
+    let mut line_no = 0u64;
+    let mut counted_to = 0;
+    // Finds the first trigger, takes its whole line, then searches on from the next line.
+    while let Some(at) = find::next_hit(block, counted_to) {
+        let line_start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
+        line_no += memchr::memchr_iter(b'\n', &block[counted_to..line_start]).count() as u64 + 1;
+        counted_to = (line_end + 1).min(block.len());
+        let span = line_start..line_end.min(line_start + MAX_LINE);
+        let raw = &block[span.clone()];
+        let mut hits = Hits::default();
+        find::marks_in(raw).for_each(|m| hits.add(m));
+        let line = String::from_utf8_lossy(raw);
+        keep(facts::read_line(
+            line_no,
+            span.clone(),
+            line.trim_end_matches('\r'),
+            &hits,
+        ));
+        if counted_to >= block.len() {
+            break;
+        }
+    }
+    line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
+    // A last line without a newline, not already counted by a match in it.
+    if counted_to < block.len() && !block.ends_with(b"\n") {
+        line_no += 1;
+    }
+    BlockFacts {
+        lines: line_no,
+        read_total,
+        facts,
+        text,
+    }
+}
