@@ -137,6 +137,7 @@ fn push<T>(list: &mut Vec<T>, item: T) {
 }
 
 /// The state built from a log's lines, in order.
+#[derive(Clone)]
 struct Analyzer<'kb> {
     kb: &'kb Kb,
     report: LogReport,
@@ -378,6 +379,66 @@ fn analyze_in_blocks(
     report.encoding = text.encoding.id();
     report.compressed = text.compressed;
     Ok(report)
+}
+
+/// What one line of a live log said, as it arrived.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LineNews {
+    /// The phase the line names, and whether the line reports a failure in it.
+    pub phase: Option<(Phase, bool)>,
+    /// An error code on the line.
+    pub code: Option<i64>,
+    /// The device left (`Some(None)`) or came back in a mode (`Some(Some("Recovery"))`).
+    pub usb: Option<Option<String>>,
+    /// Findings the line set off, in plain words.
+    pub findings: Vec<&'static str>,
+}
+
+/// A log read line by line as a tool writes it, by the same rules as a whole file.
+pub struct LiveLog<'kb> {
+    analyzer: Analyzer<'kb>,
+    lines: u64,
+}
+
+impl<'kb> LiveLog<'kb> {
+    pub fn new(kb: &'kb Kb) -> LiveLog<'kb> {
+        LiveLog {
+            analyzer: Analyzer::new(kb),
+            lines: 0,
+        }
+    }
+
+    /// Reads the next line (without its line end; longer lines are cut at [`MAX_LINE`]).
+    pub fn push_line(&mut self, line: &str) -> LineNews {
+        self.lines += 1;
+        let mut cut = line.len().min(MAX_LINE);
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let line = &line[..cut];
+        let mut hits = facts::Hits::default();
+        find::marks_in(line.as_bytes()).for_each(|m| hits.add(m));
+        let facts = facts::read_line(self.lines, 0..line.len(), line, &hits);
+        let news = LineNews {
+            phase: facts.phase.map(|(_, phase, failure)| (phase, failure)),
+            code: facts.code.as_ref().map(|c| c.code),
+            usb: facts.usb.map(|kind| {
+                let event = facts::usb_event(kind, self.lines, line);
+                (kind == facts::UsbKind::Reconnect).then(|| event.mode.unwrap_or_default())
+            }),
+            findings: facts.findings().map(|f| f.text).collect(),
+        };
+        self.analyzer.apply(facts, line.as_bytes());
+        news
+    }
+
+    /// The report on everything read so far.
+    pub fn report(&self) -> LogReport {
+        let mut report = self.analyzer.clone().finish();
+        report.lines = self.lines;
+        report.encoding = Encoding::Utf8.id();
+        report
+    }
 }
 
 /// Analyses text already in memory (a paste).

@@ -1,0 +1,387 @@
+//! Runs idevicerestore under supervision: finds the tool, builds its command line (an erase
+//! only with an [`ErasePermit`]), reads its output as it comes and says what the run ended with.
+//!
+//! idevicerestore skips its own "type YES" prompt whenever its input is not a terminal, and
+//! the supervisor never gives it one: the permit is the only guard before an erase.
+
+mod lines;
+mod tool;
+
+use std::io;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use kb::{Kb, Phase};
+use logs::{LineNews, LiveLog, LogReport};
+use serde::Serialize;
+
+pub use lines::Lines;
+pub use tool::{Tool, ToolError};
+
+/// Leave to erase the phone: only a person's typed word or an explicit flag makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErasePermit(());
+
+impl ErasePermit {
+    /// The word a person must type to allow an erase.
+    pub const WORD: &'static str = "erase";
+
+    /// A permit when `typed` is the word (spaces around it ignored), else none.
+    pub fn typed(typed: &str) -> Option<ErasePermit> {
+        (typed.trim() == Self::WORD).then_some(ErasePermit(()))
+    }
+
+    /// A permit given on the command line (`--yes-erase`), for benches with no terminal.
+    pub fn from_flag() -> ErasePermit {
+        ErasePermit(())
+    }
+}
+
+/// What the firmware comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Firmware {
+    /// An IPSW file or an extracted folder.
+    Ipsw(PathBuf),
+    /// The latest signed firmware, downloaded by idevicerestore.
+    Latest,
+}
+
+/// One restore to run.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub firmware: Firmware,
+    /// The phone to restore (hex `0x…` or decimal), when several are attached.
+    pub ecid: Option<String>,
+    /// An erase restore instead of an update, with its permit.
+    pub erase: Option<ErasePermit>,
+}
+
+impl Request {
+    /// idevicerestore's arguments: plain progress and debug output always, `-e` only with a
+    /// permit.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["-P".to_owned(), "-d".to_owned()];
+        if let Some(ecid) = &self.ecid {
+            args.extend(["-i".to_owned(), ecid.clone()]);
+        }
+        if self.erase.is_some() {
+            args.push("-e".to_owned());
+        }
+        match &self.firmware {
+            Firmware::Latest => args.push("-l".to_owned()),
+            Firmware::Ipsw(path) => args.push(path.display().to_string()),
+        }
+        args
+    }
+}
+
+/// idevicerestore's progress steps (`-P` prints `progress: STEP FRACTION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    Detect,
+    Prepare,
+    UploadFilesystem,
+    VerifyFilesystem,
+    FlashFirmware,
+    FlashBaseband,
+    UpdateOtherFirmware,
+}
+
+impl Step {
+    fn from_number(n: u32) -> Option<Step> {
+        Some(match n {
+            0 => Step::Detect,
+            1 => Step::Prepare,
+            2 => Step::UploadFilesystem,
+            3 => Step::VerifyFilesystem,
+            4 => Step::FlashFirmware,
+            5 => Step::FlashBaseband,
+            6 => Step::UpdateOtherFirmware,
+            _ => return None,
+        })
+    }
+
+    /// The step in plain words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Step::Detect => "finding the phone",
+            Step::Prepare => "preparing the phone",
+            Step::UploadFilesystem => "sending the system",
+            Step::VerifyFilesystem => "verifying the system",
+            Step::FlashFirmware => "flashing firmware",
+            Step::FlashBaseband => "flashing the modem",
+            Step::UpdateOtherFirmware => "updating other chips",
+        }
+    }
+}
+
+/// Reads a `progress: STEP FRACTION` line.
+fn progress_in(line: &str) -> Option<(Step, f64)> {
+    let mut words = line.strip_prefix("progress: ")?.split_whitespace();
+    let step = Step::from_number(words.next()?.parse().ok()?)?;
+    let fraction: f64 = words.next()?.parse().ok()?;
+    fraction
+        .is_finite()
+        .then_some((step, fraction.clamp(0.0, 1.0)))
+}
+
+/// Something the run showed, as it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Happening {
+    /// A line of the tool's output (control characters removed).
+    Line(String),
+    /// The phone was identified (`iPhone9,3`).
+    Device(String),
+    /// The restore moved into a phase.
+    Phase(Phase),
+    Progress(Step, f64),
+    /// A line reporting a failure.
+    Error(String),
+    /// The device left the bus.
+    Disconnect,
+    /// The device came back in a mode.
+    Reconnect(String),
+    Finding(&'static str),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct Ending {
+    /// The tool's exit status; `None` when it was ended by a signal.
+    pub status: Option<i32>,
+    /// Everything its output said, read like a log.
+    pub report: LogReport,
+    /// The product type it identified.
+    pub device: Option<String>,
+    pub seconds: f64,
+}
+
+impl Ending {
+    pub fn succeeded(&self) -> bool {
+        self.status == Some(0)
+    }
+
+    /// The error code: the log's, else the one the exit status carries (idevicerestore
+    /// returns −AMRError; −1, −2, −5 and −11 are its own host errors, no code).
+    pub fn code(&self) -> Option<i64> {
+        self.report.final_code.or_else(|| {
+            let status = self.status.filter(|s| (1..=255).contains(s))?;
+            let amr = 256 - i64::from(status);
+            (amr > 11).then_some(amr)
+        })
+    }
+
+    /// The phase it failed in: the log's, else what the exit status says (−2: the phone did
+    /// not go into restore mode).
+    pub fn phase(&self) -> Option<Phase> {
+        self.report
+            .phase
+            .or((self.status == Some(254)).then_some(Phase::RecoveryBoot))
+    }
+
+    /// The link dropped: the tool's −11, or its log saying so.
+    pub fn link_dropped(&self) -> bool {
+        self.status == Some(245)
+            || self
+                .report
+                .observations
+                .iter()
+                .any(|(q, a)| q == "disconnect-during-restore" && a == "yes")
+    }
+}
+
+/// Runs `tool` for `request`, telling `seen` each happening as the output arrives.
+pub fn run(
+    kb: &Kb,
+    tool: &Tool,
+    request: &Request,
+    seen: &mut dyn FnMut(Happening),
+) -> io::Result<Ending> {
+    let started = Instant::now();
+    let mut child = Command::new(&tool.path)
+        .args(request.args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    let readers: Vec<_> = [
+        child.stdout.take().map(|o| Box::new(o) as Box<dyn io::Read + Send>),
+        child.stderr.take().map(|e| Box::new(e) as Box<dyn io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|mut pipe| {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut buffer = vec![0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buffer) {
+                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        })
+    })
+    .collect();
+    drop(tx);
+    let mut live = LiveLog::new(kb);
+    let mut lines = Lines::default();
+    let mut device = None;
+    let mut reading = Reading::default();
+    for chunk in rx {
+        for line in lines.push(&chunk) {
+            reading.line(&mut live, &line, &mut device, seen);
+        }
+    }
+    if let Some(line) = lines.finish() {
+        reading.line(&mut live, &line, &mut device, seen);
+    }
+    for reader in readers {
+        let _ = reader.join();
+    }
+    let status = child.wait()?.code();
+    Ok(Ending {
+        status,
+        report: live.report(),
+        device,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What the supervisor remembers between lines, to tell only what is new.
+#[derive(Default)]
+struct Reading {
+    phase: Option<Phase>,
+    findings: Vec<&'static str>,
+}
+
+impl Reading {
+    fn line(
+        &mut self,
+        live: &mut LiveLog,
+        line: &str,
+        device: &mut Option<String>,
+        seen: &mut dyn FnMut(Happening),
+    ) {
+        let printable = kb::text::printable(line).trim_end().to_owned();
+        if printable.is_empty() {
+            return;
+        }
+        if let Some((step, fraction)) = progress_in(&printable) {
+            seen(Happening::Progress(step, fraction));
+            return;
+        }
+        let news: LineNews = live.push_line(&printable);
+        seen(Happening::Line(printable.clone()));
+        if device.is_none()
+            && let Some(product) = identified_in(&printable)
+        {
+            *device = Some(product.to_owned());
+            seen(Happening::Device(product.to_owned()));
+        }
+        if let Some((phase, failure)) = news.phase {
+            if self.phase != Some(phase) {
+                self.phase = Some(phase);
+                seen(Happening::Phase(phase));
+            }
+            if failure {
+                seen(Happening::Error(printable.clone()));
+            }
+        } else if printable.starts_with("ERROR") || news.code.is_some() {
+            seen(Happening::Error(printable.clone()));
+        }
+        match news.usb {
+            Some(None) => seen(Happening::Disconnect),
+            Some(Some(mode)) => seen(Happening::Reconnect(mode)),
+            None => {}
+        }
+        for finding in news.findings {
+            if !self.findings.contains(&finding) {
+                self.findings.push(finding);
+                seen(Happening::Finding(finding));
+            }
+        }
+    }
+}
+
+/// The product type in `Identified device as n69ap, iPhone8,4`.
+fn identified_in(line: &str) -> Option<&str> {
+    let rest = line.split("Identified device as ").nth(1)?;
+    let product = rest.split(", ").nth(1)?.trim();
+    let valid = product.len() <= 16
+        && product.contains(',')
+        && product.chars().all(|c| c.is_ascii_alphanumeric() || c == ',');
+    valid.then_some(product)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_erase_needs_the_typed_word() {
+        assert!(ErasePermit::typed("erase").is_some());
+        assert!(ErasePermit::typed("  erase\n").is_some());
+        for refused in ["", "yes", "YES", "y", "e", "1", "Erase", "erase it"] {
+            assert!(ErasePermit::typed(refused).is_none(), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn the_tool_is_never_told_to_erase_without_a_permit() {
+        let update = Request {
+            firmware: Firmware::Ipsw("/tmp/x.ipsw".into()),
+            ecid: Some("0x1234".into()),
+            erase: None,
+        };
+        let args = update.args();
+        assert!(!args.iter().any(|a| a == "-e" || a == "--erase"), "{args:?}");
+        assert_eq!(args.last().map(String::as_str), Some("/tmp/x.ipsw"));
+        let erase = Request {
+            erase: ErasePermit::typed("erase"),
+            firmware: Firmware::Latest,
+            ..update
+        };
+        assert!(erase.args().iter().any(|a| a == "-e"));
+        assert!(erase.args().iter().any(|a| a == "-l"));
+    }
+
+    #[test]
+    fn progress_lines_are_read() {
+        assert_eq!(
+            progress_in("progress: 2 0.500000"),
+            Some((Step::UploadFilesystem, 0.5))
+        );
+        assert_eq!(progress_in("progress: 9 0.5"), None);
+        assert_eq!(progress_in("progress: 1 NaN"), None);
+        assert_eq!(progress_in("progress: 1 7"), Some((Step::Prepare, 1.0)));
+    }
+
+    #[test]
+    fn the_identified_device_is_read() {
+        assert_eq!(
+            identified_in("Identified device as n69ap, iPhone8,4"),
+            Some("iPhone8,4")
+        );
+        assert_eq!(identified_in("Identified device as n69ap"), None);
+    }
+
+    #[test]
+    fn the_exit_status_carries_the_code_and_phase() {
+        let ending = |status| Ending {
+            status: Some(status),
+            report: LogReport::default(),
+            device: None,
+            seconds: 0.0,
+        };
+        assert_eq!(ending(188).code(), Some(68), "-68 is AMRError 68");
+        assert_eq!(ending(255).code(), None, "-1 is the tool's own");
+        assert_eq!(ending(245).code(), None);
+        assert!(ending(245).link_dropped());
+        assert_eq!(ending(254).phase(), Some(Phase::RecoveryBoot));
+        assert!(ending(0).succeeded());
+    }
+}

@@ -1,0 +1,67 @@
+//! Finding idevicerestore: the path given, or the first on PATH, and the version it reports.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// An idevicerestore that answered `--version`.
+#[derive(Debug, Clone)]
+pub struct Tool {
+    pub path: PathBuf,
+    /// `1.0.0`, from `idevicerestore 1.0.0`.
+    pub version: String,
+}
+
+/// Why idevicerestore cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    #[error(
+        "idevicerestore was not found on PATH. Install it (Debian and Ubuntu: `apt install idevicerestore`; macOS: `brew install idevicerestore`) or pass --idevicerestore PATH"
+    )]
+    NotFound,
+    #[error("{path} could not be started: {reason}")]
+    NotRunnable { path: String, reason: String },
+    #[error("{path} did not answer like idevicerestore (it printed {printed:?} for --version)")]
+    NotIdevicerestore { path: String, printed: String },
+}
+
+impl Tool {
+    /// Finds the tool at `path`, or as `idevicerestore` on PATH, and checks its version.
+    pub fn find(path: Option<&Path>) -> Result<Tool, ToolError> {
+        let path = match path {
+            Some(path) => path.to_owned(),
+            None => on_path("idevicerestore").ok_or(ToolError::NotFound)?,
+        };
+        let shown = path.display().to_string();
+        let output = Command::new(&path)
+            .arg("--version")
+            .output()
+            .map_err(|e| ToolError::NotRunnable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let first = printed.lines().next().unwrap_or("").trim();
+        let version = first
+            .strip_prefix("idevicerestore ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .filter(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        match version {
+            Some(version) => Ok(Tool {
+                path,
+                version: version.to_owned(),
+            }),
+            None => Err(ToolError::NotIdevicerestore {
+                path: shown,
+                printed: kb::text::printable(first).chars().take(80).collect(),
+            }),
+        }
+    }
+}
+
+/// The first executable file called `name` in PATH's folders.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
