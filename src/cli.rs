@@ -68,6 +68,20 @@ valid ones.",
     )]
     Diagnose(DiagnoseArgs),
 
+    /// Run idevicerestore under supervision: progress in plain words, the link watched, and
+    /// the next step the moment it fails.
+    #[command(
+        long_about = "Run idevicerestore under supervision: its phases and progress in plain words, \
+the USB link watched at the same time, its error lines and any drop turned into evidence, and the \
+engine's next step shown the moment it fails. Every attempt is kept in the case history.\n\n\
+The default is an update, which keeps the phone's data. --erase does a full restore: you are told \
+what will be lost and must type `erase`. idevicerestore itself never asks when it is run by \
+another program, so this is the only check; with no terminal, --erase is refused unless \
+--yes-erase is given too.",
+        after_help = "Examples:\n  restore-doctor restore iPhone_4.7_15.8.3_19H386_Restore.ipsw\n  restore-doctor restore --latest --ecid 0x1A2B3C4D5E6F\n  restore-doctor restore --latest --erase\n  restore-doctor restore --latest --retry 2\n  restore-doctor restore --latest --json\n\nExit codes: 0 restored; 1 failed (the verdict says why and what next); 2 bad input, no\nidevicerestore, no phone found, or an erase that was not confirmed."
+    )]
+    Restore(RestoreArgs),
+
     /// Coach DFU-mode entry for your model, step by step with a countdown.
     #[command(
         long_about = "Coach DFU-mode entry for your model: the button steps of its family, each \
@@ -298,6 +312,52 @@ pub struct DevicesArgs {
     /// identifiers masked unless --show-ids).
     #[arg(long, value_name = "FILE", requires = "watch")]
     pub record: Option<std::path::PathBuf>,
+}
+
+/// `restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The IPSW file (or extracted folder) to restore; or --latest.
+    #[arg(value_name = "IPSW", required_unless_present = "latest")]
+    pub ipsw: Option<std::path::PathBuf>,
+
+    /// Restore the latest firmware Apple signs (idevicerestore downloads it).
+    #[arg(long, conflicts_with = "ipsw")]
+    pub latest: bool,
+
+    /// The phone to restore when several are attached (hex 0x… or decimal).
+    #[arg(long, value_name = "ECID")]
+    pub ecid: Option<String>,
+
+    /// Erase the phone (a full restore) instead of updating it. You will be asked to type
+    /// `erase` first: everything on the phone is lost unless it was backed up.
+    #[arg(long)]
+    pub erase: bool,
+
+    /// Allow --erase without typing the word (for benches with no terminal). Everything on the
+    /// phone is lost.
+    #[arg(long, requires = "erase")]
+    pub yes_erase: bool,
+
+    /// The idevicerestore to run (default: the first on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub idevicerestore: Option<std::path::PathBuf>,
+
+    /// After a failure, wait for you to make the suggested change and run again, up to N times.
+    #[arg(long, value_name = "N", default_value = "0")]
+    pub retry: u32,
+
+    /// Watch a Linux sysfs tree under DIR for the link instead of the USB bus.
+    #[arg(long, value_name = "DIR")]
+    pub sysfs_root: Option<std::path::PathBuf>,
+
+    /// One JSON object per line per event; the last line is the verdict.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Do not keep the case in the history.
+    #[arg(long)]
+    pub no_save: bool,
 }
 
 /// `watch`.

@@ -9,6 +9,7 @@ mod diagnose;
 mod explain;
 mod identify;
 mod logs;
+mod restore;
 mod watch;
 mod watch_view;
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Identify(args)) => identify::run(&args),
         Some(Command::Watch(args)) => watch::run(&args),
         Some(Command::Logs(args)) => logs::run(&args),
+        Some(Command::Restore(args)) => restore::run(db, &args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Completions { shell }) => completions::run(shell),
     }

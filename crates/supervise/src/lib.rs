@@ -156,6 +156,8 @@ pub struct Ending {
     pub report: LogReport,
     /// The product type it identified.
     pub device: Option<String>,
+    /// The tool found no phone to restore.
+    pub no_device: bool,
     pub seconds: f64,
 }
 
@@ -209,8 +211,14 @@ pub fn run(
         .spawn()?;
     let (tx, rx) = mpsc::channel::<Vec<u8>>();
     let readers: Vec<_> = [
-        child.stdout.take().map(|o| Box::new(o) as Box<dyn io::Read + Send>),
-        child.stderr.take().map(|e| Box::new(e) as Box<dyn io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|e| Box::new(e) as Box<dyn io::Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -247,6 +255,7 @@ pub fn run(
         status,
         report: live.report(),
         device,
+        no_device: reading.no_device,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -256,6 +265,7 @@ pub fn run(
 struct Reading {
     phase: Option<Phase>,
     findings: Vec<&'static str>,
+    no_device: bool,
 }
 
 impl Reading {
@@ -275,6 +285,7 @@ impl Reading {
             return;
         }
         let news: LineNews = live.push_line(&printable);
+        self.no_device |= printable.contains("Unable to discover device mode");
         seen(Happening::Line(printable.clone()));
         if device.is_none()
             && let Some(product) = identified_in(&printable)
@@ -313,7 +324,9 @@ fn identified_in(line: &str) -> Option<&str> {
     let product = rest.split(", ").nth(1)?.trim();
     let valid = product.len() <= 16
         && product.contains(',')
-        && product.chars().all(|c| c.is_ascii_alphanumeric() || c == ',');
+        && product
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ',');
     valid.then_some(product)
 }
 
@@ -338,7 +351,10 @@ mod tests {
             erase: None,
         };
         let args = update.args();
-        assert!(!args.iter().any(|a| a == "-e" || a == "--erase"), "{args:?}");
+        assert!(
+            !args.iter().any(|a| a == "-e" || a == "--erase"),
+            "{args:?}"
+        );
         assert_eq!(args.last().map(String::as_str), Some("/tmp/x.ipsw"));
         let erase = Request {
             erase: ErasePermit::typed("erase"),
@@ -375,6 +391,7 @@ mod tests {
             status: Some(status),
             report: LogReport::default(),
             device: None,
+            no_device: false,
             seconds: 0.0,
         };
         assert_eq!(ending(188).code(), Some(68), "-68 is AMRError 68");

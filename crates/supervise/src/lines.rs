@@ -26,7 +26,8 @@ impl Lines {
             if text.len() > room {
                 self.overlong = true;
             }
-            self.pending.extend_from_slice(&text[..text.len().min(room)]);
+            self.pending
+                .extend_from_slice(&text[..text.len().min(room)]);
             if ended {
                 done.push(self.take());
             }

@@ -32,13 +32,14 @@ impl Tool {
             None => on_path("idevicerestore").ok_or(ToolError::NotFound)?,
         };
         let shown = path.display().to_string();
-        let output = Command::new(&path)
-            .arg("--version")
-            .output()
-            .map_err(|e| ToolError::NotRunnable {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
+        let output =
+            Command::new(&path)
+                .arg("--version")
+                .output()
+                .map_err(|e| ToolError::NotRunnable {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                })?;
         let printed = String::from_utf8_lossy(&output.stdout);
         let first = printed.lines().next().unwrap_or("").trim();
         let version = first

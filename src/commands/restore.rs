@@ -1,0 +1,536 @@
+//! `restore-doctor restore`: runs idevicerestore under supervision, shows its phases and
+//! progress in plain words, watches the link beside it, and names the next step when it fails.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use case::{Ledger, Subject, Verdict};
+use engine::StepKind;
+use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Phase, StepOutcome};
+use serde_json::json;
+use supervise::{Ending, ErasePermit, Firmware, Happening, Request, Tool};
+use watch::Finding;
+
+use crate::case_store::CaseKeeper;
+use crate::cli::RestoreArgs;
+use crate::knowledge::knowledge;
+use crate::output::{self, DIM, GOOD, STRONG, WARN, paint};
+use crate::usage_error::UsageError;
+use crate::usb_source;
+use crate::usb_watch::LinkWatch;
+
+/// How often the link is polled beside the tool.
+const LINK_INTERVAL: Duration = Duration::from_millis(200);
+
+pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let tool =
+        Tool::find(args.idevicerestore.as_deref()).map_err(|e| UsageError::new(e.to_string()))?;
+    let erase = if args.erase {
+        Some(erase_permit(args.yes_erase)?)
+    } else {
+        None
+    };
+    let request = Request {
+        firmware: match &args.ipsw {
+            Some(path) if !args.latest => Firmware::Ipsw(path.clone()),
+            _ => Firmware::Latest,
+        },
+        ecid: args.ecid.clone(),
+        erase,
+    };
+    let mut screen = Screen::new(args.json);
+    screen.note(&format!(
+        "Running idevicerestore {} ({}): {}.",
+        tool.version,
+        kb::text::printable(&tool.path.display().to_string()),
+        if erase.is_some() {
+            "a full restore that ERASES the phone"
+        } else {
+            "an update, which keeps the phone's data"
+        }
+    ))?;
+    let mut ledger = Ledger::new();
+    let mut keeper = (!args.no_save).then(|| CaseKeeper::new(db));
+    for attempt in 1..=args.retry.saturating_add(1) {
+        let ending = supervised_run(kb, &tool, &request, args, &mut screen)?;
+        if ending.no_device && ending.device.is_none() {
+            screen.finish_progress();
+            return Err(UsageError::new(
+                "idevicerestore found no phone. Connect it (recovery or DFU mode for a restore) and check it is the only one, or pass --ecid; `restore-doctor devices` shows what is on USB.",
+            )
+            .into());
+        }
+        let verdict = record(kb, &mut ledger, &request, &ending, &screen.link_findings);
+        if let Some(keeper) = keeper.as_mut() {
+            keeper.keep(&ledger);
+        }
+        screen.verdict(
+            kb,
+            attempt,
+            &ending,
+            verdict.as_ref(),
+            keeper.as_ref().and_then(|k| k.id()),
+        )?;
+        if ending.succeeded() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if attempt <= args.retry && !wait_for_change(args.json)? {
+            break;
+        }
+        screen.link_findings.clear();
+    }
+    Ok(ExitCode::from(1))
+}
+
+/// The person's leave to erase: the typed word at a terminal, or `--yes-erase`.
+fn erase_permit(yes_erase: bool) -> anyhow::Result<ErasePermit> {
+    if yes_erase {
+        return Ok(ErasePermit::from_flag());
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(UsageError::new(
+            "--erase needs you to type `erase` at a terminal, and there is none here. It deletes everything on the phone; add --yes-erase only if that is what you want.",
+        )
+        .into());
+    }
+    let mut err = std::io::stderr();
+    writeln!(
+        err,
+        "{}",
+        paint(
+            WARN,
+            "A full restore ERASES the phone: photos, messages and everything else on it are lost. \
+             Only a backup (Finder, iTunes or iCloud) keeps them; without one, try an update first \
+             (run this again without --erase)."
+        )
+    )?;
+    write!(err, "Type erase to continue, anything else to stop: ")?;
+    err.flush()?;
+    let mut typed = String::new();
+    std::io::stdin().lock().read_line(&mut typed)?;
+    ErasePermit::typed(&typed).ok_or_else(|| {
+        UsageError::new("Not erased: the word was not typed. Nothing was started.").into()
+    })
+}
+
+/// Runs the tool once, with the link watched beside it.
+fn supervised_run(
+    kb: &'static Kb,
+    tool: &Tool,
+    request: &Request,
+    args: &RestoreArgs,
+    screen: &mut Screen,
+) -> anyhow::Result<Ending> {
+    let stop = AtomicBool::new(false);
+    let (link_tx, link_rx) = mpsc::channel::<Finding>();
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        scope.spawn(move || {
+            let source = usb_source::for_watching(kb, None, args.sysfs_root.as_deref());
+            let mut link = LinkWatch::new(source.as_ref(), LINK_INTERVAL);
+            while !stop.load(Ordering::Relaxed) {
+                match link.next(kb) {
+                    Ok(tick) => {
+                        for finding in tick.findings {
+                            if link_tx.send(finding).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(_) => std::thread::sleep(LINK_INTERVAL),
+                }
+            }
+        });
+        let mut failed_show = None;
+        let ending = supervise::run(kb, tool, request, &mut |happening| {
+            while let Ok(finding) = link_rx.try_recv() {
+                screen.link(&finding);
+            }
+            if let Err(e) = screen.show(&happening) {
+                failed_show.get_or_insert(e);
+            }
+        });
+        stop.store(true, Ordering::Relaxed);
+        while let Ok(finding) = link_rx.try_recv() {
+            screen.link(&finding);
+        }
+        screen.finish_progress();
+        if let Some(e) = failed_show {
+            return Err(e.into());
+        }
+        ending.map_err(|e| anyhow::anyhow!("idevicerestore could not be run: {e}"))
+    })
+}
+
+/// The action this restore was, as the knowledge base names it.
+fn attempt_action(request: &Request, ending: &Ending) -> &'static str {
+    let from_dfu = ending
+        .report
+        .disconnects
+        .first()
+        .and_then(|e| e.mode.as_deref())
+        .is_some_and(|m| m.eq_ignore_ascii_case("DFU"));
+    match (request.erase.is_some(), from_dfu) {
+        (false, _) => "try-update-instead",
+        (true, true) => "dfu-restore",
+        (true, false) => "recovery-restore",
+    }
+}
+
+/// Puts what the run showed into the case; for a failed run, what the engine makes of it.
+fn record(
+    kb: &Kb,
+    ledger: &mut Ledger,
+    request: &Request,
+    ending: &Ending,
+    link: &[Finding],
+) -> Option<Failure> {
+    let source = EvidenceSource::Restore;
+    if let Some(device) = &ending.device {
+        ledger.add(Subject::Model, device.clone(), source);
+    }
+    if let Some(code) = ending.code() {
+        ledger.add(Subject::Code, code.to_string(), source);
+    }
+    let mut observations = ending.report.kb_observations();
+    if let Some(phase) = ending.phase() {
+        observations.push(kb::Observation::new("failed-phase", phase.id()));
+    }
+    if ending.link_dropped() {
+        observations.push(kb::Observation::new("disconnect-during-restore", "yes"));
+    }
+    for observation in observations
+        .iter()
+        .filter(|o| kb.question(&o.question).is_some())
+    {
+        if !ending.succeeded() || observation.question == "restore-tool" {
+            ledger.observe(observation, source);
+        }
+    }
+    for observation in watch::observations(link) {
+        ledger.observe(&observation, EvidenceSource::Watch);
+    }
+    for finding in link
+        .iter()
+        .filter(|f| matches!(f.kind, EventKind::Drop | EventKind::Loop))
+    {
+        ledger.event(
+            finding.kind,
+            finding.port.clone(),
+            finding.phase,
+            finding.message.clone(),
+        );
+    }
+    let action = attempt_action(request, ending);
+    let status = ending.status.map_or("ended by a signal".to_owned(), |s| {
+        format!("exit status {s}")
+    });
+    ledger.event(
+        EventKind::Phase,
+        None,
+        ending.phase(),
+        format!("idevicerestore {status} after {:.0} s", ending.seconds),
+    );
+    if ending.succeeded() {
+        ledger.step(action, StepKind::Action, StepOutcome::Fixed);
+        ledger.finish(CaseStatus::Fixed, Some(action.to_owned()), None);
+        return None;
+    }
+    ledger.step(action, StepKind::Action, StepOutcome::Failed);
+    let assessment = engine::assess(kb, &ledger.evidence(kb, case::Skipped::PutOff)).ok()?;
+    let verdict = Verdict::from_assessment(&assessment);
+    ledger.finish(CaseStatus::Open, None, Some(verdict.clone()));
+    Some(Failure {
+        verdict,
+        next: assessment
+            .plan
+            .into_iter()
+            .find(|s| s.kind == StepKind::Action),
+    })
+}
+
+/// What the engine makes of a failed run.
+struct Failure {
+    verdict: Verdict,
+    next: Option<engine::Step>,
+}
+
+/// Waits for the person to make the change; false when they stop.
+fn wait_for_change(json: bool) -> anyhow::Result<bool> {
+    if !json {
+        output::line(
+            "Make the change, then press Enter to run the restore again (q and Enter to stop).",
+        )?;
+    }
+    let mut answer = String::new();
+    let read = std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(read > 0 && answer.trim() != "q")
+}
+
+/// What the person sees: plain lines (with a progress bar on a terminal) or JSON lines.
+struct Screen {
+    json: bool,
+    start: Instant,
+    phase: Option<Phase>,
+    bar: Option<indicatif::ProgressBar>,
+    link_findings: Vec<Finding>,
+}
+
+impl Screen {
+    fn new(json: bool) -> Screen {
+        Screen {
+            json,
+            start: Instant::now(),
+            phase: None,
+            bar: None,
+            link_findings: Vec::new(),
+        }
+    }
+
+    fn t(&self) -> f64 {
+        (self.start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+    }
+
+    fn clock(&self) -> String {
+        let s = self.start.elapsed().as_secs();
+        format!("{:>3}:{:02}", s / 60, s % 60)
+    }
+
+    /// A plain line, above the progress bar when there is one.
+    fn say(&self, text: &str) -> std::io::Result<()> {
+        let text = kb::text::redact_identifiers(text);
+        match &self.bar {
+            Some(bar) => {
+                bar.println(output::fit(&text));
+                Ok(())
+            }
+            None => output::line(output::fit(&text)),
+        }
+    }
+
+    fn emit(&self, value: serde_json::Value) -> std::io::Result<()> {
+        let text = serde_json::to_string(&value).unwrap_or_default();
+        output::line(kb::text::redact_identifiers(&text))
+    }
+
+    fn note(&self, text: &str) -> std::io::Result<()> {
+        if self.json {
+            return Ok(());
+        }
+        output::line(output::wrap(text, ""))
+    }
+
+    fn show(&mut self, happening: &Happening) -> std::io::Result<()> {
+        let t = self.t();
+        match happening {
+            Happening::Line(_) => Ok(()),
+            Happening::Device(product) if self.json => {
+                self.emit(json!({"t": t, "kind": "device", "product_type": product}))
+            }
+            Happening::Device(product) => self.say(&format!("{}  phone: {product}", self.clock())),
+            Happening::Phase(phase) => {
+                self.phase = Some(*phase);
+                if self.json {
+                    return self.emit(json!({"t": t, "kind": "phase", "phase": phase.id(), "words": phase.words()}));
+                }
+                self.say(&format!(
+                    "{}  {}",
+                    self.clock(),
+                    paint(
+                        STRONG,
+                        &format!("{} ({})", capitalised(phase.words()), phase.id())
+                    )
+                ))
+            }
+            Happening::Progress(step, fraction) if self.json => {
+                self.emit(json!({"t": t, "kind": "progress", "step": step, "fraction": fraction}))
+            }
+            Happening::Progress(step, fraction) => {
+                if std::io::stderr().is_terminal() {
+                    let bar = self.bar.get_or_insert_with(|| {
+                        let bar = indicatif::ProgressBar::new(1000);
+                        bar.set_style(
+                            indicatif::ProgressStyle::with_template(
+                                "{msg:>24} [{bar:30}] {percent:>3}%",
+                            )
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                        );
+                        bar
+                    });
+                    bar.set_message(step.words());
+                    bar.set_position((fraction * 1000.0) as u64);
+                }
+                Ok(())
+            }
+            Happening::Error(line) if self.json => {
+                self.emit(json!({"t": t, "kind": "error", "line": line}))
+            }
+            Happening::Error(line) => self.say(&format!(
+                "{}  {}",
+                self.clock(),
+                paint(WARN, &format!("✗ {line}"))
+            )),
+            Happening::Disconnect => {
+                // Once the phone is in restore mode, idevicerestore expects no disconnect until
+                // the restore has finished: that is the drop behind 4013.
+                let in_restore = matches!(self.phase, Some(Phase::RestoreOs | Phase::Firmware));
+                let kind = if in_restore { "drop" } else { "disconnect" };
+                if self.json {
+                    let phase = self.phase.map(Phase::id);
+                    return self
+                        .emit(json!({"t": t, "kind": kind, "phase": phase, "source": "tool"}));
+                }
+                if in_restore {
+                    self.say(&format!(
+                        "{}  {}",
+                        self.clock(),
+                        paint(WARN, "✗ DROP: the phone left USB in restore mode, where it should stay connected")
+                    ))
+                } else {
+                    self.say(&format!(
+                        "{}  {}",
+                        self.clock(),
+                        paint(DIM, "the phone left USB (expected between stages)")
+                    ))
+                }
+            }
+            Happening::Reconnect(mode) if self.json => {
+                self.emit(json!({"t": t, "kind": "reconnect", "mode": mode}))
+            }
+            Happening::Reconnect(mode) => self.say(&format!(
+                "{}  {}",
+                self.clock(),
+                paint(DIM, &format!("back on USB in {mode} mode"))
+            )),
+            Happening::Finding(text) if self.json => {
+                self.emit(json!({"t": t, "kind": "finding", "text": text}))
+            }
+            Happening::Finding(text) => self.say(&format!("{}  note: {text}", self.clock())),
+        }
+    }
+
+    /// A finding of the link watch beside the tool; drops and loops are shown at once.
+    fn link(&mut self, finding: &Finding) {
+        self.link_findings.push(finding.clone());
+        if !matches!(finding.kind, EventKind::Drop | EventKind::Loop) {
+            return;
+        }
+        let shown = if self.json {
+            let mut value = serde_json::to_value(finding).unwrap_or_default();
+            value["source"] = json!("usb");
+            self.emit(value)
+        } else {
+            let port = finding
+                .port
+                .as_deref()
+                .map(|p| format!(" on port {p}"))
+                .unwrap_or_default();
+            self.say(&format!(
+                "{}  {}",
+                self.clock(),
+                paint(WARN, &format!("✗ USB{port}: {}", finding.message))
+            ))
+        };
+        let _ = shown;
+    }
+
+    fn finish_progress(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn verdict(
+        &mut self,
+        kb: &Kb,
+        attempt: u32,
+        ending: &Ending,
+        failure: Option<&Failure>,
+        case_id: Option<&str>,
+    ) -> std::io::Result<()> {
+        let next = failure.and_then(|f| f.next.as_ref());
+        let verdict = failure.map(|f| &f.verdict);
+        let name = |id: &str| kb.action(id).map_or(id.to_owned(), |a| a.name.clone());
+        if self.json {
+            let next_step = next.map(|s| json!({"id": s.id, "name": name(&s.id), "why": s.why}));
+            return self.emit(json!({
+                "t": self.t(),
+                "kind": "verdict",
+                "attempt": attempt,
+                "restored": ending.succeeded(),
+                "phase": if ending.succeeded() { None } else { ending.phase().map(Phase::id) },
+                "code": ending.code(),
+                "tool_status": ending.status,
+                "link_dropped": ending.link_dropped(),
+                "device": ending.device,
+                "next_step": next_step,
+                "case": case_id,
+                "causes": verdict.map(|v| v.causes.iter().take(3).map(|c| json!({"id": c.id, "probability": c.probability})).collect::<Vec<_>>()),
+            }));
+        }
+        output::line("")?;
+        if ending.succeeded() {
+            output::line(paint(
+                GOOD,
+                &format!(
+                    "Restored in {:.0} min. The case is closed as fixed.",
+                    ending.seconds / 60.0
+                ),
+            ))?;
+        } else {
+            let phase = ending
+                .phase()
+                .map_or("at an unknown stage".to_owned(), |p| {
+                    format!("while {} ({})", p.words(), p.id())
+                });
+            let code = ending
+                .code()
+                .map(|c| format!(", error {c}"))
+                .unwrap_or_default();
+            let status = ending.status.map_or("it was stopped".to_owned(), |s| {
+                format!("idevicerestore exit status {s}")
+            });
+            output::line(output::wrap(
+                &paint(
+                    WARN,
+                    &format!("The restore failed {phase}{code} ({status})."),
+                ),
+                "",
+            ))?;
+            if ending.link_dropped() {
+                output::line(output::wrap("The USB link dropped during the restore.", ""))?;
+            }
+            match next {
+                Some(step) => output::line(output::wrap(
+                    &format!(
+                        "Next: {}. {} Then run `restore-doctor restore` again.",
+                        paint(STRONG, &name(&step.id)),
+                        step.why
+                    ),
+                    "",
+                ))?,
+                None => output::line("No further step to suggest: see `restore-doctor report`.")?,
+            }
+        }
+        if let Some(id) = case_id {
+            output::line(paint(
+                DIM,
+                &format!("Case {id} saved: restore-doctor report {id}"),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
