@@ -234,7 +234,7 @@ fn file_json(path: &Path, examined: &Examined) -> serde_json::Value {
 }
 
 /// Masks identifiers in every string of a JSON value (our own value: a few levels deep).
-fn redact_strings(value: &mut serde_json::Value) {
+pub fn redact_strings(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::String(s) => *s = kb::text::redact_identifiers(s),
         serde_json::Value::Array(items) => items.iter_mut().for_each(redact_strings),

@@ -312,16 +312,16 @@ impl Screen {
         }
     }
 
-    fn emit(&self, value: serde_json::Value) -> std::io::Result<()> {
-        let text = serde_json::to_string(&value).unwrap_or_default();
-        output::line(kb::text::redact_identifiers(&text))
+    fn emit(&self, mut value: serde_json::Value) -> std::io::Result<()> {
+        super::logs::redact_strings(&mut value);
+        output::line(serde_json::to_string(&value).unwrap_or_default())
     }
 
     fn note(&self, text: &str) -> std::io::Result<()> {
         if self.json {
             return Ok(());
         }
-        output::line(output::wrap(text, ""))
+        output::line(output::wrap(text, "").trim_end())
     }
 
     fn show(&mut self, happening: &Happening) -> std::io::Result<()> {
@@ -375,30 +375,28 @@ impl Screen {
                 self.clock(),
                 paint(WARN, &format!("✗ {line}"))
             )),
-            Happening::Disconnect => {
-                // Once the phone is in restore mode, idevicerestore expects no disconnect until
-                // the restore has finished: that is the drop behind 4013.
-                let in_restore = matches!(self.phase, Some(Phase::RestoreOs | Phase::Firmware));
-                let kind = if in_restore { "drop" } else { "disconnect" };
-                if self.json {
-                    let phase = self.phase.map(Phase::id);
-                    return self
-                        .emit(json!({"t": t, "kind": kind, "phase": phase, "source": "tool"}));
-                }
-                if in_restore {
-                    self.say(&format!(
-                        "{}  {}",
-                        self.clock(),
-                        paint(WARN, "✗ DROP: the phone left USB in restore mode, where it should stay connected")
-                    ))
-                } else {
-                    self.say(&format!(
-                        "{}  {}",
-                        self.clock(),
-                        paint(DIM, "the phone left USB (expected between stages)")
-                    ))
-                }
+            Happening::Drop(phase) if self.json => {
+                self.emit(json!({"t": t, "kind": "drop", "phase": phase.id(), "source": "tool"}))
             }
+            Happening::Drop(phase) => self.say(&format!(
+                "{}  {}",
+                self.clock(),
+                paint(
+                    WARN,
+                    &format!(
+                        "✗ DROP: the phone left USB while {}, where it must stay connected",
+                        phase.words()
+                    )
+                )
+            )),
+            Happening::Disconnect if self.json => {
+                self.emit(json!({"t": t, "kind": "disconnect", "phase": self.phase.map(Phase::id)}))
+            }
+            Happening::Disconnect => self.say(&format!(
+                "{}  {}",
+                self.clock(),
+                paint(DIM, "the phone left USB (expected between stages)")
+            )),
             Happening::Reconnect(mode) if self.json => {
                 self.emit(json!({"t": t, "kind": "reconnect", "mode": mode}))
             }
@@ -478,8 +476,8 @@ impl Screen {
             output::line(paint(
                 GOOD,
                 &format!(
-                    "Restored in {:.0} min. The case is closed as fixed.",
-                    ending.seconds / 60.0
+                    "Restored in {}. The case is closed as fixed.",
+                    duration(ending.seconds)
                 ),
             ))?;
         } else {
@@ -495,25 +493,31 @@ impl Screen {
             let status = ending.status.map_or("it was stopped".to_owned(), |s| {
                 format!("idevicerestore exit status {s}")
             });
-            output::line(output::wrap(
-                &paint(
-                    WARN,
-                    &format!("The restore failed {phase}{code} ({status})."),
-                ),
-                "",
-            ))?;
-            if ending.link_dropped() {
-                output::line(output::wrap("The USB link dropped during the restore.", ""))?;
-            }
-            match next {
-                Some(step) => output::line(output::wrap(
-                    &format!(
-                        "Next: {}. {} Then run `restore-doctor restore` again.",
-                        paint(STRONG, &name(&step.id)),
-                        step.why
+            output::line(
+                output::wrap(
+                    &paint(
+                        WARN,
+                        &format!("The restore failed {phase}{code} ({status})."),
                     ),
                     "",
-                ))?,
+                )
+                .trim_end(),
+            )?;
+            if ending.link_dropped() {
+                output::line("The USB link dropped during the restore.")?;
+            }
+            match next {
+                Some(step) => output::line(
+                    output::wrap(
+                        &format!(
+                            "Next: {}. {} Then run `restore-doctor restore` again.",
+                            paint(STRONG, &name(&step.id)),
+                            step.why
+                        ),
+                        "",
+                    )
+                    .trim_end(),
+                )?,
                 None => output::line("No further step to suggest: see `restore-doctor report`.")?,
             }
         }
@@ -524,6 +528,15 @@ impl Screen {
             ))?;
         }
         Ok(())
+    }
+}
+
+/// Seconds as a person says them: "45 s", "12 min".
+fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else {
+        format!("{:.0} min", seconds / 60.0)
     }
 }
 

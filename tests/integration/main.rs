@@ -10,5 +10,6 @@ mod harness;
 mod help;
 mod identify;
 mod logs;
+mod restore;
 mod terminal;
 mod watch;

@@ -140,8 +140,11 @@ pub enum Happening {
     Progress(Step, f64),
     /// A line reporting a failure.
     Error(String),
-    /// The device left the bus.
+    /// The device left the bus between stages, as it does when it restarts into the next one.
     Disconnect,
+    /// The device left the bus in restore mode, where it must stay until the restore is done:
+    /// the drop behind 4013.
+    Drop(Phase),
     /// The device came back in a mode.
     Reconnect(String),
     Finding(&'static str),
@@ -158,6 +161,8 @@ pub struct Ending {
     pub device: Option<String>,
     /// The tool found no phone to restore.
     pub no_device: bool,
+    /// Times the phone left the bus in restore mode.
+    pub drops: u32,
     pub seconds: f64,
 }
 
@@ -184,9 +189,10 @@ impl Ending {
             .or((self.status == Some(254)).then_some(Phase::RecoveryBoot))
     }
 
-    /// The link dropped: the tool's −11, or its log saying so.
+    /// The link dropped: a disconnect in restore mode, the tool's −11, or its log saying so.
     pub fn link_dropped(&self) -> bool {
-        self.status == Some(245)
+        self.drops > 0
+            || self.status == Some(245)
             || self
                 .report
                 .observations
@@ -256,6 +262,7 @@ pub fn run(
         report: live.report(),
         device,
         no_device: reading.no_device,
+        drops: reading.drops,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -266,6 +273,9 @@ struct Reading {
     phase: Option<Phase>,
     findings: Vec<&'static str>,
     no_device: bool,
+    drops: u32,
+    /// The tool said the restore finished: the reboot that follows is no drop.
+    finished: bool,
 }
 
 impl Reading {
@@ -286,6 +296,7 @@ impl Reading {
         }
         let news: LineNews = live.push_line(&printable);
         self.no_device |= printable.contains("Unable to discover device mode");
+        self.finished |= printable.contains("Restore Finished");
         seen(Happening::Line(printable.clone()));
         if device.is_none()
             && let Some(product) = identified_in(&printable)
@@ -304,7 +315,12 @@ impl Reading {
         } else if printable.starts_with("ERROR") || news.code.is_some() {
             seen(Happening::Error(printable.clone()));
         }
+        let in_restore_mode = matches!(self.phase, Some(Phase::RestoreOs | Phase::Firmware));
         match news.usb {
+            Some(None) if in_restore_mode && !self.finished => {
+                self.drops += 1;
+                seen(Happening::Drop(self.phase.unwrap_or(Phase::RestoreOs)));
+            }
             Some(None) => seen(Happening::Disconnect),
             Some(Some(mode)) => seen(Happening::Reconnect(mode)),
             None => {}
@@ -392,6 +408,7 @@ mod tests {
             report: LogReport::default(),
             device: None,
             no_device: false,
+            drops: 0,
             seconds: 0.0,
         };
         assert_eq!(ending(188).code(), Some(68), "-68 is AMRError 68");

@@ -1,0 +1,235 @@
+//! `restore`: idevicerestore under supervision. Debian's idevicerestore with no phone, and a
+//! stand-in that replays real idevicerestore transcripts line by line with their exit status.
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::{command, peers_present};
+
+/// A stand-in `idevicerestore`: answers `--version` like 1.0.0, records its arguments, prints
+/// the transcript's lines one by one and exits with the transcript's status.
+struct StandIn {
+    dir: tempfile::TempDir,
+}
+
+impl StandIn {
+    fn new(transcript: &str) -> StandIn {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/idevicerestore")
+            .join(format!("{transcript}.txt"));
+        let script = format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = --version ]; then echo 'idevicerestore 1.0.0'; exit 0; fi\n\
+             printf '%s\\n' \"$@\" > '{args}'\n\
+             grep -v '^# ' '{fixture}' | while IFS= read -r line; do printf '%s\\n' \"$line\"; done\n\
+             exit $(sed -n 's/^# exit: //p' '{fixture}')\n",
+            args = dir.path().join("args").display(),
+            fixture = fixture.display(),
+        );
+        let path = dir.path().join("idevicerestore");
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        StandIn { dir }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("idevicerestore")
+    }
+
+    /// The arguments it was started with, or `None` when it never ran a restore.
+    fn args(&self) -> Option<Vec<String>> {
+        let text = std::fs::read_to_string(self.dir.path().join("args")).ok()?;
+        Some(text.lines().map(str::to_owned).collect())
+    }
+
+    /// Runs `restore-doctor --db DB restore --idevicerestore STANDIN ARGS…`.
+    fn restore(&self, db: &Path, args: &[&str]) -> (i32, String, String) {
+        let empty_bus = self.dir.path().join("sysfs");
+        std::fs::create_dir_all(&empty_bus).unwrap();
+        let output = command()
+            .arg("--db")
+            .arg(db)
+            .arg("restore")
+            .arg("--idevicerestore")
+            .arg(self.path())
+            .arg("--sysfs-root")
+            .arg(&empty_bus)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+}
+
+fn verdict_of(stdout: &str) -> serde_json::Value {
+    let last = stdout.lines().last().expect("a verdict line");
+    let verdict: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(verdict["kind"], "verdict", "{stdout}");
+    verdict
+}
+
+#[test]
+fn a_replayed_success_exits_0_and_closes_the_case_as_fixed() {
+    let stand_in = StandIn::new("success");
+    let db = tempfile::tempdir().unwrap();
+    let db = db.path().join("cases.sqlite");
+    let (status, stdout, stderr) = stand_in.restore(&db, &["--latest", "--json"]);
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    let verdict = verdict_of(&stdout);
+    assert_eq!(verdict["restored"], true);
+    assert_eq!(verdict["next_step"], serde_json::Value::Null);
+    assert!(stdout.contains(r#""kind":"progress""#), "{stdout}");
+    assert!(stdout.contains(r#""step":"upload-filesystem""#), "{stdout}");
+    let args = stand_in.args().unwrap();
+    assert!(
+        args.contains(&"-P".to_owned()) && args.contains(&"-l".to_owned()),
+        "{args:?}"
+    );
+    assert!(
+        !args.contains(&"-e".to_owned()),
+        "an update by default: {args:?}"
+    );
+    let history = command()
+        .arg("--db")
+        .arg(&db)
+        .args(["history", "--json"])
+        .output()
+        .unwrap();
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let case = &history["cases"][0];
+    assert_eq!(case["status"], "fixed", "{history}");
+    assert_eq!(case["fixed_by"], "try-update-instead", "{history}");
+}
+
+/// Each replayed failure names the phase it failed in and a next step, and exits 1.
+#[test]
+fn replayed_failures_name_the_phase_and_a_next_step() {
+    for (transcript, phase) in [
+        ("restore-mode-not-entered", "recovery-boot"),
+        ("ibec-did-not-disconnect", "recovery-boot"),
+        ("drop-in-restore-mode", "restore-os"),
+        ("fdr", "finalize"),
+        ("baseband", "firmware"),
+    ] {
+        let stand_in = StandIn::new(transcript);
+        let db = tempfile::tempdir().unwrap();
+        let (status, stdout, stderr) =
+            stand_in.restore(&db.path().join("cases.sqlite"), &["/tmp/x.ipsw", "--json"]);
+        assert_eq!(status, 1, "{transcript}: {stdout}{stderr}");
+        let verdict = verdict_of(&stdout);
+        assert_eq!(verdict["restored"], false, "{transcript}");
+        assert_eq!(verdict["phase"], phase, "{transcript}: {verdict}");
+        assert!(
+            verdict["next_step"]["id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty()),
+            "{transcript}: {verdict}"
+        );
+        assert!(
+            verdict["case"].is_string(),
+            "{transcript}: the case is kept"
+        );
+        assert!(verdict["tool_status"].is_i64(), "{transcript}");
+    }
+}
+
+#[test]
+fn a_drop_in_restore_mode_is_shown_when_it_happens() {
+    let stand_in = StandIn::new("drop-in-restore-mode");
+    let db = tempfile::tempdir().unwrap();
+    let (_, stdout, _) = stand_in.restore(&db.path().join("c.sqlite"), &["/tmp/x.ipsw", "--json"]);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let drop = lines
+        .iter()
+        .position(|l| l.contains(r#""kind":"drop""#))
+        .expect("a drop line");
+    let verdict = lines.len() - 1;
+    assert!(drop < verdict, "before the verdict");
+    assert!(
+        lines[drop].contains(r#""phase":"restore-os""#),
+        "{}",
+        lines[drop]
+    );
+    assert_eq!(verdict_of(&stdout)["link_dropped"], true);
+    assert!(
+        !stdout.contains("D0759"),
+        "identifiers are masked: {stdout}"
+    );
+}
+
+#[test]
+fn the_text_verdict_says_what_failed_and_what_to_do_next() {
+    let stand_in = StandIn::new("drop-in-restore-mode");
+    let db = tempfile::tempdir().unwrap();
+    let (status, stdout, _) = stand_in.restore(&db.path().join("c.sqlite"), &["/tmp/x.ipsw"]);
+    assert_eq!(status, 1);
+    assert!(stdout.contains("DROP"), "{stdout}");
+    assert!(stdout.contains("The restore failed while"), "{stdout}");
+    assert!(stdout.contains("Next: "), "{stdout}");
+    assert!(stdout.contains("restore-doctor restore"), "{stdout}");
+}
+
+#[test]
+fn erase_without_a_terminal_is_refused_and_never_reaches_the_tool() {
+    let stand_in = StandIn::new("success");
+    let db = tempfile::tempdir().unwrap();
+    let (status, stdout, stderr) =
+        stand_in.restore(&db.path().join("c.sqlite"), &["--latest", "--erase"]);
+    assert_eq!(status, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("--yes-erase"), "{stderr}");
+    assert_eq!(stand_in.args(), None, "idevicerestore was never started");
+    let (status, _, _) = stand_in.restore(
+        &db.path().join("c.sqlite"),
+        &["--latest", "--erase", "--yes-erase", "--json"],
+    );
+    assert_eq!(status, 0);
+    assert!(stand_in.args().unwrap().contains(&"-e".to_owned()));
+}
+
+#[test]
+fn a_tool_that_is_not_idevicerestore_is_a_clear_error() {
+    let db = tempfile::tempdir().unwrap();
+    let output = command()
+        .arg("--db")
+        .arg(db.path().join("c.sqlite"))
+        .args(["restore", "--latest", "--idevicerestore", "/bin/true"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("did not answer like idevicerestore"),
+        "{stderr}"
+    );
+}
+
+/// Debian's idevicerestore with no phone gives up after about 10 s; the supervisor says so
+/// plainly and exits 2.
+#[test]
+fn debians_idevicerestore_with_no_phone_is_a_clear_message() {
+    if !peers_present(&["idevicerestore"], "idevicerestore") {
+        return;
+    }
+    let db = tempfile::tempdir().unwrap();
+    let empty_bus = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let output = command()
+        .arg("--db")
+        .arg(db.path().join("c.sqlite"))
+        .args(["restore", "--latest", "--sysfs-root"])
+        .arg(empty_bus.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(started.elapsed().as_secs() < 30);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("found no phone"), "{stderr}");
+    assert!(!db.path().join("c.sqlite").exists() || stderr.contains("no phone"));
+}
