@@ -43,11 +43,12 @@ impl StandIn {
         Some(text.lines().map(str::to_owned).collect())
     }
 
-    /// Runs `restore-doctor --db DB restore --idevicerestore STANDIN ARGS…`.
-    fn restore(&self, db: &Path, args: &[&str]) -> (i32, String, String) {
+    /// `restore-doctor --db DB restore --idevicerestore STANDIN ARGS…` on an empty USB bus.
+    fn command(&self, db: &Path, args: &[&str]) -> std::process::Command {
         let empty_bus = self.dir.path().join("sysfs");
         std::fs::create_dir_all(&empty_bus).unwrap();
-        let output = command()
+        let mut command = command();
+        command
             .arg("--db")
             .arg(db)
             .arg("restore")
@@ -55,7 +56,13 @@ impl StandIn {
             .arg(self.path())
             .arg("--sysfs-root")
             .arg(&empty_bus)
-            .args(args)
+            .args(args);
+        command
+    }
+
+    fn restore(&self, db: &Path, args: &[&str]) -> (i32, String, String) {
+        let output = self
+            .command(db, args)
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
@@ -232,4 +239,33 @@ fn debians_idevicerestore_with_no_phone_is_a_clear_message() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("found no phone"), "{stderr}");
     assert!(!db.path().join("c.sqlite").exists() || stderr.contains("no phone"));
+}
+
+/// At a terminal, --erase runs only after the typed word: "yes" stops before the tool starts,
+/// "erase" starts it with -e.
+#[test]
+fn the_erase_confirmation_in_a_terminal_needs_the_word() {
+    use expectrl::process::unix::WaitStatus;
+    use expectrl::{Eof, Expect, Session};
+    let db = tempfile::tempdir().unwrap();
+    for (typed, expected_exit, erased) in [("yes", 2, false), ("erase", 0, true)] {
+        let stand_in = StandIn::new("success");
+        let mut command = stand_in.command(&db.path().join("c.sqlite"), &["--latest", "--erase"]);
+        command.env("NO_COLOR", "1");
+        let mut p = Session::spawn(command).expect("spawn in a pty");
+        p.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+        p.expect("ERASES the phone").unwrap();
+        p.expect("Type erase to continue").unwrap();
+        p.send_line(typed).unwrap();
+        p.expect(Eof).unwrap();
+        let code = match p.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(code, expected_exit, "typed {typed:?}");
+        match stand_in.args() {
+            None => assert!(!erased, "typed {typed:?}: the tool never started"),
+            Some(args) => assert_eq!(args.contains(&"-e".to_owned()), erased, "{args:?}"),
+        }
+    }
 }
