@@ -166,7 +166,7 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
             .collect();
         let mut value = serde_json::json!({ "files": files, "left_out": collected.left_out });
         if !args.show_ids {
-            redact_strings(&mut value);
+            output::redact_strings(&mut value);
         }
         output::print_json(&value)?;
     } else {
@@ -230,15 +230,5 @@ fn file_json(path: &Path, examined: &Examined) -> serde_json::Value {
         Examined::Skipped(why) => serde_json::json!({
             "path": path, "restore_log": false, "skipped": why.to_string(),
         }),
-    }
-}
-
-/// Masks identifiers in every string of a JSON value (our own value: a few levels deep).
-pub fn redact_strings(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::String(s) => *s = kb::text::redact_identifiers(s),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_strings),
-        serde_json::Value::Object(map) => map.values_mut().for_each(redact_strings),
-        _ => {}
     }
 }

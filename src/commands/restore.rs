@@ -145,23 +145,27 @@ fn supervised_run(
                 }
             }
         });
+        // The first failure to show something (a closed pipe) ends the command once the tool
+        // has finished; the tool is never cut off half-way.
         let mut failed_show = None;
         let ending = supervise::run(kb, tool, request, &mut |happening| {
-            while let Ok(finding) = link_rx.try_recv() {
-                screen.link(&finding);
-            }
-            if let Err(e) = screen.show(&happening) {
+            let shown = link_rx
+                .try_iter()
+                .try_for_each(|finding| screen.link(&finding))
+                .and_then(|()| screen.show(&happening));
+            if let Err(e) = shown {
                 failed_show.get_or_insert(e);
             }
         });
         stop.store(true, Ordering::Relaxed);
-        while let Ok(finding) = link_rx.try_recv() {
-            screen.link(&finding);
-        }
+        let shown = link_rx
+            .try_iter()
+            .try_for_each(|finding| screen.link(&finding));
         screen.finish_progress();
         if let Some(e) = failed_show {
             return Err(e.into());
         }
+        shown?;
         ending.map_err(|e| anyhow::anyhow!("idevicerestore could not be run: {e}"))
     })
 }
@@ -313,7 +317,7 @@ impl Screen {
     }
 
     fn emit(&self, mut value: serde_json::Value) -> std::io::Result<()> {
-        super::logs::redact_strings(&mut value);
+        output::redact_strings(&mut value);
         output::line(serde_json::to_string(&value).unwrap_or_default())
     }
 
@@ -413,12 +417,12 @@ impl Screen {
     }
 
     /// A finding of the link watch beside the tool; drops and loops are shown at once.
-    fn link(&mut self, finding: &Finding) {
+    fn link(&mut self, finding: &Finding) -> std::io::Result<()> {
         self.link_findings.push(finding.clone());
         if !matches!(finding.kind, EventKind::Drop | EventKind::Loop) {
-            return;
+            return Ok(());
         }
-        let shown = if self.json {
+        if self.json {
             let mut value = serde_json::to_value(finding).unwrap_or_default();
             value["source"] = json!("usb");
             self.emit(value)
@@ -433,8 +437,7 @@ impl Screen {
                 self.clock(),
                 paint(WARN, &format!("✗ USB{port}: {}", finding.message))
             ))
-        };
-        let _ = shown;
+        }
     }
 
     fn finish_progress(&mut self) {

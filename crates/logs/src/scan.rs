@@ -112,21 +112,20 @@ fn cut_blocks(
             }
             return Ok(());
         }
-        let mut start = 0;
-        while buffer.len() - start >= block_bytes {
-            let rest = &buffer[start..];
-            let cut = memchr::memrchr(b'\n', &rest[..block_bytes])
-                .or_else(|| memchr::memchr(b'\n', &rest[block_bytes..]).map(|i| block_bytes + i));
+        while buffer.len() >= block_bytes {
+            let cut = memchr::memrchr(b'\n', &buffer[..block_bytes])
+                .or_else(|| memchr::memchr(b'\n', &buffer[block_bytes..]).map(|i| block_bytes + i));
             let block = match cut {
                 Some(end) => {
-                    start += end + 1;
-                    Block::Lines(rest[..=end].to_vec())
+                    // The block keeps the buffer; only the unfinished rest is copied.
+                    let rest = buffer.split_off(end + 1);
+                    Block::Lines(std::mem::replace(&mut buffer, rest))
                 }
-                None if rest.len() > MAX_LINE => {
+                None if buffer.len() > MAX_LINE => {
                     // One enormous line: look at its start once, skip the rest of it.
                     skipping_long_line = true;
-                    start = buffer.len();
-                    Block::LongLineStart(rest[..MAX_LINE].to_vec())
+                    buffer.truncate(MAX_LINE);
+                    Block::LongLineStart(std::mem::take(&mut buffer))
                 }
                 None => break,
             };
@@ -134,7 +133,6 @@ fn cut_blocks(
                 return Ok(());
             }
         }
-        buffer.drain(..start);
     }
 }
 
