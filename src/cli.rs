@@ -77,8 +77,13 @@ engine's next step shown the moment it fails. Every attempt is kept in the case 
 The default is an update, which keeps the phone's data. --erase does a full restore: you are told \
 what will be lost and must type `erase`. idevicerestore itself never asks when it is run by \
 another program, so this is the only check; with no terminal, --erase is refused unless \
---yes-erase is given too.",
-        after_help = "Examples:\n  restore-doctor restore iPhone_4.7_15.8.3_19H386_Restore.ipsw\n  restore-doctor restore --latest --ecid 0x1A2B3C4D5E6F\n  restore-doctor restore --latest --erase\n  restore-doctor restore --latest --retry 2\n  restore-doctor restore --latest --json\n\nExit codes: 0 restored; 1 failed (the verdict says why and what next); 2 bad input, no\nidevicerestore, no phone found, or an erase that was not confirmed."
+--yes-erase is given too.\n\n\
+A bench restores several phones at once: --all takes every phone on USB in DFU or recovery mode, \
+or give --ecid once per phone. One idevicerestore runs per phone, at most --jobs at a time (too \
+many at once on one bus fail where fewer succeed), each shown with its port; with --retry N a \
+phone that failed goes back to the end of the queue, up to N more times. Each phone gets its own \
+case.",
+        after_help = "Examples:\n  restore-doctor restore iPhone_4.7_15.8.3_19H386_Restore.ipsw\n  restore-doctor restore --latest --ecid 0x1A2B3C4D5E6F\n  restore-doctor restore --latest --erase\n  restore-doctor restore --latest --retry 2\n  restore-doctor restore --latest --json\n  restore-doctor restore --latest --all --jobs 3 --retry 1\n  restore-doctor restore iOS.ipsw --ecid 0x1A2B3C4D5E6F --ecid 0x0C1D2E3F4A5B\n\nExit codes: 0 restored (every phone); 1 failed (the verdict says why and what next); 2 bad\ninput, no idevicerestore, no phone found, or an erase that was not confirmed."
     )]
     Restore(RestoreArgs),
 
@@ -325,9 +330,18 @@ pub struct RestoreArgs {
     #[arg(long, conflicts_with = "ipsw")]
     pub latest: bool,
 
-    /// The phone to restore when several are attached (hex 0x… or decimal).
+    /// The phone to restore when several are attached (hex 0x… or decimal). Give it once per
+    /// phone to restore several.
     #[arg(long, value_name = "ECID")]
-    pub ecid: Option<String>,
+    pub ecid: Vec<String>,
+
+    /// Restore every phone on USB that is in DFU or recovery mode.
+    #[arg(long, conflicts_with = "ecid")]
+    pub all: bool,
+
+    /// With several phones, how many restores run at the same time.
+    #[arg(long, value_name = "N", default_value = "4", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 
     /// Erase the phone (a full restore) instead of updating it. You will be asked to type
     /// `erase` first: everything on the phone is lost unless it was backed up.
@@ -344,6 +358,7 @@ pub struct RestoreArgs {
     pub idevicerestore: Option<std::path::PathBuf>,
 
     /// After a failure, wait for you to make the suggested change and run again, up to N times.
+    /// With several phones, a failed one goes back to the end of the queue instead.
     #[arg(long, value_name = "N", default_value = "0")]
     pub retry: u32,
 

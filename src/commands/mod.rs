@@ -10,6 +10,7 @@ mod explain;
 mod identify;
 mod logs;
 mod restore;
+mod restore_bench;
 mod watch;
 mod watch_view;
 

@@ -29,19 +29,15 @@ pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<E
     let kb = knowledge()?;
     let tool =
         Tool::find(args.idevicerestore.as_deref()).map_err(|e| UsageError::new(e.to_string()))?;
+    if args.all || args.ecid.len() > 1 {
+        return super::restore_bench::run(kb, db, &tool, args);
+    }
     let erase = if args.erase {
-        Some(erase_permit(args.yes_erase)?)
+        Some(erase_permit(args.yes_erase, "the phone")?)
     } else {
         None
     };
-    let request = Request {
-        firmware: match &args.ipsw {
-            Some(path) if !args.latest => Firmware::Ipsw(path.clone()),
-            _ => Firmware::Latest,
-        },
-        ecid: args.ecid.clone(),
-        erase,
-    };
+    let request = request_for(args, args.ecid.first().cloned(), erase);
     let mut screen = Screen::new(args.json);
     screen.note(&format!(
         "Running idevicerestore {} ({}): {}.",
@@ -86,8 +82,25 @@ pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<E
     Ok(ExitCode::from(1))
 }
 
-/// The person's leave to erase: the typed word at a terminal, or `--yes-erase`.
-fn erase_permit(yes_erase: bool) -> anyhow::Result<ErasePermit> {
+/// The restore the flags ask for, of the phone with `ecid` (or the only one attached).
+pub(super) fn request_for(
+    args: &RestoreArgs,
+    ecid: Option<String>,
+    erase: Option<ErasePermit>,
+) -> Request {
+    Request {
+        firmware: match &args.ipsw {
+            Some(path) if !args.latest => Firmware::Ipsw(path.clone()),
+            _ => Firmware::Latest,
+        },
+        ecid,
+        erase,
+    }
+}
+
+/// The person's leave to erase `what` ("the phone", "3 phones"): the typed word at a
+/// terminal, or `--yes-erase`.
+pub(super) fn erase_permit(yes_erase: bool, what: &str) -> anyhow::Result<ErasePermit> {
     if yes_erase {
         return Ok(ErasePermit::from_flag());
     }
@@ -103,9 +116,11 @@ fn erase_permit(yes_erase: bool) -> anyhow::Result<ErasePermit> {
         "{}",
         paint(
             WARN,
-            "A full restore ERASES the phone: photos, messages and everything else on it are lost. \
-             Only a backup (Finder, iTunes or iCloud) keeps them; without one, try an update first \
-             (run this again without --erase)."
+            &format!(
+                "A full restore ERASES {what}: photos, messages and everything else on it are \
+                 lost. Only a backup (Finder, iTunes or iCloud) keeps them; without one, try an \
+                 update first (run this again without --erase)."
+            )
         )
     )?;
     write!(err, "Type erase to continue, anything else to stop: ")?;
@@ -130,20 +145,9 @@ fn supervised_run(
     std::thread::scope(|scope| {
         let stop = &stop;
         scope.spawn(move || {
-            let source = usb_source::for_watching(kb, None, args.sysfs_root.as_deref());
-            let mut link = LinkWatch::new(source.as_ref(), LINK_INTERVAL);
-            while !stop.load(Ordering::Relaxed) {
-                match link.next(kb) {
-                    Ok(tick) => {
-                        for finding in tick.findings {
-                            if link_tx.send(finding).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(_) => std::thread::sleep(LINK_INTERVAL),
-                }
-            }
+            watch_link(kb, args.sysfs_root.as_deref(), stop, |f| {
+                link_tx.send(f).is_ok()
+            })
         });
         // The first failure to show something (a closed pipe) ends the command once the tool
         // has finished; the tool is never cut off half-way.
@@ -170,6 +174,27 @@ fn supervised_run(
     })
 }
 
+/// Watches the USB link until `stop`, handing every finding to `send` (false: nobody listens).
+pub(super) fn watch_link(
+    kb: &Kb,
+    sysfs_root: Option<&std::path::Path>,
+    stop: &AtomicBool,
+    send: impl Fn(Finding) -> bool,
+) {
+    let source = usb_source::for_watching(kb, None, sysfs_root);
+    let mut link = LinkWatch::new(source.as_ref(), LINK_INTERVAL);
+    while !stop.load(Ordering::Relaxed) {
+        match link.next(kb) {
+            Ok(tick) => {
+                if !tick.findings.into_iter().all(&send) {
+                    return;
+                }
+            }
+            Err(_) => std::thread::sleep(LINK_INTERVAL),
+        }
+    }
+}
+
 /// The action this restore was, as the knowledge base names it.
 fn attempt_action(request: &Request, ending: &Ending) -> &'static str {
     let from_dfu = ending
@@ -186,7 +211,7 @@ fn attempt_action(request: &Request, ending: &Ending) -> &'static str {
 }
 
 /// Puts what the run showed into the case; for a failed run, what the engine makes of it.
-fn record(
+pub(super) fn record(
     kb: &Kb,
     ledger: &mut Ledger,
     request: &Request,
@@ -258,9 +283,9 @@ fn record(
 }
 
 /// What the engine makes of a failed run.
-struct Failure {
-    verdict: Verdict,
-    next: Option<engine::Step>,
+pub(super) struct Failure {
+    pub verdict: Verdict,
+    pub next: Option<engine::Step>,
 }
 
 /// Waits for the person to make the change; false when they stop.
@@ -329,90 +354,27 @@ impl Screen {
     }
 
     fn show(&mut self, happening: &Happening) -> std::io::Result<()> {
-        let t = self.t();
         match happening {
-            Happening::Line(_) => Ok(()),
-            Happening::Device(product) if self.json => {
-                self.emit(json!({"t": t, "kind": "device", "product_type": product}))
-            }
-            Happening::Device(product) => self.say(&format!("{}  phone: {product}", self.clock())),
-            Happening::Phase(phase) => {
-                self.phase = Some(*phase);
-                if self.json {
-                    return self.emit(json!({"t": t, "kind": "phase", "phase": phase.id(), "words": phase.words()}));
-                }
-                self.say(&format!(
-                    "{}  {}",
-                    self.clock(),
-                    paint(
-                        STRONG,
-                        &format!("{} ({})", capitalised(phase.words()), phase.id())
-                    )
-                ))
-            }
-            Happening::Progress(step, fraction) if self.json => {
-                self.emit(json!({"t": t, "kind": "progress", "step": step, "fraction": fraction}))
-            }
-            Happening::Progress(step, fraction) => {
+            Happening::Phase(phase) => self.phase = Some(*phase),
+            Happening::Progress(step, fraction) if !self.json => {
                 if std::io::stderr().is_terminal() {
-                    let bar = self.bar.get_or_insert_with(|| {
-                        let bar = indicatif::ProgressBar::new(1000);
-                        bar.set_style(
-                            indicatif::ProgressStyle::with_template(
-                                "{msg:>24} [{bar:30}] {percent:>3}%",
-                            )
-                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                            .progress_chars("=> "),
-                        );
-                        bar
-                    });
+                    let bar = self.bar.get_or_insert_with(|| progress_bar("{msg:>24}"));
                     bar.set_message(step.words());
                     bar.set_position((fraction * 1000.0) as u64);
                 }
-                Ok(())
+                return Ok(());
             }
-            Happening::Error(line) if self.json => {
-                self.emit(json!({"t": t, "kind": "error", "line": line}))
-            }
-            Happening::Error(line) => self.say(&format!(
-                "{}  {}",
-                self.clock(),
-                paint(WARN, &format!("✗ {line}"))
-            )),
-            Happening::Drop(phase) if self.json => {
-                self.emit(json!({"t": t, "kind": "drop", "phase": phase.id(), "source": "tool"}))
-            }
-            Happening::Drop(phase) => self.say(&format!(
-                "{}  {}",
-                self.clock(),
-                paint(
-                    WARN,
-                    &format!(
-                        "✗ DROP: the phone left USB while {}, where it must stay connected",
-                        phase.words()
-                    )
-                )
-            )),
-            Happening::Disconnect if self.json => {
-                self.emit(json!({"t": t, "kind": "disconnect", "phase": self.phase.map(Phase::id)}))
-            }
-            Happening::Disconnect => self.say(&format!(
-                "{}  {}",
-                self.clock(),
-                paint(DIM, "the phone left USB (expected between stages)")
-            )),
-            Happening::Reconnect(mode) if self.json => {
-                self.emit(json!({"t": t, "kind": "reconnect", "mode": mode}))
-            }
-            Happening::Reconnect(mode) => self.say(&format!(
-                "{}  {}",
-                self.clock(),
-                paint(DIM, &format!("back on USB in {mode} mode"))
-            )),
-            Happening::Finding(text) if self.json => {
-                self.emit(json!({"t": t, "kind": "finding", "text": text}))
-            }
-            Happening::Finding(text) => self.say(&format!("{}  note: {text}", self.clock())),
+            _ => {}
+        }
+        if self.json {
+            return match as_json(happening, self.t(), self.phase) {
+                Some(value) => self.emit(value),
+                None => Ok(()),
+            };
+        }
+        match in_words(happening) {
+            Some(text) => self.say(&format!("{}  {text}", self.clock())),
+            None => Ok(()),
         }
     }
 
@@ -454,25 +416,15 @@ impl Screen {
         failure: Option<&Failure>,
         case_id: Option<&str>,
     ) -> std::io::Result<()> {
-        let next = failure.and_then(|f| f.next.as_ref());
-        let verdict = failure.map(|f| &f.verdict);
-        let name = |id: &str| kb.action(id).map_or(id.to_owned(), |a| a.name.clone());
         if self.json {
-            let next_step = next.map(|s| json!({"id": s.id, "name": name(&s.id), "why": s.why}));
-            return self.emit(json!({
-                "t": self.t(),
-                "kind": "verdict",
-                "attempt": attempt,
-                "restored": ending.succeeded(),
-                "phase": if ending.succeeded() { None } else { ending.phase().map(Phase::id) },
-                "code": ending.code(),
-                "tool_status": ending.status,
-                "link_dropped": ending.link_dropped(),
-                "device": ending.device,
-                "next_step": next_step,
-                "case": case_id,
-                "causes": verdict.map(|v| v.causes.iter().take(3).map(|c| json!({"id": c.id, "probability": c.probability})).collect::<Vec<_>>()),
-            }));
+            return self.emit(verdict_json(
+                kb,
+                self.t(),
+                attempt,
+                ending,
+                failure,
+                case_id,
+            ));
         }
         output::line("")?;
         if ending.succeeded() {
@@ -484,37 +436,16 @@ impl Screen {
                 ),
             ))?;
         } else {
-            let phase = ending
-                .phase()
-                .map_or("at an unknown stage".to_owned(), |p| {
-                    format!("while {} ({})", p.words(), p.id())
-                });
-            let code = ending
-                .code()
-                .map(|c| format!(", error {c}"))
-                .unwrap_or_default();
-            let status = ending.status.map_or("it was stopped".to_owned(), |s| {
-                format!("idevicerestore exit status {s}")
-            });
-            output::line(
-                output::wrap(
-                    &paint(
-                        WARN,
-                        &format!("The restore failed {phase}{code} ({status})."),
-                    ),
-                    "",
-                )
-                .trim_end(),
-            )?;
+            output::line(output::wrap(&paint(WARN, &failed_words(ending)), "").trim_end())?;
             if ending.link_dropped() {
                 output::line("The USB link dropped during the restore.")?;
             }
-            match next {
+            match failure.and_then(|f| f.next.as_ref()) {
                 Some(step) => output::line(
                     output::wrap(
                         &format!(
                             "Next: {}. {} Then run `restore-doctor restore` again.",
-                            paint(STRONG, &name(&step.id)),
+                            paint(STRONG, &action_name(kb, &step.id)),
                             step.why
                         ),
                         "",
@@ -534,8 +465,128 @@ impl Screen {
     }
 }
 
+/// An action's name as the knowledge base words it.
+pub(super) fn action_name(kb: &Kb, id: &str) -> String {
+    kb.action(id).map_or(id.to_owned(), |a| a.name.clone())
+}
+
+/// How a failed run ended, in one sentence: its phase, code and exit status.
+pub(super) fn failed_words(ending: &Ending) -> String {
+    let phase = ending
+        .phase()
+        .map_or("at an unknown stage".to_owned(), |p| {
+            format!("while {} ({})", p.words(), p.id())
+        });
+    let code = ending
+        .code()
+        .map(|c| format!(", error {c}"))
+        .unwrap_or_default();
+    let status = ending.status.map_or("it was stopped".to_owned(), |s| {
+        format!("idevicerestore exit status {s}")
+    });
+    format!("The restore failed {phase}{code} ({status}).")
+}
+
+/// The verdict line of one run: how it ended and, when it failed, the next step.
+pub(super) fn verdict_json(
+    kb: &Kb,
+    t: f64,
+    attempt: u32,
+    ending: &Ending,
+    failure: Option<&Failure>,
+    case_id: Option<&str>,
+) -> serde_json::Value {
+    let next_step = failure
+        .and_then(|f| f.next.as_ref())
+        .map(|s| json!({"id": s.id, "name": action_name(kb, &s.id), "why": s.why}));
+    let causes = failure.map(|f| {
+        f.verdict
+            .causes
+            .iter()
+            .take(3)
+            .map(|c| json!({"id": c.id, "probability": c.probability}))
+            .collect::<Vec<_>>()
+    });
+    json!({
+        "t": t,
+        "kind": "verdict",
+        "attempt": attempt,
+        "restored": ending.succeeded(),
+        "phase": if ending.succeeded() { None } else { ending.phase().map(Phase::id) },
+        "code": ending.code(),
+        "tool_status": ending.status,
+        "link_dropped": ending.link_dropped(),
+        "device": ending.device,
+        "next_step": next_step,
+        "case": case_id,
+        "causes": causes,
+    })
+}
+
+/// A progress bar for a restore's steps, with `label` (an indicatif template field) before it.
+pub(super) fn progress_bar(label: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(1000);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!("{label} [{{bar:30}}] {{percent:>3}}%"))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// A happening as a person reads it (painted), or `None` for what is not a line of its own
+/// (raw output lines, progress).
+pub(super) fn in_words(happening: &Happening) -> Option<String> {
+    Some(match happening {
+        Happening::Line(_) | Happening::Progress(..) => return None,
+        Happening::Device(product) => format!("phone: {product}"),
+        Happening::Phase(phase) => paint(
+            STRONG,
+            &format!("{} ({})", capitalised(phase.words()), phase.id()),
+        ),
+        Happening::Error(line) => paint(WARN, &format!("✗ {line}")),
+        Happening::Drop(phase) => paint(
+            WARN,
+            &format!(
+                "✗ DROP: the phone left USB while {}, where it must stay connected",
+                phase.words()
+            ),
+        ),
+        Happening::Disconnect => paint(DIM, "the phone left USB (expected between stages)"),
+        Happening::Reconnect(mode) => paint(DIM, &format!("back on USB in {mode} mode")),
+        Happening::Finding(text) => format!("note: {text}"),
+    })
+}
+
+/// A happening as a JSON line at `t` seconds, in the restore's `phase`; `None` for raw lines.
+pub(super) fn as_json(
+    happening: &Happening,
+    t: f64,
+    phase: Option<Phase>,
+) -> Option<serde_json::Value> {
+    Some(match happening {
+        Happening::Line(_) => return None,
+        Happening::Device(product) => json!({"t": t, "kind": "device", "product_type": product}),
+        Happening::Phase(phase) => {
+            json!({"t": t, "kind": "phase", "phase": phase.id(), "words": phase.words()})
+        }
+        Happening::Progress(step, fraction) => {
+            json!({"t": t, "kind": "progress", "step": step, "fraction": fraction})
+        }
+        Happening::Error(line) => json!({"t": t, "kind": "error", "line": line}),
+        Happening::Drop(phase) => {
+            json!({"t": t, "kind": "drop", "phase": phase.id(), "source": "tool"})
+        }
+        Happening::Disconnect => {
+            json!({"t": t, "kind": "disconnect", "phase": phase.map(Phase::id)})
+        }
+        Happening::Reconnect(mode) => json!({"t": t, "kind": "reconnect", "mode": mode}),
+        Happening::Finding(text) => json!({"t": t, "kind": "finding", "text": text}),
+    })
+}
+
 /// Seconds as a person says them: "45 s", "12 min".
-fn duration(seconds: f64) -> String {
+pub(super) fn duration(seconds: f64) -> String {
     if seconds < 120.0 {
         format!("{seconds:.0} s")
     } else {

@@ -11,5 +11,6 @@ mod help;
 mod identify;
 mod logs;
 mod restore;
+mod restore_bench;
 mod terminal;
 mod watch;

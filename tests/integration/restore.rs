@@ -5,26 +5,52 @@ use std::path::{Path, PathBuf};
 
 use crate::harness::{command, peers_present};
 
-/// A stand-in `idevicerestore`: answers `--version` like 1.0.0, records its arguments, prints
-/// the transcript's lines one by one and exits with the transcript's status.
-struct StandIn {
+/// A stand-in `idevicerestore`: answers `--version` like 1.0.0, and for each run records its
+/// arguments, prints the lines of the transcript planned for the phone it was given (`-i`; the
+/// plan "any" without it) one by one and exits with the transcript's status. The n-th run for a
+/// phone replays the n-th transcript of its plan (the last one again when the plan runs out).
+pub struct StandIn {
     dir: tempfile::TempDir,
 }
 
 impl StandIn {
-    fn new(transcript: &str) -> StandIn {
+    /// A stand-in that replays `transcript` for the one phone attached.
+    pub fn new(transcript: &str) -> StandIn {
+        StandIn::bench(&[("any", &[transcript])], 1, 0.0)
+    }
+
+    /// A stand-in for a bench: `plans` maps the ECID idevicerestore is given (`0x…`) to the
+    /// transcripts of its runs. Each run waits (up to 3 s) until `together` runs have started,
+    /// so that runs meant to overlap do, and notes how many were running; `delay` seconds pass
+    /// between lines.
+    pub fn bench(plans: &[(&str, &[&str])], together: usize, delay: f64) -> StandIn {
         let dir = tempfile::tempdir().unwrap();
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/idevicerestore")
-            .join(format!("{transcript}.txt"));
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idevicerestore");
+        for (ecid, transcripts) in plans {
+            let plan: String = transcripts
+                .iter()
+                .map(|t| format!("{}\n", fixtures.join(format!("{t}.txt")).display()))
+                .collect();
+            std::fs::write(dir.path().join(format!("plan.{ecid}")), plan).unwrap();
+        }
         let script = format!(
             "#!/bin/sh\n\
              if [ \"$1\" = --version ]; then echo 'idevicerestore 1.0.0'; exit 0; fi\n\
-             printf '%s\\n' \"$@\" > '{args}'\n\
-             grep -v '^# ' '{fixture}' | while IFS= read -r line; do printf '%s\\n' \"$line\"; done\n\
-             exit $(sed -n 's/^# exit: //p' '{fixture}')\n",
-            args = dir.path().join("args").display(),
-            fixture = fixture.display(),
+             dir='{dir}'\n\
+             ecid=any; prev=\n\
+             for a in \"$@\"; do [ \"$prev\" = -i ] && ecid=$a; prev=$a; done\n\
+             n=$(( $(cat \"$dir/count.$ecid\" 2>/dev/null || echo 0) + 1 ))\n\
+             echo $n > \"$dir/count.$ecid\"\n\
+             printf '%s\\n' \"$@\" > \"$dir/args.$ecid.$n\"\n\
+             fixture=$(sed -n \"${{n}}p\" \"$dir/plan.$ecid\")\n\
+             [ -n \"$fixture\" ] || fixture=$(tail -n 1 \"$dir/plan.$ecid\")\n\
+             mkdir -p \"$dir/running\"; touch \"$dir/running/$$\"\n\
+             i=0; while [ $(ls \"$dir/running\" | wc -l) -lt {together} ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i+1)); done\n\
+             ls \"$dir/running\" | wc -l >> \"$dir/together\"\n\
+             grep -v '^# ' \"$fixture\" | while IFS= read -r line; do printf '%s\\n' \"$line\"; sleep {delay}; done\n\
+             rm -f \"$dir/running/$$\"\n\
+             exit $(sed -n 's/^# exit: //p' \"$fixture\")\n",
+            dir = dir.path().display(),
         );
         let path = dir.path().join("idevicerestore");
         std::fs::write(&path, script).unwrap();
@@ -37,16 +63,40 @@ impl StandIn {
         self.dir.path().join("idevicerestore")
     }
 
-    /// The arguments it was started with, or `None` when it never ran a restore.
+    /// The arguments of the last run without `-i`, or `None` when it never ran a restore.
     fn args(&self) -> Option<Vec<String>> {
-        let text = std::fs::read_to_string(self.dir.path().join("args")).ok()?;
-        Some(text.lines().map(str::to_owned).collect())
+        self.runs("any").pop()
+    }
+
+    /// The arguments of every run for the phone with `ecid` (`0x…`), in order.
+    pub fn runs(&self, ecid: &str) -> Vec<Vec<String>> {
+        (1..)
+            .map_while(|n| {
+                std::fs::read_to_string(self.dir.path().join(format!("args.{ecid}.{n}"))).ok()
+            })
+            .map(|text| text.lines().map(str::to_owned).collect())
+            .collect()
+    }
+
+    /// The most runs that were going at the same time.
+    pub fn most_at_once(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("together"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .max()
+            .unwrap_or(0)
     }
 
     /// `restore-doctor --db DB restore --idevicerestore STANDIN ARGS…` on an empty USB bus.
-    fn command(&self, db: &Path, args: &[&str]) -> std::process::Command {
+    pub fn command(&self, db: &Path, args: &[&str]) -> std::process::Command {
         let empty_bus = self.dir.path().join("sysfs");
         std::fs::create_dir_all(&empty_bus).unwrap();
+        self.command_on(&empty_bus, db, args)
+    }
+
+    /// The same, with the USB bus read from the sysfs tree at `bus`.
+    pub fn command_on(&self, bus: &Path, db: &Path, args: &[&str]) -> std::process::Command {
         let mut command = command();
         command
             .arg("--db")
@@ -55,7 +105,7 @@ impl StandIn {
             .arg("--idevicerestore")
             .arg(self.path())
             .arg("--sysfs-root")
-            .arg(&empty_bus)
+            .arg(bus)
             .args(args);
         command
     }
