@@ -120,12 +120,11 @@ impl Phone {
         kb::text::mask(&format!("{:X}", self.ecid))
     }
 
+    /// The model by name as USB showed it, else the product type the tool reported.
     fn model(&self) -> Option<String> {
-        let from_tool = self.last.as_ref().and_then(|(e, _)| e.device.clone());
-        from_tool.or_else(|| {
-            let seen = self.seen.as_ref()?;
-            seen.name.clone().or_else(|| seen.product_type.clone())
-        })
+        let seen = self.seen.as_ref();
+        seen.and_then(|d| d.name.clone().or_else(|| d.product_type.clone()))
+            .or_else(|| self.last.as_ref().and_then(|(e, _)| e.device.clone()))
     }
 
     fn restored(&self) -> bool {
@@ -400,27 +399,39 @@ impl BenchScreen {
             )
             .trim_end(),
         )?;
-        for phone in phones {
+        let models: Vec<String> = phones
+            .iter()
+            .map(|p| p.model().unwrap_or_else(|| "model ?".to_owned()))
+            .collect();
+        let model_width = models.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+        let port_width = phones
+            .iter()
+            .map(|p| p.label().chars().count())
+            .max()
+            .unwrap_or(0);
+        for (phone, model) in phones.iter().zip(&models) {
             let mode = phone
                 .seen
                 .as_ref()
                 .map_or("not seen on USB".to_owned(), |d| {
                     format!("{} mode", d.mode.id())
                 });
-            output::line(format!(
-                "  {:>2}. {:<10} {:<14} ECID {}  {mode}",
+            output::line(output::fit(&format!(
+                "  {:>2}. {:<port_width$}  {model:<model_width$}  ECID {}  {mode}",
                 phone.number,
-                phone.port().unwrap_or("port ?"),
-                phone.model().unwrap_or_else(|| "model ?".to_owned()),
+                phone.label(),
                 phone.masked_ecid()
-            ))?;
+            )))?;
         }
         if left_alone > 0 {
+            let phones = if left_alone == 1 {
+                "1 other phone on USB is"
+            } else {
+                &format!("{left_alone} other phones on USB are")
+            };
             output::line(paint(
                 DIM,
-                &format!(
-                    "{left_alone} other phone(s) on USB are not in DFU or recovery mode and are left alone."
-                ),
+                &format!("{phones} not in DFU or recovery mode and left alone."),
             ))?;
         }
         Ok(())
@@ -594,6 +605,16 @@ impl BenchScreen {
             if restored == phones.len() { GOOD } else { WARN },
             &headline,
         ))?;
+        let port_width = phones
+            .iter()
+            .map(|p| p.label().chars().count())
+            .max()
+            .unwrap_or(0);
+        let model_width = phones
+            .iter()
+            .map(|p| p.model().map_or(1, |m| m.chars().count()))
+            .max()
+            .unwrap_or(0);
         for phone in phones {
             let result = match &phone.last {
                 Some((e, _)) if e.succeeded() => "restored".to_owned(),
@@ -622,7 +643,7 @@ impl BenchScreen {
                 .map(|id| paint(DIM, &format!("  (case {id})")))
                 .unwrap_or_default();
             output::line(output::fit(&format!(
-                "  {:<10} {:<14} {result}{tries}{next}{case}",
+                "  {:<port_width$}  {:<model_width$}  {result}{tries}{next}{case}",
                 phone.label(),
                 phone.model().unwrap_or_else(|| "?".to_owned()),
             )))?;
