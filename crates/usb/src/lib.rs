@@ -6,6 +6,7 @@
 
 pub mod evidence;
 pub mod identify;
+pub mod json;
 pub mod live;
 pub mod serial;
 pub mod snapshot;
