@@ -87,6 +87,24 @@ case.",
     )]
     Restore(RestoreArgs),
 
+    /// The bench dashboard: every phone on the bench live in a local web page.
+    #[command(
+        long_about = "The bench dashboard: a local web page with every phone on the bench by its \
+USB port (mode, model, the stage of a restore and its progress, the last event), alerts as they \
+happen (drops with their phase and next step, loops, glitches), the ports that keep failing in the \
+case history, supervised restores with a live log tail, and recent cases with their reports. The \
+page shows the bench as it is when opened and catches up by itself after the server restarts.\n\n\
+It listens on 127.0.0.1:7878. Another address makes it reachable from other computers: then a \
+token is printed once and every request without it is refused (401). A restore can be started \
+from the page for a phone in DFU or recovery mode; an erase needs the typed word `erase` and a \
+second confirmation, as in the terminal. Identifiers are masked unless --show-ids.\n\n\
+API: GET /api/devices (the `devices --json` shape), /api/events (server-sent events: `finding` \
+carries the `watch --json` objects; `port`, `alert`, `restore` what changed), /api/state, \
+/api/cases, /api/cases/ID/report; POST /api/restores.",
+        after_help = "Examples:\n  restore-doctor serve\n  restore-doctor serve --replay bench.scenario --speed 5\n  restore-doctor serve --bind 0.0.0.0:7878\n\nExit codes: 0 stopped (Ctrl-C), 2 bad input or the address is taken."
+    )]
+    Serve(ServeArgs),
+
     /// Coach DFU-mode entry for your model, step by step with a countdown.
     #[command(
         long_about = "Coach DFU-mode entry for your model: the button steps of its family, each \
@@ -373,6 +391,34 @@ pub struct RestoreArgs {
     /// Do not keep the case in the history.
     #[arg(long)]
     pub no_save: bool,
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on; anything but this computer needs the printed token.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7878")]
+    pub bind: std::net::SocketAddr,
+
+    /// Feed the page from a recording (the `watch --replay` format) instead of the USB bus.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<std::path::PathBuf>,
+
+    /// Replay at N times real time (0.001 to 1000000); 0 plays as fast as possible.
+    #[arg(long, value_name = "N", default_value = "1", requires = "replay", value_parser = replay_speed)]
+    pub speed: f64,
+
+    /// Watch a Linux sysfs tree under DIR instead of the USB bus.
+    #[arg(long, value_name = "DIR", conflicts_with = "replay")]
+    pub sysfs_root: Option<std::path::PathBuf>,
+
+    /// The idevicerestore that restores started from the page run (default: the first on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub idevicerestore: Option<std::path::PathBuf>,
+
+    /// Show ECIDs, serial numbers, UDIDs and IMEIs in full.
+    #[arg(long)]
+    pub show_ids: bool,
 }
 
 /// `watch`.

@@ -173,16 +173,6 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Masks identifiers in every string of a JSON value (our own value: a few levels deep).
-pub fn redact_strings(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::String(s) => *s = kb::text::redact_identifiers(s),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_strings),
-        serde_json::Value::Object(map) => map.values_mut().for_each(redact_strings),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

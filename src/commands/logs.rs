@@ -166,7 +166,7 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
             .collect();
         let mut value = serde_json::json!({ "files": files, "left_out": collected.left_out });
         if !args.show_ids {
-            output::redact_strings(&mut value);
+            kb::text::redact_json(&mut value);
         }
         output::print_json(&value)?;
     } else {

@@ -11,6 +11,7 @@ mod identify;
 mod logs;
 mod restore;
 mod restore_bench;
+mod serve;
 mod watch;
 mod watch_view;
 
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::History(args)) => cases::history(db, &args),
         Some(Command::Report(args)) => cases::report(db, &args),
         Some(Command::Dfu(args)) => dfu::run(&args),
+        Some(Command::Serve(args)) => serve::run(db, &args),
         Some(Command::Devices(args)) => devices::run(&args),
         Some(Command::Identify(args)) => identify::run(&args),
         Some(Command::Watch(args)) => watch::run(&args),

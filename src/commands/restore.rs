@@ -342,7 +342,7 @@ impl Screen {
     }
 
     fn emit(&self, mut value: serde_json::Value) -> std::io::Result<()> {
-        output::redact_strings(&mut value);
+        kb::text::redact_json(&mut value);
         output::line(serde_json::to_string(&value).unwrap_or_default())
     }
 

@@ -342,7 +342,7 @@ impl BenchScreen {
         if let Some(phone) = phone {
             value["phone"] = phone.identity();
         }
-        output::redact_strings(&mut value);
+        kb::text::redact_json(&mut value);
         output::line(serde_json::to_string(&value).unwrap_or_default())
     }
 

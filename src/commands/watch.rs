@@ -58,20 +58,30 @@ struct VerdictJson {
     observations: Vec<(String, String)>,
 }
 
+/// The engine's next step after what the link showed (and the code and model, when known).
+pub(super) fn next_step(
+    kb: &Kb,
+    findings: &[Finding],
+    code: Option<i64>,
+    model: Option<&kb::Device>,
+) -> Option<engine::Step> {
+    let evidence = Evidence {
+        code,
+        device: model,
+        observations: watch::observations(findings),
+        ..Evidence::default()
+    };
+    let assessment = engine::assess(kb, &evidence).ok()?;
+    assessment
+        .plan
+        .into_iter()
+        .find(|s| s.kind == StepKind::Action)
+}
+
 impl<'kb> Reporter<'kb> {
     /// The engine's next step given what was seen (and the code / model if known).
     fn next_step(&self) -> Option<engine::Step> {
-        let evidence = Evidence {
-            code: self.code,
-            device: self.model,
-            observations: watch::observations(&self.findings),
-            ..Evidence::default()
-        };
-        let assessment = engine::assess(self.kb, &evidence).ok()?;
-        assessment
-            .plan
-            .into_iter()
-            .find(|s| s.kind == StepKind::Action)
+        next_step(self.kb, &self.findings, self.code, self.model)
     }
 
     /// Keeps a finding as evidence and, for an alert, works out the next step.
@@ -239,12 +249,8 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn replay(
-    path: &std::path::Path,
-    speed: f64,
-    tracker: &mut Tracker,
-    reporter: &mut Reporter,
-) -> anyhow::Result<()> {
+/// The events of a recording (`devices --watch --record`, or written by hand), checked.
+pub(super) fn read_recording(path: &std::path::Path) -> anyhow::Result<Vec<watch::scenario::Event>> {
     let file = std::fs::File::open(path)
         .map_err(|e| UsageError::new(format!("cannot read {}: {e}", path.display())))?;
     let mut bytes = Vec::new();
@@ -258,8 +264,16 @@ fn replay(
         .into());
     }
     let text = String::from_utf8_lossy(&bytes);
-    let events =
-        watch::scenario::parse(&text).map_err(|e| UsageError::new(format!("{shown}: {e}")))?;
+    Ok(watch::scenario::parse(&text).map_err(|e| UsageError::new(format!("{shown}: {e}")))?)
+}
+
+fn replay(
+    path: &std::path::Path,
+    speed: f64,
+    tracker: &mut Tracker,
+    reporter: &mut Reporter,
+) -> anyhow::Result<()> {
+    let events = read_recording(path)?;
     let start = Instant::now();
     for event in &events {
         if speed > 0.0 {

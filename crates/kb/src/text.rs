@@ -31,6 +31,17 @@ pub fn mask(id: &str) -> String {
     "*".repeat(chars.len() - keep) + &chars[chars.len() - keep..].iter().collect::<String>()
 }
 
+/// Masks identifiers (as [`redact_identifiers`]) in every string of a JSON value; our own
+/// values only, which are a few levels deep.
+pub fn redact_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => *s = redact_identifiers(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
+        serde_json::Value::Object(map) => map.values_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
 /// Labels after which the value is personal (case does not matter).
 const LABELLED: [&str; 12] = [
     "ecid:",

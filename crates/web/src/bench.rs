@@ -1,0 +1,334 @@
+//! The bench as the dashboard sees it: every port with its phone, stage and counters, the
+//! recent alerts and the supervised restores; each change is also broadcast to the pages.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+use usb::AppleDevice;
+use usb::json::DeviceJson;
+use watch::{EventKind, Finding, Stage};
+
+/// Ports kept at most: a bench with more is not a bench, and input must not grow memory.
+const MAX_PORTS: usize = 512;
+/// Alerts kept for a page that opens later.
+const MAX_ALERTS: usize = 200;
+/// Restores kept (running and finished).
+const MAX_RESTORES: usize = 64;
+/// Lines of a restore's log kept for its tail.
+const LOG_TAIL: usize = 60;
+/// Messages a slow page may fall behind before it is told to reload the state.
+const CHANNEL: usize = 65_536;
+
+/// One change as the pages receive it: an SSE event name, its sequence number and JSON data.
+#[derive(Debug)]
+pub struct Message {
+    pub seq: u64,
+    pub event: &'static str,
+    pub data: String,
+}
+
+/// A port of the bench and what was last seen on it.
+#[derive(Debug, Clone, Default)]
+struct Port {
+    device: Option<AppleDevice>,
+    present: bool,
+    stage: Option<Stage>,
+    last: Option<Value>,
+    drops: u32,
+    loops: u32,
+    glitches: u32,
+    restore: Option<u64>,
+}
+
+/// A supervised restore as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreView {
+    pub id: u64,
+    pub port: String,
+    /// `running`, `restored` or `failed`.
+    pub state: &'static str,
+    pub erase: bool,
+    pub phase: Option<String>,
+    pub phase_words: Option<String>,
+    pub step: Option<String>,
+    pub fraction: Option<f64>,
+    pub log: VecDeque<String>,
+    pub verdict: Option<Value>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    seq: u64,
+    ports: BTreeMap<String, Port>,
+    alerts: VecDeque<Value>,
+    restores: BTreeMap<u64, RestoreView>,
+    next_restore: u64,
+    ignored_ports: u64,
+}
+
+/// The shared bench: fed from the USB watch (or a replay) and from restores, read by pages.
+pub struct Bench {
+    state: Mutex<State>,
+    tx: broadcast::Sender<Arc<Message>>,
+    show_ids: bool,
+    start: Instant,
+}
+
+impl Bench {
+    /// An empty bench; identifiers are masked in everything it says unless `show_ids`.
+    pub fn new(show_ids: bool) -> Arc<Bench> {
+        Arc::new(Bench {
+            state: Mutex::new(State::default()),
+            tx: broadcast::channel(CHANNEL).0,
+            show_ids,
+            start: Instant::now(),
+        })
+    }
+
+    /// Seconds since the bench started.
+    pub fn t(&self) -> f64 {
+        (self.start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+    }
+
+    /// New messages from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
+        self.tx.subscribe()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A feed that panicked mid-update leaves counters, not broken invariants: go on.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn send(&self, state: &mut State, event: &'static str, mut data: Value) {
+        state.seq += 1;
+        if !self.show_ids {
+            kb::text::redact_json(&mut data);
+        }
+        let message = Message {
+            seq: state.seq,
+            event,
+            data: data.to_string(),
+        };
+        // No page listening is not an error.
+        let _ = self.tx.send(Arc::new(message));
+    }
+
+    /// The port's entry, unless the bench is full (then the change is only counted).
+    fn port<'s>(state: &'s mut State, port: &str) -> Option<&'s mut Port> {
+        if !state.ports.contains_key(port) && state.ports.len() >= MAX_PORTS {
+            state.ignored_ports += 1;
+            return None;
+        }
+        Some(state.ports.entry(port.to_owned()).or_default())
+    }
+
+    /// A phone appeared on (or left) its port.
+    pub fn usb_change(&self, attached: bool, device: &AppleDevice) {
+        let Some(name) = device.usb_path.as_deref() else {
+            return;
+        };
+        let mut state = self.lock();
+        let Some(port) = Self::port(&mut state, name) else {
+            return;
+        };
+        port.present = attached;
+        if attached || port.device.is_none() {
+            port.device = Some(device.clone());
+        }
+        let view = self.port_view(name, port);
+        self.send(&mut state, "port", view);
+    }
+
+    /// What the timeline tracker made of the link, in the `watch --json` shape, with the
+    /// engine's next step for an alert.
+    pub fn finding(&self, finding: &Finding, next_step: Option<Value>) {
+        let mut object = serde_json::to_value(finding).unwrap_or_default();
+        if let Some(step) = &next_step {
+            object["next_step"] = step.clone();
+        }
+        let mut state = self.lock();
+        self.send(&mut state, "finding", object.clone());
+        let alert = matches!(
+            finding.kind,
+            EventKind::Drop | EventKind::Loop | EventKind::Glitch
+        );
+        if alert {
+            if state.alerts.len() >= MAX_ALERTS {
+                state.alerts.pop_front();
+            }
+            state.alerts.push_back(object.clone());
+            self.send(&mut state, "alert", object.clone());
+        }
+        let Some(name) = finding.port.as_deref() else {
+            return;
+        };
+        let Some(port) = Self::port(&mut state, name) else {
+            return;
+        };
+        port.stage = Some(finding.stage);
+        match finding.kind {
+            EventKind::Drop => port.drops += 1,
+            EventKind::Loop => port.loops += 1,
+            EventKind::Glitch => port.glitches += 1,
+            EventKind::Attach | EventKind::ModeChange => port.present = true,
+            EventKind::Detach => port.present = false,
+            _ => {}
+        }
+        port.last = Some(json!({"t": finding.t, "kind": object["kind"], "message": finding.message}));
+        let view = self.port_view(name, port);
+        self.send(&mut state, "port", view);
+    }
+
+    fn port_view(&self, name: &str, port: &Port) -> Value {
+        json!({
+            "port": name,
+            "present": port.present,
+            "device": port.device.as_ref().map(|d| DeviceJson::new(d, self.show_ids)),
+            "stage": port.stage,
+            "stage_words": port.stage.map(Stage::words),
+            "last": port.last,
+            "drops": port.drops,
+            "loops": port.loops,
+            "glitches": port.glitches,
+            "restore": port.restore,
+        })
+    }
+
+    /// The phone on `port` with its ECID, when one is there now.
+    pub fn phone_on(&self, port: &str) -> Option<AppleDevice> {
+        let state = self.lock();
+        let port = state.ports.get(port)?;
+        port.present.then(|| port.device.clone()).flatten()
+    }
+
+    /// A restore of the phone on `port` begins; its id.
+    pub fn restore_started(&self, port: &str, erase: bool) -> u64 {
+        let mut state = self.lock();
+        state.next_restore += 1;
+        let id = state.next_restore;
+        while state.restores.len() >= MAX_RESTORES {
+            let done = state
+                .restores
+                .iter()
+                .find(|(_, r)| r.state != "running")
+                .map(|(id, _)| *id);
+            match done.or_else(|| state.restores.keys().next().copied()) {
+                Some(old) => state.restores.remove(&old),
+                None => break,
+            };
+        }
+        let view = RestoreView {
+            id,
+            port: port.to_owned(),
+            state: "running",
+            erase,
+            phase: None,
+            phase_words: None,
+            step: None,
+            fraction: None,
+            log: VecDeque::new(),
+            verdict: None,
+        };
+        state.restores.insert(id, view.clone());
+        if let Some(p) = Self::port(&mut state, port) {
+            p.restore = Some(id);
+        }
+        self.send(&mut state, "restore", json!(view));
+        id
+    }
+
+    /// Something a running restore said: a `restore --json` object, or `{"kind":"line"}`.
+    pub fn restore_news(&self, id: u64, news: &Value) {
+        let mut state = self.lock();
+        let Some(view) = state.restores.get_mut(&id) else {
+            return;
+        };
+        let text = |key: &str| news[key].as_str().map(str::to_owned);
+        match news["kind"].as_str() {
+            Some("phase") => {
+                view.phase = text("phase");
+                view.phase_words = text("words");
+            }
+            Some("progress") => {
+                view.step = text("step");
+                view.fraction = news["fraction"].as_f64();
+            }
+            Some("line") => push_line(&mut view.log, text("line").unwrap_or_default()),
+            Some(kind) => push_line(
+                &mut view.log,
+                format!(
+                    "{kind}: {}",
+                    text("line")
+                        .or_else(|| text("text"))
+                        .or_else(|| text("product_type"))
+                        .or_else(|| text("mode"))
+                        .or_else(|| text("phase"))
+                        .unwrap_or_default()
+                ),
+            ),
+            None => return,
+        }
+        let view = json!(view);
+        self.send(&mut state, "restore", view);
+    }
+
+    /// A restore ended with its verdict (the `restore --json` verdict line).
+    pub fn restore_ended(&self, id: u64, verdict: Value) {
+        let mut state = self.lock();
+        let Some(view) = state.restores.get_mut(&id) else {
+            return;
+        };
+        view.state = if verdict["restored"] == true {
+            "restored"
+        } else {
+            "failed"
+        };
+        view.verdict = Some(verdict);
+        let view = json!(view);
+        self.send(&mut state, "restore", view);
+        self.send(&mut state, "cases", json!({}));
+    }
+
+    /// Everything a page needs when it opens: the ports, recent alerts and restores, and the
+    /// sequence number the events that follow continue from.
+    pub fn snapshot(&self) -> Value {
+        let state = self.lock();
+        let mut value = json!({
+            "seq": state.seq,
+            "t": self.t(),
+            "ports": state.ports.iter().map(|(name, port)| self.port_view(name, port)).collect::<Vec<_>>(),
+            "alerts": state.alerts,
+            "restores": state.restores.values().collect::<Vec<_>>(),
+            "ignored_ports": state.ignored_ports,
+        });
+        if !self.show_ids {
+            kb::text::redact_json(&mut value);
+        }
+        value
+    }
+
+    /// The phones on the bench now, in the `devices --json` shape.
+    pub fn devices(&self) -> Value {
+        let state = self.lock();
+        let devices: Vec<DeviceJson> = state
+            .ports
+            .values()
+            .filter(|p| p.present)
+            .filter_map(|p| p.device.as_ref())
+            .map(|d| DeviceJson::new(d, self.show_ids))
+            .collect();
+        json!({"devices": devices, "sources": [{"name": "bench", "ok": true, "error": null}]})
+    }
+}
+
+fn push_line(log: &mut VecDeque<String>, line: String) {
+    if log.len() >= LOG_TAIL {
+        log.pop_front();
+    }
+    log.push_back(line);
+}

@@ -1,0 +1,306 @@
+//! The bench dashboard: one local page with every phone on the bench live (server-sent events),
+//! a JSON API beside it, and supervised restores started from the page after a typed `erase`.
+//!
+//! The page and its assets are compiled into the binary; its Content-Security-Policy forbids
+//! every request that does not go back to this server.
+
+mod bench;
+mod guard;
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use kb::Kb;
+use serde::Deserialize;
+use serde_json::json;
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+pub use bench::{Bench, Message, RestoreView};
+pub use guard::Token;
+
+/// Cases listed on the page.
+const RECENT_CASES: usize = 30;
+
+/// Starts supervised restores for the page: the binary runs idevicerestore and feeds the
+/// bench with what it says.
+pub trait Restorer: Send + Sync + 'static {
+    /// Starts restoring `job`; its news go to `bench` under `job.id`. Returns at once.
+    fn start(&self, job: RestoreJob, bench: Arc<Bench>) -> Result<(), String>;
+}
+
+/// A restore the page asked for, checked: the phone is on its port, and an erase carries the
+/// person's typed word.
+#[derive(Debug)]
+pub struct RestoreJob {
+    pub id: u64,
+    pub port: String,
+    pub ecid: u64,
+    /// An IPSW on this computer; `None` for the latest signed firmware.
+    pub ipsw: Option<PathBuf>,
+    pub erase: Option<supervise::ErasePermit>,
+}
+
+/// What the dashboard serves.
+pub struct Dashboard {
+    pub kb: &'static Kb,
+    pub bench: Arc<Bench>,
+    /// The case history to list (read only); `None` when there is none yet.
+    pub db: Option<PathBuf>,
+    pub restorer: Option<Box<dyn Restorer>>,
+    /// Required on every request when the server is reachable from other computers.
+    pub token: Option<Token>,
+    pub show_ids: bool,
+}
+
+/// The page, its assets and the API.
+pub fn router(dashboard: Dashboard) -> Router {
+    let dashboard = Arc::new(dashboard);
+    Router::new()
+        .route("/", get(page))
+        .route("/app.js", get(script))
+        .route("/app.css", get(style))
+        .route("/api/state", get(state))
+        .route("/api/devices", get(devices))
+        .route("/api/events", get(events))
+        .route("/api/cases", get(cases))
+        .route("/api/cases/{id}/report", get(case_report))
+        .route("/api/restores", post(start_restore))
+        .layer(axum::middleware::from_fn_with_state(
+            dashboard.clone(),
+            guard::check,
+        ))
+        .with_state(dashboard)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    dashboard: Dashboard,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(dashboard))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+type Shared = State<Arc<Dashboard>>;
+
+/// The page's policy: scripts, styles, data and events from this server only.
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// A case report is one self-contained file with its own inline style, and nothing else.
+const REPORT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+fn asset(body: &'static str, content_type: &'static str, policy: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_SECURITY_POLICY, policy),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn page() -> Response {
+    asset(
+        include_str!("assets/index.html"),
+        "text/html; charset=utf-8",
+        PAGE_POLICY,
+    )
+}
+
+async fn script() -> Response {
+    asset(
+        include_str!("assets/app.js"),
+        "text/javascript; charset=utf-8",
+        PAGE_POLICY,
+    )
+}
+
+async fn style() -> Response {
+    asset(
+        include_str!("assets/app.css"),
+        "text/css; charset=utf-8",
+        PAGE_POLICY,
+    )
+}
+
+async fn state(State(d): Shared) -> Response {
+    let mut snapshot = d.bench.snapshot();
+    snapshot["restores_enabled"] = json!(d.restorer.is_some());
+    snapshot["show_ids"] = json!(d.show_ids);
+    axum::Json(snapshot).into_response()
+}
+
+async fn devices(State(d): Shared) -> Response {
+    axum::Json(d.bench.devices()).into_response()
+}
+
+async fn events(State(d): Shared) -> impl IntoResponse {
+    let stream = BroadcastStream::new(d.bench.subscribe()).map(|message| {
+        Ok::<Event, Infallible>(match message {
+            Ok(message) => Event::default()
+                .id(message.seq.to_string())
+                .event(message.event)
+                .data(&message.data),
+            // The page fell behind: it reloads the state instead of missing changes.
+            Err(BroadcastStreamRecvError::Lagged(missed)) => {
+                Event::default().event("resync").data(missed.to_string())
+            }
+        })
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// A JSON error a page can show.
+fn problem(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({"error": message.into()}))).into_response()
+}
+
+/// Runs a read of the case history off the async threads.
+async fn with_store<T: Send + 'static>(
+    d: &Arc<Dashboard>,
+    read: impl FnOnce(&store::Store, &'static Kb) -> Result<T, String> + Send + 'static,
+) -> Result<Option<T>, Response> {
+    let Some(path) = d.db.clone() else {
+        return Ok(None);
+    };
+    let kb = d.kb;
+    let result = tokio::task::spawn_blocking(move || {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let store = store::Store::open_read_only(&path).map_err(|e| e.to_string())?;
+        read(&store, kb).map(Some)
+    })
+    .await
+    .map_err(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    result.map_err(|e| problem(StatusCode::SERVICE_UNAVAILABLE, e))
+}
+
+async fn cases(State(d): Shared) -> Response {
+    let show_ids = d.show_ids;
+    let read = with_store(&d, move |store, kb| {
+        let filter = store::Filter {
+            limit: RECENT_CASES,
+            ..store::Filter::default()
+        };
+        let cases = store.history(&filter).map_err(|e| e.to_string())?;
+        let ports = store.ports().map_err(|e| e.to_string())?;
+        Ok(json!({
+            "cases": cases.iter().map(|c| report::json(kb, c, show_ids)).collect::<Vec<_>>(),
+            "ports": ports,
+        }))
+    })
+    .await;
+    match read {
+        Ok(Some(value)) => axum::Json(value).into_response(),
+        Ok(None) => axum::Json(json!({"cases": [], "ports": []})).into_response(),
+        Err(response) => response,
+    }
+}
+
+async fn case_report(State(d): Shared, Path(id): Path<String>) -> Response {
+    if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return problem(StatusCode::BAD_REQUEST, "not a case id");
+    }
+    let show_ids = d.show_ids;
+    let read = with_store(&d, move |store, kb| {
+        // An unknown or ambiguous id, or a case that cannot be read: "no such case".
+        Ok(store.case(&id).ok().map(|c| report::html(kb, &c, show_ids)))
+    })
+    .await;
+    match read {
+        Ok(Some(Some(html))) => {
+            let mut response = Html(html).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(REPORT_POLICY),
+            );
+            response
+        }
+        Ok(_) => problem(StatusCode::NOT_FOUND, "no such case"),
+        Err(response) => response,
+    }
+}
+
+/// What the page sends to start a restore.
+#[derive(Debug, Deserialize)]
+struct RestoreForm {
+    port: String,
+    #[serde(default)]
+    ipsw: Option<String>,
+    #[serde(default)]
+    erase: bool,
+    /// The word the person typed.
+    #[serde(default)]
+    typed: Option<String>,
+    /// The second confirmation, after the typed word.
+    #[serde(default)]
+    confirmed: bool,
+}
+
+async fn start_restore(State(d): Shared, axum::Json(form): axum::Json<RestoreForm>) -> Response {
+    let Some(restorer) = &d.restorer else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "restores cannot be started here: idevicerestore was not found when the server started",
+        );
+    };
+    let erase = if form.erase {
+        let permit = form
+            .typed
+            .as_deref()
+            .and_then(supervise::ErasePermit::typed);
+        match (permit, form.confirmed) {
+            (Some(permit), true) => Some(permit),
+            _ => {
+                return problem(
+                    StatusCode::FORBIDDEN,
+                    "an erase needs the word `erase` typed and a second confirmation; nothing was started",
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let Some(phone) = d.bench.phone_on(&form.port) else {
+        return problem(StatusCode::NOT_FOUND, "no phone on that port now");
+    };
+    let Some(ecid) = phone.ecid else {
+        return problem(
+            StatusCode::CONFLICT,
+            "the phone on that port shows no ECID: put it in recovery or DFU mode first",
+        );
+    };
+    let ipsw = form
+        .ipsw
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
+    let id = d.bench.restore_started(&form.port, erase.is_some());
+    let job = RestoreJob {
+        id,
+        port: form.port,
+        ecid,
+        ipsw,
+        erase,
+    };
+    match restorer.start(job, d.bench.clone()) {
+        Ok(()) => (StatusCode::ACCEPTED, axum::Json(json!({"id": id}))).into_response(),
+        Err(e) => {
+            d.bench
+                .restore_ended(id, json!({"restored": false, "error": e}));
+            problem(StatusCode::INTERNAL_SERVER_ERROR, e)
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! `restore-doctor serve`: the bench dashboard. Feeds the web crate's bench from the USB watch
+//! (or a replayed recording) and runs the supervised restores the page starts.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use case::{DeviceContext, Ledger};
+use kb::{EventKind, Kb, Phase};
+use serde_json::json;
+use supervise::{Firmware, Happening, Request, Tool};
+use watch::scenario::LinkChange;
+use watch::{Finding, Tracker};
+use web::{Bench, Dashboard, RestoreJob, Restorer, Token};
+
+use super::restore::{as_json, record, verdict_json};
+use crate::case_store::CaseKeeper;
+use crate::cli::ServeArgs;
+use crate::knowledge::knowledge;
+use crate::usage_error::UsageError;
+use crate::usb_source;
+use crate::usb_watch::LinkWatch;
+
+/// Findings kept per port to advise on its alerts.
+const ADVICE_MEMORY: usize = 1_000;
+/// How often a live bus is polled when the OS sends no hotplug events.
+const POLL: Duration = Duration::from_millis(250);
+
+pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let recording = match &args.replay {
+        Some(path) => Some(super::watch::read_recording(path)?),
+        None => None,
+    };
+    let restorer = match Tool::find(args.idevicerestore.as_deref()) {
+        Ok(tool) => Some(Box::new(PageRestorer {
+            kb,
+            tool,
+            db: db.map(Path::to_owned),
+        }) as Box<dyn Restorer>),
+        Err(e) if args.idevicerestore.is_some() => return Err(UsageError::new(e.to_string()).into()),
+        Err(_) => None,
+    };
+    let token = if args.bind.ip().is_loopback() {
+        None
+    } else {
+        Some(Token::random()?)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(args.bind))
+        .map_err(|e| UsageError::new(format!("cannot listen on {}: {e}", args.bind)))?;
+    let address = listener.local_addr()?;
+    let bench = Bench::new(args.show_ids);
+    let restores = if restorer.is_some() {
+        "restores can be started from the page"
+    } else {
+        "idevicerestore was not found, so restores cannot be started from the page"
+    };
+    let mut out = std::io::stdout().lock();
+    match &token {
+        None => writeln!(
+            out,
+            "Bench dashboard on http://{address}/ ({restores}). Ctrl-C stops it."
+        )?,
+        Some(token) => writeln!(
+            out,
+            "Bench dashboard on http://{address}/, reachable from other computers: open \
+             http://{address}/?token={} (the token is shown only now; requests without it are \
+             refused). {restores}. Ctrl-C stops it.",
+            token.as_str()
+        )?,
+    }
+    out.flush()?;
+    drop(out);
+    let dashboard = Dashboard {
+        kb,
+        bench: bench.clone(),
+        db: Some(crate::case_store::path(db)),
+        restorer,
+        token,
+        show_ids: args.show_ids,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let feed = {
+        let (bench, stop) = (bench.clone(), stop.clone());
+        let sysfs_root = args.sysfs_root.clone();
+        let speed = args.speed;
+        std::thread::spawn(move || match recording {
+            Some(events) => replay(kb, &bench, &events, speed, &stop),
+            None => live(kb, &bench, sysfs_root.as_deref(), &stop),
+        })
+    };
+    let served = runtime.block_on(web::serve(listener, dashboard, async {
+        let _ = tokio::signal::ctrl_c().await;
+    }));
+    stop.store(true, Ordering::Relaxed);
+    let _ = feed.join();
+    served?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Hands findings to the bench, with the engine's next step for each drop or loop, worked out
+/// from what the same port showed before.
+struct Adviser<'kb> {
+    kb: &'kb Kb,
+    by_port: BTreeMap<String, Vec<Finding>>,
+}
+
+impl<'kb> Adviser<'kb> {
+    fn new(kb: &'kb Kb) -> Adviser<'kb> {
+        Adviser {
+            kb,
+            by_port: BTreeMap::new(),
+        }
+    }
+
+    fn tell(&mut self, bench: &Bench, finding: Finding) {
+        let key = finding.port.clone().unwrap_or_default();
+        if !self.by_port.contains_key(&key) && self.by_port.len() >= 512 {
+            self.by_port.clear();
+        }
+        let seen = self.by_port.entry(key).or_default();
+        if seen.len() >= ADVICE_MEMORY {
+            seen.drain(..ADVICE_MEMORY / 2);
+        }
+        seen.push(finding.clone());
+        let step = matches!(finding.kind, EventKind::Drop | EventKind::Loop)
+            .then(|| {
+                let model = finding
+                    .name
+                    .as_deref()
+                    .and_then(|n| self.kb.devices.iter().find(|d| d.name == n));
+                super::watch::next_step(self.kb, seen, None, model)
+            })
+            .flatten()
+            .map(|s| {
+                let name = self.kb.action(&s.id).map_or(s.id.clone(), |a| a.name.clone());
+                json!({"id": s.id, "name": name, "why": s.why})
+            });
+        bench.finding(&finding, step);
+    }
+}
+
+/// Plays a recording into the bench at `speed` times real time (0: at once).
+fn replay(
+    kb: &Kb,
+    bench: &Bench,
+    events: &[watch::scenario::Event],
+    speed: f64,
+    stop: &AtomicBool,
+) {
+    let mut tracker = Tracker::default();
+    let mut adviser = Adviser::new(kb);
+    let start = Instant::now();
+    for event in events {
+        if speed > 0.0 {
+            let due = Duration::from_secs_f64(event.t / speed);
+            while let Some(wait) = due.checked_sub(start.elapsed()) {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(wait.min(Duration::from_millis(100)));
+            }
+        }
+        let device = event.device.clone().finish(kb);
+        bench.usb_change(event.kind == LinkChange::Attach, &device);
+        for finding in tracker.push(event) {
+            adviser.tell(bench, finding);
+        }
+    }
+    let end = events.last().map_or(0.0, |e| e.t);
+    // A device still gone at the end of the recording is judged by its window.
+    for finding in tracker.tick(end + tracker.windows.from_recovery) {
+        adviser.tell(bench, finding);
+    }
+}
+
+/// Watches the USB bus (or a sysfs tree) into the bench until `stop`.
+fn live(kb: &Kb, bench: &Bench, sysfs_root: Option<&Path>, stop: &AtomicBool) {
+    let source = usb_source::for_watching(kb, None, sysfs_root);
+    let mut link = LinkWatch::new(source.as_ref(), POLL);
+    let mut adviser = Adviser::new(kb);
+    while !stop.load(Ordering::Relaxed) {
+        match link.next(kb) {
+            Ok(tick) => {
+                for change in &tick.changes {
+                    match change {
+                        usb::live::Change::Attached(d) => bench.usb_change(true, d),
+                        usb::live::Change::Detached(d) => bench.usb_change(false, d),
+                    }
+                }
+                for finding in tick.findings {
+                    adviser.tell(bench, finding);
+                }
+            }
+            Err(_) => std::thread::sleep(POLL),
+        }
+    }
+}
+
+/// Runs the restores the page starts: idevicerestore under supervision, its news on the bench,
+/// the case kept in the history.
+struct PageRestorer {
+    kb: &'static Kb,
+    tool: Tool,
+    db: Option<PathBuf>,
+}
+
+impl Restorer for PageRestorer {
+    fn start(&self, job: RestoreJob, bench: Arc<Bench>) -> Result<(), String> {
+        let request = Request {
+            firmware: job.ipsw.clone().map_or(Firmware::Latest, Firmware::Ipsw),
+            ecid: Some(format!("{:#x}", job.ecid)),
+            erase: job.erase,
+        };
+        let (kb, tool, db) = (self.kb, self.tool.clone(), self.db.clone());
+        std::thread::Builder::new()
+            .name(format!("restore {}", job.port))
+            .spawn(move || run_restore(kb, &tool, db.as_deref(), &job, &request, &bench))
+            .map(drop)
+            .map_err(|e| format!("could not start a restore: {e}"))
+    }
+}
+
+fn run_restore(
+    kb: &Kb,
+    tool: &Tool,
+    db: Option<&Path>,
+    job: &RestoreJob,
+    request: &Request,
+    bench: &Bench,
+) {
+    let mut phase: Option<Phase> = None;
+    let ended = supervise::run(kb, tool, request, &mut |happening| {
+        let news = match &happening {
+            Happening::Line(line) => Some(json!({"kind": "line", "line": line})),
+            Happening::Phase(p) => {
+                phase = Some(*p);
+                as_json(&happening, bench.t(), phase)
+            }
+            _ => as_json(&happening, bench.t(), phase),
+        };
+        if let Some(news) = news {
+            bench.restore_news(job.id, &news);
+        }
+    });
+    let ending = match ended {
+        Ok(ending) => ending,
+        Err(e) => {
+            let error = format!("idevicerestore could not be run: {e}");
+            bench.restore_ended(job.id, json!({"restored": false, "error": error}));
+            return;
+        }
+    };
+    let mut ledger = Ledger::new();
+    ledger.device = DeviceContext {
+        ecid: Some(job.ecid),
+        port: Some(job.port.clone()),
+        ..DeviceContext::default()
+    };
+    let failure = record(kb, &mut ledger, request, &ending, &[]);
+    let mut keeper = CaseKeeper::new(db);
+    keeper.keep(&ledger);
+    let verdict = verdict_json(
+        kb,
+        bench.t(),
+        1,
+        &ending,
+        failure.as_ref(),
+        keeper.id(),
+    );
+    bench.restore_ended(job.id, verdict);
+}
