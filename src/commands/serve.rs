@@ -42,7 +42,9 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             tool,
             db: db.map(Path::to_owned),
         }) as Box<dyn Restorer>),
-        Err(e) if args.idevicerestore.is_some() => return Err(UsageError::new(e.to_string()).into()),
+        Err(e) if args.idevicerestore.is_some() => {
+            return Err(UsageError::new(e.to_string()).into());
+        }
         Err(_) => None,
     };
     let token = if args.bind.ip().is_loopback() {
@@ -141,7 +143,10 @@ impl<'kb> Adviser<'kb> {
             })
             .flatten()
             .map(|s| {
-                let name = self.kb.action(&s.id).map_or(s.id.clone(), |a| a.name.clone());
+                let name = self
+                    .kb
+                    .action(&s.id)
+                    .map_or(s.id.clone(), |a| a.name.clone());
                 json!({"id": s.id, "name": name, "why": s.why})
             });
         bench.finding(&finding, step);
@@ -268,13 +273,6 @@ fn run_restore(
     let failure = record(kb, &mut ledger, request, &ending, &[]);
     let mut keeper = CaseKeeper::new(db);
     keeper.keep(&ledger);
-    let verdict = verdict_json(
-        kb,
-        bench.t(),
-        1,
-        &ending,
-        failure.as_ref(),
-        keeper.id(),
-    );
+    let verdict = verdict_json(kb, bench.t(), 1, &ending, failure.as_ref(), keeper.id());
     bench.restore_ended(job.id, verdict);
 }

@@ -250,7 +250,9 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The events of a recording (`devices --watch --record`, or written by hand), checked.
-pub(super) fn read_recording(path: &std::path::Path) -> anyhow::Result<Vec<watch::scenario::Event>> {
+pub(super) fn read_recording(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<watch::scenario::Event>> {
     let file = std::fs::File::open(path)
         .map_err(|e| UsageError::new(format!("cannot read {}: {e}", path.display())))?;
     let mut bytes = Vec::new();

@@ -12,5 +12,6 @@ mod identify;
 mod logs;
 mod restore;
 mod restore_bench;
+mod serve;
 mod terminal;
 mod watch;

@@ -8,7 +8,8 @@ use crate::harness::{command, peers_present};
 /// A stand-in `idevicerestore`: answers `--version` like 1.0.0, and for each run records its
 /// arguments, prints the lines of the transcript planned for the phone it was given (`-i`; the
 /// plan "any" without it) one by one and exits with the transcript's status. The n-th run for a
-/// phone replays the n-th transcript of its plan (the last one again when the plan runs out).
+/// phone replays the n-th transcript of its plan (the last one again when the plan runs out);
+/// a phone with no plan is not there (idevicerestore's "Unable to discover device mode").
 pub struct StandIn {
     dir: tempfile::TempDir,
 }
@@ -40,6 +41,7 @@ impl StandIn {
              ecid=any; prev=\n\
              for a in \"$@\"; do [ \"$prev\" = -i ] && ecid=$a; prev=$a; done\n\
              n=$(( $(cat \"$dir/count.$ecid\" 2>/dev/null || echo 0) + 1 ))\n\
+             [ -f \"$dir/plan.$ecid\" ] || {{ echo 'ERROR: Unable to discover device mode. Please make sure a device is attached.'; exit 255; }}\n\
              echo $n > \"$dir/count.$ecid\"\n\
              printf '%s\\n' \"$@\" > \"$dir/args.$ecid.$n\"\n\
              fixture=$(sed -n \"${{n}}p\" \"$dir/plan.$ecid\")\n\
@@ -59,12 +61,12 @@ impl StandIn {
         StandIn { dir }
     }
 
-    fn path(&self) -> PathBuf {
+    pub fn path(&self) -> PathBuf {
         self.dir.path().join("idevicerestore")
     }
 
     /// The arguments of the last run without `-i`, or `None` when it never ran a restore.
-    fn args(&self) -> Option<Vec<String>> {
+    pub fn args(&self) -> Option<Vec<String>> {
         self.runs("any").pop()
     }
 

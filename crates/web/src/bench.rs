@@ -179,7 +179,8 @@ impl Bench {
             EventKind::Detach => port.present = false,
             _ => {}
         }
-        port.last = Some(json!({"t": finding.t, "kind": object["kind"], "message": finding.message}));
+        port.last =
+            Some(json!({"t": finding.t, "kind": object["kind"], "message": finding.message}));
         let view = self.port_view(name, port);
         self.send(&mut state, "port", view);
     }

@@ -100,7 +100,11 @@ fn from_another_site(request: &Request) -> bool {
 /// Lets a request through, or answers 401 / 403.
 pub async fn check(State(d): State<Arc<Dashboard>>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET && from_another_site(&request) {
-        return (StatusCode::FORBIDDEN, "requests from other sites are refused\n").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "requests from other sites are refused\n",
+        )
+            .into_response();
     }
     let Some(token) = &d.token else {
         return next.run(request).await;

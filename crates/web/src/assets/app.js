@@ -118,7 +118,9 @@ function portCard(p) {
   const d = p.device || {};
   const classes = ["port", p.present ? "present" : "gone", p.drops > 0 || p.loops > 0 ? "dropping" : ""].join(" ");
   const card = el("article", { class: classes, "data-port": p.port });
-  const mode = p.present ? (d.mode || "?") : "gone";
+  // The tracker's stage tells restore mode from a booted phone (both show product id 0x12a8).
+  const stageBadge = { "restore-mode": "restore", restored: "restored", dfu: "dfu", recovery: "recovery", normal: "normal", wtf: "wtf" };
+  const mode = p.present ? (stageBadge[p.stage] || d.mode || "?") : "gone";
   card.append(
     el("span", { class: "mode " + mode, text: mode }),
     el("div", { class: "name", text: p.port }),
@@ -132,8 +134,8 @@ function portCard(p) {
       el("progress", { max: "1", value: String(restore.fraction ?? 0) }));
   }
   const counts = el("div", { class: "counts" });
-  const count = (n, word) => el("span", { class: n > 0 ? "bad" : "", text: n + " " + word + (n === 1 ? "" : "s") + " " });
-  counts.append(count(p.drops, "drop"), count(p.loops, "loop"), count(p.glitches, "glitch"));
+  const count = (n, one, many) => el("span", { class: n > 0 ? "bad" : "", text: n + " " + (n === 1 ? one : many) + " " });
+  counts.append(count(p.drops, "drop", "drops"), count(p.loops, "loop", "loops"), count(p.glitches, "glitch", "glitches"));
   card.append(counts);
   if (p.last) card.append(el("div", { class: "last", text: p.last.t.toFixed(1) + " s · " + p.last.message }));
   if (model.restoresEnabled && p.present && (d.mode === "dfu" || d.mode === "recovery") && d.ecid && !(restore && restore.state === "running")) {

@@ -1,0 +1,490 @@
+//! `serve`: the bench dashboard in a real headless Chromium (through chromedriver), fed by a
+//! replayed bench recording; the API's shapes, the token and the erase confirmation.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::harness::{command, peers_present};
+use crate::restore::StandIn;
+
+fn bench_recording() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bench/three-ports-one-dropping.scenario")
+}
+
+/// A running `restore-doctor serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    /// `host:port` to connect to.
+    address: String,
+    token: Option<String>,
+    db: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(bind: &str, args: &[&str]) -> Server {
+        let db = tempfile::tempdir().unwrap();
+        let mut child = command()
+            .arg("--db")
+            .arg(db.path().join("cases.sqlite"))
+            .args(["serve", "--bind", bind])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .split("http://")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        let address = url
+            .split('/')
+            .next()
+            .unwrap()
+            .replace("0.0.0.0", "127.0.0.1");
+        let token = first.split("?token=").nth(1).map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_hexdigit)
+                .collect::<String>()
+        });
+        Server {
+            child,
+            address,
+            token,
+            db,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.address)
+    }
+
+    /// One HTTP/1.1 request: the status and the body.
+    fn request(&self, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.address,
+            body.len()
+        );
+        for header in headers {
+            request.push_str(header);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, answer)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn body_json(answer: &str) -> Value {
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
+}
+
+/// chromedriver with a headless Chromium session, ended when dropped.
+struct Browser {
+    driver: Child,
+    client: Option<Client>,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn open() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({"args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,800",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]}),
+        );
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        Browser {
+            driver,
+            client: Some(client),
+            _profile: profile,
+        }
+    }
+
+    fn page(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    /// Runs `script` (which returns a value) until `ready` accepts it, for up to `seconds`.
+    async fn until(&self, script: &str, seconds: u64, ready: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.page().execute(script, vec![]).await.unwrap();
+            if ready(&value) {
+                return value;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(seconds),
+                "gave up waiting: {script} is {value}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn browser_present() -> bool {
+    peers_present(&["chromium", "chromedriver"], "chromium chromium-driver")
+}
+
+const PORTS: &str = "return [...document.querySelectorAll('#hubs .port')].map(p => p.dataset.port)";
+const ALERTS: &str =
+    "return [...document.querySelectorAll('#alerts .alert')].map(a => a.innerText)";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_every_port_and_the_drops_as_they_happen_in_two_tabs() {
+    if !browser_present() {
+        return;
+    }
+    // 20 times real time: the first drop comes about 5.5 s after the start, the second at 11.5 s.
+    let recording = bench_recording();
+    let server = Server::start(
+        "127.0.0.1:0",
+        &["--replay", recording.to_str().unwrap(), "--speed", "20"],
+    );
+    let browser = Browser::open().await;
+    browser.page().goto(&server.url()).await.unwrap();
+    let ports = browser
+        .until(PORTS, 20, |v| v.as_array().is_some_and(|a| a.len() == 3))
+        .await;
+    assert_eq!(ports, json!(["1-2.1", "1-2.2", "1-2.3"]));
+    let alerts = browser
+        .until(ALERTS, 40, |v| v.as_array().is_some_and(|a| a.len() == 2))
+        .await;
+    for alert in alerts.as_array().unwrap() {
+        let text = alert.as_str().unwrap();
+        assert!(
+            text.contains("1-2.3") && text.contains("restore-os"),
+            "{text}"
+        );
+        assert!(text.contains("Next:"), "a drop says what to do: {text}");
+    }
+    let seen = browser
+        .page()
+        .execute("return window.restoreDoctor.counts", vec![])
+        .await
+        .unwrap();
+    assert_eq!(seen["loads"], 1, "the alerts came without a reload: {seen}");
+    assert!(seen["alert"].as_u64() >= Some(1), "{seen}");
+    let dropping = browser
+        .page()
+        .execute(
+            "return [...document.querySelectorAll('#hubs .port.dropping')].map(p => p.dataset.port)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        dropping,
+        json!(["1-2.3"]),
+        "the slot that keeps failing stands out"
+    );
+
+    // A second tab opened now shows the same bench.
+    let first = browser.page().window().await.unwrap();
+    let second = browser.page().new_window(true).await.unwrap();
+    browser
+        .page()
+        .switch_to_window(second.handle)
+        .await
+        .unwrap();
+    browser.page().goto(&server.url()).await.unwrap();
+    browser
+        .until(ALERTS, 20, |v| v.as_array().is_some_and(|a| a.len() == 2))
+        .await;
+    let ports_there = browser.until(PORTS, 5, |v| v.is_array()).await;
+    assert_eq!(ports_there, ports);
+    let text = "return document.querySelector('#hubs').innerText";
+    let second_view = browser.page().execute(text, vec![]).await.unwrap();
+    browser.page().switch_to_window(first).await.unwrap();
+    let first_view = browser.page().execute(text, vec![]).await.unwrap();
+    assert_eq!(first_view, second_view);
+
+    // Screenshots for a person to look at (kept beside the test binaries, not committed).
+    for (width, height) in [(1280, 800), (390, 844)] {
+        browser.page().set_window_size(width, height).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = browser.page().screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        let path =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dashboard-{width}x{height}.png"));
+        std::fs::write(&path, png).unwrap();
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erase_from_the_page_needs_the_word_and_a_second_confirmation() {
+    if !browser_present() {
+        return;
+    }
+    let stand_in = StandIn::bench(&[("0xc03", &["success"])], 1, 0.0);
+    let recording = bench_recording();
+    let server = Server::start(
+        "127.0.0.1:0",
+        &[
+            "--replay",
+            recording.to_str().unwrap(),
+            "--speed",
+            "0",
+            "--idevicerestore",
+            stand_in.path().to_str().unwrap(),
+        ],
+    );
+    let browser = Browser::open().await;
+    let page = browser.page();
+    page.goto(&server.url()).await.unwrap();
+    // At the end of the recording only the phone on 1-2.3 is in recovery mode: the one that
+    // can be restored.
+    let buttons = browser
+        .until(
+            "return [...document.querySelectorAll('.restore-button')].map(b => b.closest('.port').dataset.port)",
+            20,
+            |v| v.as_array().is_some_and(|a| !a.is_empty()),
+        )
+        .await;
+    assert_eq!(buttons, json!(["1-2.3"]));
+    page.find(Locator::Css(".restore-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page.find(Locator::Css("input[name=kind][value=erase]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let start = page.find(Locator::Id("restore-start")).await.unwrap();
+    let word = page.find(Locator::Id("erase-word")).await.unwrap();
+    assert!(!start.is_enabled().await.unwrap(), "no word, no erase");
+    word.send_keys("eras").await.unwrap();
+    assert!(!start.is_enabled().await.unwrap(), "a wrong word, no erase");
+    word.send_keys("e").await.unwrap();
+    assert!(start.is_enabled().await.unwrap());
+    start.click().await.unwrap();
+    let again = page.find(Locator::Id("erase-again")).await.unwrap();
+    assert!(again.is_displayed().await.unwrap(), "a second confirmation");
+    assert!(start.text().await.unwrap().contains("Yes, erase"));
+    assert!(
+        stand_in.runs("0xc03").is_empty(),
+        "nothing started before the second yes"
+    );
+
+    // The server checks too: a request that skips either confirmation is refused.
+    let refused = page
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const ask = (body) => fetch('/api/restores', {method: 'POST',
+               headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then(r => r.status);
+             Promise.all([
+               ask({port: '1-2.3', erase: true, typed: 'erase', confirmed: false}),
+               ask({port: '1-2.3', erase: true, typed: 'yes', confirmed: true}),
+               ask({port: '1-2.3', erase: true, confirmed: true}),
+             ]).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused, json!([403, 403, 403]));
+    assert!(
+        stand_in.runs("0xc03").is_empty(),
+        "idevicerestore never started by them"
+    );
+
+    start.click().await.unwrap();
+    let state = browser
+        .until(
+            "const s = document.querySelector('.restore .state'); return s ? s.textContent : null",
+            30,
+            |v| v == "restored" || v == "failed",
+        )
+        .await;
+    assert_eq!(state, "restored");
+    // Started once, for the phone on that port, with the erase.
+    let runs = stand_in.runs("0xc03");
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].contains(&"-e".to_owned()), "{runs:?}");
+    let log = page
+        .find(Locator::Css(".restore pre.log"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        log.contains("Restore Finished") || log.contains("DONE"),
+        "{log}"
+    );
+
+    // The case it made is listed and its report opens.
+    let (status, cases) = server.request("GET", "/api/cases", &[], "");
+    assert_eq!(status, 200);
+    let cases = body_json(&cases);
+    let id = cases["cases"][0]["id"].as_str().expect("a case").to_owned();
+    assert_eq!(cases["cases"][0]["status"], "fixed", "{cases}");
+    let (status, report) = server.request("GET", &format!("/api/cases/{id}/report"), &[], "");
+    assert_eq!(status, 200);
+    assert!(report.contains("<html") && report.contains(&id), "{report}");
+    browser.close().await;
+}
+
+#[test]
+fn the_api_answers_its_shapes_and_other_computers_need_the_token() {
+    let recording = bench_recording();
+    let replay = ["--replay", recording.to_str().unwrap(), "--speed", "0"];
+    let local = Server::start("127.0.0.1:0", &replay);
+    assert_eq!(local.token, None, "no token on this computer alone");
+    let started = Instant::now();
+    let devices = loop {
+        let (status, answer) = local.request("GET", "/api/devices", &[], "");
+        assert_eq!(status, 200, "{answer}");
+        let devices = body_json(&answer);
+        if devices["devices"].as_array().is_some_and(|d| d.len() == 3)
+            || started.elapsed() > Duration::from_secs(10)
+        {
+            break devices;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The `devices --json` shape, identifiers masked.
+    let paths: Vec<&str> = devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["usb_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["1-2.1", "1-2.2", "1-2.3"], "{devices}");
+    let phone = &devices["devices"][2];
+    for key in [
+        "mode",
+        "ecid",
+        "udid",
+        "vid",
+        "pid",
+        "speed",
+        "speed_mbps",
+        "hubs_in_path",
+        "source",
+    ] {
+        assert!(phone.get(key).is_some(), "{key} in {phone}");
+    }
+    assert_eq!(phone["mode"], "recovery");
+    assert_eq!(phone["ecid"], "0x************0C03");
+    assert_eq!(devices["sources"][0]["ok"], true);
+    let (status, page) = local.request("GET", "/", &[], "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("content-security-policy: default-src 'none'"),
+        "{page}"
+    );
+    let (status, _) = local.request(
+        "POST",
+        "/api/restores",
+        &[
+            "Origin: http://evil.example",
+            "Content-Type: application/json",
+        ],
+        r#"{"port":"1-2.3"}"#,
+    );
+    assert_eq!(status, 403, "another site's page cannot start a restore");
+
+    let open = Server::start("0.0.0.0:0", &replay);
+    let token = open.token.clone().expect("a token is printed");
+    assert_eq!(token.len(), 32);
+    assert_eq!(open.request("GET", "/api/devices", &[], "").0, 401);
+    assert_eq!(open.request("GET", "/", &[], "").0, 401);
+    assert_eq!(open.request("GET", "/api/events", &[], "").0, 401);
+    let wrong = format!("Authorization: Bearer {}", "0".repeat(32));
+    assert_eq!(open.request("GET", "/api/devices", &[&wrong], "").0, 401);
+    let bearer = format!("Authorization: Bearer {token}");
+    assert_eq!(open.request("GET", "/api/devices", &[&bearer], "").0, 200);
+    // Opening the printed address keeps the token in a cookie and drops it from the address.
+    let (status, answer) = open.request("GET", &format!("/?token={token}"), &[], "");
+    assert_eq!(status, 303, "{answer}");
+    assert!(
+        answer.contains("set-cookie: restore_doctor_token="),
+        "{answer}"
+    );
+    let cookie = format!("Cookie: restore_doctor_token={token}");
+    assert_eq!(open.request("GET", "/api/devices", &[&cookie], "").0, 200);
+    assert!(
+        !open.db.path().join("cases.sqlite").exists(),
+        "serving writes no case"
+    );
+}
