@@ -82,7 +82,7 @@ pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode
         return no_history(db, args.json);
     };
     let cases = store.history(&filter)?;
-    let ports = store.ports()?;
+    let ports = store.ports(since)?;
     if args.json {
         output::print_json(&HistoryJson {
             cases: cases.iter().map(|c| report::json(kb, c, false)).collect(),

@@ -404,6 +404,58 @@ async fn an_erase_from_the_page_needs_the_word_and_a_second_confirmation() {
     browser.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_page_catches_up_after_the_server_restarts() {
+    if !browser_present() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let recording = bench_recording();
+    let server = Server::start(
+        &bind,
+        &["--replay", recording.to_str().unwrap(), "--speed", "0"],
+    );
+    let browser = Browser::open().await;
+    browser.page().goto(&server.url()).await.unwrap();
+    browser
+        .until(PORTS, 20, |v| v.as_array().is_some_and(|a| a.len() == 3))
+        .await;
+    drop(server);
+    browser
+        .until(
+            "return document.getElementById('status').textContent",
+            20,
+            |v| v.as_str().is_some_and(|s| s.contains("reconnecting")),
+        )
+        .await;
+    // Back on the same address with another bench: the page shows it without being reloaded.
+    let other = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/watch/tests/scenarios/two-devices-one-bad-port.scenario");
+    let _server = Server::start(
+        &bind,
+        &["--replay", other.to_str().unwrap(), "--speed", "0"],
+    );
+    let ports = browser
+        .until(PORTS, 30, |v| v.as_array().is_some_and(|a| a.len() == 2))
+        .await;
+    assert_eq!(ports, json!(["1-1", "1-3"]));
+    let status = browser
+        .page()
+        .execute(
+            "return document.getElementById('status').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, "live");
+    browser.close().await;
+}
+
 #[test]
 fn the_api_answers_its_shapes_and_other_computers_need_the_token() {
     let recording = bench_recording();

@@ -533,16 +533,20 @@ impl Store {
         Ok(n)
     }
 
-    /// Per-port counts across all cases: how often each bench port dropped or ended in repair.
-    pub fn ports(&self) -> Result<Vec<PortHistory>, StoreError> {
+    /// Per-port counts across the cases created since `since` (all of them for `None`): how
+    /// often each bench port dropped or ended in repair.
+    pub fn ports(&self, since: Option<Timestamp>) -> Result<Vec<PortHistory>, StoreError> {
+        let since = since.map(stored_time).unwrap_or_default();
         let mut q = self.conn.prepare(
             "SELECT c.port, count(DISTINCT c.id),
-                    (SELECT count(*) FROM events e JOIN cases c2 ON c2.id = e.case_id WHERE c2.port = c.port AND e.kind = 'drop'),
+                    (SELECT count(*) FROM events e JOIN cases c2 ON c2.id = e.case_id
+                      WHERE c2.port = c.port AND e.kind = 'drop' AND c2.created_at >= ?1),
                     sum(CASE WHEN c.status = 'needs-repair' THEN 1 ELSE 0 END)
-             FROM cases c WHERE c.port IS NOT NULL GROUP BY c.port ORDER BY c.port",
+             FROM cases c WHERE c.port IS NOT NULL AND c.created_at >= ?1
+             GROUP BY c.port ORDER BY c.port",
         )?;
         let rows = q
-            .query_map([], |r| {
+            .query_map(params![since], |r| {
                 Ok(PortHistory {
                     port: r.get(0)?,
                     cases: r.get::<_, i64>(1)? as u64,

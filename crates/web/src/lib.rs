@@ -29,6 +29,8 @@ pub use guard::Token;
 
 /// Cases listed on the page.
 const RECENT_CASES: usize = 30;
+/// Days of case history the per-port record covers.
+const PORT_DAYS: i64 = 7;
 
 /// Starts supervised restores for the page: the binary runs idevicerestore and feeds the
 /// bench with what it says.
@@ -196,10 +198,12 @@ async fn cases(State(d): Shared) -> Response {
             ..store::Filter::default()
         };
         let cases = store.history(&filter).map_err(|e| e.to_string())?;
-        let ports = store.ports().map_err(|e| e.to_string())?;
+        let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * PORT_DAYS);
+        let ports = store.ports(Some(since)).map_err(|e| e.to_string())?;
         Ok(json!({
             "cases": cases.iter().map(|c| report::json(kb, c, show_ids)).collect::<Vec<_>>(),
             "ports": ports,
+            "port_days": PORT_DAYS,
         }))
     })
     .await;
