@@ -333,3 +333,70 @@ fn push_line(log: &mut VecDeque<String>, line: String) {
     }
     log.push_back(line);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone(port: &str) -> AppleDevice {
+        let mut device = AppleDevice::new("test");
+        device.usb_path = Some(port.to_owned());
+        device.set_ids(usb::APPLE_VID, 0x1281);
+        device.ecid = Some(0x0000_1A2B_3C4D_5E6F);
+        device
+    }
+
+    #[test]
+    fn what_input_can_grow_is_bounded() {
+        let bench = Bench::new(false);
+        for n in 0..(MAX_PORTS + 40) {
+            bench.usb_change(true, &phone(&format!("1-{n}")));
+        }
+        let snapshot = bench.snapshot();
+        assert_eq!(snapshot["ports"].as_array().unwrap().len(), MAX_PORTS);
+        assert_eq!(snapshot["ignored_ports"], 40);
+        let id = bench.restore_started("1-1", false);
+        for n in 0..(LOG_TAIL * 3) {
+            bench.restore_news(id, &json!({"kind": "line", "line": format!("line {n}")}));
+        }
+        let snapshot = bench.snapshot();
+        let log = snapshot["restores"][0]["log"].as_array().unwrap();
+        assert_eq!(log.len(), LOG_TAIL);
+        assert_eq!(
+            log.last().unwrap(),
+            &json!(format!("line {}", LOG_TAIL * 3 - 1))
+        );
+    }
+
+    #[test]
+    fn identifiers_are_masked_unless_asked() {
+        let masked = Bench::new(false);
+        masked.usb_change(true, &phone("1-1"));
+        let id = masked.restore_started("1-1", false);
+        masked.restore_news(id, &json!({"kind": "line", "line": "ECID: 0x1A2B3C4D5E6F"}));
+        let text = masked.snapshot().to_string();
+        assert!(!text.contains("1A2B3C4D5E6F"), "{text}");
+        assert!(!masked.devices().to_string().contains("1A2B3C4D5E6F"));
+        let shown = Bench::new(true);
+        shown.usb_change(true, &phone("1-1"));
+        assert!(shown.devices().to_string().contains("1A2B3C4D5E6F"));
+    }
+
+    #[test]
+    fn every_change_reaches_a_subscriber_in_order() {
+        let bench = Bench::new(false);
+        let mut rx = bench.subscribe();
+        bench.usb_change(true, &phone("1-1"));
+        bench.usb_change(false, &phone("1-1"));
+        let first = rx.try_recv().unwrap();
+        let second = rx.try_recv().unwrap();
+        assert_eq!((first.event, second.seq), ("port", first.seq + 1));
+        let port: Value = serde_json::from_str(&second.data).unwrap();
+        assert_eq!(port["present"], false);
+        assert_eq!(
+            bench.phone_on("1-1"),
+            None,
+            "a phone that left cannot be restored"
+        );
+    }
+}
