@@ -1,30 +1,55 @@
 //! The case history as commands use it: where it is, opening it to write or only to read,
 //! and keeping a session's ledger saved as it grows.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::OnceLock;
 
 use case::Ledger;
-use store::{Saved, Store, StoreError};
+use store::{Location, Saved, Store, StoreError};
 
-/// `--db` / `RESTORE_DOCTOR_DB`, or the OS data folder.
-pub fn path(db: Option<&Path>) -> PathBuf {
-    db.map_or_else(store::default_path, Path::to_owned)
+/// The bench (this computer, in a shop's shared history) new cases are put on.
+static BENCH: OnceLock<Option<String>> = OnceLock::new();
+
+/// Sets the bench for this run: `--bench` / `RESTORE_DOCTOR_BENCH`, else the host name.
+pub fn set_bench(bench: Option<String>) {
+    let bench = bench
+        .or_else(|| gethostname::gethostname().into_string().ok())
+        .map(|b| {
+            kb::text::printable(b.trim())
+                .chars()
+                .take(64)
+                .collect::<String>()
+        })
+        .filter(|b| !b.is_empty());
+    // Set once, from main; a second call changes nothing.
+    let _ = BENCH.set(bench);
+}
+
+/// `--db` / `RESTORE_DOCTOR_DB` (a file, or a `postgres://` URL), or the OS data folder.
+pub fn location(db: Option<&Path>) -> Location {
+    db.map_or_else(|| Location::File(store::default_path()), Location::from)
 }
 
 /// Opens the case history to write (creating and migrating it as needed).
 pub fn open(db: Option<&Path>) -> Result<Store, StoreError> {
-    Store::open(&path(db))
+    open_at(&location(db))
+}
+
+fn open_at(location: &Location) -> Result<Store, StoreError> {
+    let mut store = Store::open(location)?;
+    store.set_bench(BENCH.get().cloned().flatten());
+    Ok(store)
 }
 
 /// Opens the case history to read: works on a read-only mount and never creates a file. A
 /// database from an older release is brought up to date first when it can be written.
 pub fn open_to_read(db: Option<&Path>) -> Result<Option<Store>, StoreError> {
-    let path = path(db);
-    if !path.exists() {
+    let location = location(db);
+    if !location.exists() {
         return Ok(None);
     }
-    match Store::open_read_only(&path) {
-        Err(StoreError::NeedsMigration { .. }) => Store::open(&path).map(Some),
+    match Store::open_read_only(&location) {
+        Err(StoreError::NeedsMigration { .. }) => open_at(&location).map(Some),
         other => other.map(Some),
     }
 }
@@ -33,7 +58,7 @@ pub fn open_to_read(db: Option<&Path>) -> Result<Option<Store>, StoreError> {
 /// ledger holds any evidence, so a session with nothing in it leaves no case. A store that
 /// fails is reported once, and the session goes on unsaved.
 pub struct CaseKeeper {
-    db: Option<PathBuf>,
+    location: Location,
     store: Option<Store>,
     id: Option<String>,
     saved: Saved,
@@ -44,7 +69,7 @@ impl CaseKeeper {
     /// A keeper for a new case in the database at `db` (or the default one).
     pub fn new(db: Option<&Path>) -> CaseKeeper {
         CaseKeeper {
-            db: db.map(Path::to_owned),
+            location: location(db),
             store: None,
             id: None,
             saved: Saved::default(),
@@ -55,7 +80,7 @@ impl CaseKeeper {
     /// A keeper that goes on with a case already stored.
     pub fn resume(store: Store, id: String, ledger: &Ledger) -> CaseKeeper {
         CaseKeeper {
-            db: Some(store.path().to_owned()),
+            location: store.location().clone(),
             store: Some(store),
             id: Some(id),
             saved: Saved::everything(ledger),
@@ -89,7 +114,7 @@ impl CaseKeeper {
     fn save(&mut self, ledger: &Ledger) -> Result<Option<String>, StoreError> {
         let store = match &mut self.store {
             Some(store) => store,
-            None => self.store.insert(open(self.db.as_deref())?),
+            None => self.store.insert(open_at(&self.location)?),
         };
         match &self.id {
             Some(id) => {

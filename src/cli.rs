@@ -42,9 +42,19 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: clap::ColorChoice,
 
-    /// The case-history database (default: the OS data folder, see the README).
-    #[arg(long, global = true, value_name = "PATH", env = "RESTORE_DOCTOR_DB")]
+    /// The case history: a SQLite file (default: in the OS data folder, see the README) or a
+    /// shop's shared PostgreSQL database, postgres://user:password@host/database.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH|URL",
+        env = "RESTORE_DOCTOR_DB"
+    )]
     pub db: Option<std::path::PathBuf>,
+
+    /// The bench (computer) new cases are recorded on (default: this computer's host name).
+    #[arg(long, global = true, value_name = "NAME", env = "RESTORE_DOCTOR_BENCH")]
+    pub bench: Option<String>,
 
     /// What to do; without a command a guided session starts.
     #[command(subcommand)]

@@ -27,6 +27,7 @@ use usage_error::UsageError;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::set_color(cli.color);
+    case_store::set_bench(cli.bench.clone());
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => report(&err),

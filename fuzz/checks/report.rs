@@ -23,6 +23,7 @@ pub fn check(data: &[u8]) {
         created_at: jiff::Timestamp::UNIX_EPOCH,
         updated_at: jiff::Timestamp::UNIX_EPOCH,
         device_key: None,
+        bench: Some(part(9)),
         ledger,
     };
     let html = report::html(kb, &case, false);

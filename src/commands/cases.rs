@@ -18,6 +18,7 @@ use crate::usage_error::UsageError;
 struct HistoryJson {
     cases: Vec<serde_json::Value>,
     ports: Vec<store::PortHistory>,
+    benches: Vec<store::BenchHistory>,
 }
 
 /// A `YYYY-MM-DD` date as the start of that day in UTC; an impossible date is a usage error.
@@ -33,7 +34,12 @@ fn day(flag: &str, text: &str) -> anyhow::Result<Timestamp> {
         .timestamp())
 }
 
-pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
+/// `history`; `bench` (the global `--bench`) keeps one bench's cases.
+pub fn history(
+    db: Option<&Path>,
+    bench: Option<&str>,
+    args: &HistoryArgs,
+) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     if let Some(id) = &args.delete {
         let mut store = case_store::open(db)?;
@@ -76,6 +82,7 @@ pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode
         code,
         since,
         port: args.port.clone(),
+        bench: bench.map(str::to_owned),
         limit: 200,
     };
     let Some(store) = case_store::open_to_read(db)? else {
@@ -83,15 +90,17 @@ pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode
     };
     let cases = store.history(&filter)?;
     let ports = store.ports(since)?;
+    let benches = store.benches(since)?;
     if args.json {
         output::print_json(&HistoryJson {
             cases: cases.iter().map(|c| report::json(kb, c, false)).collect(),
             ports,
+            benches,
         })?;
         return Ok(ExitCode::SUCCESS);
     }
     if cases.is_empty() {
-        output::line(format!("No cases match in {}.", store.path().display()))?;
+        output::line(format!("No cases match in {}.", store.location()))?;
         return Ok(ExitCode::SUCCESS);
     }
     for case in &cases {
@@ -104,9 +113,27 @@ pub fn history(db: Option<&Path>, args: &HistoryArgs) -> anyhow::Result<ExitCode
     if !troubled.is_empty() {
         output::line(format!("\n{}", paint(STRONG, "Bench ports")))?;
         for p in troubled {
+            let bench = p
+                .bench
+                .as_deref()
+                .map(|b| format!("{b} "))
+                .unwrap_or_default();
             output::line(format!(
-                "  {}: {} case(s), {} drop(s), {} sent to repair",
+                "  {bench}{}: {} case(s), {} drop(s), {} sent to repair",
                 p.port, p.cases, p.drops, p.needs_repair
+            ))?;
+        }
+    }
+    if benches.len() > 1 {
+        output::line(format!("\n{}", paint(STRONG, "Benches")))?;
+        for b in &benches {
+            output::line(format!(
+                "  {}: {} case(s), {} fixed, {} sent to repair, {} drop(s)",
+                b.bench.as_deref().unwrap_or("(not named)"),
+                b.cases,
+                b.fixed,
+                b.needs_repair,
+                b.drops
             ))?;
         }
     }
@@ -143,12 +170,12 @@ fn case_line(kb: &kb::Kb, case: &StoredCase) -> String {
             })
         })
         .unwrap_or_default();
-    let port = ledger
-        .device
-        .port
-        .as_deref()
-        .map(|p| format!(" · port {p}"))
-        .unwrap_or_default();
+    let port = match (&case.bench, &ledger.device.port) {
+        (Some(bench), Some(port)) => format!(" · {bench} port {port}"),
+        (None, Some(port)) => format!(" · port {port}"),
+        (Some(bench), None) => format!(" · {bench}"),
+        (None, None) => String::new(),
+    };
     format!(
         "{}  {}  {device} · {code}{port} · {} · {} step(s){top}",
         paint(STRONG, &case.id),
@@ -163,11 +190,12 @@ fn no_history(db: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         output::print_json(&HistoryJson {
             cases: Vec::new(),
             ports: Vec::new(),
+            benches: Vec::new(),
         })?;
     } else {
         output::line(format!(
             "No case history yet ({} does not exist).",
-            case_store::path(db).display()
+            case_store::location(db)
         ))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -178,7 +206,7 @@ fn not_found(store: &store::Store) -> impl Fn(store::StoreError) -> anyhow::Erro
     move |e| match e {
         store::StoreError::NoCase(id) => UsageError::new(format!(
             "no case {id} in {}; restore-doctor history lists them",
-            store.path().display()
+            store.location()
         ))
         .into(),
         store::StoreError::Ambiguous { .. } => UsageError::new(e.to_string()).into(),
@@ -191,15 +219,15 @@ pub fn report(db: Option<&Path>, args: &ReportArgs) -> anyhow::Result<ExitCode> 
     let Some(store) = case_store::open_to_read(db)? else {
         return Err(UsageError::new(format!(
             "no case history yet ({} does not exist); a `restore-doctor diagnose` session makes the first case",
-            case_store::path(db).display()
+            case_store::location(db)
         ))
         .into());
     };
     let case = match &args.case {
         Some(id) => store.case(id).map_err(not_found(&store))?,
-        None => store.latest()?.ok_or_else(|| {
-            UsageError::new(format!("no cases yet in {}", store.path().display()))
-        })?,
+        None => store
+            .latest()?
+            .ok_or_else(|| UsageError::new(format!("no cases yet in {}", store.location())))?,
     };
     let text = match args.format {
         ReportFormat::Md => report::markdown(kb, &case, args.show_ids),

@@ -25,7 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => diagnose::run(db, &crate::cli::DiagnoseArgs::default()),
         Some(Command::Diagnose(args)) => diagnose::run(db, &args),
-        Some(Command::History(args)) => cases::history(db, &args),
+        Some(Command::History(args)) => cases::history(db, cli.bench.as_deref(), &args),
         Some(Command::Report(args)) => cases::report(db, &args),
         Some(Command::Dfu(args)) => dfu::run(&args),
         Some(Command::Serve(args)) => serve::run(db, &args),

@@ -84,7 +84,7 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let dashboard = Dashboard {
         kb,
         bench: bench.clone(),
-        db: Some(crate::case_store::path(db)),
+        db: Some(crate::case_store::location(db)),
         restorer,
         token,
         show_ids: args.show_ids,

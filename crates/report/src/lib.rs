@@ -292,6 +292,9 @@ pub fn markdown(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
     if let Some(port) = v.port() {
         let _ = writeln!(out, "- **USB port:** {port}");
     }
+    if let Some(bench) = &case.bench {
+        let _ = writeln!(out, "- **Bench:** {bench}");
+    }
     let _ = writeln!(out, "- **Status:** {}", v.status());
     let _ = writeln!(
         out,
@@ -382,6 +385,9 @@ pub fn html(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
     }
     if let Some(port) = v.port() {
         fact("USB port", port);
+    }
+    if let Some(bench) = &case.bench {
+        fact("Bench", bench.clone());
     }
     fact("Opened", when(case.created_at));
     fact("Last update", when(case.updated_at));
@@ -480,6 +486,7 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
         "model": v.model(),
         "device": v.device(),
         "board": ledger.device.board,
+        "bench": case.bench,
         "port": ledger.device.port,
         "hubs": ledger.device.hubs,
         "ecid": v.ecid(),

@@ -58,6 +58,50 @@ pub enum StoreError {
     Random(String),
     #[error("{}", describe(.0))]
     Sql(#[from] rusqlite::Error),
+    #[error("cannot use the case history at {location}: {message}; nothing was written")]
+    Server { location: String, message: String },
+    #[error("PostgreSQL: {}", describe_postgres(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// A PostgreSQL error in words: the server's own message and its SQLSTATE code.
+fn describe_postgres(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// Classifies an error met while connecting to (or first reading) a PostgreSQL history. The
+/// URL is never part of the message; `location` is shown with its password masked.
+pub(crate) fn from_postgres(location: &str, e: postgres::Error) -> StoreError {
+    use postgres::error::SqlState;
+    let message = match e.code() {
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            format!(
+                "the server refused the user name or password ({})",
+                describe_postgres(&e)
+            )
+        }
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => format!(
+            "the server has no such database; create it first (createdb) ({})",
+            describe_postgres(&e)
+        ),
+        Some(_) => describe_postgres(&e),
+        None if e.to_string().contains("invalid") => {
+            format!("not a PostgreSQL address this can use ({e})")
+        }
+        None => format!("the server cannot be reached ({e})"),
+    };
+    StoreError::Server {
+        location: location.to_owned(),
+        message,
+    }
 }
 
 /// A SQLite error in words, naming the usual physical causes.
@@ -141,35 +185,6 @@ pub(crate) fn from_io(path: &str, doing: &str, e: std::io::Error) -> StoreError 
         std::io::ErrorKind::StorageFull => StoreError::DiskFull { path, message },
         _ => StoreError::CannotOpen { path, message },
     }
-}
-
-/// The schema version of an open file: 0 for an empty one. Reads only, so a foreign or
-/// damaged file is refused before anything is written to it.
-pub(crate) fn schema_version(conn: &Connection, path: &str) -> Result<i64, StoreError> {
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .map_err(|e| from_sql(path, e))?;
-    if tables == 0 {
-        return Ok(0);
-    }
-    let ours: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| from_sql(path, e))?;
-    if ours == 0 {
-        return Err(StoreError::Foreign {
-            path: path.to_owned(),
-        });
-    }
-    conn.query_row(
-        "SELECT coalesce(max(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )
-    .map_err(|e| from_sql(path, e))
 }
 
 /// A read-only connection. A WAL database on read-only media cannot make its shared-memory

@@ -1,23 +1,28 @@
-//! Case history in SQLite: every case's ledger (device and port, evidence with its source,
-//! steps, events, verdict) kept row by row as it grows; devices and bench ports have history.
+//! Case history in SQLite (one file, the default) or PostgreSQL (a shop's shared history):
+//! every case's ledger (device, port and bench, evidence with its source, steps, events,
+//! verdict) kept row by row as it grows; devices, benches and ports have history.
 //!
-//! One file, WAL journal, every write in a transaction; versioned migrations in portable SQL. A
-//! corrupted file, a foreign database or one from a newer version is refused and never written.
+//! Every write is a transaction; the same versioned migrations, in portable SQL, run on both.
+//! A corrupted file, a foreign database or one from a newer version is refused and never written.
 
+mod conn;
 mod errors;
+mod location;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use case::{DeviceContext, Entry, Event, Ledger, StepRecord, Subject, Verdict};
 use jiff::Timestamp;
 use kb::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use conn::{Cell, Conn, Param, Row, Transaction};
 pub use errors::StoreError;
+pub use location::Location;
 /// The SQLite binding, for tools and tests that inspect a database file directly.
 pub use rusqlite;
 
@@ -25,13 +30,17 @@ pub use rusqlite;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_cases.sql"),
     include_str!("../migrations/002_ledger.sql"),
+    include_str!("../migrations/003_benches.sql"),
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// A case as stored: its id, when it was opened and last touched, the salted device key, and
-/// the ledger itself.
+/// How long a PostgreSQL server may take to answer a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A case as stored: its id, when it was opened and last touched, the salted device key, the
+/// bench it was worked on, and the ledger itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredCase {
     pub id: String,
@@ -40,6 +49,8 @@ pub struct StoredCase {
     /// The ECID as this database's salted hash (the ECID itself is in the ledger only when the
     /// person asked to keep it).
     pub device_key: Option<String>,
+    /// The bench (computer) the case was worked on, when it said.
+    pub bench: Option<String>,
     pub ledger: Ledger,
 }
 
@@ -73,23 +84,51 @@ pub struct Filter {
     /// Cases created at or after this time.
     pub since: Option<Timestamp>,
     pub port: Option<String>,
+    pub bench: Option<String>,
     pub limit: usize,
 }
 
-/// Counts per bench port across cases.
+/// Counts per bench port across cases. A port is a place on one bench: `1-2.3` on two benches
+/// is two ports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PortHistory {
+    pub bench: Option<String>,
     pub port: String,
     pub cases: u64,
     pub drops: u64,
     pub needs_repair: u64,
 }
 
-/// An open case-history database.
+/// Counts per bench across cases.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchHistory {
+    pub bench: Option<String>,
+    pub cases: u64,
+    pub fixed: u64,
+    pub needs_repair: u64,
+    pub drops: u64,
+}
+
+/// What one action did in the resolved cases of one code and product type: the counts the
+/// engine learns from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionOutcomes {
+    pub code: Option<i64>,
+    pub product_type: Option<String>,
+    pub action: String,
+    /// Cases in which it was tried and failed.
+    pub failed: u64,
+    /// Cases it fixed.
+    pub fixed: u64,
+}
+
+/// An open case history.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    conn: Conn,
+    location: Location,
     salt: String,
+    /// The bench new cases are put on, unless their ledger already names one.
+    bench: Option<String>,
 }
 
 /// A time as stored: RFC 3339 in UTC with milliseconds, so text order is time order.
@@ -97,20 +136,29 @@ pub fn stored_time(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-fn parse_time(text: &str) -> rusqlite::Result<Timestamp> {
-    Timestamp::from_str(text).map_err(|e| bad_value(text, &e.to_string()))
+fn parse_time(text: &str) -> Result<Timestamp, String> {
+    Timestamp::from_str(text).map_err(|e| format!("'{text}': {e}"))
 }
 
-fn bad_value(value: &str, why: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("'{value}': {why}").into(),
-    )
+fn word<T: FromStr>(text: &str) -> Result<T, String> {
+    T::from_str(text).map_err(|_| format!("'{text}': not a word this version knows"))
 }
 
-fn word<T: FromStr>(text: &str) -> rusqlite::Result<T> {
-    T::from_str(text).map_err(|_| bad_value(text, "not a word this version knows"))
+/// Column `i` of a row as required text.
+fn text(row: &Row, i: usize) -> Result<String, String> {
+    row.get(i)
+        .and_then(Cell::text)
+        .ok_or_else(|| format!("column {i} is empty"))
+}
+
+fn optional_text(row: &Row, i: usize) -> Option<String> {
+    row.get(i).and_then(Cell::text)
+}
+
+fn count(row: &Row, i: usize) -> u64 {
+    row.get(i)
+        .and_then(Cell::int)
+        .map_or(0, |n| u64::try_from(n).unwrap_or(0))
 }
 
 /// Where cases are kept when neither `--db` nor `RESTORE_DOCTOR_DB` says otherwise: the OS data
@@ -130,46 +178,38 @@ enum Access {
 }
 
 impl Store {
-    /// Opens (creating if missing) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Self::open_with(path, Access::ReadWrite)
+    /// Opens (creating if missing) the history at `location` and brings its schema up to date.
+    pub fn open(location: impl Into<Location>) -> Result<Store, StoreError> {
+        Self::open_with(location.into(), Access::ReadWrite)
     }
 
-    /// Opens an existing database for reading only: works on a read-only mount, never migrates
-    /// or writes. A database from an older version must be opened for writing once first.
-    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        Self::open_with(path, Access::ReadOnly)
+    /// Opens an existing history for reading only: works on a read-only mount, never migrates
+    /// or writes. A history from an older version must be opened for writing once first.
+    pub fn open_read_only(location: impl Into<Location>) -> Result<Store, StoreError> {
+        Self::open_with(location.into(), Access::ReadOnly)
     }
 
-    fn open_with(path: &Path, access: Access) -> Result<Store, StoreError> {
-        let shown = path.display().to_string();
-        let conn = match access {
-            Access::ReadWrite => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        errors::from_io(&shown, &format!("cannot create {}", dir.display()), e)
-                    })?;
+    fn open_with(location: Location, access: Access) -> Result<Store, StoreError> {
+        let shown = location.to_string();
+        let conn = match &location {
+            Location::File(path) => sqlite_connection(path, access)?,
+            Location::Postgres(url) => {
+                let conn = Conn::postgres(url, CONNECT_TIMEOUT)
+                    .map_err(|e| errors::from_postgres(&shown, e))?;
+                if access == Access::ReadOnly {
+                    conn.batch("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                        .map_err(|e| in_place(&shown, e))?;
                 }
-                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                Connection::open_with_flags(path, flags)
-                    .map_err(|e| errors::while_writing(path, e))?
-            }
-            Access::ReadOnly => {
-                if !path.exists() {
-                    return Err(StoreError::Missing { path: shown });
-                }
-                errors::read_only_connection(path).map_err(|e| errors::from_sql(&shown, e))?
+                conn
             }
         };
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(|e| errors::from_sql(&shown, e))?;
-        let version = match errors::schema_version(&conn, &shown) {
+        let version = match schema_version(&conn, &shown) {
             // A WAL database on a read-only place cannot even be read for writing.
             Err(StoreError::CannotOpen { .. }) if access == Access::ReadWrite => {
-                errors::check_writable(path)?;
-                errors::schema_version(&conn, &shown)?
+                if let Some(path) = location.file() {
+                    errors::check_writable(path)?;
+                }
+                schema_version(&conn, &shown)?
             }
             other => other?,
         };
@@ -181,25 +221,26 @@ impl Store {
         }
         let mut store = Store {
             conn,
-            path: path.to_owned(),
+            location,
             salt: String::new(),
+            bench: None,
         };
         match access {
             Access::ReadWrite => {
-                for (pragma, value) in [
-                    ("journal_mode", "WAL"),
-                    ("synchronous", "FULL"),
-                    ("foreign_keys", "ON"),
-                ] {
-                    store
-                        .conn
-                        .pragma_update(None, pragma, value)
-                        .map_err(|e| errors::while_writing(path, e))?;
+                if let Conn::Sqlite(sqlite) = &store.conn {
+                    for (pragma, value) in [
+                        ("journal_mode", "WAL"),
+                        ("synchronous", "FULL"),
+                        ("foreign_keys", "ON"),
+                    ] {
+                        sqlite.pragma_update(None, pragma, value).map_err(|e| {
+                            let path = store.location.file().unwrap_or(std::path::Path::new(""));
+                            errors::while_writing(path, e)
+                        })?;
+                    }
                 }
-                store
-                    .migrate(version)
-                    .map_err(|e| errors::in_file(&shown, e))?;
-                store.salt = store.make_salt().map_err(|e| errors::in_file(&shown, e))?;
+                store.migrate(version).map_err(|e| in_place(&shown, e))?;
+                store.salt = store.make_salt().map_err(|e| in_place(&shown, e))?;
             }
             Access::ReadOnly => {
                 if version < SCHEMA_VERSION {
@@ -207,68 +248,68 @@ impl Store {
                 }
                 store.salt = store
                     .conn
-                    .query_row(
-                        "SELECT value FROM settings WHERE key = 'ecid_salt'",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(|e| errors::from_sql(&shown, e))?
+                    .query("SELECT value FROM settings WHERE key = 'ecid_salt'", &[])
+                    .map_err(|e| in_place(&shown, e))?
+                    .first()
+                    .and_then(|row| optional_text(row, 0))
                     .unwrap_or_default();
             }
         }
         Ok(store)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where this history is.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Puts new cases on `bench` (a computer of the shop) unless their ledger says another.
+    pub fn set_bench(&mut self, bench: Option<String>) {
+        self.bench = bench;
     }
 
     fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")?;
+        let tx = self.conn.begin()?;
+        tx.lock_schema()?;
+        tx.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")?;
         // Another process may have migrated while this one waited for the lock.
-        let current: i64 = tx.query_row(
-            "SELECT coalesce(max(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )?;
+        let current = tx
+            .query(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                &[],
+            )?
+            .first()
+            .and_then(|row| row.first().and_then(Cell::int))
+            .unwrap_or(0);
         for (i, sql) in MIGRATIONS
             .iter()
             .enumerate()
             .skip(current.max(from) as usize)
         {
-            tx.execute_batch(sql)?;
-            tx.execute(
+            tx.batch(sql)?;
+            tx.query(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
-                params![i as i64 + 1, stored_time(Timestamp::now())],
+                &[(i as i64 + 1).into(), stored_time(Timestamp::now()).into()],
             )?;
         }
-        tx.commit()?;
-        Ok(())
+        tx.commit()
     }
 
     /// The per-database salt for ECID hashes, made on first use from the OS's random source.
     fn make_salt(&mut self) -> Result<String, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<String> = tx
-            .query_row(
-                "SELECT value FROM settings WHERE key = 'ecid_salt'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let tx = self.conn.begin()?;
+        tx.lock_schema()?;
+        let existing = tx
+            .query("SELECT value FROM settings WHERE key = 'ecid_salt'", &[])?
+            .first()
+            .and_then(|row| optional_text(row, 0));
         let salt = match existing {
             Some(s) => s,
             None => {
                 let s = random_hex::<32>()?;
-                tx.execute(
+                tx.query(
                     "INSERT INTO settings (key, value) VALUES ('ecid_salt', ?1)",
-                    params![s],
+                    &[s.clone().into()],
                 )?;
                 s
             }
@@ -290,12 +331,10 @@ impl Store {
         let id = format!("C{}", random_hex::<5>()?.to_uppercase());
         let device_key = ledger.device.ecid.map(|e| self.device_key(e));
         let at = stored_time(Timestamp::now());
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO cases (id, created_at, updated_at, status) VALUES (?1, ?2, ?2, 'open')",
-            params![id, at],
+        let tx = self.conn.begin()?;
+        tx.query(
+            "INSERT INTO cases (id, created_at, updated_at, status, bench) VALUES (?1, ?2, ?2, 'open', ?3)",
+            &[id.clone().into(), at.into(), self.bench.clone().into()],
         )?;
         let mut saved = Saved::default();
         write(&tx, &id, ledger, device_key, &mut saved)?;
@@ -307,9 +346,7 @@ impl Store {
     /// knows (device, code, status, verdict). Several writers may add to one case at once.
     pub fn save(&mut self, id: &str, ledger: &Ledger, saved: &mut Saved) -> Result<(), StoreError> {
         let device_key = ledger.device.ecid.map(|e| self.device_key(e));
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.begin()?;
         let mut next = *saved;
         write(&tx, id, ledger, device_key, &mut next)?;
         tx.commit()?;
@@ -319,12 +356,16 @@ impl Store {
 
     /// Loads a whole case by its id or a unique start of it (`C1A2` for `C1A2B3C4D5E`).
     pub fn case(&self, id: &str) -> Result<StoredCase, StoreError> {
-        let pattern = format!("{}%", id.replace(['%', '_'], ""));
+        let pattern = format!("{}%", id.replace(['%', '_'], "").to_uppercase());
         let ids: Vec<String> = self
             .conn
-            .prepare("SELECT id FROM cases WHERE id LIKE ?1 ORDER BY id LIMIT 6")?
-            .query_map(params![pattern], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+            .query(
+                "SELECT id FROM cases WHERE upper(id) LIKE ?1 ORDER BY id LIMIT 6",
+                &[pattern.into()],
+            )?
+            .iter()
+            .filter_map(|row| optional_text(row, 0))
+            .collect();
         let exact = ids.iter().find(|i| i.eq_ignore_ascii_case(id));
         match (exact, ids.as_slice()) {
             (Some(one), _) | (None, [one]) => self.load(one),
@@ -338,124 +379,121 @@ impl Store {
 
     /// The case touched most recently, if there is any.
     pub fn latest(&self) -> Result<Option<StoredCase>, StoreError> {
-        let id: Option<String> = self
+        let id = self
             .conn
-            .query_row(
+            .query(
                 "SELECT id FROM cases ORDER BY updated_at DESC, id LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+                &[],
+            )?
+            .first()
+            .and_then(|row| optional_text(row, 0));
         id.map(|id| self.load(&id)).transpose()
     }
 
     fn load(&self, id: &str) -> Result<StoredCase, StoreError> {
-        type Head = (
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<u8>,
-        );
-        let head: Head = self
+        let head = self
             .conn
-            .query_row(
-                "SELECT id, created_at, updated_at, status, device_key, ecid, port, hubs FROM cases WHERE id = ?1",
-                params![id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
-            )
-            .optional()?
+            .query(
+                "SELECT id, created_at, updated_at, status, device_key, ecid, port, hubs, board, fixed_by, verdict, bench FROM cases WHERE id = ?1",
+                &[id.into()],
+            )?
+            .into_iter()
+            .next()
             .ok_or_else(|| StoreError::NoCase(id.to_owned()))?;
-        let (id, created, updated, status, device_key, ecid, port, hubs) = head;
-        let (board, fixed_by, verdict): (Option<String>, Option<String>, Option<String>) =
-            self.conn.query_row(
-                "SELECT board, fixed_by, verdict FROM cases WHERE id = ?1",
-                params![id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
         let unreadable = |what: &str, why: String| StoreError::Unreadable {
-            case: id.clone(),
+            case: id.to_owned(),
             what: what.to_owned(),
             why,
         };
-        let verdict: Option<Verdict> = verdict
+        let id = text(&head, 0).map_err(|e| unreadable("id", e))?;
+        let verdict: Option<Verdict> = optional_text(&head, 10)
             .map(|v| serde_json::from_str(&v))
             .transpose()
             .map_err(|e| unreadable("verdict", e.to_string()))?;
-        let status: CaseStatus = word(&status).map_err(|e| unreadable("status", e.to_string()))?;
-        let ecid = ecid
+        let status: CaseStatus = text(&head, 3)
+            .and_then(|s| word(&s))
+            .map_err(|e| unreadable("status", e))?;
+        let ecid = optional_text(&head, 5)
             .map(|e| u64::from_str_radix(e.trim_start_matches("0x"), 16))
             .transpose()
             .map_err(|e| unreadable("ECID", e.to_string()))?;
         let device = DeviceContext {
-            board,
+            board: optional_text(&head, 8),
             keep_ecid: ecid.is_some(),
             ecid,
-            port,
-            hubs,
+            port: optional_text(&head, 6),
+            hubs: head
+                .get(7)
+                .and_then(Cell::int)
+                .and_then(|h| u8::try_from(h).ok()),
         };
-        let entries = self
-            .conn
-            .prepare("SELECT at, kind, name, value, source FROM evidence WHERE case_id = ?1 ORDER BY seq")?
-            .query_map(params![id], |r| {
-                let kind: String = r.get(1)?;
-                let name: String = r.get(2)?;
-                let subject = match kind.as_str() {
-                    "code" => Subject::Code,
-                    "model" => Subject::Model,
-                    "observation" => Subject::Answer(name),
-                    other => return Err(bad_value(other, "not a kind of evidence")),
-                };
-                Ok(Entry {
-                    at: parse_time(&r.get::<_, String>(0)?)?,
-                    subject,
-                    value: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    source: word::<EvidenceSource>(&r.get::<_, String>(4)?)?,
+        let rows = |sql: &str| self.conn.query(sql, &[id.clone().into()]);
+        let entries = rows(
+            "SELECT at, kind, name, value, source FROM evidence WHERE case_id = ?1 ORDER BY seq",
+        )?
+        .iter()
+        .map(|r| {
+            let subject = match text(r, 1)?.as_str() {
+                "code" => Subject::Code,
+                "model" => Subject::Model,
+                "observation" => Subject::Answer(text(r, 2)?),
+                other => return Err(format!("'{other}': not a kind of evidence")),
+            };
+            Ok(Entry {
+                at: parse_time(&text(r, 0)?)?,
+                subject,
+                value: optional_text(r, 3).unwrap_or_default(),
+                source: word::<EvidenceSource>(&text(r, 4)?)?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|e| unreadable("evidence", e))?;
+        let steps =
+            rows("SELECT at, step, kind, outcome FROM steps WHERE case_id = ?1 ORDER BY seq")?
+                .iter()
+                .map(|r| {
+                    Ok(StepRecord {
+                        at: parse_time(&text(r, 0)?)?,
+                        id: text(r, 1)?,
+                        kind: word::<StepKind>(&text(r, 2)?)?,
+                        outcome: word::<StepOutcome>(&text(r, 3)?)?,
+                    })
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| unreadable("evidence", e.to_string()))?;
-        let steps = self
-            .conn
-            .prepare("SELECT at, step, kind, outcome FROM steps WHERE case_id = ?1 ORDER BY seq")?
-            .query_map(params![id], |r| {
-                Ok(StepRecord {
-                    at: parse_time(&r.get::<_, String>(0)?)?,
-                    id: r.get(1)?,
-                    kind: word::<StepKind>(&r.get::<_, String>(2)?)?,
-                    outcome: word::<StepOutcome>(&r.get::<_, String>(3)?)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| unreadable("steps", e.to_string()))?;
-        let events = self
-            .conn
-            .prepare(
-                "SELECT at, kind, port, phase, message FROM events WHERE case_id = ?1 ORDER BY seq",
-            )?
-            .query_map(params![id], |r| {
-                Ok(Event {
-                    at: parse_time(&r.get::<_, String>(0)?)?,
-                    kind: word::<EventKind>(&r.get::<_, String>(1)?)?,
-                    port: r.get(2)?,
-                    phase: r
-                        .get::<_, Option<String>>(3)?
-                        .map(|p| word::<Phase>(&p))
-                        .transpose()?,
-                    message: r.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| unreadable("events", e.to_string()))?;
+                .collect::<Result<Vec<_>, String>>()
+                .map_err(|e| unreadable("steps", e))?;
+        let events = rows(
+            "SELECT at, kind, port, phase, message FROM events WHERE case_id = ?1 ORDER BY seq",
+        )?
+        .iter()
+        .map(|r| {
+            Ok(Event {
+                at: parse_time(&text(r, 0)?)?,
+                kind: word::<EventKind>(&text(r, 1)?)?,
+                port: optional_text(r, 2),
+                phase: optional_text(r, 3).map(|p| word::<Phase>(&p)).transpose()?,
+                message: text(r, 4)?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|e| unreadable("events", e))?;
+        let time = |i| {
+            text(&head, i)
+                .and_then(|t| parse_time(&t))
+                .map_err(|e| unreadable("date", e))
+        };
         Ok(StoredCase {
-            created_at: parse_time(&created).map_err(|e| unreadable("date", e.to_string()))?,
-            updated_at: parse_time(&updated).map_err(|e| unreadable("date", e.to_string()))?,
+            created_at: time(1)?,
+            updated_at: time(2)?,
+            device_key: optional_text(&head, 4),
+            bench: optional_text(&head, 11),
+            ledger: Ledger::rebuild(
+                device,
+                entries,
+                steps,
+                events,
+                (status, optional_text(&head, 9), verdict),
+            ),
             id,
-            device_key,
-            ledger: Ledger::rebuild(device, entries, steps, events, (status, fixed_by, verdict)),
         })
     }
 
@@ -470,54 +508,56 @@ impl Store {
         });
         // Product types are few and come from the kb; each gets its own placeholder.
         let types: Vec<String> = (0..filter.product_types.len().min(32))
-            .map(|i| format!("?{}", i + 7))
+            .map(|i| format!("?{}", i + 8))
             .collect();
         let any_type = if types.is_empty() {
             String::new()
         } else {
             format!(" OR product_type IN ({})", types.join(", "))
         };
-        let mut q = self.conn.prepare(&format!(
+        let sql = format!(
             "SELECT id FROM cases
-             WHERE (?1 IS NULL OR device_key = ?1 OR product_type = ?2 COLLATE NOCASE OR model = ?2 COLLATE NOCASE{any_type})
+             WHERE (?1 IS NULL OR device_key = ?1 OR lower(product_type) = lower(?2) OR lower(model) = lower(?2){any_type})
                AND (?3 IS NULL OR code = ?3)
                AND (?4 IS NULL OR created_at >= ?4)
                AND (?5 IS NULL OR port = ?5)
+               AND (?7 IS NULL OR bench = ?7)
              ORDER BY created_at DESC, id LIMIT ?6"
-        ))?;
+        );
         let device_any = filter
             .device
             .as_ref()
             .map(|_| device_key.clone().unwrap_or_default());
         let limit = if filter.limit == 0 { 100 } else { filter.limit } as i64;
-        let since = filter.since.map(stored_time);
-        let mut values: Vec<&dyn rusqlite::ToSql> = vec![
-            &device_any,
-            &filter.device,
-            &filter.code,
-            &since,
-            &filter.port,
-            &limit,
+        let mut values: Vec<Param> = vec![
+            device_any.into(),
+            filter.device.clone().into(),
+            filter.code.into(),
+            filter.since.map(stored_time).into(),
+            filter.port.clone().into(),
+            limit.into(),
+            filter.bench.clone().into(),
         ];
         values.extend(
             filter
                 .product_types
                 .iter()
                 .take(32)
-                .map(|t| t as &dyn rusqlite::ToSql),
+                .map(|t| Param::from(t.as_str())),
         );
-        let ids: Vec<String> = q
-            .query_map(values.as_slice(), |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let ids: Vec<String> = self
+            .conn
+            .query(&sql, &values)?
+            .iter()
+            .filter_map(|row| optional_text(row, 0))
+            .collect();
         ids.iter().map(|id| self.load(id)).collect()
     }
 
     /// Deletes one case (by id or unique prefix) with everything recorded in it.
     pub fn delete(&mut self, id: &str) -> Result<String, StoreError> {
         let id = self.case(id)?.id;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.begin()?;
         delete_cases(&tx, "id = ?1", &id)?;
         tx.commit()?;
         Ok(id)
@@ -525,57 +565,184 @@ impl Store {
 
     /// Deletes every case last touched before `before`; returns how many.
     pub fn prune(&mut self, before: Timestamp) -> Result<u64, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.begin()?;
         let n = delete_cases(&tx, "updated_at < ?1", &stored_time(before))?;
         tx.commit()?;
         Ok(n)
     }
 
     /// Per-port counts across the cases created since `since` (all of them for `None`): how
-    /// often each bench port dropped or ended in repair.
+    /// often each port of each bench dropped or ended in repair.
     pub fn ports(&self, since: Option<Timestamp>) -> Result<Vec<PortHistory>, StoreError> {
         let since = since.map(stored_time).unwrap_or_default();
-        let mut q = self.conn.prepare(
-            "SELECT c.port, count(DISTINCT c.id),
+        let rows = self.conn.query(
+            "SELECT c.bench, c.port, count(DISTINCT c.id),
                     (SELECT count(*) FROM events e JOIN cases c2 ON c2.id = e.case_id
-                      WHERE c2.port = c.port AND e.kind = 'drop' AND c2.created_at >= ?1),
+                      WHERE c2.port = c.port AND coalesce(c2.bench, '') = coalesce(c.bench, '')
+                        AND e.kind = 'drop' AND c2.created_at >= ?1),
                     sum(CASE WHEN c.status = 'needs-repair' THEN 1 ELSE 0 END)
              FROM cases c WHERE c.port IS NOT NULL AND c.created_at >= ?1
-             GROUP BY c.port ORDER BY c.port",
+             GROUP BY c.bench, c.port ORDER BY c.bench, c.port",
+            &[since.into()],
         )?;
-        let rows = q
-            .query_map(params![since], |r| {
-                Ok(PortHistory {
-                    port: r.get(0)?,
-                    cases: r.get::<_, i64>(1)? as u64,
-                    drops: r.get::<_, i64>(2)? as u64,
-                    needs_repair: r.get::<_, i64>(3)? as u64,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        Ok(rows
+            .iter()
+            .map(|r| PortHistory {
+                bench: optional_text(r, 0),
+                port: optional_text(r, 1).unwrap_or_default(),
+                cases: count(r, 2),
+                drops: count(r, 3),
+                needs_repair: count(r, 4),
+            })
+            .collect())
     }
 
-    /// SQLite's own consistency check ("ok" when sound).
+    /// Per-bench counts across the cases created since `since` (all of them for `None`).
+    pub fn benches(&self, since: Option<Timestamp>) -> Result<Vec<BenchHistory>, StoreError> {
+        let since = since.map(stored_time).unwrap_or_default();
+        let rows = self.conn.query(
+            "SELECT c.bench, count(*),
+                    sum(CASE WHEN c.status = 'fixed' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN c.status = 'needs-repair' THEN 1 ELSE 0 END),
+                    (SELECT count(*) FROM events e JOIN cases c2 ON c2.id = e.case_id
+                      WHERE coalesce(c2.bench, '') = coalesce(c.bench, '')
+                        AND e.kind = 'drop' AND c2.created_at >= ?1)
+             FROM cases c WHERE c.created_at >= ?1
+             GROUP BY c.bench ORDER BY c.bench",
+            &[since.into()],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| BenchHistory {
+                bench: optional_text(r, 0),
+                cases: count(r, 1),
+                fixed: count(r, 2),
+                needs_repair: count(r, 3),
+                drops: count(r, 4),
+            })
+            .collect())
+    }
+
+    /// For every code, product type and action: in how many finished cases it failed and in
+    /// how many it was the fix. Only cases that ended (fixed, or sent to a repair bench) count.
+    pub fn action_outcomes(&self) -> Result<Vec<ActionOutcomes>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT c.code, c.product_type, s.step,
+                    sum(CASE WHEN s.outcome = 'failed' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN s.outcome = 'fixed' THEN 1 ELSE 0 END)
+             FROM steps s JOIN cases c ON c.id = s.case_id
+             WHERE s.kind = 'action' AND s.outcome IN ('failed', 'fixed')
+               AND c.status IN ('fixed', 'needs-repair')
+             GROUP BY c.code, c.product_type, s.step
+             ORDER BY c.code, c.product_type, s.step",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| ActionOutcomes {
+                code: r.first().and_then(Cell::int),
+                product_type: optional_text(r, 1),
+                action: optional_text(r, 2).unwrap_or_default(),
+                failed: count(r, 3),
+                fixed: count(r, 4),
+            })
+            .collect())
+    }
+
+    /// SQLite's own consistency check ("ok" when sound); a PostgreSQL server keeps its own.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        match &self.conn {
+            Conn::Sqlite(sqlite) => {
+                Ok(sqlite.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+            }
+            Conn::Postgres(_) => Err(StoreError::Unsupported(
+                "PostgreSQL checks its own consistency; integrity_check is for SQLite files"
+                    .to_owned(),
+            )),
+        }
     }
 
     /// How many cases are stored.
     pub fn count(&self) -> Result<u64, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM cases", [], |r| r.get::<_, i64>(0))? as u64)
+            .query("SELECT count(*) FROM cases", &[])?
+            .first()
+            .map_or(0, |row| count(row, 0)))
     }
+}
+
+/// A SQLite connection to the file at `path`, set up to wait for other writers.
+fn sqlite_connection(path: &std::path::Path, access: Access) -> Result<Conn, StoreError> {
+    let shown = path.display().to_string();
+    let conn = match access {
+        Access::ReadWrite => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    errors::from_io(&shown, &format!("cannot create {}", dir.display()), e)
+                })?;
+            }
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            Connection::open_with_flags(path, flags).map_err(|e| errors::while_writing(path, e))?
+        }
+        Access::ReadOnly => {
+            if !path.exists() {
+                return Err(StoreError::Missing { path: shown });
+            }
+            errors::read_only_connection(path).map_err(|e| errors::from_sql(&shown, e))?
+        }
+    };
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(|e| errors::from_sql(&shown, e))?;
+    Ok(Conn::Sqlite(conn))
+}
+
+/// Names the place in an error that came from a query.
+fn in_place(shown: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Postgres(e) => errors::from_postgres(shown, e),
+        other => errors::in_file(shown, other),
+    }
+}
+
+/// The schema version of an open history: 0 for an empty one. Reads only, so a foreign or
+/// damaged database is refused before anything is written to it.
+fn schema_version(conn: &Conn, shown: &str) -> Result<i64, StoreError> {
+    let tables_sql = if conn.is_postgres() {
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+    };
+    let tables: Vec<String> = conn
+        .query(tables_sql, &[])
+        .map_err(|e| in_place(shown, e))?
+        .iter()
+        .filter_map(|row| optional_text(row, 0))
+        .collect();
+    if tables.is_empty() {
+        return Ok(0);
+    }
+    if !tables.iter().any(|t| t == "schema_migrations") {
+        return Err(StoreError::Foreign {
+            path: shown.to_owned(),
+        });
+    }
+    Ok(conn
+        .query(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .map_err(|e| in_place(shown, e))?
+        .first()
+        .and_then(|row| row.first().and_then(Cell::int))
+        .unwrap_or(0))
 }
 
 /// Writes the case row and the ledger's rows after `saved`, in the caller's transaction.
 fn write(
-    tx: &rusqlite::Transaction,
+    tx: &Transaction,
     id: &str,
     ledger: &Ledger,
     device_key: Option<String>,
@@ -591,30 +758,31 @@ fn write(
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| StoreError::Encode(e.to_string()))?;
-    let changed = tx.execute(
+    // Updating the case row first also locks it: writers of one case take turns from here.
+    let changed = tx.query(
         "UPDATE cases SET updated_at = ?2,
              product_type = coalesce(?3, product_type), code = coalesce(?4, code),
              port = coalesce(?5, port), hubs = coalesce(?6, hubs), board = coalesce(?7, board),
              device_key = coalesce(?8, device_key), ecid = coalesce(?9, ecid),
              status = coalesce(?10, status), fixed_by = coalesce(?11, fixed_by),
              verdict = coalesce(?12, verdict)
-         WHERE id = ?1",
-        params![
-            id,
-            stored_time(Timestamp::now()),
-            ledger.product_type(),
-            ledger.code(),
-            device.port,
-            device.hubs,
-            device.board,
-            device_key,
-            ecid,
-            ledger.recorded_status().map(CaseStatus::id),
-            ledger.fixed_by(),
-            verdict
+         WHERE id = ?1 RETURNING id",
+        &[
+            id.into(),
+            stored_time(Timestamp::now()).into(),
+            ledger.product_type().into(),
+            ledger.code().into(),
+            (&device.port).into(),
+            device.hubs.map(i64::from).into(),
+            (&device.board).into(),
+            device_key.into(),
+            ecid.into(),
+            ledger.recorded_status().map(CaseStatus::id).into(),
+            ledger.fixed_by().into(),
+            verdict.into(),
         ],
     )?;
-    if changed == 0 {
+    if changed.is_empty() {
         return Err(StoreError::NoCase(id.to_owned()));
     }
     for e in &ledger.entries()[saved.entries.min(ledger.entries().len())..] {
@@ -629,7 +797,12 @@ fn write(
             "evidence",
             &e.at,
             "kind, name, value, source",
-            &[&kind, &name, &e.value, &e.source.id()],
+            vec![
+                kind.into(),
+                name.into(),
+                e.value.as_str().into(),
+                e.source.id().into(),
+            ],
         )?;
     }
     for s in &ledger.steps()[saved.steps.min(ledger.steps().len())..] {
@@ -640,7 +813,7 @@ fn write(
             "steps",
             &s.at,
             "step, kind, outcome",
-            &[&s.id, &kind, &s.outcome.id()],
+            vec![s.id.as_str().into(), kind.into(), s.outcome.id().into()],
         )?;
     }
     for e in &ledger.events()[saved.events.min(ledger.events().len())..] {
@@ -650,7 +823,12 @@ fn write(
             "events",
             &e.at,
             "kind, port, phase, message",
-            &[&e.kind.id(), &e.port, &e.phase.map(Phase::id), &e.message],
+            vec![
+                e.kind.id().into(),
+                (&e.port).into(),
+                e.phase.map(Phase::id).into(),
+                e.message.as_str().into(),
+            ],
         )?;
     }
     *saved = Saved::everything(ledger);
@@ -659,48 +837,41 @@ fn write(
 
 /// Appends one row to a case's evidence, steps or events, numbered after the last one.
 fn append(
-    tx: &rusqlite::Transaction,
+    tx: &Transaction,
     id: &str,
     table: &str,
     at: &Timestamp,
     columns: &str,
-    values: &[&dyn rusqlite::ToSql],
+    values: Vec<Param>,
 ) -> Result<(), StoreError> {
-    let seq: i64 = tx.query_row(
-        &format!("SELECT coalesce(max(seq), 0) + 1 FROM {table} WHERE case_id = ?1"),
-        params![id],
-        |r| r.get(0),
-    )?;
-    let placeholders: Vec<String> = (0..values.len()).map(|i| format!("?{}", i + 4)).collect();
+    let placeholders: Vec<String> = (0..values.len()).map(|i| format!("?{}", i + 3)).collect();
     let sql = format!(
-        "INSERT INTO {table} (case_id, seq, at, {columns}) VALUES (?1, ?2, ?3, {})",
+        "INSERT INTO {table} (case_id, seq, at, {columns})
+         SELECT ?1, coalesce(max(seq), 0) + 1, ?2, {} FROM {table} WHERE case_id = ?1",
         placeholders.join(", ")
     );
-    let at = stored_time(*at);
-    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id, &seq, &at];
-    all.extend_from_slice(values);
-    tx.execute(&sql, all.as_slice())?;
+    let mut all: Vec<Param> = vec![id.into(), stored_time(*at).into()];
+    all.extend(values);
+    tx.query(&sql, &all)?;
     Ok(())
 }
 
 /// Deletes the cases matching `condition` (with one parameter) and their rows.
-fn delete_cases(
-    tx: &rusqlite::Transaction,
-    condition: &str,
-    value: &str,
-) -> Result<u64, StoreError> {
+fn delete_cases(tx: &Transaction, condition: &str, value: &str) -> Result<u64, StoreError> {
     for table in ["evidence", "steps", "events"] {
-        tx.execute(
+        tx.query(
             &format!(
                 "DELETE FROM {table} WHERE case_id IN (SELECT id FROM cases WHERE {condition})"
             ),
-            params![value],
+            &[value.into()],
         )?;
     }
-    Ok(tx.execute(
-        &format!("DELETE FROM cases WHERE {condition}"),
-        params![value],
-    )? as u64)
+    Ok(tx
+        .query(
+            &format!("DELETE FROM cases WHERE {condition} RETURNING id"),
+            &[value.into()],
+        )?
+        .len() as u64)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -55,8 +55,8 @@ pub struct RestoreJob {
 pub struct Dashboard {
     pub kb: &'static Kb,
     pub bench: Arc<Bench>,
-    /// The case history to list (read only); `None` when there is none yet.
-    pub db: Option<PathBuf>,
+    /// The case history to list (read only); `None` when there is none.
+    pub db: Option<store::Location>,
     pub restorer: Option<Box<dyn Restorer>>,
     /// Required on every request when the server is reachable from other computers.
     pub token: Option<Token>,
@@ -174,15 +174,15 @@ async fn with_store<T: Send + 'static>(
     d: &Arc<Dashboard>,
     read: impl FnOnce(&store::Store, &'static Kb) -> Result<T, String> + Send + 'static,
 ) -> Result<Option<T>, Response> {
-    let Some(path) = d.db.clone() else {
+    let Some(location) = d.db.clone() else {
         return Ok(None);
     };
     let kb = d.kb;
     let result = tokio::task::spawn_blocking(move || {
-        if !path.exists() {
+        if !location.exists() {
             return Ok(None);
         }
-        let store = store::Store::open_read_only(&path).map_err(|e| e.to_string())?;
+        let store = store::Store::open_read_only(&location).map_err(|e| e.to_string())?;
         read(&store, kb).map(Some)
     })
     .await

@@ -1,0 +1,276 @@
+//! One connection to either database: SQLite (the default file) or PostgreSQL (a shop's shared
+//! history). Statements are written once, with `?N` placeholders, and run on both.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use postgres::types::Type;
+use rusqlite::types::ValueRef;
+
+use crate::StoreError;
+
+/// A statement parameter: every value the store writes is a whole number or text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl From<&str> for Param {
+    fn from(text: &str) -> Param {
+        Param::Text(Some(text.to_owned()))
+    }
+}
+
+impl From<String> for Param {
+    fn from(text: String) -> Param {
+        Param::Text(Some(text))
+    }
+}
+
+impl From<Option<String>> for Param {
+    fn from(text: Option<String>) -> Param {
+        Param::Text(text)
+    }
+}
+
+impl From<Option<&str>> for Param {
+    fn from(text: Option<&str>) -> Param {
+        Param::Text(text.map(str::to_owned))
+    }
+}
+
+impl From<&Option<String>> for Param {
+    fn from(text: &Option<String>) -> Param {
+        Param::Text(text.clone())
+    }
+}
+
+impl From<i64> for Param {
+    fn from(n: i64) -> Param {
+        Param::Int(Some(n))
+    }
+}
+
+impl From<Option<i64>> for Param {
+    fn from(n: Option<i64>) -> Param {
+        Param::Int(n)
+    }
+}
+
+/// One value of a result row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl Cell {
+    pub(crate) fn text(&self) -> Option<String> {
+        match self {
+            Cell::Text(t) => Some(t.clone()),
+            Cell::Int(n) => Some(n.to_string()),
+            Cell::Null => None,
+        }
+    }
+
+    pub(crate) fn int(&self) -> Option<i64> {
+        match self {
+            Cell::Int(n) => Some(*n),
+            Cell::Text(t) => t.parse().ok(),
+            Cell::Null => None,
+        }
+    }
+}
+
+pub(crate) type Row = Vec<Cell>;
+
+/// Which database a connection talks to.
+pub(crate) enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(RefCell<postgres::Client>),
+}
+
+impl Conn {
+    /// Connects to a PostgreSQL server by URL, giving up after `timeout`.
+    pub(crate) fn postgres(url: &str, timeout: Duration) -> Result<Conn, postgres::Error> {
+        let mut config: postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(timeout);
+        }
+        config.application_name("restore-doctor");
+        Ok(Conn::Postgres(RefCell::new(
+            config.connect(postgres::NoTls)?,
+        )))
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Conn::Postgres(_))
+    }
+
+    /// Runs a statement and returns its rows (none for most writes; `RETURNING` gives some).
+    pub(crate) fn query(&self, sql: &str, params: &[Param]) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Conn::Sqlite(conn) => {
+                let mut statement = conn.prepare_cached(sql)?;
+                let values: Vec<rusqlite::types::Value> = params
+                    .iter()
+                    .map(|p| match p {
+                        Param::Int(Some(n)) => rusqlite::types::Value::Integer(*n),
+                        Param::Text(Some(t)) => rusqlite::types::Value::Text(t.clone()),
+                        Param::Int(None) | Param::Text(None) => rusqlite::types::Value::Null,
+                    })
+                    .collect();
+                let columns = statement.column_count();
+                let rows = statement.query_map(rusqlite::params_from_iter(values), |row| {
+                    (0..columns)
+                        .map(|i| {
+                            Ok(match row.get_ref(i)? {
+                                ValueRef::Null => Cell::Null,
+                                ValueRef::Integer(n) => Cell::Int(n),
+                                ValueRef::Real(x) => Cell::Text(x.to_string()),
+                                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                    Cell::Text(String::from_utf8_lossy(t).into_owned())
+                                }
+                            })
+                        })
+                        .collect::<rusqlite::Result<Row>>()
+                })?;
+                Ok(rows.collect::<rusqlite::Result<Vec<Row>>>()?)
+            }
+            Conn::Postgres(client) => {
+                let sql = dollar_placeholders(sql);
+                let typed: Vec<(&(dyn postgres::types::ToSql + Sync), Type)> = params
+                    .iter()
+                    .map(|p| match p {
+                        Param::Int(n) => (n as &(dyn postgres::types::ToSql + Sync), Type::INT8),
+                        Param::Text(t) => (t as &(dyn postgres::types::ToSql + Sync), Type::TEXT),
+                    })
+                    .collect();
+                let rows = client.borrow_mut().query_typed(&sql, &typed)?;
+                rows.iter().map(pg_row).collect()
+            }
+        }
+    }
+
+    /// Runs several statements with no parameters (a migration).
+    pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(client) => Ok(client.borrow_mut().batch_execute(sql)?),
+        }
+    }
+
+    /// Starts a transaction that holds the write lock from its first statement: SQLite's
+    /// `IMMEDIATE`; on PostgreSQL, row locks taken by the writes themselves.
+    pub(crate) fn begin(&self) -> Result<Transaction<'_>, StoreError> {
+        self.batch(match self {
+            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+            Conn::Postgres(_) => "BEGIN",
+        })?;
+        Ok(Transaction {
+            conn: self,
+            open: true,
+        })
+    }
+}
+
+/// An open transaction; rolled back unless committed.
+pub(crate) struct Transaction<'c> {
+    conn: &'c Conn,
+    open: bool,
+}
+
+impl Transaction<'_> {
+    pub(crate) fn query(&self, sql: &str, params: &[Param]) -> Result<Vec<Row>, StoreError> {
+        self.conn.query(sql, params)
+    }
+
+    pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn.batch(sql)
+    }
+
+    /// Waits for any other process changing the schema or the settings (PostgreSQL; SQLite's
+    /// `IMMEDIATE` already serialises every writer).
+    pub(crate) fn lock_schema(&self) -> Result<(), StoreError> {
+        if self.conn.is_postgres() {
+            self.conn
+                .query("SELECT pg_advisory_xact_lock(4013)", &[])
+                .map(drop)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn commit(mut self) -> Result<(), StoreError> {
+        self.open = false;
+        self.conn.batch("COMMIT")
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing more can be done about a failed rollback: the connection is closed with
+            // the store, which ends the transaction anyway.
+            let _ = self.conn.batch("ROLLBACK");
+        }
+    }
+}
+
+/// `?1` → `$1`: PostgreSQL's placeholders. The store's statements hold no `?` elsewhere.
+fn dollar_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pg_row(row: &postgres::Row) -> Result<Row, StoreError> {
+    (0..row.len())
+        .map(|i| {
+            let column = &row.columns()[i];
+            let cell = match *column.type_() {
+                Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Cell::Int),
+                Type::INT4 => row
+                    .try_get::<_, Option<i32>>(i)?
+                    .map(|n| Cell::Int(n.into())),
+                Type::INT2 => row
+                    .try_get::<_, Option<i16>>(i)?
+                    .map(|n| Cell::Int(n.into())),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                    row.try_get::<_, Option<String>>(i)?.map(Cell::Text)
+                }
+                Type::BOOL => row
+                    .try_get::<_, Option<bool>>(i)?
+                    .map(|b| Cell::Int(b.into())),
+                ref other => {
+                    return Err(StoreError::Unsupported(format!(
+                        "column {} has type {other}",
+                        column.name()
+                    )));
+                }
+            };
+            Ok(cell.unwrap_or(Cell::Null))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_dollars_and_nothing_else_changes() {
+        assert_eq!(
+            dollar_placeholders("SELECT ?1, '?' FROM t WHERE a = ?12 AND b IS NULL"),
+            "SELECT $1, '?' FROM t WHERE a = $12 AND b IS NULL"
+        );
+    }
+}
