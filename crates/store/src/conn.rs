@@ -195,9 +195,7 @@ impl Transaction<'_> {
     /// `IMMEDIATE` already serialises every writer).
     pub(crate) fn lock_schema(&self) -> Result<(), StoreError> {
         if self.conn.is_postgres() {
-            self.conn
-                .query("SELECT pg_advisory_xact_lock(4013)", &[])
-                .map(drop)?;
+            self.conn.batch("SELECT pg_advisory_xact_lock(4013)")?;
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! The case store: cases and their history, privacy of the ECID, refusal of foreign or newer
-//! files, crash safety under SIGKILL, and two writers at once.
+//! files, crash safety under SIGKILL, and two writers at once. What does not depend on SQLite
+//! files runs on both backends: SQLite, and a private PostgreSQL server when one is installed.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -8,10 +9,42 @@ use std::time::Duration;
 use case::{CauseShare, Ledger, Subject, Verdict};
 use jiff::Timestamp;
 use kb::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome};
-use store::{Filter, Saved, Store, StoreError};
+use store::{Filter, Location, Saved, Store, StoreError};
 
 fn writer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_case-writer"))
+}
+
+/// Where a test makes its fresh, empty histories: SQLite files in a temporary folder, or new
+/// databases on a private PostgreSQL server.
+enum Place {
+    Files(tempfile::TempDir),
+    Server(pgserver::Server),
+}
+
+impl Place {
+    fn sqlite() -> Place {
+        Place::Files(tempfile::tempdir().unwrap())
+    }
+
+    fn postgres() -> Option<Place> {
+        pgserver::Server::for_test().map(Place::Server)
+    }
+
+    fn fresh(&self, name: &str) -> Location {
+        match self {
+            Place::Files(dir) => Location::File(dir.path().join(format!("{name}.sqlite"))),
+            Place::Server(server) => Location::parse(&server.create_database(name).unwrap()),
+        }
+    }
+
+    /// The location as the case-writer program takes it.
+    fn arg(location: &Location) -> String {
+        match location {
+            Location::File(path) => path.display().to_string(),
+            Location::Postgres(url) => url.clone(),
+        }
+    }
 }
 
 fn iphone_7_case(ecid: u64, code: &str, port: &str) -> Ledger {
@@ -25,8 +58,11 @@ fn iphone_7_case(ecid: u64, code: &str, port: &str) -> Ledger {
 
 #[test]
 fn a_case_keeps_everything_that_happened() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(&dir.path().join("cases.sqlite")).unwrap();
+    case_keeps_everything(&Place::sqlite());
+}
+
+fn case_keeps_everything(place: &Place) {
+    let mut s = Store::open(place.fresh("cases")).unwrap();
     let mut ledger = iphone_7_case(0x001A_2B3C_4D5E_6F70, "4013", "1-2");
     ledger.device.hubs = Some(1);
     let (id, mut saved) = s.create(&ledger).unwrap();
@@ -90,8 +126,11 @@ fn a_case_keeps_everything_that_happened() {
 
 #[test]
 fn a_case_is_found_by_a_unique_prefix_and_can_be_deleted_or_pruned() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(&dir.path().join("p.sqlite")).unwrap();
+    prefix_delete_prune(&Place::sqlite());
+}
+
+fn prefix_delete_prune(place: &Place) {
+    let mut s = Store::open(place.fresh("prefix")).unwrap();
     let ids: Vec<String> = (0..3)
         .map(|i| {
             s.create(&iphone_7_case(0x1000 + i, "4013", "1-1"))
@@ -127,8 +166,11 @@ fn a_case_is_found_by_a_unique_prefix_and_can_be_deleted_or_pruned() {
 
 #[test]
 fn history_filters_by_device_code_date_and_port() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(&dir.path().join("h.sqlite")).unwrap();
+    history_filters(&Place::sqlite());
+}
+
+fn history_filters(place: &Place) {
+    let mut s = Store::open(place.fresh("history")).unwrap();
     let (a, _) = s
         .create(&iphone_7_case(0xAAAA_0000_0001, "4013", "1-1"))
         .unwrap();
@@ -186,7 +228,7 @@ fn history_filters_by_device_code_date_and_port() {
         .unwrap();
     assert!(later.is_empty(), "only cases since then count: {later:?}");
     // The salt makes hashes differ between databases: a hash means nothing elsewhere.
-    let other = Store::open(&dir.path().join("other.sqlite")).unwrap();
+    let other = Store::open(place.fresh("other")).unwrap();
     assert_ne!(
         other.device_key(0xAAAA_0000_0001),
         s.device_key(0xAAAA_0000_0001)
@@ -354,13 +396,21 @@ fn rusqlite_connection(path: &std::path::Path) -> store::rusqlite::Connection {
 /// committed must be there, complete, and the database must pass SQLite's integrity check.
 #[test]
 fn sigkill_at_random_points_loses_no_committed_case() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crash.sqlite");
+    let place = Place::sqlite();
+    let location = place.fresh("crash");
+    sigkill_loses_nothing(&location);
+    let s = Store::open(&location).unwrap();
+    assert_eq!(s.integrity_check().unwrap(), "ok");
+}
+
+/// Kills writers of `location` at varying points; every committed case must be there, whole.
+fn sigkill_loses_nothing(location: &Location) {
+    let path = Place::arg(location);
     let runs = 40;
     let mut committed = Vec::new();
     for run in 0..runs {
         let mut child = writer()
-            .args([path.to_str().unwrap(), "cases", "100000"])
+            .args([path.as_str(), "cases", "100000"])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -381,8 +431,7 @@ fn sigkill_at_random_points_loses_no_committed_case() {
             }
         }
     }
-    let s = Store::open(&path).unwrap();
-    assert_eq!(s.integrity_check().unwrap(), "ok");
+    let s = Store::open(location).unwrap();
     let mut lost = 0;
     for id in &committed {
         match s.case(id) {
@@ -395,7 +444,7 @@ fn sigkill_at_random_points_loses_no_committed_case() {
         }
     }
     println!(
-        "crash test: {runs} runs, {runs} kills, {} committed cases, {lost} lost, {} cases in the file",
+        "crash test on {location}: {runs} runs, {runs} kills, {} committed cases, {lost} lost, {} cases stored",
         committed.len(),
         s.count().unwrap()
     );
@@ -405,21 +454,20 @@ fn sigkill_at_random_points_loses_no_committed_case() {
 
 #[test]
 fn two_writers_at_once_lose_no_update() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("busy.sqlite");
-    let mut s = Store::open(&path).unwrap();
+    two_writers(&Place::sqlite());
+}
+
+fn two_writers(place: &Place) {
+    let location = place.fresh("busy");
+    let path = Place::arg(&location);
+    let mut s = Store::open(&location).unwrap();
     let (id, _) = s.create(&Ledger::new()).unwrap();
     drop(s);
     let per_writer = 300;
     let children: Vec<_> = (0..2)
         .map(|_| {
             writer()
-                .args([
-                    path.to_str().unwrap(),
-                    "steps",
-                    &id,
-                    &per_writer.to_string(),
-                ])
+                .args([path.as_str(), "steps", &id, &per_writer.to_string()])
                 .stdout(Stdio::null())
                 .spawn()
                 .unwrap()
@@ -428,7 +476,7 @@ fn two_writers_at_once_lose_no_update() {
     for mut c in children {
         assert!(c.wait().unwrap().success());
     }
-    let s = Store::open(&path).unwrap();
+    let s = Store::open(&location).unwrap();
     let case = s.case(&id).unwrap();
     let steps = case.ledger.steps();
     assert_eq!(steps.len(), 2 * per_writer);
@@ -436,4 +484,198 @@ fn two_writers_at_once_lose_no_update() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), 2 * per_writer);
+}
+
+#[test]
+fn benches_are_told_apart_and_outcomes_counted() {
+    benches_and_outcomes(&Place::sqlite());
+}
+
+/// Cases from two benches: filtered and summed per bench, the same port on two benches kept
+/// apart, and the finished cases' steps counted per code, model and action.
+fn benches_and_outcomes(place: &Place) {
+    let location = place.fresh("benches");
+    let mut front = Store::open(&location).unwrap();
+    front.set_bench(Some("front".into()));
+    let mut back = Store::open(&location).unwrap();
+    back.set_bench(Some("back".into()));
+    for (on_front, fixed_by, drop) in [
+        (true, "change-port", true),
+        (true, "change-port", false),
+        (false, "swap-cable", false),
+    ] {
+        let store = if on_front { &mut front } else { &mut back };
+        let mut ledger = iphone_7_case(0x5000, "4013", "1-2");
+        ledger.step("swap-cable", StepKind::Action, StepOutcome::Failed);
+        if drop {
+            ledger.event(EventKind::Drop, Some("1-2".into()), None, "dropped");
+        }
+        ledger.step(fixed_by, StepKind::Action, StepOutcome::Fixed);
+        ledger.finish(CaseStatus::Fixed, Some(fixed_by.into()), None);
+        store.create(&ledger).unwrap();
+    }
+    // An open case teaches nothing yet.
+    let mut open = iphone_7_case(0x5001, "4013", "1-3");
+    open.step("change-port", StepKind::Action, StepOutcome::Failed);
+    back.create(&open).unwrap();
+
+    let only = |bench: &str| {
+        front
+            .history(&Filter {
+                bench: Some(bench.into()),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    assert_eq!(only("front").len(), 2);
+    assert_eq!(only("back").len(), 2);
+    assert!(
+        only("back")
+            .iter()
+            .all(|c| c.bench.as_deref() == Some("back"))
+    );
+    let ports = front.ports(None).unwrap();
+    let port = |bench: &str, port: &str| {
+        ports
+            .iter()
+            .find(|p| p.bench.as_deref() == Some(bench) && p.port == port)
+            .unwrap_or_else(|| panic!("{bench} {port} in {ports:?}"))
+            .clone()
+    };
+    assert_eq!(
+        (port("front", "1-2").cases, port("front", "1-2").drops),
+        (2, 1)
+    );
+    assert_eq!(
+        (port("back", "1-2").cases, port("back", "1-2").drops),
+        (1, 0)
+    );
+    let benches = front.benches(None).unwrap();
+    let bench = |name: &str| {
+        benches
+            .iter()
+            .find(|b| b.bench.as_deref() == Some(name))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            bench("front").cases,
+            bench("front").fixed,
+            bench("front").drops
+        ),
+        (2, 2, 1)
+    );
+    assert_eq!((bench("back").cases, bench("back").fixed), (2, 1));
+    let outcomes = front.action_outcomes().unwrap();
+    let action = |id: &str| {
+        outcomes
+            .iter()
+            .find(|o| {
+                o.action == id
+                    && o.code == Some(4013)
+                    && o.product_type.as_deref() == Some("iPhone9,3")
+            })
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (action("change-port").fixed, action("change-port").failed),
+        (2, 0)
+    );
+    assert_eq!(
+        (action("swap-cable").fixed, action("swap-cable").failed),
+        (1, 3)
+    );
+}
+
+/// The same suite on PostgreSQL, one database per part on one private server.
+#[test]
+fn the_shared_suite_on_postgresql() {
+    let Some(place) = Place::postgres() else {
+        return;
+    };
+    case_keeps_everything(&place);
+    prefix_delete_prune(&place);
+    history_filters(&place);
+    benches_and_outcomes(&place);
+    two_writers(&place);
+}
+
+#[test]
+fn sigkill_on_postgresql_loses_no_committed_case() {
+    let Some(place) = Place::postgres() else {
+        return;
+    };
+    sigkill_loses_nothing(&place.fresh("crash"));
+}
+
+/// Bad places on a real server: nothing reached, a wrong password, no such database, a
+/// database of another program or of a newer release. Clear errors, passwords never shown,
+/// nothing written.
+#[test]
+fn bad_postgresql_places_are_clear_errors_and_nothing_is_written() {
+    let Some(server) = pgserver::Server::for_test() else {
+        return;
+    };
+    let error = |url: &str| match Store::open(Location::parse(url)) {
+        Ok(_) => panic!("{url} opened"),
+        Err(e) => e.to_string(),
+    };
+    let down = error("postgres://postgres:hunter2@127.0.0.1:1/cases");
+    assert!(down.contains("cannot be reached"), "{down}");
+    let wrong = error(&format!(
+        "postgres://postgres:hunter2@127.0.0.1:{}/postgres",
+        server.port()
+    ));
+    assert!(
+        wrong.contains("refused the user name or password"),
+        "{wrong}"
+    );
+    for message in [&down, &wrong] {
+        assert!(
+            !message.contains("hunter2"),
+            "the password is never shown: {message}"
+        );
+        assert!(message.contains("postgres:***@"), "{message}");
+    }
+    let missing = error(&server.url("no_such_db"));
+    assert!(missing.contains("no such database"), "{missing}");
+
+    let foreign = server.create_database("foreign").unwrap();
+    let mut raw = postgres::Client::connect(&foreign, postgres::NoTls).unwrap();
+    raw.batch_execute("CREATE TABLE invoices (id TEXT)")
+        .unwrap();
+    assert!(matches!(
+        Store::open(Location::parse(&foreign)),
+        Err(StoreError::Foreign { .. })
+    ));
+    let tables = |raw: &mut postgres::Client| -> i64 {
+        raw.query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(tables(&mut raw), 1, "nothing was created");
+
+    let newer = server.create_database("newer").unwrap();
+    drop(Store::open(Location::parse(&newer)).unwrap());
+    let mut raw = postgres::Client::connect(&newer, postgres::NoTls).unwrap();
+    raw.batch_execute("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')")
+        .unwrap();
+    assert!(matches!(
+        Store::open(Location::parse(&newer)),
+        Err(StoreError::NewerVersion { found: 99, .. })
+    ));
+    let versions: i64 = raw
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        versions,
+        store::SCHEMA_VERSION + 1,
+        "not migrated down or touched"
+    );
 }
