@@ -109,14 +109,18 @@ pub struct BenchHistory {
     pub drops: u64,
 }
 
-/// What one action did in the resolved cases of one code and product type: the counts the
-/// engine learns from.
+/// What one action did in the finished cases of one code, product type, ending and
+/// confidence: the counts the engine learns from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionOutcomes {
     pub code: Option<i64>,
     pub product_type: Option<String>,
     pub action: String,
-    /// Cases in which it was tried and failed.
+    /// How the cases ended: fixed, or sent to a repair bench.
+    pub status: CaseStatus,
+    /// How sure their record is (`high`, `medium`, `low`); `None` for cases worked here.
+    pub confidence: Option<String>,
+    /// Tries that failed.
     pub failed: u64,
     /// Cases it fixed.
     pub fixed: u64,
@@ -623,30 +627,50 @@ impl Store {
             .collect())
     }
 
-    /// For every code, product type and action: in how many finished cases it failed and in
-    /// how many it was the fix. Only cases that ended (fixed, or sent to a repair bench) count.
+    /// For every code, product type, action, ending and confidence: how often the action
+    /// failed and how often it was the fix. Only cases that ended (fixed, or sent to a repair
+    /// bench) count.
     pub fn action_outcomes(&self) -> Result<Vec<ActionOutcomes>, StoreError> {
         let rows = self.conn.query(
-            "SELECT c.code, c.product_type, s.step,
+            "SELECT c.code, c.product_type, s.step, c.status, c.confidence,
                     sum(CASE WHEN s.outcome = 'failed' THEN 1 ELSE 0 END),
                     sum(CASE WHEN s.outcome = 'fixed' THEN 1 ELSE 0 END)
              FROM steps s JOIN cases c ON c.id = s.case_id
              WHERE s.kind = 'action' AND s.outcome IN ('failed', 'fixed')
                AND c.status IN ('fixed', 'needs-repair')
-             GROUP BY c.code, c.product_type, s.step
-             ORDER BY c.code, c.product_type, s.step",
+             GROUP BY c.code, c.product_type, s.step, c.status, c.confidence
+             ORDER BY c.code, c.product_type, s.step, c.status, c.confidence",
             &[],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| ActionOutcomes {
-                code: r.first().and_then(Cell::int),
-                product_type: optional_text(r, 1),
-                action: optional_text(r, 2).unwrap_or_default(),
-                failed: count(r, 3),
-                fixed: count(r, 4),
+        rows.iter()
+            .map(|r| {
+                Ok(ActionOutcomes {
+                    code: r.first().and_then(Cell::int),
+                    product_type: optional_text(r, 1),
+                    action: optional_text(r, 2).unwrap_or_default(),
+                    status: text(r, 3)
+                        .and_then(|s| word(&s))
+                        .map_err(|why| StoreError::Unsupported(format!("a case's status: {why}")))?,
+                    confidence: optional_text(r, 4),
+                    failed: count(r, 5),
+                    fixed: count(r, 6),
+                })
             })
-            .collect())
+            .collect()
+    }
+
+    /// Marks how sure the record of case `id` is (`high`, `medium` or `low`): an imported or
+    /// hand-written outcome teaches the engine less when it is unsure.
+    pub fn set_confidence(&mut self, id: &str, confidence: &str) -> Result<(), StoreError> {
+        let tx = self.conn.begin()?;
+        let changed = tx.query(
+            "UPDATE cases SET confidence = ?2 WHERE id = ?1 RETURNING id",
+            &[id.into(), confidence.into()],
+        )?;
+        if changed.is_empty() {
+            return Err(StoreError::NoCase(id.to_owned()));
+        }
+        tx.commit()
     }
 
     /// SQLite's own consistency check ("ok" when sound); a PostgreSQL server keeps its own.
