@@ -383,6 +383,7 @@ impl Ledger {
             unavailable,
             declined,
             prior: engine::Prior::default(),
+            local: None,
         }
     }
 

@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 
 use kb::{Kb, OutcomeGroup, RealCase};
+use serde::Serialize;
+
+use crate::model::Model;
 
 /// Which priors the engine starts from.
 #[derive(Debug, Clone, Copy, Default)]
@@ -69,6 +72,89 @@ impl Experience {
                     0.0
                 }
             })
+            .collect()
+    }
+}
+
+/// What one action did in a shop's finished cases of one code and model, weighted by how sure
+/// each record is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LocalAction {
+    pub action: String,
+    /// Cases it fixed.
+    pub fixed: f64,
+    /// Tries that failed, in any finished case.
+    pub failed: f64,
+    /// Tries that failed in cases nothing fixed here (sent to a repair bench).
+    pub failed_unresolved: f64,
+}
+
+impl LocalAction {
+    /// Its fix rate here: the share of tries that fixed the phone.
+    pub fn fix_rate(&self) -> Option<f64> {
+        let tries = self.fixed + self.failed;
+        (tries > 0.0).then(|| self.fixed / tries)
+    }
+}
+
+/// A shop's experience with one code on one model: the update the engine makes to its belief
+/// over causes once the code is known (the kb's belief counting as a number of cases).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LocalExperience {
+    pub actions: Vec<LocalAction>,
+}
+
+impl LocalExperience {
+    pub fn is_empty(&self) -> bool {
+        self.actions
+            .iter()
+            .all(|a| a.fixed <= 0.0 && a.failed_unresolved <= 0.0)
+    }
+
+    /// What it says about `action`, if anything.
+    pub fn action(&self, action: &str) -> Option<&LocalAction> {
+        self.actions.iter().find(|a| a.action == action)
+    }
+
+    /// The belief (indexed like `model.causes`) updated with these cases: each case an action
+    /// fixed counts for the causes that action fixes, shared out by the belief times the
+    /// action's fix rate; each failed try in a case nothing fixed counts, half as much, for
+    /// the causes it does not fix. The belief given counts as `pseudo_cases` cases. A cause the
+    /// belief rules out stays ruled out.
+    pub fn update(&self, model: &Model, belief: &[f64], pseudo_cases: f64) -> Vec<f64> {
+        let total: f64 = belief.iter().sum();
+        if total <= 0.0 || !total.is_finite() || self.is_empty() {
+            return belief.to_vec();
+        }
+        let base: Vec<f64> = belief.iter().map(|p| p / total).collect();
+        let mut counts = vec![0.0; base.len()];
+        let mut share = |weight: f64, rate: &dyn Fn(usize) -> f64| {
+            if weight <= 0.0 {
+                return;
+            }
+            let parts: Vec<f64> = base.iter().enumerate().map(|(c, p)| p * rate(c)).collect();
+            let sum: f64 = parts.iter().sum();
+            if sum > 0.0 {
+                for (n, part) in counts.iter_mut().zip(parts) {
+                    *n += weight * part / sum;
+                }
+            }
+        };
+        for local in &self.actions {
+            let Some(a) = model.action_index(&local.action) else {
+                continue;
+            };
+            let action = &model.actions[a];
+            // The repair shop fixes everything: that it did says nothing of the cause.
+            if action.escalation {
+                continue;
+            }
+            share(local.fixed, &|c| action.fixes[c]);
+            share(0.5 * local.failed_unresolved, &|c| 1.0 - action.fixes[c]);
+        }
+        base.iter()
+            .zip(&counts)
+            .map(|(p, n)| if *p > 0.0 { pseudo_cases * p + n } else { 0.0 })
             .collect()
     }
 }

@@ -13,7 +13,7 @@ pub mod simulate;
 use kb::{Device, Kb, Observation};
 use serde::Serialize;
 
-pub use experience::{Experience, Prior};
+pub use experience::{Experience, LocalAction, LocalExperience, Prior};
 use model::{BACKUP_QUESTION, Model};
 use plan::{Situation, greedy, question_to_ask, refine};
 
@@ -32,6 +32,8 @@ pub struct Evidence<'kb> {
     pub declined: Vec<String>,
     /// Which priors to start from.
     pub prior: Prior<'kb>,
+    /// What the shop's own finished cases of this code and model showed, if it learns.
+    pub local: Option<&'kb LocalExperience>,
 }
 
 impl<'kb> Evidence<'kb> {
@@ -45,6 +47,7 @@ impl<'kb> Evidence<'kb> {
             unavailable: reading.cannot,
             declined: Vec::new(),
             prior,
+            local: None,
         }
     }
 }
@@ -186,6 +189,9 @@ fn belief_with_floor(kb: &Kb, model: &Model, evidence: &Evidence, floor: f64) ->
                     .map_or(1.0, |l| l.likelihood(cause).max(floor))
         })
         .collect();
+    if let Some(local) = evidence.local {
+        belief = local.update(model, &belief, kb.settings.local_pseudo_cases);
+    }
     for o in answers {
         if let Some(q) = kb.question(&o.question) {
             for (p, cause) in belief.iter_mut().zip(&model.causes) {

@@ -50,6 +50,7 @@ fn build(raw: &RawEvidence) -> Evidence<'static> {
         unavailable: Vec::new(),
         declined: Vec::new(),
         prior: engine::Prior::default(),
+        local: None,
     }
 }
 

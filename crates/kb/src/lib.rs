@@ -86,6 +86,9 @@ pub struct Settings {
     pub repair_keeps_data: f64,
     /// How many cases the kb's own priors count as when resolved cases update them.
     pub kb_pseudo_cases: f64,
+    /// How many cases the kb's belief for one code and model counts as when a shop's own
+    /// finished cases of that code and model update it.
+    pub local_pseudo_cases: f64,
     /// What an erasing step costs a person without a backup, in plain words.
     pub erase_warning: String,
     /// Said after the erase warning while Update has not been tried.
