@@ -52,9 +52,14 @@ pub struct Cli {
     )]
     pub db: Option<std::path::PathBuf>,
 
-    /// The bench (computer) new cases are recorded on (default: this computer's host name).
+    /// The bench (computer) new cases are recorded on (default: this computer's host name);
+    /// with `history`, only that bench's cases.
     #[arg(long, global = true, value_name = "NAME", env = "RESTORE_DOCTOR_BENCH")]
     pub bench: Option<String>,
+
+    /// Plan from the knowledge base alone, ignoring what this shop's finished cases taught.
+    #[arg(long, global = true)]
+    pub no_learn: bool,
 
     /// What to do; without a command a guided session starts.
     #[command(subcommand)]
@@ -194,10 +199,37 @@ program does not know gets an honest \"unknown\" and the general plan.",
         long_about = "List past cases from the case history, newest first: when, model, error code, \
 status, steps tried and the top cause, then the bench ports that keep dropping. --device takes \
 an ECID (matched through its salted hash), a product type or a model name. Your cases are yours: \
---delete removes one, --prune --before removes every case older than a date.",
-        after_help = "Examples:\n  restore-doctor history\n  restore-doctor history --code 4013 --since 2026-11-01\n  restore-doctor history --device \"iPhone 7\" --json\n  restore-doctor history --port 1-2\n  restore-doctor history --delete C1A2B3\n  restore-doctor history --prune --before 2026-01-01"
+--delete removes one, --prune --before removes every case older than a date.\n\n\
+With a shop's shared history (--db postgres://…) cases from every bench are listed together, \
+each with its bench; ports are counted per bench, and benches are summed. --bench NAME keeps one \
+bench's cases. --import FILE reads finished cases written elsewhere, one JSON object a line \
+(the samples/cases.jsonl shape: error_code, device, tried_without_success, resolved_by, \
+confidence); all are stored or none.",
+        after_help = "Examples:\n  restore-doctor history\n  restore-doctor history --bench front-desk\n  restore-doctor history --import old-notes.jsonl\n  restore-doctor history --code 4013 --since 2026-11-01\n  restore-doctor history --device \"iPhone 7\" --json\n  restore-doctor history --port 1-2\n  restore-doctor history --delete C1A2B3\n  restore-doctor history --prune --before 2026-01-01"
     )]
     History(HistoryArgs),
+
+    /// Record a finished case by hand: the error, the model, what was tried and what fixed it.
+    #[command(
+        long_about = "Record a finished case without a session: a technician logging what they did \
+at the bench, or a shop's old notes. The case goes into the history like any other (on this \
+bench, or --bench NAME) and teaches the planner: the next plan for the same error on the same \
+model counts it (see `restore-doctor learn --show`). Actions are the planner's ids (`restore-doctor \
+explain CODE` lists them).",
+        after_help = "Examples:\n  restore-doctor record --code 4013 --model \"iPhone 11\" --failed swap-cable --fixed change-port\n  restore-doctor record --code 4013 --model iPhone9,3 --failed dfu-restore --unresolved\n  restore-doctor record --code 9 --model \"iPhone 7\" --fixed swap-cable --confidence low --bench back-room\n\nExit codes: 0 recorded, 2 bad input or the history cannot be written."
+    )]
+    Record(RecordArgs),
+
+    /// What the planner learned from this shop's finished cases.
+    #[command(
+        long_about = "What the planner learned from the finished cases in the history: per error \
+code and model, how often each action fixed the phone here, and how that moves the likely causes \
+and the first step against the knowledge base alone. The knowledge base counts as 20 cases for \
+one code on one model, so a handful of local cases nudge and a hundred decide. --no-learn plans \
+from the knowledge base alone.",
+        after_help = "Examples:\n  restore-doctor learn --show\n  restore-doctor learn --show --json\n\nExit codes: 0 shown, 2 error."
+    )]
+    Learn(LearnArgs),
 
     /// Write a case report: Markdown for a forum, printable HTML for a repair shop, or JSON.
     #[command(
@@ -518,6 +550,10 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "CASE", conflicts_with_all = ["prune", "device", "code", "since", "port"])]
     pub delete: Option<String>,
 
+    /// Store the finished cases in FILE (one JSON object a line, the cases.jsonl shape).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["delete", "prune"])]
+    pub import: Option<std::path::PathBuf>,
+
     /// Delete every case last touched before --before.
     #[arg(long, requires = "before", conflicts_with_all = ["device", "code", "since", "port"])]
     pub prune: bool,
@@ -525,6 +561,76 @@ pub struct HistoryArgs {
     /// With --prune: the date (YYYY-MM-DD, UTC) before which cases are deleted.
     #[arg(long, value_name = "DATE", requires = "prune")]
     pub before: Option<String>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The error code the restore failed with.
+    #[arg(long, value_name = "CODE", allow_negative_numbers = true)]
+    pub code: String,
+
+    #[command(flatten)]
+    pub model: ModelArg,
+
+    /// An action tried that did not fix it (repeat for each).
+    #[arg(long, value_name = "ACTION")]
+    pub failed: Vec<String>,
+
+    /// The action that fixed it.
+    #[arg(
+        long,
+        value_name = "ACTION",
+        required_unless_present = "unresolved",
+        conflicts_with = "unresolved"
+    )]
+    pub fixed: Option<String>,
+
+    /// Nothing tried fixed it (the phone went on to a repair bench, or was given up).
+    #[arg(long)]
+    pub unresolved: bool,
+
+    /// The USB port it was on, as `devices` shows it.
+    #[arg(long, value_name = "PATH")]
+    pub port: Option<String>,
+
+    /// How sure the record is; an unsure one teaches the planner less.
+    #[arg(long, value_enum, default_value = "high")]
+    pub confidence: ConfidenceArg,
+
+    /// Print the recorded case as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How sure a recorded outcome is.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ConfidenceArg {
+    High,
+    Medium,
+    Low,
+}
+
+impl ConfidenceArg {
+    pub fn id(self) -> &'static str {
+        match self {
+            ConfidenceArg::High => "high",
+            ConfidenceArg::Medium => "medium",
+            ConfidenceArg::Low => "low",
+        }
+    }
+}
+
+/// `learn`.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// List what was learned (the only thing `learn` does so far).
+    #[arg(long)]
+    pub show: bool,
 
     /// Print JSON instead of text.
     #[arg(long)]

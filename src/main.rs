@@ -7,6 +7,7 @@ mod commands;
 mod device_view;
 mod interrupt;
 mod knowledge;
+mod learning;
 mod log_files;
 mod output;
 mod plan_text;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     output::set_color(cli.color);
     case_store::set_bench(cli.bench.clone());
+    learning::configure(cli.db.as_deref(), cli.no_learn);
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => report(&err),

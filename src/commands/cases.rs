@@ -41,6 +41,9 @@ pub fn history(
     args: &HistoryArgs,
 ) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
+    if let Some(file) = &args.import {
+        return super::record::import(db, file, args.json);
+    }
     if let Some(id) = &args.delete {
         let mut store = case_store::open(db)?;
         let id = store.delete(id).map_err(not_found(&store))?;

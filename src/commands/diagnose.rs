@@ -42,12 +42,13 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     add_arguments(kb, args, &mut ledger)?;
     if args.plan || args.json {
         let evidence = ledger.evidence(kb, Skipped::PutOff);
+        let (code, device) = (evidence.code, evidence.device);
         let assessment =
-            engine::assess(kb, &evidence).map_err(|e| UsageError::new(e.to_string()))?;
+            crate::learning::assess(kb, evidence).map_err(|e| UsageError::new(e.to_string()))?;
         if args.json {
             output::print_json(&PlanJson {
-                code: evidence.code,
-                device: evidence.device.map(DeviceJson::from),
+                code,
+                device: device.map(DeviceJson::from),
                 assessment: &assessment,
             })?;
         } else {

@@ -8,7 +8,9 @@ mod dfu;
 mod diagnose;
 mod explain;
 mod identify;
+mod learn;
 mod logs;
+mod record;
 mod restore;
 mod restore_bench;
 mod serve;
@@ -27,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Diagnose(args)) => diagnose::run(db, &args),
         Some(Command::History(args)) => cases::history(db, cli.bench.as_deref(), &args),
         Some(Command::Report(args)) => cases::report(db, &args),
+        Some(Command::Record(args)) => record::run(db, &args),
+        Some(Command::Learn(args)) => learn::run(&args),
         Some(Command::Dfu(args)) => dfu::run(&args),
         Some(Command::Serve(args)) => serve::run(db, &args),
         Some(Command::Devices(args)) => devices::run(&args),

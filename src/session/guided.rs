@@ -252,15 +252,16 @@ impl Session<'_, '_> {
     /// shop, and past the free questions only a question worth ten minutes is asked first.
     fn next_step(&mut self, questions_asked: usize) -> io::Result<Option<(Assessment, Step)>> {
         let kb = self.kb;
-        let mut assessment = match engine::assess(kb, &self.ledger.evidence(kb, Skipped::PutOff)) {
-            Ok(a) => a,
-            Err(e) => {
-                self.prompter.say(&format!(
-                    "The answers so far contradict each other ({e}). Stopping here."
-                ))?;
-                return Ok(None);
-            }
-        };
+        let mut assessment =
+            match crate::learning::assess(kb, self.ledger.evidence(kb, Skipped::PutOff)) {
+                Ok(a) => a,
+                Err(e) => {
+                    self.prompter.say(&format!(
+                        "The answers so far contradict each other ({e}). Stopping here."
+                    ))?;
+                    return Ok(None);
+                }
+            };
         let escalation_first = assessment
             .plan
             .iter()
@@ -290,7 +291,9 @@ impl Session<'_, '_> {
                 )
                 .trim_end(),
             )?;
-            if let Ok(back) = engine::assess(kb, &self.ledger.evidence(kb, Skipped::BroughtBack)) {
+            if let Ok(back) =
+                crate::learning::assess(kb, self.ledger.evidence(kb, Skipped::BroughtBack))
+            {
                 assessment = back;
             }
         }

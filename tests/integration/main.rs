@@ -9,6 +9,7 @@ mod explain;
 mod harness;
 mod help;
 mod identify;
+mod learn;
 mod logs;
 mod restore;
 mod restore_bench;

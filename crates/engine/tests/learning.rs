@@ -55,8 +55,14 @@ fn eight_port_fixes_in_ten_put_the_port_first_and_one_only_nudges() {
     assert_ne!(kb_first, "change-port", "the kb alone starts elsewhere");
     let (one_first, one_share) = first_action(Some(&port_fixes(1.0, 0.0)));
     let (eight_first, eight_share) = first_action(Some(&port_fixes(8.0, 2.0)));
-    assert!(one_share > kb_share && one_share < eight_share, "{kb_share} {one_share} {eight_share}");
-    assert_ne!(one_first, "change-port", "one case nudges, it does not decide");
+    assert!(
+        one_share > kb_share && one_share < eight_share,
+        "{kb_share} {one_share} {eight_share}"
+    );
+    assert_ne!(
+        one_first, "change-port",
+        "one case nudges, it does not decide"
+    );
     assert_eq!(eight_first, "change-port");
 }
 
@@ -92,7 +98,11 @@ fn local_cases_never_bring_back_a_cause_the_kb_rules_out() {
     let learned = with(Some(&local));
     let possible: Vec<&str> = plain.causes.iter().map(|c| c.id.as_str()).collect();
     for cause in &learned.causes {
-        assert!(possible.contains(&cause.id.as_str()), "{} came back", cause.id);
+        assert!(
+            possible.contains(&cause.id.as_str()),
+            "{} came back",
+            cause.id
+        );
     }
     let total: f64 = learned.causes.iter().map(|c| c.probability).sum();
     assert!((total - 1.0).abs() < 1e-9);

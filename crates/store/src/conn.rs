@@ -93,16 +93,21 @@ pub(crate) enum Conn {
 }
 
 impl Conn {
-    /// Connects to a PostgreSQL server by URL, giving up after `timeout`.
-    pub(crate) fn postgres(url: &str, timeout: Duration) -> Result<Conn, postgres::Error> {
-        let mut config: postgres::Config = url.parse()?;
+    /// Connects to a PostgreSQL server by URL, giving up after `timeout`; `shown` names it
+    /// in errors (with its password masked).
+    pub(crate) fn postgres(url: &str, shown: &str, timeout: Duration) -> Result<Conn, StoreError> {
+        let mut config: postgres::Config = url.parse().map_err(|e| StoreError::Server {
+            location: shown.to_owned(),
+            message: format!("not a PostgreSQL address this can use ({e})"),
+        })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(timeout);
         }
         config.application_name("restore-doctor");
-        Ok(Conn::Postgres(RefCell::new(
-            config.connect(postgres::NoTls)?,
-        )))
+        let client = config
+            .connect(postgres::NoTls)
+            .map_err(|e| crate::errors::from_postgres(shown, e))?;
+        Ok(Conn::Postgres(RefCell::new(client)))
     }
 
     pub(crate) fn is_postgres(&self) -> bool {

@@ -93,10 +93,12 @@ pub(crate) fn from_postgres(location: &str, e: postgres::Error) -> StoreError {
             describe_postgres(&e)
         ),
         Some(_) => describe_postgres(&e),
-        None if e.to_string().contains("invalid") => {
-            format!("not a PostgreSQL address this can use ({e})")
+        None => {
+            // "error connecting to server" says little; its source says why (refused, timed out).
+            let why = std::error::Error::source(&e)
+                .map_or_else(|| e.to_string(), |source| format!("{e}: {source}"));
+            format!("the server cannot be reached ({why})")
         }
-        None => format!("the server cannot be reached ({e})"),
     };
     StoreError::Server {
         location: location.to_owned(),

@@ -198,8 +198,7 @@ impl Store {
         let conn = match &location {
             Location::File(path) => sqlite_connection(path, access)?,
             Location::Postgres(url) => {
-                let conn = Conn::postgres(url, CONNECT_TIMEOUT)
-                    .map_err(|e| errors::from_postgres(&shown, e))?;
+                let conn = Conn::postgres(url, &shown, CONNECT_TIMEOUT)?;
                 if access == Access::ReadOnly {
                     conn.batch("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                         .map_err(|e| in_place(&shown, e))?;
@@ -332,17 +331,39 @@ impl Store {
 
     /// Stores a new case with everything its ledger holds; returns its id and what is saved.
     pub fn create(&mut self, ledger: &Ledger) -> Result<(String, Saved), StoreError> {
+        let tx = self.conn.begin()?;
+        let (id, saved) = self.insert(&tx, ledger, None)?;
+        tx.commit()?;
+        Ok((id, saved))
+    }
+
+    /// Stores finished cases recorded elsewhere (by hand, or a shop's old notes), each with how
+    /// sure its record is, all or none. Returns their ids in order.
+    pub fn import(&mut self, cases: &[(Ledger, Option<&str>)]) -> Result<Vec<String>, StoreError> {
+        let tx = self.conn.begin()?;
+        let ids = cases
+            .iter()
+            .map(|(ledger, confidence)| self.insert(&tx, ledger, *confidence).map(|(id, _)| id))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn insert(
+        &self,
+        tx: &Transaction,
+        ledger: &Ledger,
+        confidence: Option<&str>,
+    ) -> Result<(String, Saved), StoreError> {
         let id = format!("C{}", random_hex::<5>()?.to_uppercase());
         let device_key = ledger.device.ecid.map(|e| self.device_key(e));
         let at = stored_time(Timestamp::now());
-        let tx = self.conn.begin()?;
         tx.query(
-            "INSERT INTO cases (id, created_at, updated_at, status, bench) VALUES (?1, ?2, ?2, 'open', ?3)",
-            &[id.clone().into(), at.into(), self.bench.clone().into()],
+            "INSERT INTO cases (id, created_at, updated_at, status, bench, confidence) VALUES (?1, ?2, ?2, 'open', ?3, ?4)",
+            &[id.clone().into(), at.into(), self.bench.clone().into(), confidence.into()],
         )?;
         let mut saved = Saved::default();
-        write(&tx, &id, ledger, device_key, &mut saved)?;
-        tx.commit()?;
+        write(tx, &id, ledger, device_key, &mut saved)?;
         Ok((id, saved))
     }
 
@@ -648,29 +669,15 @@ impl Store {
                     code: r.first().and_then(Cell::int),
                     product_type: optional_text(r, 1),
                     action: optional_text(r, 2).unwrap_or_default(),
-                    status: text(r, 3)
-                        .and_then(|s| word(&s))
-                        .map_err(|why| StoreError::Unsupported(format!("a case's status: {why}")))?,
+                    status: text(r, 3).and_then(|s| word(&s)).map_err(|why| {
+                        StoreError::Unsupported(format!("a case's status: {why}"))
+                    })?,
                     confidence: optional_text(r, 4),
                     failed: count(r, 5),
                     fixed: count(r, 6),
                 })
             })
             .collect()
-    }
-
-    /// Marks how sure the record of case `id` is (`high`, `medium` or `low`): an imported or
-    /// hand-written outcome teaches the engine less when it is unsure.
-    pub fn set_confidence(&mut self, id: &str, confidence: &str) -> Result<(), StoreError> {
-        let tx = self.conn.begin()?;
-        let changed = tx.query(
-            "UPDATE cases SET confidence = ?2 WHERE id = ?1 RETURNING id",
-            &[id.into(), confidence.into()],
-        )?;
-        if changed.is_empty() {
-            return Err(StoreError::NoCase(id.to_owned()));
-        }
-        tx.commit()
     }
 
     /// SQLite's own consistency check ("ok" when sound); a PostgreSQL server keeps its own.

@@ -1,0 +1,174 @@
+//! What this shop's own finished cases teach: the case history's counts turned into the
+//! engine's local experience for one code and model, and the words a plan says when it changed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use engine::{Assessment, EngineError, Evidence, LocalAction, LocalExperience};
+use kb::{CaseStatus, Confidence, Device, Kb};
+use serde::Serialize;
+use store::ActionOutcomes;
+
+/// Where the history to learn from is, set once by `main` (`None`: `--no-learn`).
+static SOURCE: OnceLock<Option<Option<PathBuf>>> = OnceLock::new();
+/// The history's counts, read on first use.
+static OUTCOMES: OnceLock<Vec<ActionOutcomes>> = OnceLock::new();
+
+/// Learns from the history at `db` (or the default one), unless `off`.
+pub fn configure(db: Option<&Path>, off: bool) {
+    // Set once, from main; a second call changes nothing.
+    let _ = SOURCE.set((!off).then(|| db.map(Path::to_owned)));
+}
+
+/// The finished cases' counts; none when learning is off or no history can be read.
+fn outcomes() -> &'static [ActionOutcomes] {
+    OUTCOMES.get_or_init(|| {
+        let Some(Some(db)) = SOURCE.get().map(|s| s.as_ref().map(Option::as_deref)) else {
+            return Vec::new();
+        };
+        crate::case_store::open_to_read(db)
+            .ok()
+            .flatten()
+            .and_then(|store| store.action_outcomes().ok())
+            .unwrap_or_default()
+    })
+}
+
+/// One code on one model (or on every model, when the model is unknown).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Group {
+    pub code: Option<i64>,
+    pub model: Option<String>,
+}
+
+/// One action's record in a group, in whole cases, for people.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Record {
+    pub action: String,
+    pub fixed: u64,
+    pub tries: u64,
+}
+
+/// What a group's finished cases teach: the engine's weighted counts and the plain record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Learned {
+    pub experience: LocalExperience,
+    pub records: Vec<Record>,
+}
+
+impl Learned {
+    fn add(&mut self, kb: &Kb, row: &ActionOutcomes) {
+        let weight = row
+            .confidence
+            .as_deref()
+            .and_then(|c| serde_json::from_value::<Confidence>(serde_json::json!(c)).ok())
+            .map_or(1.0, Confidence::weight);
+        if kb.action(&row.action).is_none() {
+            return;
+        }
+        let index = match self
+            .experience
+            .actions
+            .iter()
+            .position(|a| a.action == row.action)
+        {
+            Some(i) => i,
+            None => {
+                self.experience.actions.push(LocalAction {
+                    action: row.action.clone(),
+                    ..LocalAction::default()
+                });
+                self.records.push(Record {
+                    action: row.action.clone(),
+                    ..Record::default()
+                });
+                self.experience.actions.len() - 1
+            }
+        };
+        let local = &mut self.experience.actions[index];
+        local.fixed += weight * row.fixed as f64;
+        local.failed += weight * row.failed as f64;
+        if row.status == CaseStatus::NeedsRepair {
+            local.failed_unresolved += weight * row.failed as f64;
+        }
+        let record = &mut self.records[index];
+        record.fixed += row.fixed;
+        record.tries += row.fixed + row.failed;
+    }
+}
+
+/// The model a stored product type belongs to.
+fn model_of(kb: &Kb, product_type: Option<&str>) -> Option<String> {
+    product_type
+        .and_then(|p| kb.find_device(p).ok())
+        .map(|d| d.model.clone())
+}
+
+/// What the shop's finished cases teach about `code` on `device` (every model when it is
+/// unknown); `None` without a code or without such cases.
+pub fn for_case(kb: &Kb, code: Option<i64>, device: Option<&Device>) -> Option<Learned> {
+    let code = code?;
+    let mut learned = Learned::default();
+    for row in outcomes().iter().filter(|r| r.code == Some(code)) {
+        let same_model = match device {
+            Some(d) => {
+                model_of(kb, row.product_type.as_deref()).as_deref() == Some(d.model.as_str())
+            }
+            None => true,
+        };
+        if same_model {
+            learned.add(kb, row);
+        }
+    }
+    (!learned.experience.is_empty()).then_some(learned)
+}
+
+/// Every group the shop's finished cases teach about.
+pub fn groups(kb: &Kb) -> BTreeMap<Group, Learned> {
+    let mut groups: BTreeMap<Group, Learned> = BTreeMap::new();
+    for row in outcomes() {
+        let group = Group {
+            code: row.code,
+            model: model_of(kb, row.product_type.as_deref()),
+        };
+        groups.entry(group).or_default().add(kb, row);
+    }
+    groups
+}
+
+/// The engine's assessment with what the shop learned for this code and model, the plan's
+/// reasons saying so where it has a record.
+pub fn assess(kb: &Kb, evidence: Evidence) -> Result<Assessment, EngineError> {
+    let learned = for_case(kb, evidence.code, evidence.device);
+    let evidence = Evidence {
+        local: learned.as_ref().map(|l| &l.experience),
+        ..evidence
+    };
+    let mut assessment = engine::assess(kb, &evidence)?;
+    if let Some(learned) = &learned {
+        let code = evidence.code.map_or_else(String::new, kb::display_code);
+        let model = evidence
+            .device
+            .map_or("these phones".to_owned(), |d| d.model.clone());
+        for step in &mut assessment.plan {
+            let Some(record) = learned
+                .records
+                .iter()
+                .find(|r| r.action == step.id && r.tries > 0)
+            else {
+                continue;
+            };
+            let name = kb
+                .action(&step.id)
+                .map_or(step.id.clone(), |a| kb::in_sentence(&a.name));
+            step.why.push_str(&format!(
+                " At this shop, {name} fixed {code} on {model} in {} of {} {}.",
+                record.fixed,
+                record.tries,
+                if record.tries == 1 { "try" } else { "tries" }
+            ));
+        }
+    }
+    Ok(assessment)
+}

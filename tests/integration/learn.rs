@@ -1,0 +1,244 @@
+//! A shop's history: outcomes recorded by hand and imported, several benches in one history
+//! (SQLite, and a private PostgreSQL server written by two processes at once), and plans that
+//! learn from them.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::harness::command;
+
+/// `restore-doctor --db DB [--bench BENCH] ARGS…`: exit status, stdout, stderr.
+fn run_on(db: &str, bench: Option<&str>, args: &[&str]) -> (i32, String, String) {
+    let mut command = command();
+    command.args(["--db", db]);
+    if let Some(bench) = bench {
+        command.args(["--bench", bench]);
+    }
+    let out = command
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_of(db: &str, args: &[&str]) -> Value {
+    let (status, stdout, stderr) = run_on(db, None, args);
+    assert_eq!(status, 0, "{args:?}: {stdout}{stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// Ten outcomes of 4013 on an iPhone 11: eight fixed by a new port after a cable did not help,
+/// one fixed by the cable, one nothing fixed. Five from each bench, the two benches writing at
+/// the same time.
+fn record_ten(db: &str) {
+    let outcomes: Vec<Vec<&str>> = (0..10)
+        .map(|i| match i {
+            0..8 => vec!["--failed", "swap-cable", "--fixed", "change-port"],
+            8 => vec!["--fixed", "swap-cable"],
+            _ => vec!["--failed", "change-port", "--unresolved"],
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for (bench, mine) in [("front", 0), ("back", 1)] {
+            let outcomes = &outcomes;
+            scope.spawn(move || {
+                for outcome in outcomes.iter().skip(mine).step_by(2) {
+                    let mut args = vec!["record", "--code", "4013", "--model", "iPhone 11"];
+                    args.extend(outcome);
+                    let (status, stdout, stderr) = run_on(db, Some(bench), &args);
+                    assert_eq!(status, 0, "{stdout}{stderr}");
+                    assert!(stdout.contains(&format!("on bench {bench}")), "{stdout}");
+                }
+            });
+        }
+    });
+}
+
+/// The history lists the ten together with their benches, and the plan for 4013 on an
+/// iPhone 11 starts with the port, saying why; without learning it does not.
+fn ten_outcomes_from_two_benches_change_the_plan(db: &str) {
+    record_ten(db);
+    let history = json_of(db, &["history", "--json"]);
+    let cases = history["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 10, "{history}");
+    let on = |bench: &str| cases.iter().filter(|c| c["bench"] == bench).count();
+    assert_eq!((on("front"), on("back")), (5, 5), "{history}");
+    let benches: Vec<&str> = history["benches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["bench"].as_str())
+        .collect();
+    assert_eq!(benches, ["back", "front"]);
+    let front_only = json_of(db, &["--bench", "front", "history", "--json"]);
+    assert_eq!(front_only["cases"].as_array().unwrap().len(), 5);
+
+    let plan = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend([
+            "diagnose",
+            "--code",
+            "4013",
+            "--model",
+            "iPhone 11",
+            "--plan",
+            "--json",
+        ]);
+        let plan = json_of(db, &args);
+        plan["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "action")
+            .unwrap()
+            .clone()
+    };
+    let learned = plan(&[]);
+    assert_eq!(learned["id"], "change-port", "{learned}");
+    let why = learned["why"].as_str().unwrap();
+    assert!(
+        why.contains("At this shop") && why.contains("8 of 9"),
+        "the plan says why: {why}"
+    );
+    let kb_only = plan(&["--no-learn"]);
+    assert_ne!(kb_only["id"], "change-port", "{kb_only}");
+    assert!(!kb_only["why"].as_str().unwrap().contains("At this shop"));
+
+    let learn = json_of(db, &["learn", "--show", "--json"]);
+    let group = &learn["groups"][0];
+    assert_eq!(
+        (group["code"].as_i64(), group["model"].as_str()),
+        (Some(4013), Some("iPhone 11"))
+    );
+    assert_eq!(group["first_step"]["learned"], "change-port");
+    let port = group["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "change-port")
+        .unwrap();
+    assert_eq!(
+        (port["fixed"].as_u64(), port["tries"].as_u64()),
+        (Some(8), Some(9))
+    );
+}
+
+#[test]
+fn ten_outcomes_from_two_benches_in_sqlite_change_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    ten_outcomes_from_two_benches_change_the_plan(db.to_str().unwrap());
+}
+
+#[test]
+fn ten_outcomes_from_two_benches_in_postgresql_change_the_plan() {
+    let Some(server) = pgserver::Server::for_test() else {
+        return;
+    };
+    let url = server.create_database("shop").unwrap();
+    ten_outcomes_from_two_benches_change_the_plan(&url);
+    // The password in the URL never shows, not even in an error.
+    let wrong = url.replace(pgserver::PASSWORD, "not-the-password");
+    let (status, stdout, stderr) = run_on(&wrong, None, &["history"]);
+    assert_ne!(status, 0);
+    assert!(
+        stderr.contains("refused the user name or password"),
+        "{stderr}"
+    );
+    assert!(
+        !format!("{stdout}{stderr}").contains("not-the-password"),
+        "{stderr}"
+    );
+    assert!(stderr.lines().count() <= 2, "a short error: {stderr}");
+}
+
+#[test]
+fn real_cases_import_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("imported.sqlite");
+    let db = db.to_str().unwrap();
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/kb/data/real-cases.jsonl");
+    let lines = std::fs::read_to_string(&cases).unwrap().lines().count();
+    let imported = json_of(
+        db,
+        &["history", "--import", cases.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(
+        imported["imported"].as_u64(),
+        Some(lines as u64),
+        "{imported}"
+    );
+    let unresolved = std::fs::read_to_string(&cases)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"resolved_by\": \"unresolved\""))
+        .count();
+    assert_eq!(
+        imported["unresolved"].as_u64(),
+        Some(unresolved as u64),
+        "{imported}"
+    );
+    let history = json_of(db, &["history", "--json"]);
+    assert_eq!(history["cases"].as_array().unwrap().len(), lines);
+
+    // A file with a broken line is refused whole, naming the line; nothing is written.
+    let broken = dir.path().join("broken.jsonl");
+    let mut text = std::fs::read_to_string(&cases).unwrap();
+    text.push_str("{\"id\": \"half\", \"resolved_by\": \n");
+    std::fs::write(&broken, text).unwrap();
+    let fresh = dir.path().join("fresh.sqlite");
+    let (status, _, stderr) = run_on(
+        fresh.to_str().unwrap(),
+        None,
+        &["history", "--import", broken.to_str().unwrap()],
+    );
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains(&format!("line {}", lines + 1)), "{stderr}");
+    assert!(!fresh.exists(), "nothing written");
+}
+
+#[test]
+fn a_record_with_an_unknown_action_or_model_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.sqlite");
+    let db = db.to_str().unwrap();
+    for args in [
+        vec![
+            "record",
+            "--code",
+            "4013",
+            "--model",
+            "iPhone 11",
+            "--fixed",
+            "prayer",
+        ],
+        vec![
+            "record",
+            "--code",
+            "4013",
+            "--model",
+            "iPhone 99",
+            "--fixed",
+            "swap-cable",
+        ],
+        vec![
+            "record",
+            "--code",
+            "4013",
+            "--fixed",
+            "swap-cable",
+            "--unresolved",
+        ],
+        vec!["record", "--code", "4013"],
+    ] {
+        let (status, _, stderr) = run_on(db, None, &args);
+        assert_eq!(status, 2, "{args:?}: {stderr}");
+    }
+    assert!(!Path::new(db).exists(), "nothing written");
+}
