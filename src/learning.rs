@@ -5,15 +5,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use engine::{Assessment, EngineError, Evidence, LocalAction, LocalExperience};
-use kb::{CaseStatus, Confidence, Device, Kb};
+use engine::{Assessment, EngineError, Evidence, LocalCase, LocalExperience};
+use kb::{Confidence, Device, Kb, StepOutcome};
 use serde::Serialize;
-use store::ActionOutcomes;
+use store::FinishedCase;
 
 /// Where the history to learn from is, set once by `main` (`None`: `--no-learn`).
 static SOURCE: OnceLock<Option<Option<PathBuf>>> = OnceLock::new();
-/// The history's counts, read on first use.
-static OUTCOMES: OnceLock<Vec<ActionOutcomes>> = OnceLock::new();
+/// The history's finished cases, read on first use.
+static FINISHED: OnceLock<Vec<FinishedCase>> = OnceLock::new();
+/// Finished cases learned from: the most recent ones.
+const MOST_CASES: usize = 5_000;
 
 /// Learns from the history at `db` (or the default one), unless `off`.
 pub fn configure(db: Option<&Path>, off: bool) {
@@ -21,16 +23,16 @@ pub fn configure(db: Option<&Path>, off: bool) {
     let _ = SOURCE.set((!off).then(|| db.map(Path::to_owned)));
 }
 
-/// The finished cases' counts; none when learning is off or no history can be read.
-fn outcomes() -> &'static [ActionOutcomes] {
-    OUTCOMES.get_or_init(|| {
+/// The finished cases; none when learning is off or no history can be read.
+fn finished() -> &'static [FinishedCase] {
+    FINISHED.get_or_init(|| {
         let Some(Some(db)) = SOURCE.get().map(|s| s.as_ref().map(Option::as_deref)) else {
             return Vec::new();
         };
         crate::case_store::open_to_read(db)
             .ok()
             .flatten()
-            .and_then(|store| store.action_outcomes().ok())
+            .and_then(|store| store.finished_cases(MOST_CASES).ok())
             .unwrap_or_default()
     })
 }
@@ -58,43 +60,46 @@ pub struct Learned {
 }
 
 impl Learned {
-    fn add(&mut self, kb: &Kb, row: &ActionOutcomes) {
-        let weight = row
+    fn add(&mut self, kb: &Kb, case: &FinishedCase) {
+        let weight = case
             .confidence
             .as_deref()
             .and_then(|c| serde_json::from_value::<Confidence>(serde_json::json!(c)).ok())
             .map_or(1.0, Confidence::weight);
-        if kb.action(&row.action).is_none() {
-            return;
-        }
-        let index = match self
-            .experience
+        let known: Vec<&(String, StepOutcome)> = case
             .actions
             .iter()
-            .position(|a| a.action == row.action)
-        {
-            Some(i) => i,
-            None => {
-                self.experience.actions.push(LocalAction {
-                    action: row.action.clone(),
-                    ..LocalAction::default()
-                });
-                self.records.push(Record {
-                    action: row.action.clone(),
-                    ..Record::default()
-                });
-                self.experience.actions.len() - 1
+            .filter(|(id, _)| kb.action(id).is_some())
+            .collect();
+        for (id, outcome) in &known {
+            let index = match self.records.iter().position(|r| r.action == *id) {
+                Some(i) => i,
+                None => {
+                    self.records.push(Record {
+                        action: id.clone(),
+                        ..Record::default()
+                    });
+                    self.records.len() - 1
+                }
+            };
+            let record = &mut self.records[index];
+            record.tries += 1;
+            if *outcome == StepOutcome::Fixed {
+                record.fixed += 1;
             }
-        };
-        let local = &mut self.experience.actions[index];
-        local.fixed += weight * row.fixed as f64;
-        local.failed += weight * row.failed as f64;
-        if row.status == CaseStatus::NeedsRepair {
-            local.failed_unresolved += weight * row.failed as f64;
         }
-        let record = &mut self.records[index];
-        record.fixed += row.fixed;
-        record.tries += row.fixed + row.failed;
+        self.experience.cases.push(LocalCase {
+            failed: known
+                .iter()
+                .filter(|(_, o)| *o == StepOutcome::Failed)
+                .map(|(id, _)| id.clone())
+                .collect(),
+            fixed: known
+                .iter()
+                .find(|(_, o)| *o == StepOutcome::Fixed)
+                .map(|(id, _)| id.clone()),
+            weight,
+        });
     }
 }
 
@@ -110,15 +115,15 @@ fn model_of(kb: &Kb, product_type: Option<&str>) -> Option<String> {
 pub fn for_case(kb: &Kb, code: Option<i64>, device: Option<&Device>) -> Option<Learned> {
     let code = code?;
     let mut learned = Learned::default();
-    for row in outcomes().iter().filter(|r| r.code == Some(code)) {
+    for case in finished().iter().filter(|c| c.code == Some(code)) {
         let same_model = match device {
             Some(d) => {
-                model_of(kb, row.product_type.as_deref()).as_deref() == Some(d.model.as_str())
+                model_of(kb, case.product_type.as_deref()).as_deref() == Some(d.model.as_str())
             }
             None => true,
         };
         if same_model {
-            learned.add(kb, row);
+            learned.add(kb, case);
         }
     }
     (!learned.experience.is_empty()).then_some(learned)
@@ -127,12 +132,12 @@ pub fn for_case(kb: &Kb, code: Option<i64>, device: Option<&Device>) -> Option<L
 /// Every group the shop's finished cases teach about.
 pub fn groups(kb: &Kb) -> BTreeMap<Group, Learned> {
     let mut groups: BTreeMap<Group, Learned> = BTreeMap::new();
-    for row in outcomes() {
+    for case in finished() {
         let group = Group {
-            code: row.code,
-            model: model_of(kb, row.product_type.as_deref()),
+            code: case.code,
+            model: model_of(kb, case.product_type.as_deref()),
         };
-        groups.entry(group).or_default().add(kb, row);
+        groups.entry(group).or_default().add(kb, case);
     }
     groups
 }

@@ -76,50 +76,40 @@ impl Experience {
     }
 }
 
-/// What one action did in a shop's finished cases of one code and model, weighted by how sure
-/// each record is.
+/// One of a shop's finished cases of the code and model at hand, as the engine learns from it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct LocalAction {
-    pub action: String,
-    /// Cases it fixed.
-    pub fixed: f64,
-    /// Tries that failed, in any finished case.
-    pub failed: f64,
-    /// Tries that failed in cases nothing fixed here (sent to a repair bench).
-    pub failed_unresolved: f64,
-}
-
-impl LocalAction {
-    /// Its fix rate here: the share of tries that fixed the phone.
-    pub fn fix_rate(&self) -> Option<f64> {
-        let tries = self.fixed + self.failed;
-        (tries > 0.0).then(|| self.fixed / tries)
-    }
+pub struct LocalCase {
+    /// Actions tried that did not fix it, in order.
+    pub failed: Vec<String>,
+    /// The action that fixed it; `None` when nothing did (it went on to a repair bench).
+    pub fixed: Option<String>,
+    /// How much it teaches: 1 for a sure record, less for an unsure one.
+    pub weight: f64,
 }
 
 /// A shop's experience with one code on one model: the update the engine makes to its belief
-/// over causes once the code is known (the kb's belief counting as a number of cases).
+/// over causes once the code is known, the kb's belief counting as a number of cases.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LocalExperience {
-    pub actions: Vec<LocalAction>,
+    pub cases: Vec<LocalCase>,
 }
+
+/// Rounds of re-estimating which cause each case had; the shares settle well within them.
+const ROUNDS: usize = 20;
+/// What a case nothing fixed teaches, against one a step fixed.
+const UNRESOLVED_WEIGHT: f64 = 0.5;
 
 impl LocalExperience {
     pub fn is_empty(&self) -> bool {
-        self.actions
-            .iter()
-            .all(|a| a.fixed <= 0.0 && a.failed_unresolved <= 0.0)
+        self.cases.iter().all(|c| c.weight <= 0.0)
     }
 
-    /// What it says about `action`, if anything.
-    pub fn action(&self, action: &str) -> Option<&LocalAction> {
-        self.actions.iter().find(|a| a.action == action)
-    }
-
-    /// The belief (indexed like `model.causes`) updated with these cases: each case an action
-    /// fixed counts for the causes that action fixes, shared out by the belief times the
-    /// action's fix rate; each failed try in a case nothing fixed counts, half as much, for
-    /// the causes it does not fix. The belief given counts as `pseudo_cases` cases. A cause the
+    /// The belief (indexed like `model.causes`) updated with these cases. Each case is shared
+    /// out over the causes by how well each explains it — the belief, times the chance that
+    /// every failed action would fail and the fixing action would fix under that cause — and
+    /// the shares are re-estimated with the updated belief until they settle (expectation
+    /// maximisation). The belief given counts as `pseudo_cases` cases; a case nothing fixed
+    /// teaches half as much; the repair shop's fix says nothing of the cause. A cause the
     /// belief rules out stays ruled out.
     pub fn update(&self, model: &Model, belief: &[f64], pseudo_cases: f64) -> Vec<f64> {
         let total: f64 = belief.iter().sum();
@@ -127,30 +117,62 @@ impl LocalExperience {
             return belief.to_vec();
         }
         let base: Vec<f64> = belief.iter().map(|p| p / total).collect();
+        // Per case: how likely its story is under each cause, and how much it teaches.
+        let stories: Vec<(Vec<f64>, f64)> = self
+            .cases
+            .iter()
+            .filter(|case| case.weight > 0.0)
+            .map(|case| {
+                let mut likelihood = vec![1.0; base.len()];
+                for id in &case.failed {
+                    if let Some(a) = model
+                        .action_index(id)
+                        .filter(|&a| !model.actions[a].escalation)
+                    {
+                        for (l, f) in likelihood.iter_mut().zip(&model.actions[a].fixes) {
+                            *l *= 1.0 - f;
+                        }
+                    }
+                }
+                let fixed_here = case
+                    .fixed
+                    .as_deref()
+                    .and_then(|id| model.action_index(id))
+                    .filter(|&a| !model.actions[a].escalation);
+                match fixed_here {
+                    Some(a) => {
+                        for (l, f) in likelihood.iter_mut().zip(&model.actions[a].fixes) {
+                            *l *= f;
+                        }
+                        (likelihood, case.weight)
+                    }
+                    None => (likelihood, case.weight * UNRESOLVED_WEIGHT),
+                }
+            })
+            .collect();
+        let mut current = base.clone();
         let mut counts = vec![0.0; base.len()];
-        let mut share = |weight: f64, rate: &dyn Fn(usize) -> f64| {
-            if weight <= 0.0 {
-                return;
-            }
-            let parts: Vec<f64> = base.iter().enumerate().map(|(c, p)| p * rate(c)).collect();
-            let sum: f64 = parts.iter().sum();
-            if sum > 0.0 {
-                for (n, part) in counts.iter_mut().zip(parts) {
-                    *n += weight * part / sum;
+        for _ in 0..ROUNDS {
+            counts.iter_mut().for_each(|n| *n = 0.0);
+            for (likelihood, weight) in &stories {
+                let parts: Vec<f64> = current.iter().zip(likelihood).map(|(p, l)| p * l).collect();
+                let sum: f64 = parts.iter().sum();
+                if sum > 0.0 && sum.is_finite() {
+                    for (n, part) in counts.iter_mut().zip(parts) {
+                        *n += weight * part / sum;
+                    }
                 }
             }
-        };
-        for local in &self.actions {
-            let Some(a) = model.action_index(&local.action) else {
-                continue;
-            };
-            let action = &model.actions[a];
-            // The repair shop fixes everything: that it did says nothing of the cause.
-            if action.escalation {
-                continue;
+            let next: Vec<f64> = base
+                .iter()
+                .zip(&counts)
+                .map(|(p, n)| if *p > 0.0 { pseudo_cases * p + n } else { 0.0 })
+                .collect();
+            let next_total: f64 = next.iter().sum();
+            if next_total <= 0.0 {
+                return belief.to_vec();
             }
-            share(local.fixed, &|c| action.fixes[c]);
-            share(0.5 * local.failed_unresolved, &|c| 1.0 - action.fixes[c]);
+            current = next.iter().map(|p| p / next_total).collect();
         }
         base.iter()
             .zip(&counts)

@@ -13,7 +13,7 @@ pub mod simulate;
 use kb::{Device, Kb, Observation};
 use serde::Serialize;
 
-pub use experience::{Experience, LocalAction, LocalExperience, Prior};
+pub use experience::{Experience, LocalCase, LocalExperience, Prior};
 use model::{BACKUP_QUESTION, Model};
 use plan::{Situation, greedy, question_to_ask, refine};
 

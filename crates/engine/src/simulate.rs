@@ -58,6 +58,8 @@ pub struct World {
 pub enum Policy {
     /// Ask the engine after every step.
     Engine,
+    /// Ask the engine, which also knows this shop's finished cases of the code and model.
+    Learning(crate::LocalExperience),
     /// A fixed list of actions, in order (the seed article's, or Apple's for the category).
     Fixed(Vec<String>),
     /// Every ordinary action in a random order, then the repair shop.
@@ -193,11 +195,30 @@ pub fn play(
     policy: &Policy,
     rng: &mut Rng,
 ) -> CaseCost {
+    play_traced(kb, code, device, world, truth, policy, rng).0
+}
+
+/// [`play`], also returning the actions tried in order; the last fixed the phone unless the
+/// case ran out of steps.
+pub fn play_traced(
+    kb: &Kb,
+    code: i64,
+    device: Option<&Device>,
+    world: &World,
+    truth: &Truth,
+    policy: &Policy,
+    rng: &mut Rng,
+) -> (CaseCost, Vec<String>) {
     let mut evidence = Evidence {
         code: Some(code),
         device,
+        local: match policy {
+            Policy::Learning(local) => Some(local),
+            _ => None,
+        },
         ..Evidence::default()
     };
+    let mut tried = Vec::new();
     let mut total = CaseCost {
         cost: 0.0,
         minutes: 0.0,
@@ -208,12 +229,12 @@ pub fn play(
     let mut order: Vec<String> = match policy {
         Policy::Fixed(list) => list.clone(),
         Policy::Random => random_order(kb, rng),
-        Policy::Engine => Vec::new(),
+        Policy::Engine | Policy::Learning(_) => Vec::new(),
     };
     order.reverse();
     for _ in 0..50 {
         let (kind, id) = match policy {
-            Policy::Engine => match assess(kb, &evidence)
+            Policy::Engine | Policy::Learning(_) => match assess(kb, &evidence)
                 .ok()
                 .and_then(|a| a.plan.into_iter().next())
             {
@@ -246,6 +267,7 @@ pub fn play(
             continue;
         }
         let Some(action) = kb.action(&id) else { break };
+        tried.push(id.clone());
         total.minutes += action.cost_minutes;
         total.cost += action.cost_minutes;
         if action.erases_data && data_at_stake {
@@ -261,11 +283,11 @@ pub fn play(
                 };
                 total.cost += lost * kb.settings.data_loss_minutes;
             }
-            return total;
+            return (total, tried);
         }
         evidence.failed.push(id);
     }
-    total
+    (total, tried)
 }
 
 fn random_order(kb: &Kb, rng: &mut Rng) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! Learning from a shop's own outcomes: a handful of local cases nudges the plan, ten that
 //! agree change it, and nothing the kb rules out comes back.
 
-use engine::{Evidence, LocalAction, LocalExperience, assess};
+use engine::{Evidence, LocalCase, LocalExperience, assess};
 
 fn kb() -> &'static kb::Kb {
     kb::Kb::embedded().expect("embedded kb")
@@ -30,31 +30,29 @@ fn first_action(local: Option<&LocalExperience>) -> (String, f64) {
     (step.id, port_cause)
 }
 
-fn port_fixes(fixed: f64, failed: f64) -> LocalExperience {
-    LocalExperience {
-        actions: vec![
-            LocalAction {
-                action: "change-port".into(),
-                fixed,
-                failed,
-                failed_unresolved: 0.0,
-            },
-            LocalAction {
-                action: "swap-cable".into(),
-                fixed: 0.0,
-                failed: fixed,
-                failed_unresolved: 0.0,
-            },
-        ],
-    }
+/// `port` cases a new port fixed after a new cable did not, and one the cable fixed.
+fn port_fixes(port: usize) -> LocalExperience {
+    let mut cases: Vec<LocalCase> = (0..port)
+        .map(|_| LocalCase {
+            failed: vec!["swap-cable".into()],
+            fixed: Some("change-port".into()),
+            weight: 1.0,
+        })
+        .collect();
+    cases.push(LocalCase {
+        failed: Vec::new(),
+        fixed: Some("swap-cable".into()),
+        weight: 1.0,
+    });
+    LocalExperience { cases }
 }
 
 #[test]
-fn eight_port_fixes_in_ten_put_the_port_first_and_one_only_nudges() {
+fn eight_port_fixes_in_nine_put_the_port_first_and_one_only_nudges() {
     let (kb_first, kb_share) = first_action(None);
     assert_ne!(kb_first, "change-port", "the kb alone starts elsewhere");
-    let (one_first, one_share) = first_action(Some(&port_fixes(1.0, 0.0)));
-    let (eight_first, eight_share) = first_action(Some(&port_fixes(8.0, 2.0)));
+    let (one_first, one_share) = first_action(Some(&port_fixes(1)));
+    let (eight_first, eight_share) = first_action(Some(&port_fixes(8)));
     assert!(
         one_share > kb_share && one_share < eight_share,
         "{kb_share} {one_share} {eight_share}"
@@ -71,14 +69,22 @@ fn local_cases_never_bring_back_a_cause_the_kb_rules_out() {
     let kb = kb();
     let device = kb.find_device("iPhone 11").ok();
     let local = LocalExperience {
-        actions: kb
+        cases: kb
             .actions
             .iter()
-            .map(|a| LocalAction {
-                action: a.id.clone(),
-                fixed: 50.0,
-                failed: 0.0,
-                failed_unresolved: 50.0,
+            .flat_map(|a| {
+                [
+                    LocalCase {
+                        failed: Vec::new(),
+                        fixed: Some(a.id.clone()),
+                        weight: 50.0,
+                    },
+                    LocalCase {
+                        failed: vec![a.id.clone()],
+                        fixed: None,
+                        weight: 50.0,
+                    },
+                ]
             })
             .collect(),
     };

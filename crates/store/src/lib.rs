@@ -109,21 +109,18 @@ pub struct BenchHistory {
     pub drops: u64,
 }
 
-/// What one action did in the finished cases of one code, product type, ending and
-/// confidence: the counts the engine learns from.
+/// A finished case as the engine learns from it: its code and model, how it ended, how sure
+/// its record is, and the actions tried in order with what each did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ActionOutcomes {
+pub struct FinishedCase {
     pub code: Option<i64>,
     pub product_type: Option<String>,
-    pub action: String,
-    /// How the cases ended: fixed, or sent to a repair bench.
+    /// Fixed, or sent to a repair bench.
     pub status: CaseStatus,
-    /// How sure their record is (`high`, `medium`, `low`); `None` for cases worked here.
+    /// How sure its record is (`high`, `medium`, `low`); `None` for cases worked here.
     pub confidence: Option<String>,
-    /// Tries that failed.
-    pub failed: u64,
-    /// Cases it fixed.
-    pub fixed: u64,
+    /// The actions tried, in order, with what each did (failed or fixed).
+    pub actions: Vec<(String, StepOutcome)>,
 }
 
 /// An open case history.
@@ -648,36 +645,54 @@ impl Store {
             .collect())
     }
 
-    /// For every code, product type, action, ending and confidence: how often the action
-    /// failed and how often it was the fix. Only cases that ended (fixed, or sent to a repair
-    /// bench) count.
-    pub fn action_outcomes(&self) -> Result<Vec<ActionOutcomes>, StoreError> {
+    /// The most recent finished cases (fixed, or sent to a repair bench), at most `limit`,
+    /// with the actions each tried: what the planner learns from.
+    pub fn finished_cases(&self, limit: usize) -> Result<Vec<FinishedCase>, StoreError> {
         let rows = self.conn.query(
-            "SELECT c.code, c.product_type, s.step, c.status, c.confidence,
-                    sum(CASE WHEN s.outcome = 'failed' THEN 1 ELSE 0 END),
-                    sum(CASE WHEN s.outcome = 'fixed' THEN 1 ELSE 0 END)
-             FROM steps s JOIN cases c ON c.id = s.case_id
-             WHERE s.kind = 'action' AND s.outcome IN ('failed', 'fixed')
-               AND c.status IN ('fixed', 'needs-repair')
-             GROUP BY c.code, c.product_type, s.step, c.status, c.confidence
-             ORDER BY c.code, c.product_type, s.step, c.status, c.confidence",
-            &[],
+            "SELECT c.id, c.code, c.product_type, c.status, c.confidence, s.step, s.outcome
+             FROM cases c LEFT JOIN steps s
+               ON s.case_id = c.id AND s.kind = 'action' AND s.outcome IN ('failed', 'fixed')
+             WHERE c.id IN (SELECT id FROM cases WHERE status IN ('fixed', 'needs-repair')
+                            ORDER BY updated_at DESC, id LIMIT ?1)
+             ORDER BY c.id, s.seq",
+            &[(limit.min(i64::MAX as usize) as i64).into()],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(ActionOutcomes {
-                    code: r.first().and_then(Cell::int),
-                    product_type: optional_text(r, 1),
-                    action: optional_text(r, 2).unwrap_or_default(),
-                    status: text(r, 3).and_then(|s| word(&s)).map_err(|why| {
-                        StoreError::Unsupported(format!("a case's status: {why}"))
-                    })?,
-                    confidence: optional_text(r, 4),
-                    failed: count(r, 5),
-                    fixed: count(r, 6),
-                })
-            })
-            .collect()
+        let mut cases: Vec<(String, FinishedCase)> = Vec::new();
+        for r in &rows {
+            let id = optional_text(r, 0).unwrap_or_default();
+            if cases.last().is_none_or(|(last, _)| *last != id) {
+                let status =
+                    text(r, 3)
+                        .and_then(|s| word(&s))
+                        .map_err(|why| StoreError::Unreadable {
+                            case: id.clone(),
+                            what: "status".to_owned(),
+                            why,
+                        })?;
+                cases.push((
+                    id.clone(),
+                    FinishedCase {
+                        code: r.get(1).and_then(Cell::int),
+                        product_type: optional_text(r, 2),
+                        status,
+                        confidence: optional_text(r, 4),
+                        actions: Vec::new(),
+                    },
+                ));
+            }
+            if let (Some(step), Some(outcome)) = (optional_text(r, 5), optional_text(r, 6)) {
+                let outcome =
+                    word::<StepOutcome>(&outcome).map_err(|why| StoreError::Unreadable {
+                        case: id.clone(),
+                        what: "steps".to_owned(),
+                        why,
+                    })?;
+                if let Some((_, case)) = cases.last_mut() {
+                    case.actions.push((step, outcome));
+                }
+            }
+        }
+        Ok(cases.into_iter().map(|(_, case)| case).collect())
     }
 
     /// SQLite's own consistency check ("ok" when sound); a PostgreSQL server keeps its own.
