@@ -185,6 +185,7 @@ fn replay(
     for finding in tracker.tick(end + tracker.windows.from_recovery) {
         adviser.tell(bench, finding);
     }
+    bench.replay_finished();
 }
 
 /// Watches the USB bus (or a sysfs tree) into the bench until `stop`.

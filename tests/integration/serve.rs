@@ -308,6 +308,11 @@ async fn an_erase_from_the_page_needs_the_word_and_a_second_confirmation() {
     let browser = Browser::open().await;
     let page = browser.page();
     page.goto(&server.url()).await.unwrap();
+    browser
+        .until("return window.restoreDoctor.model.replayDone", 20, |v| {
+            v == true
+        })
+        .await;
     // At the end of the recording only the phone on 1-2.3 is in recovery mode: the one that
     // can be restored.
     let buttons = browser
@@ -452,7 +457,7 @@ async fn an_open_page_catches_up_after_the_server_restarts() {
         )
         .await
         .unwrap();
-    assert_eq!(status, "live");
+    assert_eq!(status, "live · the replay has ended");
     browser.close().await;
 }
 
@@ -462,18 +467,21 @@ fn the_api_answers_its_shapes_and_other_computers_need_the_token() {
     let replay = ["--replay", recording.to_str().unwrap(), "--speed", "0"];
     let local = Server::start("127.0.0.1:0", &replay);
     assert_eq!(local.token, None, "no token on this computer alone");
+    // Wait for the replay to end; then the bench is as the recording left it.
     let started = Instant::now();
-    let devices = loop {
-        let (status, answer) = local.request("GET", "/api/devices", &[], "");
-        assert_eq!(status, 200, "{answer}");
-        let devices = body_json(&answer);
-        if devices["devices"].as_array().is_some_and(|d| d.len() == 3)
-            || started.elapsed() > Duration::from_secs(10)
-        {
-            break devices;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    while !body_json(&local.request("GET", "/api/state", &[], "").1)["replay_done"]
+        .as_bool()
+        .unwrap_or(false)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the replay never ended"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, answer) = local.request("GET", "/api/devices", &[], "");
+    assert_eq!(status, 200, "{answer}");
+    let devices = body_json(&answer);
     // The `devices --json` shape, identifiers masked.
     let paths: Vec<&str> = devices["devices"]
         .as_array()

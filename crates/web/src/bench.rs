@@ -68,6 +68,8 @@ struct State {
     restores: BTreeMap<u64, RestoreView>,
     next_restore: u64,
     ignored_ports: u64,
+    /// A replayed recording has been played to its end.
+    replay_done: bool,
 }
 
 /// The shared bench: fed from the USB watch (or a replay) and from restores, read by pages.
@@ -295,6 +297,13 @@ impl Bench {
         self.send(&mut state, "cases", json!({}));
     }
 
+    /// A replayed recording has been played to its end: the bench stays as it left it.
+    pub fn replay_finished(&self) {
+        let mut state = self.lock();
+        state.replay_done = true;
+        self.send(&mut state, "replay", json!({"done": true}));
+    }
+
     /// Everything a page needs when it opens: the ports, recent alerts and restores, and the
     /// sequence number the events that follow continue from.
     pub fn snapshot(&self) -> Value {
@@ -306,6 +315,7 @@ impl Bench {
             "alerts": state.alerts,
             "restores": state.restores.values().collect::<Vec<_>>(),
             "ignored_ports": state.ignored_ports,
+            "replay_done": state.replay_done,
         });
         if !self.show_ids {
             kb::text::redact_json(&mut value);

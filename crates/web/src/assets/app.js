@@ -2,7 +2,7 @@
 // they come (batched into one redraw per frame), and reloads the state after any gap.
 "use strict";
 
-const model = { ports: new Map(), alerts: [], restores: new Map(), restoresEnabled: false };
+const model = { ports: new Map(), alerts: [], restores: new Map(), restoresEnabled: false, replayDone: false };
 const pending = [];          // arrival times of events not yet drawn
 const timings = [];          // ms from an event's arrival to the redraw that showed it
 const counts = { events: 0, finding: 0, port: 0, alert: 0, restore: 0, resync: 0, loads: 0 };
@@ -32,6 +32,8 @@ async function load() {
   model.alerts = state.alerts.slice();
   model.restores = new Map(state.restores.map((r) => [r.id, r]));
   model.restoresEnabled = state.restores_enabled;
+  model.replayDone = state.replay_done;
+  if (model.replayDone) setStatus("live · the replay has ended", false);
   schedule();
   loadCases();
 }
@@ -41,7 +43,7 @@ function connect() {
   source = new EventSource("/api/events");
   let broken = false;
   source.addEventListener("open", () => {
-    setStatus("live", false);
+    setStatus(model.replayDone ? "live · the replay has ended" : "live", false);
     // Anything may have changed while the stream was down (a server restart): start over.
     if (broken) load().catch(() => {});
     broken = false;
@@ -58,6 +60,7 @@ function connect() {
   on("alert", (a) => { model.alerts.push(a); if (model.alerts.length > 200) model.alerts.shift(); });
   on("restore", (r) => model.restores.set(r.id, r));
   source.addEventListener("cases", () => loadCases());
+  source.addEventListener("replay", () => { model.replayDone = true; setStatus("live · the replay has ended", false); });
   source.addEventListener("resync", () => { counts.resync++; load().catch(() => {}); });
 }
 
