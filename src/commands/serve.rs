@@ -33,7 +33,7 @@ const POLL: Duration = Duration::from_millis(250);
 pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let recording = match &args.replay {
-        Some(path) => Some(super::watch::read_recording(path)?),
+        Some(path) => Some(super::watch::read_recording_text(path)?),
         None => None,
     };
     let restorer = match Tool::find(args.idevicerestore.as_deref()) {
@@ -95,7 +95,7 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let sysfs_root = args.sysfs_root.clone();
         let speed = args.speed;
         std::thread::spawn(move || match recording {
-            Some(events) => replay(kb, &bench, &events, speed, &stop),
+            Some(text) => replay(kb, &bench, &text, speed, &stop),
             None => live(kb, &bench, sysfs_root.as_deref(), &stop),
         })
     };
@@ -153,18 +153,15 @@ impl<'kb> Adviser<'kb> {
     }
 }
 
-/// Plays a recording into the bench at `speed` times real time (0: at once).
-fn replay(
-    kb: &Kb,
-    bench: &Bench,
-    events: &[watch::scenario::Event],
-    speed: f64,
-    stop: &AtomicBool,
-) {
+/// Plays a recording (checked already) into the bench at `speed` times real time (0: at
+/// once), reading it as it goes.
+fn replay(kb: &Kb, bench: &Bench, recording: &str, speed: f64, stop: &AtomicBool) {
     let mut tracker = Tracker::default();
     let mut adviser = Adviser::new(kb);
     let start = Instant::now();
-    for event in events {
+    let mut end = 0.0;
+    for event in watch::scenario::events(recording).map_while(Result::ok) {
+        end = event.t;
         if speed > 0.0 {
             let due = Duration::from_secs_f64(event.t / speed);
             while let Some(wait) = due.checked_sub(start.elapsed()) {
@@ -176,11 +173,10 @@ fn replay(
         }
         let device = event.device.clone().finish(kb);
         bench.usb_change(event.kind == LinkChange::Attach, &device);
-        for finding in tracker.push(event) {
+        for finding in tracker.push(&event) {
             adviser.tell(bench, finding);
         }
     }
-    let end = events.last().map_or(0.0, |e| e.t);
     // A device still gone at the end of the recording is judged by its window.
     for finding in tracker.tick(end + tracker.windows.from_recovery) {
         adviser.tell(bench, finding);

@@ -253,6 +253,12 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
 pub(super) fn read_recording(
     path: &std::path::Path,
 ) -> anyhow::Result<Vec<watch::scenario::Event>> {
+    let text = read_recording_text(path)?;
+    Ok(watch::scenario::parse(&text)?)
+}
+
+/// The text of a recording, every line checked (so a replay never stops half-way on a bad one).
+pub(super) fn read_recording_text(path: &std::path::Path) -> anyhow::Result<String> {
     let file = std::fs::File::open(path)
         .map_err(|e| UsageError::new(format!("cannot read {}: {e}", path.display())))?;
     let mut bytes = Vec::new();
@@ -265,8 +271,11 @@ pub(super) fn read_recording(
         ))
         .into());
     }
-    let text = String::from_utf8_lossy(&bytes);
-    Ok(watch::scenario::parse(&text).map_err(|e| UsageError::new(format!("{shown}: {e}")))?)
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if let Some(Err(e)) = watch::scenario::events(&text).find(Result::is_err) {
+        return Err(UsageError::new(format!("{shown}: {e}")).into());
+    }
+    Ok(text)
 }
 
 fn replay(

@@ -123,19 +123,28 @@ pub fn parse_line(number: usize, line: &str) -> Result<Option<Event>, ScenarioEr
 
 /// Parses a whole scenario.
 pub fn parse(text: &str) -> Result<Vec<Event>, ScenarioError> {
-    let mut events: Vec<Event> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if let Some(event) = parse_line(i + 1, line)? {
-            if events.last().is_some_and(|last| event.t < last.t) {
-                return Err(ScenarioError {
-                    line: i + 1,
-                    message: "time goes backwards".to_owned(),
-                });
-            }
-            events.push(event);
+    events(text).collect()
+}
+
+/// The events of a scenario one by one, as they are read (a long recording is never all in
+/// memory); a bad line or a time that goes backwards is an error where it is met.
+pub fn events(text: &str) -> impl Iterator<Item = Result<Event, ScenarioError>> + '_ {
+    let mut last = 0.0_f64;
+    text.lines().enumerate().filter_map(move |(i, line)| {
+        let event = match parse_line(i + 1, line) {
+            Ok(Some(event)) => event,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        if event.t < last {
+            return Some(Err(ScenarioError {
+                line: i + 1,
+                message: "time goes backwards".to_owned(),
+            }));
         }
-    }
-    Ok(events)
+        last = event.t;
+        Some(Ok(event))
+    })
 }
 
 /// Writes one event as a scenario line.
