@@ -1,6 +1,7 @@
 //! What one line of a log says, read without any memory of the lines before it: the part of
 //! the work that runs on any core, in any order. The analyzer applies the facts in line order.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use kb::Phase;
@@ -119,11 +120,26 @@ fn int(s: &str) -> Option<i64> {
     }
 }
 
-/// Reads line `no`, at `span` in its block, whose literals set off `hits`.
+/// A line's bytes as text safe to read and show: broken UTF-8 replaced, a carriage return at
+/// the end dropped, and no terminal escape or other control character kept. The usual line
+/// (printable ASCII) is borrowed as it is, after one pass that checks it.
+pub fn line_text(raw: &[u8]) -> Cow<'_, str> {
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    // No early exit: the whole-line check compiles to a few vector instructions.
+    let plain = raw.iter().fold(true, |ok, b| ok & (0x20..0x7f).contains(b));
+    if plain && let Ok(text) = std::str::from_utf8(raw) {
+        return Cow::Borrowed(text);
+    }
+    let lossy = String::from_utf8_lossy(raw);
+    match kb::text::printable(&lossy) {
+        Cow::Borrowed(_) => lossy,
+        Cow::Owned(clean) => Cow::Owned(clean),
+    }
+}
+
+/// Reads line `no`, at `span` in its block, whose literals set off `hits`. The line is
+/// [`line_text`] (or other text without control characters).
 pub fn read_line(no: u64, span: Range<usize>, line: &str, hits: &Hits) -> LineFacts {
-    // Nothing read from a log keeps a terminal escape or another control character.
-    let printable = kb::text::printable(line);
-    let line = printable.as_ref();
     let mut facts = LineFacts {
         no,
         span,
@@ -371,7 +387,12 @@ fn checkpoints_in(facts: &mut LineFacts, line: &str) -> Option<Phase> {
 }
 
 fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
-    if let Some(c) = rules::TSS_SERVER.captures(line) {
+    // Each regex runs only when its own literal is in the line.
+    if let Some(c) = line
+        .contains("error from server=")
+        .then(|| rules::TSS_SERVER.captures(line))
+        .flatten()
+    {
         let status: u32 = c[1].parse().unwrap_or(0);
         // The one mapping the logs spell out: status 94 is error 3194.
         let code = (status == 94).then_some(3194);
@@ -382,6 +403,9 @@ fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
             line: no,
         })
     } else {
+        if !line.contains("status") {
+            return None;
+        }
         let status = rules::TSS_STATUS.captures(line)?[1].parse::<u32>().ok()?;
         Some(TssStatus {
             status,
@@ -393,7 +417,7 @@ fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
 }
 
 fn usb_in(facts: &mut LineFacts, line: &str) {
-    if rules::DISCONNECT.is_match(line) {
+    if rules::may_disconnect(line) && rules::DISCONNECT.is_match(line) {
         facts.unexpected_disconnect = !line.contains("_event_cb");
         facts.usb = Some(UsbKind::Disconnect);
     } else if rules::RECONNECT.is_match(line) {
@@ -401,10 +425,8 @@ fn usb_in(facts: &mut LineFacts, line: &str) {
     }
 }
 
-/// The details of line `no`'s USB event.
+/// The details of line `no`'s USB event; the line is [`line_text`].
 pub fn usb_event(kind: UsbKind, no: u64, line: &str) -> UsbEvent {
-    let printable = kb::text::printable(line);
-    let line = printable.as_ref();
     let mode = match kind {
         UsbKind::Disconnect => None,
         UsbKind::Reconnect => rules::RECONNECT

@@ -246,8 +246,7 @@ impl<'kb> Analyzer<'kb> {
             && self.report.disconnects.len() < MAX_ITEMS
             && let Some(raw) = text.get(facts.span.clone())
         {
-            let line = String::from_utf8_lossy(raw);
-            let event = facts::usb_event(kind, no, line.trim_end_matches('\r'));
+            let event = facts::usb_event(kind, no, &facts::line_text(raw));
             self.report.disconnects.push(event);
         }
         if let Some((rank, phase, failure)) = facts.phase {
@@ -418,6 +417,8 @@ impl<'kb> LiveLog<'kb> {
         let line = &line[..cut];
         let mut hits = facts::Hits::default();
         find::marks_in(line.as_bytes()).for_each(|m| hits.add(m));
+        let line = kb::text::printable(line);
+        let line = line.as_ref();
         let facts = facts::read_line(self.lines, 0..line.len(), line, &hits);
         let news = LineNews {
             phase: facts.phase.map(|(_, phase, failure)| (phase, failure)),

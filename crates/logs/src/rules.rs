@@ -221,6 +221,25 @@ pub static DISCONNECT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)_event_cb: device \S+ \(udid: [^)]*\) disconnected|USB disconnect|Could not read data|Device did not reconnect|Unable to connect to device in restore mode|device has disconnected",
     )
 });
+/// The words one of [`DISCONNECT`]'s alternatives must hold, in any case: a line without
+/// them cannot match it, and looking for them costs far less than the case-blind regex.
+static DISCONNECT_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "disconnect",
+            "could not read data",
+            "did not reconnect",
+            "unable to connect",
+        ])
+        .expect("valid words")
+});
+
+/// Whether `line` may match [`DISCONNECT`].
+pub fn may_disconnect(line: &str) -> bool {
+    DISCONNECT_WORDS.is_match(line)
+}
+
 pub static RECONNECT: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"_event_cb: device \S+ \(udid: [^)]*\) connected in (\w+) mode|Device reconnected in (\w+) mode",

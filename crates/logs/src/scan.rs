@@ -151,7 +151,7 @@ fn read_block(block: Block, read_total: u64) -> BlockFacts {
             keep(facts::read_line(
                 1,
                 0..start.len(),
-                &String::from_utf8_lossy(&start),
+                &facts::line_text(&start),
                 &hits,
             ));
             return BlockFacts {
@@ -176,11 +176,10 @@ fn read_block(block: Block, read_total: u64) -> BlockFacts {
         let raw = &block[span.clone()];
         let mut hits = Hits::default();
         find::marks_in(raw).for_each(|m| hits.add(m));
-        let line = String::from_utf8_lossy(raw);
         keep(facts::read_line(
             line_no,
             span.clone(),
-            line.trim_end_matches('\r'),
+            &facts::line_text(raw),
             &hits,
         ));
         if counted_to >= block.len() {
