@@ -48,7 +48,8 @@ pub struct Cli {
         long,
         global = true,
         value_name = "PATH|URL",
-        env = "RESTORE_DOCTOR_DB"
+        env = "RESTORE_DOCTOR_DB",
+        hide_env_values = true
     )]
     pub db: Option<std::path::PathBuf>,
 

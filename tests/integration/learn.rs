@@ -242,3 +242,21 @@ fn a_record_with_an_unknown_action_or_model_is_refused() {
     }
     assert!(!Path::new(db).exists(), "nothing written");
 }
+
+#[test]
+fn a_password_in_the_environment_never_shows_in_help_or_errors() {
+    let url = "postgres://shop:hunter2@127.0.0.1:1/cases";
+    for args in [&["history", "--help"][..], &["history"][..]] {
+        let out = command()
+            .env("RESTORE_DOCTOR_DB", url)
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains("hunter2"), "{args:?}: {text}");
+    }
+}
