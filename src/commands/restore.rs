@@ -49,7 +49,7 @@ pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<E
             "an update, which keeps the phone's data"
         }
     ))?;
-    let mut ledger = Ledger::new();
+    let mut ledger = ledger_for(None, the_phone(kb, args).as_ref());
     let mut keeper = (!args.no_save).then(|| CaseKeeper::new(db));
     for attempt in 1..=args.retry.saturating_add(1) {
         let ending = supervised_run(kb, &tool, &request, args, &mut screen)?;
@@ -80,6 +80,47 @@ pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<E
         screen.link_findings.clear();
     }
     Ok(ExitCode::from(1))
+}
+
+/// A new case for the phone with `ecid`, placed where USB `seen` it (port, hubs, board, model).
+pub(super) fn ledger_for(ecid: Option<u64>, seen: Option<&usb::AppleDevice>) -> Ledger {
+    let mut ledger = Ledger::new();
+    ledger.device = case::DeviceContext {
+        board: seen.and_then(|d| d.board.clone()),
+        ecid: ecid.or_else(|| seen.and_then(|d| d.ecid)),
+        keep_ecid: false,
+        port: seen.and_then(|d| d.usb_path.clone()),
+        hubs: seen.map(|d| u8::try_from(d.external_hubs()).unwrap_or(u8::MAX)),
+    };
+    if let Some(product) = seen.and_then(|d| d.product_type.clone()) {
+        ledger.add(Subject::Model, product, EvidenceSource::Usb);
+    }
+    ledger
+}
+
+/// The phone one restore is for, as USB shows it now: the one with `--ecid`, else the only
+/// phone in DFU or recovery mode; `None` when USB cannot tell.
+fn the_phone(kb: &Kb, args: &RestoreArgs) -> Option<usb::AppleDevice> {
+    let devices = usb_source::for_watching(kb, None, args.sysfs_root.as_deref())
+        .snapshot(kb)
+        .ok()?;
+    let wanted = args.ecid.first().map(|e| parse_ecid(e));
+    let mut ready = devices.into_iter().filter(|d| match wanted {
+        Some(ecid) => ecid.is_some() && d.ecid == ecid,
+        None => matches!(d.mode, usb::Mode::Dfu | usb::Mode::Recovery),
+    });
+    let first = ready.next()?;
+    ready.next().is_none().then_some(first)
+}
+
+/// An ECID as idevicerestore takes it: hex after `0x`, else decimal.
+pub(super) fn parse_ecid(text: &str) -> Option<u64> {
+    let text = text.trim();
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+    .filter(|&ecid| ecid != 0)
 }
 
 /// The restore the flags ask for, of the phone with `ecid` (or the only one attached).

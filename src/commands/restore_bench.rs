@@ -9,16 +9,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use case::{DeviceContext, Ledger, Subject};
-use kb::{EventKind, EvidenceSource, Kb, Phase};
+use case::Ledger;
+use kb::{EventKind, Kb, Phase};
 use serde_json::json;
 use supervise::{Ending, ErasePermit, Happening, Tool};
 use usb::{AppleDevice, Mode};
 use watch::Finding;
 
 use super::restore::{
-    Failure, action_name, as_json, duration, erase_permit, failed_words, in_words, progress_bar,
-    record, request_for, verdict_json, watch_link,
+    Failure, action_name, as_json, duration, erase_permit, failed_words, in_words, ledger_for,
+    parse_ecid, progress_bar, record, request_for, verdict_json, watch_link,
 };
 use crate::case_store::CaseKeeper;
 use crate::cli::RestoreArgs;
@@ -79,19 +79,7 @@ struct Phone {
 
 impl Phone {
     fn new(number: usize, ecid: u64, seen: Option<AppleDevice>) -> Phone {
-        let mut ledger = Ledger::new();
-        ledger.device = DeviceContext {
-            board: seen.as_ref().and_then(|d| d.board.clone()),
-            ecid: Some(ecid),
-            keep_ecid: false,
-            port: seen.as_ref().and_then(|d| d.usb_path.clone()),
-            hubs: seen
-                .as_ref()
-                .map(|d| u8::try_from(d.external_hubs()).unwrap_or(u8::MAX)),
-        };
-        if let Some(product) = seen.as_ref().and_then(|d| d.product_type.clone()) {
-            ledger.add(Subject::Model, product, EvidenceSource::Usb);
-        }
+        let ledger = ledger_for(Some(ecid), seen.as_ref());
         Phone {
             number,
             ecid,
@@ -191,16 +179,6 @@ fn bench_phones(kb: &Kb, args: &RestoreArgs) -> anyhow::Result<(Vec<Phone>, usiz
         })
         .collect();
     Ok((phones, 0))
-}
-
-/// An ECID as idevicerestore takes it: hex after `0x`, else decimal.
-fn parse_ecid(text: &str) -> Option<u64> {
-    let text = text.trim();
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
-    }
-    .filter(|&ecid| ecid != 0)
 }
 
 /// What the queue hears from the runs and the link watch.

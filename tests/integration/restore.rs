@@ -321,3 +321,92 @@ fn the_erase_confirmation_in_a_terminal_needs_the_word() {
         }
     }
 }
+
+/// The link watched beside the tool, on a bus that changes while it runs: the stand-in moves
+/// the phone into restore mode (product id 0x12a8) and then takes it off the bus, as a
+/// loose cable does, before replaying the real lines of that failure. The drop is shown from
+/// USB while the tool still runs, with its port and phase, and the case keeps it.
+#[test]
+fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
+    let bus = tempfile::tempdir().unwrap();
+    let phone = bus.path().join("bus/usb/devices/1-1");
+    crate::harness::sysfs_device(
+        bus.path(),
+        "1-1",
+        &[
+            ("idVendor", "05ac"),
+            ("idProduct", "1281"),
+            ("speed", "480"),
+            (
+                "serial",
+                "CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRNM:[F17XXXXXXXXX]",
+            ),
+        ],
+    );
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/idevicerestore/drop-in-restore-mode.txt");
+    let tool = bus.path().join("idevicerestore");
+    std::fs::write(
+        &tool,
+        format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = --version ]; then echo 'idevicerestore 1.0.0'; exit 0; fi\n\
+             grep -v '^# ' '{fixture}' | sed -n '1,5p'\n\
+             sleep 1; echo 12a8 > '{phone}/idProduct'\n\
+             grep -v '^# ' '{fixture}' | sed -n '6,10p'\n\
+             sleep 1.5; rm -rf '{phone}'\n\
+             sleep 1.5\n\
+             grep -v '^# ' '{fixture}' | sed -n '12,$p'\n\
+             exit 255\n",
+            fixture = fixture.display(),
+            phone = phone.display(),
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = bus.path().join("cases.sqlite");
+    let output = command()
+        .arg("--db")
+        .arg(&db)
+        .args(["restore", "/tmp/x.ipsw", "--json", "--idevicerestore"])
+        .arg(&tool)
+        .arg("--sysfs-root")
+        .arg(bus.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let usb_drop = lines
+        .iter()
+        .position(|l| l["source"] == "usb" && l["kind"] == "drop")
+        .unwrap_or_else(|| panic!("a drop seen on USB: {stdout}"));
+    assert_eq!(lines[usb_drop]["port"], "1-1");
+    assert_eq!(lines[usb_drop]["phase"], "restore-os");
+    let tool_error = lines
+        .iter()
+        .position(|l| l["kind"] == "error")
+        .expect("the tool's error lines");
+    assert!(
+        usb_drop < tool_error,
+        "shown as it happened, before the tool gave up"
+    );
+    let history = command()
+        .arg("--db")
+        .arg(&db)
+        .args(["history", "--json"])
+        .output()
+        .unwrap();
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let port = &history["ports"][0];
+    assert_eq!(
+        (port["port"].as_str(), port["drops"].as_u64()),
+        (Some("1-1"), Some(1)),
+        "{history}"
+    );
+}
