@@ -267,7 +267,13 @@ fn run_restore(
         port: Some(job.port.clone()),
         ..DeviceContext::default()
     };
-    let failure = record(kb, &mut ledger, request, &ending, &[]);
+    let failure = record(
+        kb,
+        &mut ledger,
+        request,
+        &ending,
+        &bench.restore_link(job.id),
+    );
     let mut keeper = CaseKeeper::new(db);
     keeper.keep(&ledger);
     let verdict = verdict_json(kb, bench.t(), 1, &ending, failure.as_ref(), keeper.id());

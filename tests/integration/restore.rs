@@ -322,16 +322,14 @@ fn the_erase_confirmation_in_a_terminal_needs_the_word() {
     }
 }
 
-/// The link watched beside the tool, on a bus that changes while it runs: the stand-in moves
-/// the phone into restore mode (product id 0x12a8) and then takes it off the bus, as a
-/// loose cable does, before replaying the real lines of that failure. The drop is shown from
-/// USB while the tool still runs, with its port and phase, and the case keeps it.
-#[test]
-fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
-    let bus = tempfile::tempdir().unwrap();
-    let phone = bus.path().join("bus/usb/devices/1-1");
+/// A bus with a phone in recovery mode on port 1-1, and a stand-in idevicerestore that moves
+/// it into restore mode (product id 0x12a8) and then takes it off the bus, as a loose cable
+/// does, before replaying the real lines of that failure (idevicerestore#759). Returns the
+/// stand-in.
+pub fn dropping_stand_in(bus: &Path) -> PathBuf {
+    let phone = bus.join("bus/usb/devices/1-1");
     crate::harness::sysfs_device(
-        bus.path(),
+        bus,
         "1-1",
         &[
             ("idVendor", "05ac"),
@@ -345,7 +343,7 @@ fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
     );
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/idevicerestore/drop-in-restore-mode.txt");
-    let tool = bus.path().join("idevicerestore");
+    let tool = bus.join("idevicerestore");
     std::fs::write(
         &tool,
         format!(
@@ -365,6 +363,15 @@ fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    tool
+}
+
+/// The link watched beside the tool, on a bus that changes while it runs: the drop is shown
+/// from USB while the tool still runs, with its port and phase, and the case keeps it.
+#[test]
+fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
+    let bus = tempfile::tempdir().unwrap();
+    let tool = dropping_stand_in(bus.path());
     let db = bus.path().join("cases.sqlite");
     let output = command()
         .arg("--db")

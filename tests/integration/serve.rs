@@ -461,6 +461,72 @@ async fn an_open_page_catches_up_after_the_server_restarts() {
     browser.close().await;
 }
 
+/// A restore started from the page on a live bus: the link watch sees the phone drop in
+/// restore mode while idevicerestore runs, and the case the restore leaves keeps that drop.
+#[test]
+fn a_restore_started_from_the_page_keeps_what_the_link_showed() {
+    let bus = tempfile::tempdir().unwrap();
+    let tool = crate::restore::dropping_stand_in(bus.path());
+    let server = Server::start(
+        "127.0.0.1:0",
+        &[
+            "--sysfs-root",
+            bus.path().to_str().unwrap(),
+            "--idevicerestore",
+            tool.to_str().unwrap(),
+        ],
+    );
+    let wait = |what: &str, ready: &dyn Fn(&Value) -> bool| {
+        let started = Instant::now();
+        loop {
+            let state = body_json(&server.request("GET", "/api/state", &[], "").1);
+            if ready(&state) {
+                return state;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{what}: {state}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait("the phone on 1-1", &|s| {
+        s["ports"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["port"] == "1-1" && p["present"] == true))
+    });
+    let (status, answer) = server.request(
+        "POST",
+        "/api/restores",
+        &["Content-Type: application/json"],
+        r#"{"port":"1-1"}"#,
+    );
+    assert_eq!(status, 202, "{answer}");
+    let state = wait("the restore's end", &|s| {
+        s["restores"][0]["state"]
+            .as_str()
+            .is_some_and(|s| s != "running")
+    });
+    assert_eq!(state["restores"][0]["state"], "failed", "{state}");
+    assert!(
+        state["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "drop" && a["port"] == "1-1"),
+        "{state}"
+    );
+    let cases = body_json(&server.request("GET", "/api/cases", &[], "").1);
+    let events = cases["cases"][0]["events"].as_array().unwrap().clone();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "drop" && e["port"] == "1-1" && e["phase"] == "restore-os"),
+        "the case keeps the drop: {cases}"
+    );
+    assert_eq!(cases["ports"][0]["drops"], 1, "{cases}");
+}
+
 #[test]
 fn the_api_answers_its_shapes_and_other_computers_need_the_token() {
     let recording = bench_recording();

@@ -20,6 +20,8 @@ const MAX_ALERTS: usize = 200;
 const MAX_RESTORES: usize = 64;
 /// Lines of a restore's log kept for its tail.
 const LOG_TAIL: usize = 60;
+/// What the link watch saw on a restoring phone's port, kept for its case.
+const LINK_KEPT: usize = 200;
 /// Messages a slow page may fall behind before it is told to reload the state.
 const CHANNEL: usize = 65_536;
 
@@ -66,6 +68,8 @@ struct State {
     ports: BTreeMap<String, Port>,
     alerts: VecDeque<Value>,
     restores: BTreeMap<u64, RestoreView>,
+    /// What the link watch saw on each running restore's port.
+    restore_link: BTreeMap<u64, Vec<Finding>>,
     next_restore: u64,
     ignored_ports: u64,
     /// A replayed recording has been played to its end.
@@ -172,6 +176,7 @@ impl Bench {
         let Some(port) = Self::port(&mut state, name) else {
             return;
         };
+        let restoring = port.restore;
         port.stage = Some(finding.stage);
         match finding.kind {
             EventKind::Drop => port.drops += 1,
@@ -184,7 +189,17 @@ impl Bench {
         port.last =
             Some(json!({"t": finding.t, "kind": object["kind"], "message": finding.message}));
         let view = self.port_view(name, port);
+        if let Some(seen) = restoring.and_then(|id| state.restore_link.get_mut(&id))
+            && seen.len() < LINK_KEPT
+        {
+            seen.push(finding.clone());
+        }
         self.send(&mut state, "port", view);
+    }
+
+    /// What the link watch saw on the port of restore `id` while it ran (given once).
+    pub fn restore_link(&self, id: u64) -> Vec<Finding> {
+        self.lock().restore_link.remove(&id).unwrap_or_default()
     }
 
     fn port_view(&self, name: &str, port: &Port) -> Value {
@@ -221,9 +236,12 @@ impl Bench {
                 .find(|(_, r)| r.state != "running")
                 .map(|(id, _)| *id);
             match done.or_else(|| state.restores.keys().next().copied()) {
-                Some(old) => state.restores.remove(&old),
+                Some(old) => {
+                    state.restores.remove(&old);
+                    state.restore_link.remove(&old);
+                }
                 None => break,
-            };
+            }
         }
         let view = RestoreView {
             id,
@@ -238,6 +256,7 @@ impl Bench {
             verdict: None,
         };
         state.restores.insert(id, view.clone());
+        state.restore_link.insert(id, Vec::new());
         if let Some(p) = Self::port(&mut state, port) {
             p.restore = Some(id);
         }
