@@ -152,7 +152,7 @@ pub fn read_line(no: u64, span: Range<usize>, line: &str, hits: &Hits) -> LineFa
         codes_in(&mut facts, line, hits.prose);
     }
     if hits.progress || line.ends_with(')') {
-        facts.operation = operation_in(line);
+        facts.operation = operation_in(line, hits.progress);
     }
     if hits.checkpoint
         && let Some(from_checkpoint) = checkpoints_in(&mut facts, line)
@@ -226,7 +226,7 @@ fn codes_in(facts: &mut LineFacts, line: &str, prose: bool) {
         })
     };
     // Each rule runs only when its own literal is in the line: regexes are the slow part.
-    let has = |needle: &str| line.contains(needle);
+    let has = |needle: &str| rules::holds(line, needle);
     if (has("(") || has("（"))
         && let Some(c) = rules::DIALOG_CODE.captures(line)
         && let Some(code) = int(&c[1])
@@ -317,14 +317,16 @@ fn codes_in(facts: &mut LineFacts, line: &str, prose: bool) {
     }
 }
 
-fn operation_in(line: &str) -> Option<OperationFact> {
+/// The operation a line starts, or the progress it reports (only a line with a progress
+/// trigger can).
+fn operation_in(line: &str, progress: bool) -> Option<OperationFact> {
     if let Some((id, name)) = rules::operation_in(line) {
         Some(OperationFact::Started {
             id,
             name: Some(name.to_owned()),
             progress: None,
         })
-    } else if line.contains("<Restore Device")
+    } else if rules::holds(line, "<Restore Device")
         && let Some(c) = rules::ITUNES_OPERATION.captures(line)
         && let Ok(id) = c[1].parse::<u32>()
     {
@@ -337,17 +339,19 @@ fn operation_in(line: &str) -> Option<OperationFact> {
             name,
             progress: c[2].parse().ok(),
         })
-    } else {
+    } else if progress {
         rules::number_after(line, "restore-step-user-progress")
             .or_else(|| rules::number_after(line, "PROGRESS: "))
             .map(OperationFact::Progress)
+    } else {
+        None
     }
 }
 
 /// Records a checkpoint failure; returns the phase a checkpoint id on this line names.
 fn checkpoints_in(facts: &mut LineFacts, line: &str) -> Option<Phase> {
     let no = facts.no;
-    if line.contains("FAILURE:(")
+    if rules::holds(line, "FAILURE:(")
         && let Some(c) = rules::FAILURE_CODE.captures(line)
     {
         facts.checkpoint_failure = Some(Checkpoint {
@@ -356,7 +360,7 @@ fn checkpoints_in(facts: &mut LineFacts, line: &str) -> Option<Phase> {
             result: c[1].parse().unwrap_or(0),
             line: no,
         });
-    } else if line.contains("Checkpoint FAILURE id")
+    } else if rules::holds(line, "Checkpoint FAILURE id")
         && let Some(c) = rules::CHECKPOINT_FAIL.captures(line)
     {
         facts.checkpoint_failure = Some(Checkpoint {
@@ -367,13 +371,13 @@ fn checkpoints_in(facts: &mut LineFacts, line: &str) -> Option<Phase> {
         });
     }
     let hex = |s: &str| u32::from_str_radix(s, 16).ok();
-    if line.contains("restore-step-codes") {
+    if rules::holds(line, "restore-step-codes") {
         return rules::STEP_CODES
             .captures(line)
             .and_then(|c| hex(&c[1]))
             .and_then(rules::checkpoint_phase);
     }
-    if line.contains("restore-step-ids") {
+    if rules::holds(line, "restore-step-ids") {
         let c = rules::STEP_IDS.captures(line)?;
         let last = c[1].rsplit(';').next().unwrap_or("");
         let id = last
@@ -388,8 +392,7 @@ fn checkpoints_in(facts: &mut LineFacts, line: &str) -> Option<Phase> {
 
 fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
     // Each regex runs only when its own literal is in the line.
-    if let Some(c) = line
-        .contains("error from server=")
+    if let Some(c) = rules::holds(line, "error from server=")
         .then(|| rules::TSS_SERVER.captures(line))
         .flatten()
     {
@@ -403,7 +406,7 @@ fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
             line: no,
         })
     } else {
-        if !line.contains("status") {
+        if !rules::holds(line, "status") {
             return None;
         }
         let status = rules::TSS_STATUS.captures(line)?[1].parse::<u32>().ok()?;
@@ -418,7 +421,7 @@ fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
 
 fn usb_in(facts: &mut LineFacts, line: &str) {
     if rules::may_disconnect(line) && rules::DISCONNECT.is_match(line) {
-        facts.unexpected_disconnect = !line.contains("_event_cb");
+        facts.unexpected_disconnect = !rules::holds(line, "_event_cb");
         facts.usb = Some(UsbKind::Disconnect);
     } else if rules::RECONNECT.is_match(line) {
         facts.usb = Some(UsbKind::Reconnect);

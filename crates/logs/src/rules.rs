@@ -161,8 +161,22 @@ pub static CHECKPOINT_FAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"Checkpoint FAILURE id: 0x([0-9A-Fa-f]+) result=(-?\d+)(?:: (.*))?"));
 /// The number after `marker` (skipping ` = ` or `=`), as in `restore-step-user-progress=54` or
 /// `ASR RESTORE PROGRESS: 37%`.
+/// Where `needle` first starts in `line`. Lines are short and needles few, so looking for the
+/// needle's first byte and comparing there costs less than a general substring searcher,
+/// whose set-up alone outweighs the search.
+pub fn find_in(line: &str, needle: &str) -> Option<usize> {
+    let (hay, wanted) = (line.as_bytes(), needle.as_bytes());
+    let first = *wanted.first()?;
+    memchr::memchr_iter(first, hay).find(|&at| hay[at..].starts_with(wanted))
+}
+
+/// Whether `needle` is in `line` (see [`find_in`]).
+pub fn holds(line: &str, needle: &str) -> bool {
+    find_in(line, needle).is_some()
+}
+
 pub fn number_after(line: &str, marker: &str) -> Option<i64> {
-    let rest = &line[line.find(marker)? + marker.len()..];
+    let rest = &line[find_in(line, marker)? + marker.len()..];
     let rest = rest.trim_start_matches([' ', '=', ':']);
     let digits: String = rest
         .chars()
@@ -188,7 +202,7 @@ pub fn operation_in(line: &str) -> Option<(u32, &'static str)> {
 /// The checkpoint id a line names: `[0x040E]`, `id: 0x648`, or `Checkpoint 1608 complete`.
 pub fn checkpoint_id(line: &str) -> Option<u32> {
     let hex_after = |marker: &str| {
-        let at = line.find(marker)? + marker.len();
+        let at = find_in(line, marker)? + marker.len();
         let digits: String = line[at..]
             .chars()
             .take_while(char::is_ascii_hexdigit)
@@ -563,3 +577,22 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("Error", Trigger::Prose),
     ("ERROR", Trigger::Prose),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The byte-and-compare search finds what the standard one finds.
+        #[test]
+        fn find_in_agrees_with_str_find(line in "[ab(:]{0,40}", needle in "[ab(:]{1,4}") {
+            proptest::prop_assert_eq!(find_in(&line, &needle), line.find(needle.as_str()));
+        }
+    }
+
+    #[test]
+    fn an_empty_needle_is_never_found() {
+        assert_eq!(find_in("anything", ""), None);
+        assert_eq!(find_in("aab", "ab"), Some(1));
+    }
+}
