@@ -40,9 +40,12 @@ fn main() -> ExitCode {
 /// (`restore-doctor explain 4013 | head`); everything else exits 2.
 fn report(err: &anyhow::Error) -> ExitCode {
     for cause in err.chain() {
-        if let Some(io) = cause.downcast_ref::<io::Error>()
-            && io.kind() == io::ErrorKind::BrokenPipe
-        {
+        // A JSON writer wraps the pipe's error in its own.
+        let kind = cause
+            .downcast_ref::<io::Error>()
+            .map(io::Error::kind)
+            .or_else(|| cause.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        if kind == Some(io::ErrorKind::BrokenPipe) {
             return ExitCode::SUCCESS;
         }
     }

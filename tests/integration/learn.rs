@@ -260,3 +260,29 @@ fn a_password_in_the_environment_never_shows_in_help_or_errors() {
         assert!(!text.contains("hunter2"), "{args:?}: {text}");
     }
 }
+
+/// `history --json | head`: a reader that goes away early is not an error.
+#[test]
+fn a_reader_that_goes_away_early_is_not_an_error() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("many.sqlite");
+    let db = db.to_str().unwrap();
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/kb/data/real-cases.jsonl");
+    json_of(
+        db,
+        &["history", "--import", cases.to_str().unwrap(), "--json"],
+    );
+    let mut child = command()
+        .args(["--db", db, "history", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed here, long before the 47 cases are written.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
