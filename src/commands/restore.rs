@@ -158,7 +158,7 @@ pub(super) fn erase_permit(yes_erase: bool, what: &str) -> anyhow::Result<EraseP
         paint(
             WARN,
             &format!(
-                "A full restore ERASES {what}: photos, messages and everything else on it are \
+                "A full restore ERASES {what}: photos, messages and everything else stored there are \
                  lost. Only a backup (Finder, iTunes or iCloud) keeps them; without one, try an \
                  update first (run this again without --erase)."
             )
