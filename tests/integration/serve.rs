@@ -284,6 +284,18 @@ async fn the_page_shows_every_port_and_the_drops_as_they_happen_in_two_tabs() {
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dashboard-{width}x{height}.png"));
         std::fs::write(&path, png).unwrap();
     }
+    // And printed, as a technician would for a repair ticket.
+    let pdf = browser
+        .page()
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    std::fs::write(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.pdf"),
+        pdf,
+    )
+    .unwrap();
     browser.close().await;
 }
 
