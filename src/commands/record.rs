@@ -94,7 +94,11 @@ pub fn run(db: Option<&Path>, args: &RecordArgs) -> anyhow::Result<ExitCode> {
         observations: Vec::new(),
         failed,
         fixed,
-        port: args.port.clone(),
+        // Shown later in lists and reports: no control characters, and not a novel.
+        port: args
+            .port
+            .as_deref()
+            .map(|p| kb::text::printable(p.trim()).chars().take(64).collect()),
     };
     let mut store = case_store::open(db)?;
     let id = store

@@ -286,3 +286,27 @@ fn a_reader_that_goes_away_early_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn a_recorded_port_never_drives_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.sqlite");
+    let db = db.to_str().unwrap();
+    let (status, _, stderr) = run_on(
+        db,
+        None,
+        &[
+            "record",
+            "--code",
+            "4013",
+            "--fixed",
+            "swap-cable",
+            "--port",
+            "1-1\u{1b}[2J",
+        ],
+    );
+    assert_eq!(status, 0, "{stderr}");
+    let (_, history, _) = run_on(db, None, &["history"]);
+    assert!(history.contains("port 1-1[2J"), "{history}");
+    assert!(!history.contains('\u{1b}'), "{history:?}");
+}
