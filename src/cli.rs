@@ -617,11 +617,11 @@ pub enum ConfidenceArg {
 }
 
 impl ConfidenceArg {
-    pub fn id(self) -> &'static str {
+    pub fn level(self) -> kb::Confidence {
         match self {
-            ConfidenceArg::High => "high",
-            ConfidenceArg::Medium => "medium",
-            ConfidenceArg::Low => "low",
+            ConfidenceArg::High => kb::Confidence::High,
+            ConfidenceArg::Medium => kb::Confidence::Medium,
+            ConfidenceArg::Low => kb::Confidence::Low,
         }
     }
 }

@@ -64,7 +64,7 @@ impl Learned {
         let weight = case
             .confidence
             .as_deref()
-            .and_then(|c| serde_json::from_value::<Confidence>(serde_json::json!(c)).ok())
+            .and_then(Confidence::from_id)
             .map_or(1.0, Confidence::weight);
         let known: Vec<&(String, StepOutcome)> = case
             .actions

@@ -102,7 +102,7 @@ pub fn run(db: Option<&Path>, args: &RecordArgs) -> anyhow::Result<ExitCode> {
     };
     let mut store = case_store::open(db)?;
     let id = store
-        .import(&[(outcome.ledger(), Some(args.confidence.id()))])?
+        .import(&[(outcome.ledger(), Some(args.confidence.level().id()))])?
         .remove(0);
     let case = store.case(&id)?;
     if args.json {
@@ -181,12 +181,7 @@ pub fn import(db: Option<&Path>, path: &Path, json: bool) -> anyhow::Result<Exit
             fixed,
             port: None,
         };
-        let confidence = match case.confidence {
-            kb::Confidence::High => "high",
-            kb::Confidence::Medium => "medium",
-            kb::Confidence::Low => "low",
-        };
-        outcomes.push((outcome.ledger(), Some(confidence)));
+        outcomes.push((outcome.ledger(), Some(case.confidence.id())));
     }
     let mut store = case_store::open(db)?;
     let ids = store.import(&outcomes)?;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{command, peers_present};
+use crate::harness::{command, peers_present, run_with};
 
 /// A stand-in `idevicerestore`: answers `--version` like 1.0.0, and for each run records its
 /// arguments, prints the lines of the transcript planned for the phone it was given (`-i`; the
@@ -154,13 +154,7 @@ fn a_replayed_success_exits_0_and_closes_the_case_as_fixed() {
         !args.contains(&"-e".to_owned()),
         "an update by default: {args:?}"
     );
-    let history = command()
-        .arg("--db")
-        .arg(&db)
-        .args(["history", "--json"])
-        .output()
-        .unwrap();
-    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let history = run_with(&["--db", db.to_str().unwrap(), "history", "--json"], &[]).json();
     let case = &history["cases"][0];
     assert_eq!(case["status"], "fixed", "{history}");
     assert_eq!(case["fixed_by"], "try-update-instead", "{history}");
@@ -403,13 +397,7 @@ fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
         usb_drop < tool_error,
         "shown as it happened, before the tool gave up"
     );
-    let history = command()
-        .arg("--db")
-        .arg(&db)
-        .args(["history", "--json"])
-        .output()
-        .unwrap();
-    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let history = run_with(&["--db", db.to_str().unwrap(), "history", "--json"], &[]).json();
     let port = &history["ports"][0];
     assert_eq!(
         (port["port"].as_str(), port["drops"].as_u64()),

@@ -1,7 +1,7 @@
 //! `restore --all` and several `--ecid`: a queue of stand-in idevicerestore runs replaying real
 //! transcripts, at most `--jobs` at once, failed phones retried, each phone its own case.
 
-use crate::harness::{command, sysfs_device};
+use crate::harness::{run_with, sysfs_device};
 use crate::restore::StandIn;
 
 const IPHONE7: &str = "0x1a2b3c4d5e6f70";
@@ -144,13 +144,7 @@ fn all_restores_every_phone_in_dfu_or_recovery_at_most_jobs_at_once_and_retries_
     );
 
     // Each phone is its own case, on its own port.
-    let history = command()
-        .arg("--db")
-        .arg(&db)
-        .args(["history", "--json"])
-        .output()
-        .unwrap();
-    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let history = run_with(&["--db", db.to_str().unwrap(), "history", "--json"], &[]).json();
     assert_eq!(history["cases"].as_array().unwrap().len(), 3, "{history}");
     let ports: Vec<&str> = history["ports"]
         .as_array()

@@ -91,6 +91,22 @@ pub enum Confidence {
 }
 
 impl Confidence {
+    /// The word a record and the case store use.
+    pub fn id(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+
+    /// The confidence a stored word names, if any.
+    pub fn from_id(id: &str) -> Option<Confidence> {
+        [Confidence::High, Confidence::Medium, Confidence::Low]
+            .into_iter()
+            .find(|c| c.id() == id)
+    }
+
     /// How much a case with this confidence teaches, as a share of a sure one.
     pub fn weight(self) -> f64 {
         match self {
