@@ -133,6 +133,8 @@ fn prefix_delete_prune(place: &Place) {
     let mut s = Store::open(place.fresh("prefix")).unwrap();
     let ids: Vec<String> = (0..3)
         .map(|i| {
+            // Times are kept to the millisecond: "latest" is only defined across them.
+            std::thread::sleep(Duration::from_millis(2));
             s.create(&iphone_7_case(0x1000 + i, "4013", "1-1"))
                 .unwrap()
                 .0
