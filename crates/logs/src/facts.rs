@@ -24,6 +24,8 @@ pub struct Hits {
     usb: bool,
     failure: bool,
     findings: u32,
+    /// Whether any trigger is in the line (a failure word alone makes no line worth reading).
+    triggered: bool,
 }
 
 impl Hits {
@@ -32,6 +34,7 @@ impl Hits {
             self.failure = true;
             return;
         };
+        self.triggered = true;
         match trigger {
             Trigger::Format(i) => self.formats[i] = true,
             Trigger::Phase(rank, phase) => {
@@ -50,6 +53,10 @@ impl Hits {
             Trigger::Usb => self.usb = true,
             Trigger::Finding(i) => self.findings |= 1 << i,
         }
+    }
+
+    pub fn has_trigger(&self) -> bool {
+        self.triggered
     }
 }
 

@@ -1,11 +1,11 @@
-//! Finds the lines worth parsing, then what is in them: a SIMD (Teddy) search for the fewest
-//! literals that cover every trigger, and in a line found, every trigger and failure word.
+//! What the scanner looks for: every trigger and failure word, found in one pass over a block
+//! of text; the lines holding a trigger are the lines worth parsing.
 
+use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, Span, packed};
-
 use crate::rules::{self, Trigger};
+use crate::window::WindowSearch;
 
 /// What a literal in a line stands for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,80 +26,19 @@ static MARKS: LazyLock<Vec<(&'static str, Mark)>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The literals of `all` that hold no other: a text holds one of `all` exactly when it holds
-/// one of these, and they are few enough for the SIMD searcher.
-fn covering(all: &[&'static str]) -> Vec<&'static str> {
-    let mut out: Vec<&str> = all
-        .iter()
-        .copied()
-        .filter(|l| !all.iter().any(|o| o != l && l.contains(o)))
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// A leftmost-first search over literals none of which holds another, so at most one of them
-/// starts at any position.
-enum Searcher {
-    Packed(packed::Searcher),
-    /// Where the CPU has no SIMD the packed searcher needs.
-    Automaton(AhoCorasick),
-}
-
-impl Searcher {
-    fn new(literals: &[&str]) -> Searcher {
-        let mut config = packed::Config::new();
-        config
-            .match_kind(packed::MatchKind::LeftmostFirst)
-            .heuristic_pattern_limits(false);
-        match config.builder().extend(literals).build() {
-            Some(searcher) => Searcher::Packed(searcher),
-            None => Searcher::Automaton(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(literals)
-                    .expect("valid literals"),
-            ),
-        }
-    }
-
-    /// The first literal starting at or after `from`: its start and index.
-    fn find(&self, haystack: &[u8], from: usize) -> Option<(usize, usize)> {
-        match self {
-            Searcher::Packed(s) => s.find_in(haystack, Span::from(from..haystack.len())),
-            Searcher::Automaton(a) => a.find(aho_corasick::Input::new(haystack).range(from..)),
-        }
-        .map(|m| (m.start(), m.pattern().as_usize()))
-    }
-}
-
-/// Finds candidate lines: covers the triggers.
-static LINES: LazyLock<Searcher> = LazyLock::new(|| {
-    let triggers: Vec<&str> = rules::TRIGGERS.iter().map(|(l, _)| *l).collect();
-    Searcher::new(&covering(&triggers))
+/// Finds every mark.
+static SEARCH: LazyLock<WindowSearch> = LazyLock::new(|| {
+    let literals: Vec<&str> = MARKS.iter().map(|(l, _)| *l).collect();
+    WindowSearch::new(&literals)
 });
 
-/// Finds what is in a line: every mark, overlaps included.
-static IN_LINE: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(MARKS.iter().map(|(l, _)| *l))
-        .expect("valid marks")
-});
-
-/// Where the first line-worthy literal at or after `from` starts.
-pub fn next_hit(haystack: &[u8], from: usize) -> Option<usize> {
-    LINES.find(haystack, from).map(|(start, _)| start)
-}
-
-/// Every mark in `line`, overlaps included.
-pub fn marks_in(line: &[u8]) -> impl Iterator<Item = Mark> + '_ {
-    IN_LINE
-        .find_overlapping_iter(line)
-        .map(|m| MARKS[m.pattern().as_usize()].1)
+/// Calls `each` with the start, length and meaning of every mark in `text`, overlaps
+/// included, line by line (within a line, in no particular order).
+pub fn each_mark(text: &[u8], mut each: impl FnMut(usize, usize, Mark)) {
+    let _ = SEARCH.each_in(text, &mut |start, index| {
+        each(start, SEARCH.literal(index).len(), MARKS[index].1);
+        ControlFlow::Continue(())
+    });
 }
 
 #[cfg(test)]
@@ -108,13 +47,13 @@ mod tests {
 
     /// Every mark in a line by the plain overlapping automaton: the reference.
     fn every_mark(line: &[u8]) -> Vec<String> {
-        let all = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
+        let all = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
             .build(MARKS.iter().map(|(l, _)| *l))
             .unwrap();
         let mut marks: Vec<String> = all
             .find_overlapping_iter(line)
-            .map(|m| format!("{:?}", MARKS[m.pattern().as_usize()].1))
+            .map(|m| format!("{}{:?}", m.start(), MARKS[m.pattern().as_usize()].1))
             .collect();
         marks.sort();
         marks.dedup();
@@ -122,30 +61,31 @@ mod tests {
     }
 
     fn fast_marks(line: &[u8]) -> Vec<String> {
-        let mut marks: Vec<String> = marks_in(line).map(|m| format!("{m:?}")).collect();
+        let mut marks = Vec::new();
+        each_mark(line, |start, len, m| {
+            let span = &line[start..start + len];
+            assert!(MARKS.iter().any(|(l, k)| *k == m && l.as_bytes() == span));
+            marks.push(format!("{start}{m:?}"));
+        });
         marks.sort();
         marks.dedup();
         marks
     }
 
     #[test]
-    fn the_covering_literals_find_every_trigger() {
-        let triggers: Vec<&str> = rules::TRIGGERS.iter().map(|(l, _)| *l).collect();
-        let cover = covering(&triggers);
-        assert!(cover.len() < rules::TRIGGERS.len());
-        assert!(cover.len() < 128, "too many for the SIMD searcher");
+    fn every_trigger_is_found() {
         for (literal, trigger) in rules::TRIGGERS {
+            assert!(literal.len() >= 3, "{literal:?} is too short to search for");
             let line = format!("12:00:00 <Info> xx {literal} yy");
-            assert!(
-                next_hit(line.as_bytes(), 0).is_some(),
-                "{literal:?} is lost"
-            );
-            assert!(
-                marks_in(line.as_bytes()).any(|m| m == Mark::Trigger(*trigger)),
-                "{literal:?} is lost"
-            );
+            let mut found = false;
+            each_mark(line.as_bytes(), |_, _, m| {
+                found |= m == Mark::Trigger(*trigger)
+            });
+            assert!(found, "{literal:?} is lost");
         }
-        assert_eq!(next_hit(b"nothing to see here", 0), None);
+        let mut nothing = true;
+        each_mark(b"nothing to see here", |_, _, _| nothing = false);
+        assert!(nothing);
         assert_eq!(
             fast_marks(b"ERROR: Unable to send iBEC"),
             every_mark(b"ERROR: Unable to send iBEC")
@@ -153,13 +93,12 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The fast path (covering literals, then the marks that hold them) sees the same as
-        /// the overlapping automaton, wherever marks overlap or nest; a line is a candidate
-        /// exactly when it holds a trigger.
+        /// The window search sees the same marks at the same places as the overlapping
+        /// automaton, wherever marks overlap or nest.
         #[test]
         fn the_fast_path_sees_what_a_full_scan_sees(
             parts in proptest::collection::vec(
-                (0..MARKS.len(), 0usize..40, "[a-z :()]{0,6}"),
+                (0..MARKS.len(), 0usize..40, "[a-z :()\\n]{0,6}"),
                 0..6,
             )
         ) {
@@ -171,10 +110,7 @@ mod tests {
                 line.push_str(if cut % 3 == 0 { literal } else { &literal[..end] });
                 line.push_str(&filler);
             }
-            let full = every_mark(line.as_bytes());
-            proptest::prop_assert_eq!(&fast_marks(line.as_bytes()), &full);
-            let has_trigger = full.iter().any(|m| m.starts_with("Trigger"));
-            proptest::prop_assert_eq!(next_hit(line.as_bytes(), 0).is_some(), has_trigger);
+            proptest::prop_assert_eq!(fast_marks(line.as_bytes()), every_mark(line.as_bytes()));
         }
     }
 }

@@ -9,6 +9,7 @@ mod find;
 mod input;
 mod rules;
 mod scan;
+mod window;
 
 use std::io::Read;
 
@@ -416,7 +417,7 @@ impl<'kb> LiveLog<'kb> {
         }
         let line = &line[..cut];
         let mut hits = facts::Hits::default();
-        find::marks_in(line.as_bytes()).for_each(|m| hits.add(m));
+        find::each_mark(line.as_bytes(), |_, _, m| hits.add(m));
         let line = kb::text::printable(line);
         let line = line.as_ref();
         let facts = facts::read_line(self.lines, 0..line.len(), line, &hits);

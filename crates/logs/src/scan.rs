@@ -2,6 +2,7 @@
 //! lines worth reading in each block and read them, and the caller takes the facts in order.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::{Mutex, mpsc};
 
 use crate::facts::{self, Hits, LineFacts};
@@ -147,7 +148,7 @@ fn read_block(block: Block, read_total: u64) -> BlockFacts {
     let text = match block {
         Block::LongLineStart(start) => {
             let mut hits = Hits::default();
-            find::marks_in(&start).for_each(|m| hits.add(m));
+            find::each_mark(&start, |_, _, m| hits.add(m));
             keep(facts::read_line(
                 1,
                 0..start.len(),
@@ -166,25 +167,43 @@ fn read_block(block: Block, read_total: u64) -> BlockFacts {
     let block = text.as_slice();
     let mut line_no = 0u64;
     let mut counted_to = 0;
-    // Finds the first trigger, takes its whole line, then searches on from the next line.
-    while let Some(at) = find::next_hit(block, counted_to) {
-        let line_start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
-        let line_end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
-        line_no += memchr::memchr_iter(b'\n', &block[counted_to..line_start]).count() as u64 + 1;
-        counted_to = (line_end + 1).min(block.len());
-        let span = line_start..line_end.min(line_start + MAX_LINE);
-        let raw = &block[span.clone()];
-        let mut hits = Hits::default();
-        find::marks_in(raw).for_each(|m| hits.add(m));
+    // The line being gathered: its span and what was found in it so far.
+    let mut open: Option<(Range<usize>, Hits)> = None;
+    let mut close = |(span, hits): (Range<usize>, Hits),
+                     line_no: &mut u64,
+                     counted_to: &mut usize| {
+        if !hits.has_trigger() {
+            return;
+        }
+        *line_no += memchr::memchr_iter(b'\n', &block[*counted_to..span.start]).count() as u64 + 1;
+        *counted_to = (span.end + 1).min(block.len());
+        let raw = &block[span.start..span.end.min(span.start + MAX_LINE)];
         keep(facts::read_line(
-            line_no,
-            span.clone(),
+            *line_no,
+            span.start..span.start + raw.len(),
             &facts::line_text(raw),
             &hits,
         ));
-        if counted_to >= block.len() {
-            break;
+    };
+    // Marks come line by line; a line holding a trigger is read when its last mark is in.
+    find::each_mark(block, |start, len, mark| {
+        if open.as_ref().is_none_or(|(span, _)| start > span.end) {
+            if let Some(line) = open.take() {
+                close(line, &mut line_no, &mut counted_to);
+            }
+            let line_start = memchr::memrchr(b'\n', &block[..start]).map_or(0, |i| i + 1);
+            let line_end =
+                memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+            open = Some((line_start..line_end, Hits::default()));
         }
+        if let Some((span, hits)) = open.as_mut()
+            && start + len <= span.start + MAX_LINE
+        {
+            hits.add(mark);
+        }
+    });
+    if let Some(line) = open.take() {
+        close(line, &mut line_no, &mut counted_to);
     }
     line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
     // A last line without a newline, not already counted by a match in it.
