@@ -139,62 +139,35 @@ fn cut_blocks(
 
 /// Finds and reads the lines worth reading in one block.
 fn read_block(block: Block, read_total: u64) -> BlockFacts {
-    let mut facts = Vec::new();
-    let mut keep = |line_facts: LineFacts| {
-        if !line_facts.is_empty() {
-            facts.push(line_facts);
-        }
-    };
     let text = match block {
         Block::LongLineStart(start) => {
             let mut hits = Hits::default();
             find::each_mark(&start, |_, _, m| hits.add(m));
-            keep(facts::read_line(
-                1,
-                0..start.len(),
-                &facts::line_text(&start),
-                &hits,
-            ));
+            let line = facts::read_line(1, 0..start.len(), &facts::line_text(&start), &hits);
             return BlockFacts {
                 lines: 1,
                 read_total,
-                facts,
+                facts: (!line.is_empty()).then_some(line).into_iter().collect(),
                 text: start,
             };
         }
         Block::Lines(bytes) => bytes,
     };
-    let block = text.as_slice();
-    let mut line_no = 0u64;
-    let mut counted_to = 0;
+    let mut reader = BlockReader {
+        block: text.as_slice(),
+        lines: 0,
+        counted_to: 0,
+        facts: Vec::new(),
+    };
     // The line being gathered: its span and what was found in it so far.
     let mut open: Option<(Range<usize>, Hits)> = None;
-    let mut close = |(span, hits): (Range<usize>, Hits),
-                     line_no: &mut u64,
-                     counted_to: &mut usize| {
-        if !hits.has_trigger() {
-            return;
-        }
-        *line_no += memchr::memchr_iter(b'\n', &block[*counted_to..span.start]).count() as u64 + 1;
-        *counted_to = (span.end + 1).min(block.len());
-        let raw = &block[span.start..span.end.min(span.start + MAX_LINE)];
-        keep(facts::read_line(
-            *line_no,
-            span.start..span.start + raw.len(),
-            &facts::line_text(raw),
-            &hits,
-        ));
-    };
     // Marks come line by line; a line holding a trigger is read when its last mark is in.
-    find::each_mark(block, |start, len, mark| {
+    find::each_mark(reader.block, |start, len, mark| {
         if open.as_ref().is_none_or(|(span, _)| start > span.end) {
-            if let Some(line) = open.take() {
-                close(line, &mut line_no, &mut counted_to);
+            if let Some((span, hits)) = open.take() {
+                reader.read(span, &hits);
             }
-            let line_start = memchr::memrchr(b'\n', &block[..start]).map_or(0, |i| i + 1);
-            let line_end =
-                memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-            open = Some((line_start..line_end, Hits::default()));
+            open = Some((reader.line_around(start), Hits::default()));
         }
         if let Some((span, hits)) = open.as_mut()
             && start + len <= span.start + MAX_LINE
@@ -202,18 +175,64 @@ fn read_block(block: Block, read_total: u64) -> BlockFacts {
             hits.add(mark);
         }
     });
-    if let Some(line) = open.take() {
-        close(line, &mut line_no, &mut counted_to);
+    if let Some((span, hits)) = open.take() {
+        reader.read(span, &hits);
     }
-    line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
-    // A last line without a newline, not already counted by a match in it.
-    if counted_to < block.len() && !block.ends_with(b"\n") {
-        line_no += 1;
-    }
+    let (line_no, facts) = reader.finish();
     BlockFacts {
         lines: line_no,
         read_total,
         facts,
         text,
+    }
+}
+
+/// Reads the lines of one block that hold a trigger, counting the lines in between.
+struct BlockReader<'a> {
+    block: &'a [u8],
+    /// Lines counted so far (the number of the last line read).
+    lines: u64,
+    /// Where counting goes on: the start of the line after the last one read.
+    counted_to: usize,
+    facts: Vec<LineFacts>,
+}
+
+impl BlockReader<'_> {
+    /// The span of the line holding byte `at`, without its line end.
+    fn line_around(&self, at: usize) -> Range<usize> {
+        let start = memchr::memrchr(b'\n', &self.block[..at]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &self.block[at..]).map_or(self.block.len(), |i| at + i);
+        start..end
+    }
+
+    /// Reads the line at `span` when a trigger is in it (a failure word alone is not enough).
+    fn read(&mut self, span: Range<usize>, hits: &Hits) {
+        if !hits.has_trigger() {
+            return;
+        }
+        let skipped = memchr::memchr_iter(b'\n', &self.block[self.counted_to..span.start]).count();
+        self.lines += skipped as u64 + 1;
+        self.counted_to = (span.end + 1).min(self.block.len());
+        let raw = &self.block[span.start..span.end.min(span.start + MAX_LINE)];
+        let line = facts::read_line(
+            self.lines,
+            span.start..span.start + raw.len(),
+            &facts::line_text(raw),
+            hits,
+        );
+        if !line.is_empty() {
+            self.facts.push(line);
+        }
+    }
+
+    /// The number of lines in the block and the facts of the lines read.
+    fn finish(mut self) -> (u64, Vec<LineFacts>) {
+        let rest = &self.block[self.counted_to..];
+        self.lines += memchr::memchr_iter(b'\n', rest).count() as u64;
+        // A last line without a newline, not already counted as a line read.
+        if !rest.is_empty() && !rest.ends_with(b"\n") {
+            self.lines += 1;
+        }
+        (self.lines, self.facts)
     }
 }
