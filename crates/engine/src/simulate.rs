@@ -64,6 +64,9 @@ pub enum Policy {
     Fixed(Vec<String>),
     /// Every ordinary action in a random order, then the repair shop.
     Random,
+    /// Knows the true cause, the true fix rates and whether a backup exists: the bound no
+    /// policy that has to find the cause can beat.
+    Oracle,
 }
 
 impl Policy {
@@ -229,6 +232,7 @@ pub fn play_traced(
     let mut order: Vec<String> = match policy {
         Policy::Fixed(list) => list.clone(),
         Policy::Random => random_order(kb, rng),
+        Policy::Oracle => oracle_order(kb, world, truth),
         Policy::Engine | Policy::Learning(_) => Vec::new(),
     };
     order.reverse();
@@ -241,7 +245,7 @@ pub fn play_traced(
                 Some(step) => (step.kind, step.id),
                 None => break,
             },
-            Policy::Fixed(_) | Policy::Random => match order.pop() {
+            Policy::Fixed(_) | Policy::Random | Policy::Oracle => match order.pop() {
                 Some(id) => (StepKind::Action, id),
                 None => break,
             },
@@ -288,6 +292,45 @@ pub fn play_traced(
         evidence.failed.push(id);
     }
     (total, tried)
+}
+
+/// The cheapest order for a known cause: independent tries are best taken by chance of
+/// success per minute (data loss counted when there is no backup), up to the repair shop.
+fn oracle_order(kb: &Kb, world: &World, truth: &Truth) -> Vec<String> {
+    let hardware = kb.cause(&world.cause).is_some_and(|c| c.hardware);
+    let data = if world.backup {
+        0.0
+    } else {
+        kb.settings.data_loss_minutes
+    };
+    let mut ranked: Vec<(f64, String)> = kb
+        .actions
+        .iter()
+        .map(|a| {
+            let lost = match (a.erases_data, a.escalation, hardware) {
+                (true, _, _) | (false, true, false) => 1.0,
+                (false, true, true) => 1.0 - kb.settings.repair_keeps_data,
+                (false, false, _) => 0.0,
+            };
+            let p = if a.escalation {
+                1.0
+            } else {
+                truth.p_fix(kb, &a.id, &world.cause)
+            };
+            (p / (a.cost_minutes + lost * data), a.id.clone())
+        })
+        .filter(|(rate, _)| *rate > 0.0)
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut order = Vec::new();
+    for (_, id) in ranked {
+        let escalation = kb.action(&id).is_some_and(|a| a.escalation);
+        order.push(id);
+        if escalation {
+            break;
+        }
+    }
+    order
 }
 
 fn random_order(kb: &Kb, rng: &mut Rng) -> Vec<String> {

@@ -38,6 +38,19 @@ fn the_engine_beats_the_fixed_and_random_orders() {
 }
 
 #[test]
+fn no_policy_beats_the_oracle_that_knows_the_cause() {
+    for device in [None, Some("iPhone 7")] {
+        let oracle = mean_cost(&Policy::Oracle, device, 400);
+        let engine = mean_cost(&Policy::Engine, device, 400);
+        let seed = mean_cost(&Policy::seed_order(), device, 400);
+        assert!(
+            oracle < engine && oracle < seed,
+            "{device:?}: oracle {oracle:.0}, engine {engine:.0}, seed order {seed:.0}"
+        );
+    }
+}
+
+#[test]
 fn the_random_generator_is_reproducible_and_spread() {
     let mut a = Rng::new(9);
     let mut b = Rng::new(9);
