@@ -87,15 +87,15 @@ pub fn effort_line(kb: &Kb, plan: &[Step]) -> Option<String> {
         )
     } else if shop {
         format!(
-            "The steps worth trying take about {} and fix it {} of the time; if not, a repair shop.",
+            "The steps worth trying take about {} and {}; if not, a repair shop.",
             output::minutes(round_up(minutes)),
-            percent_words(chance)
+            fix_words(chance)
         )
     } else {
         format!(
-            "The steps left take about {} and fix it {} of the time.",
+            "The steps left take about {} and {}.",
             output::minutes(round_up(minutes)),
-            percent_words(chance)
+            fix_words(chance)
         )
     })
 }
@@ -114,10 +114,12 @@ fn round_up(minutes: f64) -> f64 {
         .unwrap_or_else(|| (minutes / 60.0).ceil() * 60.0)
 }
 
-fn percent_words(p: f64) -> String {
+/// How often steps fix it, as a person would say it ("fix it about 3 times in 10").
+fn fix_words(p: f64) -> String {
     match (p * 10.0).round() as u32 {
-        0 => "rarely".to_owned(),
-        n => format!("about {n} in 10 times").replace(" times", ""),
+        0 => "rarely fix it".to_owned(),
+        1 => "fix it about 1 time in 10".to_owned(),
+        n => format!("fix it about {n} times in 10"),
     }
 }
 
@@ -281,6 +283,13 @@ pub fn verdict(kb: &Kb, assessment: &Assessment, evidence: &Evidence, ledger: &L
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chances_read_as_a_person_says_them() {
+        assert_eq!(fix_words(0.02), "rarely fix it");
+        assert_eq!(fix_words(0.1), "fix it about 1 time in 10");
+        assert_eq!(fix_words(0.34), "fix it about 3 times in 10");
+    }
 
     fn kb() -> &'static Kb {
         Kb::embedded().unwrap()
