@@ -273,11 +273,16 @@ pub(super) fn record(
     if ending.link_dropped() {
         observations.push(kb::Observation::new("disconnect-during-restore", "yes"));
     }
+    // idevicerestore ran here, so the computer it ran on is this one.
+    if let Some(os) = this_computer_os() {
+        observations.push(kb::Observation::new("host-os", os));
+    }
     for observation in observations
         .iter()
         .filter(|o| kb.question(&o.question).is_some())
     {
-        if !ending.succeeded() || observation.question == "restore-tool" {
+        let setting = matches!(observation.question.as_str(), "restore-tool" | "host-os");
+        if !ending.succeeded() || setting {
             ledger.observe(observation, source);
         }
     }
@@ -641,4 +646,14 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// This computer's system, as the `host-os` question names it.
+fn this_computer_os() -> Option<&'static str> {
+    match std::env::consts::OS {
+        "macos" => Some("mac"),
+        "windows" => Some("windows"),
+        "linux" => Some("linux"),
+        _ => None,
+    }
 }

@@ -158,6 +158,27 @@ fn a_replayed_success_exits_0_and_closes_the_case_as_fixed() {
     let case = &history["cases"][0];
     assert_eq!(case["status"], "fixed", "{history}");
     assert_eq!(case["fixed_by"], "try-update-instead", "{history}");
+    // idevicerestore ran on this computer, so the case knows which system that was.
+    let id = case["id"].as_str().unwrap();
+    let report = run_with(
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "report",
+            id,
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .json();
+    let host_os = report["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "host-os")
+        .map(|e| e["value"].clone());
+    assert_eq!(host_os, Some("linux".into()), "{report}");
 }
 
 /// Each replayed failure names the phase it failed in and a next step, and exits 1.

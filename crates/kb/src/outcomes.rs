@@ -248,3 +248,40 @@ impl Kb {
         reading
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Kb;
+
+    fn host_os(host: &str) -> Option<String> {
+        let line = serde_json::json!({
+            "id": "t", "host": host, "resolved_by": "unresolved", "confidence": "high"
+        });
+        let case = serde_json::from_value(line).unwrap();
+        Kb::embedded()
+            .unwrap()
+            .read_case(&case)
+            .observations
+            .into_iter()
+            .find(|o| o.question == "host-os")
+            .map(|o| o.answer)
+    }
+
+    #[test]
+    fn the_computer_is_read_from_the_host_line() {
+        assert_eq!(
+            host_os("Windows 10 idevicerestore").as_deref(),
+            Some("windows")
+        );
+        assert_eq!(host_os("iTunes on PC").as_deref(), Some("windows"));
+        assert_eq!(
+            host_os("macOS idevicerestore on MacBook Pro M2").as_deref(),
+            Some("mac")
+        );
+        assert_eq!(host_os("Linux idevicerestore").as_deref(), Some("linux"));
+        // Two computers, or none named, say nothing.
+        assert_eq!(host_os("Mac and Windows PC (iTunes/Finder)"), None);
+        assert_eq!(host_os("iTunes (PC or Mac)"), None);
+        assert_eq!(host_os("iTunes"), None);
+    }
+}

@@ -313,6 +313,15 @@ impl<'kb> Analyzer<'kb> {
         if let Some(tool @ ("idevicerestore" | "futurerestore")) = self.report.format {
             observations.push(("restore-tool".to_owned(), tool.to_owned()));
         }
+        // Apple's own logs say which system wrote them.
+        let host_os = match self.report.format {
+            Some("itunes-windows") => Some("windows"),
+            Some("itunes-mac" | "unified-log") => Some("mac"),
+            _ => None,
+        };
+        if let Some(os) = host_os {
+            observations.push(("host-os".to_owned(), os.to_owned()));
+        }
         self.report.observations = observations;
         self.report
     }

@@ -107,6 +107,28 @@ fn formats_are_recognised() {
 }
 
 #[test]
+fn apple_logs_say_which_computer_wrote_them() {
+    let host_os = |name: &str| {
+        read(name)
+            .observations
+            .into_iter()
+            .find(|(q, _)| q == "host-os")
+            .map(|(_, a)| a)
+    };
+    assert_eq!(
+        host_os("itunes-win-modmyi-error1002").as_deref(),
+        Some("windows")
+    );
+    assert_eq!(
+        host_os("itunes-mac-pastebin-S9EYGaum").as_deref(),
+        Some("mac")
+    );
+    // idevicerestore runs anywhere, and a pasted dialog says nothing about the computer.
+    assert_eq!(host_os("idevicerestore-issue-553"), None);
+    assert_eq!(host_os("itunes-dialog-kobomo-75-ja"), None);
+}
+
+#[test]
 fn signing_server_statuses_and_their_codes() {
     let win = read("itunes-win-pastebin-w4L6WTL7");
     assert_eq!(win.tss.len(), 1);
