@@ -106,7 +106,7 @@ fn main() {
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     for (key, v, bound) in &ratios {
         println!(
-            "engine/seed, {key}: mean {:.2}, worst {:.2} (an oracle that knows the cause: mean {:.2})",
+            "engine/seed, {key}: mean {:.3}, worst {:.3} (an oracle that knows the cause: mean {:.3})",
             mean(v),
             v.iter().copied().fold(0.0, f64::max),
             mean(bound)

@@ -226,17 +226,21 @@ pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>
 /// Whether the phone's data is still at stake: no backup is known and no erasing step has
 /// run yet (after an erase there is nothing left to lose).
 fn data_at_stake(kb: &Kb, evidence: &Evidence) -> bool {
-    let backup = evidence
-        .observations
-        .iter()
-        .rev()
-        .find(|o| o.question == BACKUP_QUESTION)
-        .is_some_and(|o| o.answer == "yes");
+    let backup = has_backup(&evidence.observations);
     let erased = evidence
         .failed
         .iter()
         .any(|id| kb.action(id).is_some_and(|a| a.erases_data));
     !backup && !erased
+}
+
+/// Whether the latest answer about a backup says there is one.
+fn has_backup(observations: &[Observation]) -> bool {
+    observations
+        .iter()
+        .rev()
+        .find(|o| o.question == BACKUP_QUESTION)
+        .is_some_and(|o| o.answer == "yes")
 }
 
 /// Assesses the evidence: the posterior over causes and the plan, with a question first when
@@ -253,18 +257,23 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
             Some(CONTRADICTION_NOTE.to_owned()),
         ),
     };
-    let mut situation = Situation::all_available(&model, data_at_stake(kb, evidence));
-    for (a, action) in kb.actions.iter().enumerate() {
-        if !action.offered(&evidence.observations) {
-            situation.available[a] = false;
+    let situation_with = |observations: &[Observation]| {
+        let mut situation = Situation::all_available(&model, data_at_stake(kb, evidence));
+        situation.data_at_stake &= !has_backup(observations);
+        for (a, action) in kb.actions.iter().enumerate() {
+            if !action.offered(observations) {
+                situation.available[a] = false;
+            }
         }
-    }
-    for id in evidence.failed.iter().chain(&evidence.unavailable) {
-        let a = model.action_index(id).expect("checked");
-        if !model.actions[a].escalation {
-            situation.available[a] = false;
+        for id in evidence.failed.iter().chain(&evidence.unavailable) {
+            let a = model.action_index(id).expect("checked");
+            if !model.actions[a].escalation {
+                situation.available[a] = false;
+            }
         }
-    }
+        situation
+    };
+    let situation = situation_with(&evidence.observations);
     let sequence = refine(
         &model,
         &belief,
@@ -298,7 +307,17 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
                 && !repeats
         })
         .collect();
-    let question = question_to_ask(&model, &belief, &situation, &candidates, &sequence);
+    // What the situation would be once a question is answered.
+    let after = |q: usize, answer: usize| {
+        let question = &model.questions[q];
+        let mut observations = evidence.observations.clone();
+        observations.push(Observation::new(
+            question.id.clone(),
+            question.answers[answer].clone(),
+        ));
+        situation_with(&observations)
+    };
+    let question = question_to_ask(&model, &belief, &candidates, &sequence, &after);
 
     let explain = Explainer { kb, model: &model };
     let mut plan = Vec::new();

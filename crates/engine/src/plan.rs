@@ -207,11 +207,13 @@ pub fn refine(model: &Model, belief: &[f64], plan: Sequence, situation: &Situati
 
 /// The expected cost of asking a question first and then planning greedily on its answer
 /// (ECO in Heckerman, Breese & Rommelse): the question's cost plus the answer-weighted ECR.
+/// `after(question, answer)` is the situation once that answer is known: an answer can make
+/// erasing cheap (a backup) or put actions on the table (the restore tool in use).
 pub fn cost_of_asking(
     model: &Model,
     belief: &[f64],
     question: usize,
-    situation: &Situation,
+    after: &dyn Fn(usize, usize) -> Situation,
 ) -> f64 {
     let q = &model.questions[question];
     let total: f64 = belief.iter().sum();
@@ -219,17 +221,13 @@ pub fn cost_of_asking(
         return q.cost;
     }
     let mut cost = q.cost;
-    for (answer, row) in q.answers.iter().zip(&q.likelihood) {
+    for (answer, row) in q.likelihood.iter().enumerate() {
         let conditioned: Vec<f64> = belief.iter().zip(row).map(|(p, l)| p * l).collect();
         let p_answer: f64 = conditioned.iter().sum::<f64>() / total;
         if p_answer <= NEGLIGIBLE {
             continue;
         }
-        let mut s = situation.clone();
-        if q.sets_backup && answer == "yes" {
-            s.data_at_stake = false;
-        }
-        cost += p_answer * greedy(model, &conditioned, &s).expected_cost;
+        cost += p_answer * greedy(model, &conditioned, &after(question, answer)).expected_cost;
     }
     cost
 }
@@ -241,13 +239,13 @@ pub fn cost_of_asking(
 pub fn question_to_ask(
     model: &Model,
     belief: &[f64],
-    situation: &Situation,
     candidates: &[usize],
     plan: &Sequence,
+    after: &dyn Fn(usize, usize) -> Situation,
 ) -> Option<(usize, f64)> {
     let (best, eco) = candidates
         .iter()
-        .map(|&q| (q, cost_of_asking(model, belief, q, situation)))
+        .map(|&q| (q, cost_of_asking(model, belief, q, after)))
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     if eco > plan.expected_cost - MIN_SAVING {
         return None;

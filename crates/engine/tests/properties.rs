@@ -259,3 +259,26 @@ fn a_tool_user_is_told_to_update_the_tool_early() {
         "a Finder user has no tool to update"
     );
 }
+
+/// A question whose answer puts actions on the table is worth what those actions can do: once
+/// the link fixes have failed, which program restores the phone decides whether updating or
+/// switching the tool is possible, so it is asked before anything else.
+#[test]
+fn a_question_that_opens_actions_is_valued_for_them() {
+    let kb = kb();
+    let evidence = Evidence {
+        code: Some(4013),
+        observations: vec![Observation::new("backup-available", "yes")],
+        failed: ["swap-cable", "change-port", "different-computer"]
+            .map(String::from)
+            .to_vec(),
+        ..Evidence::default()
+    };
+    let a = assess(kb, &evidence).expect("plan");
+    assert_eq!(
+        (a.plan[0].kind, a.plan[0].id.as_str()),
+        (StepKind::Question, "restore-tool"),
+        "{:?}",
+        a.plan.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
+    );
+}
