@@ -1,7 +1,7 @@
 //! Policy benchmark (`cargo bench -p engine`): simulated 4013 cases drawn from the kb's own
 //! numbers, from numbers perturbed up to a factor of two and from the real cases' mix of
 //! causes, played by the engine, the seed article's order, Apple's order, a random order and
-//! an oracle that knows the true cause (the bound on what any policy can reach);
+//! an oracle that knows the true cause (about the best any policy can reach);
 //! then the real cases replayed per group; then the time of one assessment.
 
 use std::time::Instant;

@@ -64,8 +64,9 @@ pub enum Policy {
     Fixed(Vec<String>),
     /// Every ordinary action in a random order, then the repair shop.
     Random,
-    /// Knows the true cause, the true fix rates and whether a backup exists: the bound no
-    /// policy that has to find the cause can beat.
+    /// Knows the true cause, the true fix rates and whether a backup exists, and tries the
+    /// fixes in the best order for that cause: about the best a policy that must find the cause
+    /// could hope for.
     Oracle,
 }
 
