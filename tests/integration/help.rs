@@ -25,6 +25,22 @@ fn every_command_has_help_with_examples() {
     }
 }
 
+/// The question ids `diagnose --help` lists are every question the kb can take with --observe.
+#[test]
+fn diagnose_help_names_every_question() {
+    let out = run(&["diagnose", "--help"]);
+    out.success();
+    let listed = out.stdout.replace('\n', " ");
+    for question in &kb::Kb::embedded().unwrap().questions {
+        assert!(
+            listed.contains(&format!(" {},", question.id))
+                || listed.contains(&format!(" {}.", question.id)),
+            "diagnose --help does not list {}",
+            question.id
+        );
+    }
+}
+
 #[test]
 fn version_is_printed() {
     let out = run(&["--version"]);
