@@ -12,6 +12,7 @@ mod log_files;
 mod output;
 mod plan_text;
 mod session;
+mod this_computer;
 mod usage_error;
 mod usb_source;
 mod usb_watch;

@@ -274,7 +274,7 @@ pub(super) fn record(
         observations.push(kb::Observation::new("disconnect-during-restore", "yes"));
     }
     // idevicerestore ran here, so the computer it ran on is this one.
-    if let Some(os) = this_computer_os() {
+    if let Some(os) = crate::this_computer::os() {
         observations.push(kb::Observation::new("host-os", os));
     }
     for observation in observations
@@ -646,14 +646,4 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// This computer's system, as the `host-os` question names it.
-fn this_computer_os() -> Option<&'static str> {
-    match std::env::consts::OS {
-        "macos" => Some("mac"),
-        "windows" => Some("windows"),
-        "linux" => Some("linux"),
-        _ => None,
-    }
 }

@@ -50,6 +50,9 @@ pub fn look_at_usb(kb: &Kb, source: &dyn DeviceSource, ledger: &mut Ledger) -> (
             for o in usb::evidence::observations(&devices, source.is_live()) {
                 ledger.observe(&o, EvidenceSource::Usb);
             }
+            if let Some(os) = crate::this_computer::os().filter(|_| source.on_this_computer()) {
+                ledger.observe(&kb::Observation::new("host-os", os), EvidenceSource::Usb);
+            }
             let model = device
                 .name
                 .clone()

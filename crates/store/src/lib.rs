@@ -233,7 +233,7 @@ impl Store {
                         ("synchronous", "FULL"),
                         ("foreign_keys", "ON"),
                     ] {
-                        sqlite.pragma_update(None, pragma, value).map_err(|e| {
+                        pragma_waiting(sqlite, pragma, value).map_err(|e| {
                             let path = store.location.file().unwrap_or(std::path::Path::new(""));
                             errors::while_writing(path, e)
                         })?;
@@ -718,6 +718,28 @@ impl Store {
     }
 }
 
+/// Sets a pragma, waiting out other processes: SQLite answers a switch to WAL "locked" at
+/// once, without its busy handler, while another process is creating the same new file.
+fn pragma_waiting(sqlite: &Connection, pragma: &str, value: &str) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_WAIT;
+    loop {
+        match sqlite.pragma_update(None, pragma, value) {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How long a connection waits for other writers.
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+
 /// A SQLite connection to the file at `path`, set up to wait for other writers.
 fn sqlite_connection(path: &std::path::Path, access: Access) -> Result<Conn, StoreError> {
     let shown = path.display().to_string();
@@ -740,7 +762,7 @@ fn sqlite_connection(path: &std::path::Path, access: Access) -> Result<Conn, Sto
             errors::read_only_connection(path).map_err(|e| errors::from_sql(&shown, e))?
         }
     };
-    conn.busy_timeout(Duration::from_secs(10))
+    conn.busy_timeout(BUSY_WAIT)
         .map_err(|e| errors::from_sql(&shown, e))?;
     Ok(Conn::Sqlite(conn))
 }

@@ -25,6 +25,11 @@ pub trait DeviceSource: Send + Sync {
     fn is_live(&self) -> bool {
         false
     }
+    /// True when the devices are on this computer's own bus (live, or read from its sysfs),
+    /// not in a file or a paste from elsewhere: a phone seen there is restored from here.
+    fn on_this_computer(&self) -> bool {
+        self.is_live()
+    }
     /// A wake-up channel fed by OS hotplug events, if the source has one.
     fn hotplug(&self) -> Option<Receiver<()>> {
         None
@@ -165,6 +170,10 @@ fn drive_hotplug(mut watch: nusb::hotplug::HotplugWatch, tx: &mpsc::Sender<()>) 
 impl DeviceSource for SysfsSource {
     fn snapshot(&self, kb: &Kb) -> Result<Vec<AppleDevice>, UsbError> {
         SysfsSource::snapshot(self, kb)
+    }
+
+    fn on_this_computer(&self) -> bool {
+        true
     }
 }
 
