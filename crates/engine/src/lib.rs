@@ -317,13 +317,15 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         ));
         situation_with(&observations)
     };
-    let question = question_to_ask(&model, &belief, &candidates, &sequence, &after);
+    // Asking is weighed against acting at once with the same (greedy) planner its answers get.
+    let baseline = greedy(&model, &belief, &situation);
+    let question = question_to_ask(&model, &belief, &candidates, &baseline, &after);
 
     let explain = Explainer { kb, model: &model };
     let mut plan = Vec::new();
     let mut expected_cost = sequence.expected_cost;
     if let Some((q, eco)) = question {
-        plan.push(explain.question_step(q, &belief, eco, sequence.expected_cost));
+        plan.push(explain.question_step(q, &belief, eco, baseline.expected_cost));
         expected_cost = eco;
     }
     plan.extend(explain.action_steps(&sequence.actions, &belief, &situation));

@@ -233,9 +233,10 @@ pub fn cost_of_asking(
 }
 
 /// The question worth asking now, if any: the one with the lowest expected cost of asking
-/// (ECO), provided that beats acting without it (ECR of the plan) by at least half a minute. Returns the question and
-/// its ECO. The beliefs are re-assessed after every step, so a question not worth asking now
-/// is weighed again later.
+/// (ECO), provided that beats acting without it by at least half a minute. `plan` must come
+/// from the same planner as the answers' plans (greedy), so that only the question's worth
+/// is compared, not two planners. Returns the question and its ECO. The beliefs are
+/// re-assessed after every step, so a question not worth asking now is weighed again later.
 pub fn question_to_ask(
     model: &Model,
     belief: &[f64],
