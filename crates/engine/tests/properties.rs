@@ -282,3 +282,44 @@ fn a_question_that_opens_actions_is_valued_for_them() {
         a.plan.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
     );
 }
+
+/// With nothing between the phone and the computer there is no hub to take out, however long
+/// the plan runs.
+#[test]
+fn no_hub_means_no_step_to_remove_one() {
+    let kb = kb();
+    let evidence = Evidence {
+        code: Some(4013),
+        observations: [
+            ("hub-in-path", "no"),
+            ("disconnect-during-restore", "yes"),
+            ("backup-available", "no"),
+            ("restore-tool", "itunes"),
+            ("mode-entered-by", "failed-update"),
+            ("boot-loop", "no"),
+            ("repaired-before", "no"),
+            ("no-service", "no"),
+            ("host-os", "windows"),
+        ]
+        .map(|(q, a)| Observation::new(q, a))
+        .to_vec(),
+        failed: [
+            "swap-cable",
+            "change-port",
+            "clean-device-port",
+            "update-host-software",
+            "try-update-instead",
+            "restart-both",
+        ]
+        .map(String::from)
+        .to_vec(),
+        unavailable: vec!["different-computer".into()],
+        ..Evidence::default()
+    };
+    let a = assess(kb, &evidence).expect("plan");
+    assert!(
+        a.plan.iter().all(|s| s.id != "remove-hub"),
+        "{:?}",
+        a.plan.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
+    );
+}
