@@ -225,13 +225,11 @@ pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>
 
 /// Whether the phone's data is still at stake: no backup is known and no erasing step has
 /// run yet (after an erase there is nothing left to lose).
-fn data_at_stake(kb: &Kb, evidence: &Evidence) -> bool {
-    let backup = has_backup(&evidence.observations);
-    let erased = evidence
-        .failed
+fn data_at_stake(kb: &Kb, observations: &[Observation], failed: &[String]) -> bool {
+    let erased = failed
         .iter()
         .any(|id| kb.action(id).is_some_and(|a| a.erases_data));
-    !backup && !erased
+    !has_backup(observations) && !erased
 }
 
 /// Whether the latest answer about a backup says there is one.
@@ -258,8 +256,8 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         ),
     };
     let situation_with = |observations: &[Observation]| {
-        let mut situation = Situation::all_available(&model, data_at_stake(kb, evidence));
-        situation.data_at_stake &= !has_backup(observations);
+        let mut situation =
+            Situation::all_available(&model, data_at_stake(kb, observations, &evidence.failed));
         for (a, action) in kb.actions.iter().enumerate() {
             if !action.offered(observations) {
                 situation.available[a] = false;

@@ -47,6 +47,17 @@ pub struct Model {
     pub data_loss_minutes: f64,
 }
 
+/// Share of the phone's data lost when `action` runs and the fault is (or is not) hardware:
+/// all of it for an erase; for the repair shop, all of it for a software fault (it restores)
+/// and 1 − `repair_keeps_data` for a hardware one; none otherwise.
+pub fn data_loss_share(kb: &Kb, action: &kb::Action, hardware: bool) -> f64 {
+    match (action.erases_data, action.escalation, hardware) {
+        (true, _, _) | (false, true, false) => 1.0,
+        (false, true, true) => 1.0 - kb.settings.repair_keeps_data,
+        (false, false, _) => 0.0,
+    }
+}
+
 /// The question whose answer says whether the phone's data is backed up.
 pub const BACKUP_QUESTION: &str = "backup-available";
 
@@ -56,7 +67,6 @@ impl Model {
     pub fn from_kb(kb: &Kb, device: Option<&Device>) -> Model {
         let causes: Vec<String> = kb.causes.iter().map(|c| c.id.clone()).collect();
         let priors = kb.causes.iter().map(|c| kb.prior(c, device)).collect();
-        let repair_loses = 1.0 - kb.settings.repair_keeps_data;
         let actions = kb
             .actions
             .iter()
@@ -67,12 +77,7 @@ impl Model {
                 data_loss: kb
                     .causes
                     .iter()
-                    .map(|c| match (a.erases_data, a.escalation, c.hardware) {
-                        (true, _, _) => 1.0,
-                        (false, true, false) => 1.0,
-                        (false, true, true) => repair_loses,
-                        (false, false, _) => 0.0,
-                    })
+                    .map(|c| data_loss_share(kb, a, c.hardware))
                     .collect(),
                 erases_data: a.erases_data,
                 escalation: a.escalation,

@@ -3,7 +3,7 @@
 
 use kb::{Device, Kb, Observation};
 
-use crate::model::BACKUP_QUESTION;
+use crate::model::{BACKUP_QUESTION, data_loss_share};
 use crate::{Evidence, StepKind, assess};
 
 /// A small deterministic random generator (xorshift64*), so simulations are reproducible.
@@ -281,12 +281,7 @@ pub fn play_traced(
         }
         if rng.unit() < truth.p_fix(kb, &action.id, &world.cause) {
             if action.escalation && data_at_stake {
-                let lost = if hardware {
-                    1.0 - kb.settings.repair_keeps_data
-                } else {
-                    1.0
-                };
-                total.cost += lost * kb.settings.data_loss_minutes;
+                total.cost += data_loss_share(kb, action, hardware) * kb.settings.data_loss_minutes;
             }
             return (total, tried);
         }
@@ -308,11 +303,7 @@ fn oracle_order(kb: &Kb, world: &World, truth: &Truth) -> Vec<String> {
         .actions
         .iter()
         .map(|a| {
-            let lost = match (a.erases_data, a.escalation, hardware) {
-                (true, _, _) | (false, true, false) => 1.0,
-                (false, true, true) => 1.0 - kb.settings.repair_keeps_data,
-                (false, false, _) => 0.0,
-            };
+            let lost = data_loss_share(kb, a, hardware);
             let p = if a.escalation {
                 1.0
             } else {
