@@ -3,13 +3,15 @@
 //! causes, played by the engine, the seed article's order, Apple's order, a random order and
 //! an oracle that knows the true cause (about the best any policy can reach);
 //! then the real cases replayed per group; then the time of one assessment.
+//! `RESTORE_DOCTOR_CASES=FILE.jsonl` replays a held-out set of cases (the cases.jsonl shape)
+//! as well, with the priors calibrated on the kb's own cases only.
 
 use std::time::Instant;
 
 use engine::evaluate::{Ordering, SEED_ORDER, Summary, score_all};
 use engine::simulate::{Policy, Rng, Truth, play, sample_world};
 use engine::{Evidence, Prior, assess};
-use kb::{Device, Kb, OutcomeGroup};
+use kb::{Device, Kb, OutcomeGroup, RealCase};
 
 const CODE: i64 = 4013;
 const CASES: usize = 4_000;
@@ -116,7 +118,7 @@ fn main() {
     println!(
         "\nReal cases (kb/data/real-cases.jsonl): the real fix's rank, share in the first three actions, minutes until it"
     );
-    let orderings: [(&str, Ordering); 5] = [
+    let orderings = [
         ("engine, kb priors only", Ordering::Engine(Prior::KbOnly)),
         ("engine, calibrated", Ordering::Engine(Prior::Calibrated)),
         ("engine, leave-one-out", Ordering::EngineLeaveOneOut),
@@ -126,12 +128,49 @@ fn main() {
         ),
         ("Apple's order", Ordering::Apple),
     ];
+    print_table(kb, &kb.real_cases, &orderings);
+    if let Some(path) = std::env::var_os("RESTORE_DOCTOR_CASES") {
+        let text = std::fs::read_to_string(&path).expect("RESTORE_DOCTOR_CASES: a readable file");
+        let cases = kb::parse_cases(&text).expect("RESTORE_DOCTOR_CASES: the cases.jsonl shape");
+        println!(
+            "\nHeld-out cases ({}): priors calibrated on the kb's cases only",
+            path.to_string_lossy()
+        );
+        let held_out: Vec<_> = orderings
+            .into_iter()
+            .filter(|(_, o)| !matches!(o, Ordering::EngineLeaveOneOut))
+            .collect();
+        print_table(kb, &cases, &held_out);
+    }
+
+    let evidence = Evidence {
+        code: Some(CODE),
+        device: Some(kb.find_device("iPhone9,3").expect("iPhone 7")),
+        ..Evidence::default()
+    };
+    let mut times = Vec::with_capacity(2000);
+    for _ in 0..2000 {
+        let start = Instant::now();
+        let a = assess(kb, &evidence).expect("assessment");
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box(a);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "\nOne assessment (4013, iPhone 7, questions included): median {:.0} µs, p99 {:.0} µs",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100]
+    );
+}
+
+/// Prints each ordering's summary per group of the cases.
+fn print_table(kb: &Kb, cases: &[RealCase], orderings: &[(&str, Ordering)]) {
     println!(
         "{:<24}{:<22}{:>7}{:>11}{:>11}{:>10}",
         "ordering", "group", "cases", "first 3", "mean rank", "minutes"
     );
-    for (label, ordering) in &orderings {
-        let scores = score_all(kb, &kb.real_cases, ordering);
+    for (label, ordering) in orderings {
+        let scores = score_all(kb, cases, ordering);
         let groups: [(&str, Summary); 4] = [
             (
                 "software/connection",
@@ -166,23 +205,4 @@ fn main() {
             );
         }
     }
-
-    let evidence = Evidence {
-        code: Some(CODE),
-        device: Some(kb.find_device("iPhone9,3").expect("iPhone 7")),
-        ..Evidence::default()
-    };
-    let mut times = Vec::with_capacity(2000);
-    for _ in 0..2000 {
-        let start = Instant::now();
-        let a = assess(kb, &evidence).expect("assessment");
-        times.push(start.elapsed().as_secs_f64() * 1e6);
-        std::hint::black_box(a);
-    }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "\nOne assessment (4013, iPhone 7, questions included): median {:.0} µs, p99 {:.0} µs",
-        times[times.len() / 2],
-        times[times.len() * 99 / 100]
-    );
 }

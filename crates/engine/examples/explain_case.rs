@@ -1,5 +1,5 @@
 //! Prints how each real case is read and the engine's plan for it:
-//! `cargo run -p engine --example explain_case [ID-PREFIX]`.
+//! `cargo run -p engine --example explain_case [ID-PREFIX] [FILE.jsonl]` (the kb's cases by default).
 
 use engine::{Evidence, Prior, StepKind, assess};
 use kb::Kb;
@@ -7,7 +7,14 @@ use kb::Kb;
 fn main() {
     let kb = Kb::embedded().expect("kb");
     let filter = std::env::args().nth(1).unwrap_or_default();
-    for case in kb.real_cases.iter().filter(|c| c.id.starts_with(&filter)) {
+    let cases = match std::env::args().nth(2) {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).expect("a readable cases file");
+            kb::parse_cases(&text).expect("the cases.jsonl shape")
+        }
+        None => kb.real_cases.clone(),
+    };
+    for case in cases.iter().filter(|c| c.id.starts_with(&filter)) {
         let r = kb.read_case(case);
         let evidence = Evidence::from_case(r.clone(), Prior::Calibrated);
         let a = assess(kb, &evidence).expect("assessment");

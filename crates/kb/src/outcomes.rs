@@ -67,11 +67,11 @@ pub struct Phrase {
 }
 
 impl Phrase {
-    /// Whether the rule reads this text (already lower-cased).
+    /// Whether the rule reads this text (already in `phrase_form`).
     fn matches(&self, text: &str) -> bool {
-        self.any.iter().any(|s| text.contains(s.as_str()))
-            && self.all.iter().all(|s| text.contains(s.as_str()))
-            && !self.none.iter().any(|s| text.contains(s.as_str()))
+        self.any.iter().any(|s| occurs(text, s))
+            && self.all.iter().all(|s| occurs(text, s))
+            && !self.none.iter().any(|s| occurs(text, s))
     }
 
     /// The observation this rule sets, split into question and answer.
@@ -79,6 +79,44 @@ impl Phrase {
         let (q, a) = self.observe.as_deref()?.split_once('=')?;
         Some(Observation::new(q, a))
     }
+}
+
+/// Text the way phrases are compared: lower case, with hyphens, slashes and underscores read
+/// as spaces, typographic quotes as plain ones and runs of white space as one space, so that
+/// "Boot-loop", "boot loop" and "boot  loop" read alike. Phrases in the kb are written in
+/// this form (the validator checks it).
+pub fn phrase_form(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = false;
+    for ch in text.chars().flat_map(char::to_lowercase) {
+        let ch = match ch {
+            '-' | '_' | '/' | '\u{2010}'..='\u{2015}' => ' ',
+            '\u{2018}' | '\u{2019}' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if ch == ' ' && last_space {
+            continue;
+        }
+        last_space = ch == ' ';
+        out.push(ch);
+    }
+    out
+}
+
+/// Whether `phrase` occurs in `text` where a word starts (a phrase that begins with a letter
+/// or digit does not match inside a word: "restore" is not read in "idevicerestore", nor
+/// "isp" in "display"); it may end inside one ("cable" reads "cables").
+fn occurs(text: &str, phrase: &str) -> bool {
+    let starts_word = phrase.chars().next().is_some_and(char::is_alphanumeric);
+    text.match_indices(phrase).any(|(i, _)| {
+        !starts_word
+            || text[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+    })
 }
 
 /// How sure the reporter is of the outcome.
@@ -218,7 +256,7 @@ impl Kb {
         ];
         for (field, items) in fields {
             for item in items {
-                let text = item.to_lowercase();
+                let text = phrase_form(item);
                 for (index, rule) in self.phrases.iter().enumerate() {
                     if rule.field != field || !rule.matches(&text) {
                         continue;
@@ -251,20 +289,136 @@ impl Kb {
 
 #[cfg(test)]
 mod tests {
-    use crate::Kb;
+    use super::{occurs, phrase_form};
+    use crate::{CaseReading, Kb};
 
-    fn host_os(host: &str) -> Option<String> {
+    fn reading(host: &str, symptom: &str, tried: &str) -> CaseReading<'static> {
         let line = serde_json::json!({
-            "id": "t", "host": host, "resolved_by": "unresolved", "confidence": "high"
+            "id": "t", "host": host, "symptoms": [symptom], "tried_without_success": [tried],
+            "resolved_by": "unresolved", "confidence": "high"
         });
         let case = serde_json::from_value(line).unwrap();
-        Kb::embedded()
-            .unwrap()
-            .read_case(&case)
+        Kb::embedded().unwrap().read_case(&case)
+    }
+
+    fn host_os(host: &str) -> Option<String> {
+        reading(host, "", "")
             .observations
             .into_iter()
             .find(|o| o.question == "host-os")
             .map(|o| o.answer)
+    }
+
+    #[test]
+    fn text_is_compared_in_one_form_and_from_the_start_of_a_word() {
+        assert_eq!(
+            phrase_form("Boot-Loop  after\tthe OTA\u{2019}s"),
+            "boot loop after the ota's"
+        );
+        assert_eq!(
+            phrase_form("support.apple.com/iphone/restore"),
+            "support.apple.com iphone restore"
+        );
+        assert!(occurs("tried 3 cables", "cable"));
+        assert!(!occurs("updated idevicerestore", "restore"));
+        assert!(!occurs("a new display", "isp"));
+        assert!(occurs("a pc", " pc"));
+    }
+
+    /// How people who did not write this kb describe what they tried: each is read as the
+    /// action it names.
+    #[test]
+    fn common_ways_of_saying_what_was_tried_are_read() {
+        for (tried, action) in [
+            ("restored in DFU mode", "dfu-restore"),
+            ("factory restore via iTunes", "recovery-restore"),
+            ("three different cables", "swap-cable"),
+            ("a USB 2.0 port", "change-port"),
+            ("a friend's laptop", "different-computer"),
+            ("second PC", "different-computer"),
+            ("reinstalled iTunes", "update-host-software"),
+            ("updated Windows", "update-host-software"),
+            ("turned off the firewall", "disable-security-software"),
+            ("a different wifi network", "check-network"),
+            ("hard reset", "restart-both"),
+            ("Update option in Finder", "try-update-instead"),
+            ("toothpick in the port", "clean-device-port"),
+            ("connected directly without a hub", "remove-hub"),
+            ("updated idevicerestore", "update-restore-tool"),
+            ("Tenorshare ReiBoot", "switch-restore-tool"),
+        ] {
+            let r = reading("", "", tried);
+            assert!(
+                r.failed.iter().any(|a| a == action),
+                "{tried}: {:?}",
+                r.failed
+            );
+        }
+        // A tool's name is not a restore tried, and a hub taken out is not a hub in between.
+        assert!(
+            !reading("", "", "updated idevicerestore")
+                .failed
+                .contains(&"recovery-restore".to_owned())
+        );
+        assert!(
+            reading("", "", "connected directly without a hub")
+                .observations
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn common_ways_of_describing_symptoms_are_read() {
+        for (symptom, observed) in [
+            ("dropped in the toilet", "liquid-exposure=yes"),
+            ("spilled coffee on it", "liquid-exposure=yes"),
+            ("IMEI shows unknown", "no-service=yes"),
+            ("keeps rebooting", "boot-loop=yes"),
+            ("stuck on the Apple logo", "boot-loop=yes"),
+            ("screen shows laptop and cable", "device-mode=recovery"),
+            ("black screen but recognised by iTunes", "device-mode=dfu"),
+            ("error 4013 again", "error-repeats=yes"),
+            ("restore stops at 90%", "failed-phase=restore-os"),
+            (
+                "stuck at 'Preparing iPhone for restore'",
+                "failed-phase=recovery-boot",
+            ),
+            (
+                "fails when 'Updating iPhone firmware'",
+                "failed-phase=firmware",
+            ),
+            (
+                "phone disappears from iTunes mid-restore",
+                "disconnect-during-restore=yes",
+            ),
+            ("screen was replaced at a kiosk", "repaired-before=parts"),
+            ("iOS update interrupted", "mode-entered-by=failed-update"),
+        ] {
+            let r = reading("", symptom, "");
+            let read: Vec<String> = r
+                .observations
+                .iter()
+                .map(|o| format!("{}={}", o.question, o.answer))
+                .collect();
+            assert!(read.iter().any(|o| o == observed), "{symptom}: {read:?}");
+        }
+        // Words that only look alike stay unread.
+        for symptom in [
+            "USB connection dropped out",
+            "battery at 5%",
+            "fails at 'Verifying iPhone restore'",
+        ] {
+            let r = reading("", symptom, "");
+            assert!(
+                r.observations
+                    .iter()
+                    .all(|o| o.question != "liquid-exposure"
+                        && o.question != "failed-phase"
+                        && o.question != "device-mode"),
+                "{symptom}: {:?}",
+                r.observations
+            );
+        }
     }
 
     #[test]

@@ -400,12 +400,12 @@ impl<'a> Checker<'a> {
                 .iter()
                 .chain(&p.all)
                 .chain(&p.none)
-                .any(|s| s.is_empty() || s.to_lowercase() != *s)
+                .any(|s| s.trim().is_empty() || crate::outcomes::phrase_form(s) != *s)
             {
                 self.problem(
                     "outcomes.toml",
                     entry.as_str(),
-                    "phrases must be non-empty and lower case",
+                    "phrases must be non-empty, lower case, with spaces for hyphens and slashes",
                 );
             }
         }
