@@ -80,7 +80,7 @@ fixed, or with a verdict you can take to a repair shop.\n\n\
 With --plan it does not ask anything: it prints the current assessment for the evidence given on \
 the command line and exits. Unknown question, answer or action ids are errors that list the \
 valid ones.",
-        after_help = "Examples:\n  restore-doctor diagnose\n  restore-doctor diagnose --code 4013 --model iPhone9,3\n  restore-doctor diagnose --code 4013 --model iPhone9,3 --observe voice-memos-greyed=yes --failed swap-cable --plan\n  restore-doctor diagnose --code 3194 --plan --json\n\nQuestions (--observe ID=ANSWER): hub-in-path, link-speed, device-mode, voice-memos-greyed,\nspeaker-greyed, no-service, liquid-exposure, boot-loop, disconnect-during-restore,\nfailed-phase, backup-available, usb-c-to-lightning-cable, error-repeats, restore-tool,\nhost-os, mode-entered-by, repaired-before, firmware-step-failed.\n\nExit codes: 0 fixed, stopped or plan printed; 1 the verdict is a repair bench; 2 bad input."
+        after_help = "Examples:\n  restore-doctor diagnose\n  restore-doctor diagnose --code 4013 --model iPhone9,3\n  restore-doctor diagnose --code 4013 --model iPhone9,3 --observe voice-memos-greyed=yes --failed swap-cable --plan\n  restore-doctor diagnose --code 3194 --plan --json\n\nQuestions (--observe ID=ANSWER): hub-in-path, link-speed, device-mode, voice-memos-greyed,\nspeaker-greyed, no-service, liquid-exposure, boot-loop, disconnect-during-restore,\nfailed-phase, backup-available, usb-c-to-lightning-cable, error-repeats,\nother-device-same-setup, restore-tool, host-os, mode-entered-by, repaired-before,\nfirmware-step-failed.\n\nExit codes: 0 fixed, stopped or plan printed; 1 the verdict is a repair bench; 2 bad input."
     )]
     Diagnose(DiagnoseArgs),
 

@@ -323,3 +323,31 @@ fn no_hub_means_no_step_to_remove_one() {
         a.plan.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
     );
 }
+
+/// Another phone restoring fine on the same computer, cable and port takes belief off
+/// everything the two share and puts it on this phone (or model-specific software).
+#[test]
+fn another_phone_working_on_the_same_setup_points_away_from_it() {
+    let kb = kb();
+    let share = |answer: Option<&str>, ids: &[&str]| -> f64 {
+        let evidence = Evidence {
+            code: Some(4013),
+            observations: answer
+                .map(|a| vec![Observation::new("other-device-same-setup", a)])
+                .unwrap_or_default(),
+            ..Evidence::default()
+        };
+        assess(kb, &evidence)
+            .expect("plan")
+            .causes
+            .iter()
+            .filter(|c| ids.contains(&c.id.as_str()))
+            .map(|c| c.probability)
+            .sum()
+    };
+    let setup = ["cable", "host-port", "usb-hub", "host-computer"];
+    let phone = ["firmware-state", "boot-firmware", "nand", "logic-board"];
+    assert!(share(Some("yes"), &setup) < share(None, &setup) / 2.0);
+    assert!(share(Some("yes"), &phone) > share(None, &phone));
+    assert!(share(Some("no"), &setup) > share(None, &setup));
+}

@@ -393,6 +393,18 @@ mod tests {
             ),
             ("screen was replaced at a kiosk", "repaired-before=parts"),
             ("iOS update interrupted", "mode-entered-by=failed-update"),
+            (
+                "iPhone XS restores fine on the same setup",
+                "other-device-same-setup=yes",
+            ),
+            (
+                "my other iPhone works with this cable",
+                "other-device-same-setup=yes",
+            ),
+            (
+                "another iPhone also fails on this Mac",
+                "other-device-same-setup=no",
+            ),
         ] {
             let r = reading("", symptom, "");
             let read: Vec<String> = r
