@@ -300,15 +300,20 @@ impl Kb {
                 return Some(d);
             }
         }
-        let wanted = normalize(&ordinal_ipad(&text));
+        let (wanted, breaks) = squeezed_with_breaks(&ordinal_ipad(&text));
         self.devices
             .iter()
             .zip(self.device_names())
             .filter_map(|(d, names)| {
                 let name = &names.model;
-                let at = wanted.find(name.as_str())?;
-                let next = wanted[at + name.len()..].chars().next();
-                (!next.is_some_and(|c| c.is_ascii_digit())).then_some((name.len(), d))
+                // "iPhone 1" is not in "iPhone 12", but "iPhone 7" is in "iPhone 7 (256 GB)".
+                wanted.match_indices(name.as_str()).find_map(|(at, _)| {
+                    let end = at + name.len();
+                    let runs_on = wanted[end..].starts_with(|c: char| c.is_ascii_digit())
+                        && name.ends_with(|c: char| c.is_ascii_digit())
+                        && !breaks.contains(&end);
+                    (!runs_on).then_some((name.len(), d))
+                })
             })
             .max_by_key(|(len, _)| *len)
             .map(|(_, d)| d)
@@ -362,6 +367,31 @@ fn normalize(text: &str) -> String {
         .collect();
     // "12.9-inch", "12.9 inch" and "12.9" are the same iPad.
     squeezed.replace("inch", "")
+}
+
+/// The text as `normalize` squeezes it, with the byte offsets in the squeezed text where a space
+/// or other separator was left out ("9.7-inch (256 GB" → "97" then a break before "256").
+fn squeezed_with_breaks(text: &str) -> (String, Vec<usize>) {
+    let spaced = text
+        .to_lowercase()
+        .replace("inch", " ")
+        .replace('+', "plus");
+    let mut squeezed = String::with_capacity(spaced.len());
+    let mut breaks = Vec::new();
+    let mut gap = false;
+    for c in spaced.chars() {
+        if c.is_alphanumeric() || c == ',' {
+            if gap && !squeezed.is_empty() {
+                breaks.push(squeezed.len());
+            }
+            gap = false;
+            squeezed.push(c);
+        } else if c != '.' {
+            // "9.7" stays one number; a space, bracket or dash separates.
+            gap = true;
+        }
+    }
+    (squeezed, breaks)
 }
 
 /// "iPad 7" as people write it → "iPad (7th gen)" as the table names it.
@@ -421,5 +451,23 @@ mod tests {
         assert_eq!(normalize("iPhone 7 Plus"), "iphone7plus");
         assert_eq!(normalize("  IPHONE9,3 "), "iphone9,3");
         assert_eq!(normalize("iPad Pro 11-inch (M4)"), "ipadpro11m4");
+    }
+
+    #[test]
+    fn a_device_is_found_in_the_way_reports_write_it() {
+        let kb = crate::Kb::embedded().unwrap();
+        let model = |text: &str| kb.device_in_text(text).map(|d| d.model.as_str());
+        assert_eq!(model("iPhone 7 (256 GB)"), Some("iPhone 7"));
+        assert_eq!(
+            model("iPad Pro 9.7-inch (256 GB, cellular)"),
+            Some("iPad Pro 9.7-inch")
+        );
+        assert_eq!(model("iPad 7 (10.2-inch)"), Some("iPad (7th gen)"));
+        assert_eq!(
+            model("iPhone 7 Plus (A1784, iPhone9,4)"),
+            Some("iPhone 7 Plus")
+        );
+        assert_eq!(model("iPhone 12"), Some("iPhone 12"));
+        assert_eq!(model("iPhone (model not stated)"), None);
     }
 }
