@@ -119,6 +119,24 @@ fn occurs(text: &str, phrase: &str) -> bool {
     })
 }
 
+/// The first error number a text names after the word "error" ("error 4013", "Error (-1)",
+/// "error: 9"), if any.
+fn code_in_text(text: &str) -> Option<i64> {
+    let lower = text.to_lowercase();
+    lower.match_indices("error").find_map(|(at, word)| {
+        let rest = lower[at + word.len()..].trim_start_matches([' ', ':', '(', '#']);
+        let (sign, digits) = match rest.strip_prefix('-') {
+            Some(after) => (-1, after),
+            None => (1, rest),
+        };
+        let number: String = digits.chars().take_while(char::is_ascii_digit).collect();
+        if number.is_empty() || number.len() > 5 {
+            return None;
+        }
+        number.parse::<i64>().ok().map(|n| sign * n)
+    })
+}
+
 /// How sure the reporter is of the outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -239,7 +257,12 @@ impl Kb {
     /// action is listed once.
     pub fn read_case(&self, case: &RealCase) -> CaseReading<'_> {
         let mut reading = CaseReading {
-            code: case.error_code,
+            // A report without the code field may still name it: "error 56 on every restore".
+            code: case.error_code.or_else(|| {
+                case.symptoms.iter().find_map(|s| {
+                    code_in_text(s).filter(|&c| self.lookup_code(c).category.is_some())
+                })
+            }),
             // "iPhone 7 / 7 Plus": the first device named.
             device: case
                 .device
@@ -289,7 +312,7 @@ impl Kb {
 
 #[cfg(test)]
 mod tests {
-    use super::{occurs, phrase_form};
+    use super::{code_in_text, occurs, phrase_form};
     use crate::{CaseReading, Kb};
 
     fn reading(host: &str, symptom: &str, tried: &str) -> CaseReading<'static> {
@@ -323,6 +346,20 @@ mod tests {
         assert!(!occurs("updated idevicerestore", "restore"));
         assert!(!occurs("a new display", "isp"));
         assert!(occurs("a pc", " pc"));
+    }
+
+    #[test]
+    fn an_error_number_is_read_from_the_text_when_the_code_field_is_empty() {
+        assert_eq!(code_in_text("error 56 on every restore"), Some(56));
+        assert_eq!(code_in_text("iTunes: unknown error (-1)"), Some(-1));
+        assert_eq!(code_in_text("Error: 4013 again"), Some(4013));
+        assert_eq!(code_in_text("Verification Error"), None);
+        assert_eq!(code_in_text("error 123456789012345678901"), None);
+        assert_eq!(
+            reading("", "restore ends with error 4013", "").code,
+            Some(4013)
+        );
+        assert_eq!(reading("", "restore ends with error 77777", "").code, None);
     }
 
     /// How people who did not write this kb describe what they tried: each is read as the
