@@ -391,6 +391,29 @@ mod tests {
                 r.failed
             );
         }
+        // What the symptoms say was tried, and what a remedy says happened.
+        assert!(
+            reading("", "DFU restore quits with 4013", "")
+                .failed
+                .contains(&"dfu-restore".to_owned())
+        );
+        assert!(
+            reading("", "could not enter DFU, restore fails", "")
+                .failed
+                .iter()
+                .all(|a| a != "dfu-restore")
+        );
+        assert!(
+            reading("", "power cycling did nothing", "")
+                .failed
+                .contains(&"restart-both".to_owned())
+        );
+        assert!(
+            reading("", "", "silica gel drying for days")
+                .observations
+                .iter()
+                .any(|o| o.question == "liquid-exposure" && o.answer == "yes")
+        );
         // A tool's name is not a restore tried, and a hub taken out is not a hub in between.
         assert!(
             !reading("", "", "updated idevicerestore")
