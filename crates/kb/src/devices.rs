@@ -300,6 +300,25 @@ impl Kb {
                 return Some(d);
             }
         }
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            let is_model_number = word.len() == 5
+                && word.starts_with(['A', 'a'])
+                && word[1..].chars().all(|c| c.is_ascii_digit());
+            if let Some(d) = is_model_number
+                .then(|| self.device_by_model_number(word))
+                .flatten()
+            {
+                return Some(d);
+            }
+        }
+        // The name as a person would type it, before any note in brackets ("iPhone SE 2020
+        // (128 GB)", "iPad Air 3"), then the longest known name inside the text.
+        let head = text.split('(').next().unwrap_or_default().trim();
+        if !head.is_empty()
+            && let Ok(d) = self.find_device(head)
+        {
+            return Some(d);
+        }
         let (wanted, breaks) = squeezed_with_breaks(&ordinal_ipad(&text));
         self.devices
             .iter()
@@ -394,10 +413,15 @@ fn squeezed_with_breaks(text: &str) -> (String, Vec<usize>) {
     (squeezed, breaks)
 }
 
-/// "iPad 7" as people write it → "iPad (7th gen)" as the table names it.
+/// "iPad 7", "iPad Air 3" and "iPad mini 5" as people write them → "iPad (7th gen)",
+/// "iPad Air (3rd gen)" and "iPad mini (5th gen)" as the table names them.
 fn ordinal_ipad(text: &str) -> String {
     let lower = text.to_lowercase();
-    let Some(rest) = lower.strip_prefix("ipad ") else {
+    let Some((line, rest)) = ["ipad air ", "ipad mini ", "ipad "].iter().find_map(|p| {
+        lower
+            .strip_prefix(p)
+            .map(|rest| (text.get(..p.len() - 1).unwrap_or("iPad"), rest))
+    }) else {
         return text.to_owned();
     };
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -413,7 +437,7 @@ fn ordinal_ipad(text: &str) -> String {
                 3 => "rd",
                 _ => "th",
             };
-            format!("iPad ({n}{suffix} gen){}", &rest[digits.len()..])
+            format!("{line} ({n}{suffix} gen){}", &rest[digits.len()..])
         }
         _ => text.to_owned(),
     }
@@ -469,5 +493,10 @@ mod tests {
         );
         assert_eq!(model("iPhone 12"), Some("iPhone 12"));
         assert_eq!(model("iPhone (model not stated)"), None);
+        assert_eq!(model("iPhone SE 2020"), Some("iPhone SE (2nd gen)"));
+        assert_eq!(model("iPad Air 3"), Some("iPad Air (3rd gen)"));
+        assert_eq!(model("iPad Air 2 (Wi-Fi)"), Some("iPad Air 2"));
+        assert_eq!(model("iPad mini 5"), Some("iPad mini (5th gen)"));
+        assert_eq!(model("customer's A1778"), Some("iPhone 7"));
     }
 }
