@@ -33,6 +33,8 @@ pub struct ModelQuestion {
     pub sets_backup: bool,
     /// Only USB or a log can answer it; never asked of a person.
     pub observed_only: bool,
+    /// Share of people who can answer it.
+    pub answerable: f64,
 }
 
 /// Causes, actions and questions for one troubleshooting session.
@@ -113,6 +115,7 @@ impl Model {
                     .collect(),
                 sets_backup: q.id == BACKUP_QUESTION,
                 observed_only: q.observed_only,
+                answerable: q.answerable_share,
             })
             .collect();
         Model {

@@ -206,13 +206,15 @@ pub fn refine(model: &Model, belief: &[f64], plan: Sequence, situation: &Situati
 }
 
 /// The expected cost of asking a question first and then planning greedily on its answer
-/// (ECO in Heckerman, Breese & Rommelse): the question's cost plus the answer-weighted ECR.
+/// (ECO in Heckerman, Breese & Rommelse): the question's cost plus the answer-weighted ECR;
+/// a person who cannot answer leaves the plan as it is (`unanswered`, the ECR now).
 /// `after(question, answer)` is the situation once that answer is known: an answer can make
 /// erasing cheap (a backup) or put actions on the table (the restore tool in use).
 pub fn cost_of_asking(
     model: &Model,
     belief: &[f64],
     question: usize,
+    unanswered: f64,
     after: &dyn Fn(usize, usize) -> Situation,
 ) -> f64 {
     let q = &model.questions[question];
@@ -220,14 +222,16 @@ pub fn cost_of_asking(
     if total <= 0.0 {
         return q.cost;
     }
-    let mut cost = q.cost;
+    let known = q.answerable.clamp(0.0, 1.0);
+    let mut cost = q.cost + (1.0 - known) * unanswered;
     for (answer, row) in q.likelihood.iter().enumerate() {
         let conditioned: Vec<f64> = belief.iter().zip(row).map(|(p, l)| p * l).collect();
         let p_answer: f64 = conditioned.iter().sum::<f64>() / total;
         if p_answer <= NEGLIGIBLE {
             continue;
         }
-        cost += p_answer * greedy(model, &conditioned, &after(question, answer)).expected_cost;
+        cost +=
+            known * p_answer * greedy(model, &conditioned, &after(question, answer)).expected_cost;
     }
     cost
 }
@@ -246,7 +250,12 @@ pub fn question_to_ask(
 ) -> Option<(usize, f64)> {
     let (best, eco) = candidates
         .iter()
-        .map(|&q| (q, cost_of_asking(model, belief, q, after)))
+        .map(|&q| {
+            (
+                q,
+                cost_of_asking(model, belief, q, plan.expected_cost, after),
+            )
+        })
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     if eco > plan.expected_cost - MIN_SAVING {
         return None;

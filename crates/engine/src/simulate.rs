@@ -258,6 +258,10 @@ pub fn play_traced(
             };
             total.cost += question.cost_minutes;
             total.minutes += question.cost_minutes;
+            if rng.unit() >= question.answerable_share {
+                evidence.declined.push(id);
+                continue;
+            }
             let answer = if question.id == BACKUP_QUESTION {
                 if world.backup { "yes" } else { "no" }.to_owned()
             } else {

@@ -351,3 +351,32 @@ fn another_phone_working_on_the_same_setup_points_away_from_it() {
     assert!(share(Some("yes"), &phone) > share(None, &phone));
     assert!(share(Some("no"), &setup) > share(None, &setup));
 }
+
+/// A question few people can answer is worth less than its answers suggest: the planner weighs
+/// the "I don't know" share as the plan it already has.
+#[test]
+fn a_question_few_can_answer_is_worth_less() {
+    use engine::plan::{Situation, cost_of_asking, greedy};
+    let kb = kb();
+    let mut model = Model::from_kb(kb, None);
+    let belief = model.priors.clone();
+    let situation = Situation::all_available(&model, false);
+    let now = greedy(&model, &belief, &situation).expected_cost;
+    let q = model
+        .question_index("other-device-same-setup")
+        .expect("question");
+    let after = |_: usize, _: usize| situation.clone();
+    let mut eco = |share: f64| {
+        model.questions[q].answerable = share;
+        cost_of_asking(&model, &belief, q, now, &after)
+    };
+    let (always, rarely, never) = (eco(1.0), eco(0.35), eco(1e-9));
+    assert!(
+        always < rarely && rarely < never,
+        "{always} {rarely} {never}"
+    );
+    // Nobody can answer: asking only costs its minutes.
+    assert!(
+        (never - (now + kb.question("other-device-same-setup").unwrap().cost_minutes)).abs() < 1e-6
+    );
+}

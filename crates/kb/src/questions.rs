@@ -33,10 +33,18 @@ pub struct Question {
     /// Only worth asking for devices in these groups.
     #[serde(default)]
     pub applies_to: Vec<String>,
+    /// Share of people asked who can answer; the others say "I don't know" (a question about
+    /// a test most people have not done is worth less than its answers suggest).
+    #[serde(default = "always")]
+    pub answerable_share: f64,
     /// cause id (or "*") → answer → P(answer | cause).
     #[serde(default)]
     pub likelihood: BTreeMap<String, BTreeMap<String, f64>>,
     pub sources: Vec<String>,
+}
+
+fn always() -> f64 {
+    1.0
 }
 
 impl Question {

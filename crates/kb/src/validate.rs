@@ -459,6 +459,13 @@ impl<'a> Checker<'a> {
             if !(q.cost_minutes >= 0.0 && q.cost_minutes.is_finite()) {
                 self.problem("questions.toml", entry, "cost_minutes must be zero or more");
             }
+            if !(q.answerable_share > 0.0 && q.answerable_share <= 1.0) {
+                self.problem(
+                    "questions.toml",
+                    entry,
+                    "answerable_share must be above 0 and at most 1",
+                );
+            }
             for g in &q.applies_to {
                 self.group_ref("questions.toml", entry, g);
             }
