@@ -383,6 +383,7 @@ mod tests {
             ("connected directly without a hub", "remove-hub"),
             ("updated idevicerestore", "update-restore-tool"),
             ("Tenorshare ReiBoot", "switch-restore-tool"),
+            ("charged it on a wall charger overnight", "charge-device"),
         ] {
             let r = reading("", "", tried);
             assert!(
