@@ -397,6 +397,7 @@ mod tests {
             ("updated idevicerestore", "update-restore-tool"),
             ("Tenorshare ReiBoot", "switch-restore-tool"),
             ("charged it on a wall charger overnight", "charge-device"),
+            ("update macOS to the latest", "update-host-software"),
         ] {
             let read = failed("", tried);
             assert!(read.iter().any(|a| a == action), "{tried}: {read:?}");
@@ -408,6 +409,7 @@ mod tests {
         assert!(observed("", "silica gel drying for days").contains(&"liquid-exposure=yes".into()));
         // A tool's name is not a restore tried, and a hub taken out is not a hub in between.
         assert!(!failed("", "updated idevicerestore").contains(&"recovery-restore".into()));
+        assert!(!failed("", "update macOS to the latest").contains(&"try-update-instead".into()));
         assert!(observed("", "connected directly without a hub").is_empty());
     }
 
