@@ -216,22 +216,23 @@ impl Kb {
     /// marketing name or display name, ignoring case and spacing differences.
     pub fn find_device(&self, query: &str) -> Result<&Device, DeviceLookupError> {
         let query: String = query.chars().take(100).collect();
-        if let Some(d) = self.exact_device(&query) {
+        if let Some(d) = self.known_device(&query) {
             return Ok(d);
         }
-        if let Some(d) = self.device_by_model_number(&query) {
-            return Ok(d);
-        }
-        let rewritten = ordinal_ipad(&as_people_write(&query));
-        if let Some(d) = self.exact_device(&rewritten) {
-            return Ok(d);
-        }
-        let wanted = normalize(&rewritten);
+        let wanted = normalize(&ordinal_ipad(&as_people_write(&query)));
         Err(DeviceLookupError {
             query: query.chars().take(60).collect(),
             candidates: self.models_starting_with(&wanted),
             suggestion: self.nearest_device_name(&wanted),
         })
+    }
+
+    /// The device a query names exactly, by a model number, or as people write it; `None`
+    /// without working out suggestions (that is `find_device`'s error path).
+    fn known_device(&self, query: &str) -> Option<&Device> {
+        self.exact_device(query)
+            .or_else(|| self.device_by_model_number(query))
+            .or_else(|| self.exact_device(&ordinal_ipad(&as_people_write(query))))
     }
 
     /// The device whose model carries this regulatory model number (A1778).
@@ -293,30 +294,21 @@ impl Kb {
     /// named; never a guess.
     pub fn device_in_text(&self, text: &str) -> Option<&Device> {
         let text: String = text.chars().take(500).collect();
+        // A product type ("iPhone9,4") or a model number ("A1784") written anywhere.
         for word in text.split(|c: char| !(c.is_alphanumeric() || c == ',')) {
-            if word.contains(',')
-                && let Ok(d) = self.find_device(word)
-            {
-                return Some(d);
-            }
-        }
-        for word in text.split(|c: char| !c.is_alphanumeric()) {
-            let is_model_number = word.len() == 5
-                && word.starts_with(['A', 'a'])
-                && word[1..].chars().all(|c| c.is_ascii_digit());
-            if let Some(d) = is_model_number
-                .then(|| self.device_by_model_number(word))
-                .flatten()
-            {
-                return Some(d);
+            let found = if word.contains(',') {
+                self.exact_device(word)
+            } else {
+                self.device_by_model_number(word)
+            };
+            if found.is_some() {
+                return found;
             }
         }
         // The name as a person would type it, before any note in brackets ("iPhone SE 2020
         // (128 GB)", "iPad Air 3"), then the longest known name inside the text.
         let head = text.split('(').next().unwrap_or_default().trim();
-        if !head.is_empty()
-            && let Ok(d) = self.find_device(head)
-        {
+        if let Some(d) = self.known_device(head) {
             return Some(d);
         }
         let (wanted, breaks) = squeezed_with_breaks(&ordinal_ipad(&text));
@@ -377,20 +369,13 @@ impl Kb {
 /// Lower case, spaces and punctuation other than the comma dropped, "plus" kept as a word:
 /// "iPhone 7 Plus" → "iphone7plus", "iphone9,3" → "iphone9,3".
 fn normalize(text: &str) -> String {
-    // "7+" is "7 Plus", never "7".
-    let squeezed: String = text
-        .replace('+', "plus")
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == ',')
-        .flat_map(char::to_lowercase)
-        .collect();
-    // "12.9-inch", "12.9 inch" and "12.9" are the same iPad.
-    squeezed.replace("inch", "")
+    squeezed_with_breaks(text).0
 }
 
 /// The text as `normalize` squeezes it, with the byte offsets in the squeezed text where a space
 /// or other separator was left out ("9.7-inch (256 GB" → "97" then a break before "256").
 fn squeezed_with_breaks(text: &str) -> (String, Vec<usize>) {
+    // "7+" is "7 Plus", never "7"; "12.9-inch", "12.9 inch" and "12.9" are the same iPad.
     let spaced = text
         .to_lowercase()
         .replace("inch", " ")
