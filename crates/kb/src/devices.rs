@@ -18,6 +18,9 @@ pub enum DeviceKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Connector {
+    /// The wide dock connector of the iPhone 2G to 4s, iPod touch 1 to 4 and iPad 1 to 3.
+    #[serde(rename = "30-pin")]
+    ThirtyPin,
     Lightning,
     UsbC,
 }
@@ -44,6 +47,7 @@ impl DeviceKind {
 impl Connector {
     pub fn id(self) -> &'static str {
         match self {
+            Connector::ThirtyPin => "30-pin",
             Connector::Lightning => "lightning",
             Connector::UsbC => "usb-c",
         }
@@ -219,7 +223,7 @@ impl Kb {
         if let Some(d) = self.known_device(&query) {
             return Ok(d);
         }
-        let wanted = normalize(&ordinal_ipad(&as_people_write(&query)));
+        let wanted = normalize(&ordinal_generation(&as_people_write(&query)));
         Err(DeviceLookupError {
             query: query.chars().take(60).collect(),
             candidates: self.models_starting_with(&wanted),
@@ -232,7 +236,7 @@ impl Kb {
     fn known_device(&self, query: &str) -> Option<&Device> {
         self.exact_device(query)
             .or_else(|| self.device_by_model_number(query))
-            .or_else(|| self.exact_device(&ordinal_ipad(&as_people_write(query))))
+            .or_else(|| self.exact_device(&ordinal_generation(&as_people_write(query))))
     }
 
     /// The device whose model carries this regulatory model number (A1778).
@@ -311,7 +315,7 @@ impl Kb {
         if let Some(d) = self.known_device(head) {
             return Some(d);
         }
-        let (wanted, breaks) = squeezed_with_breaks(&ordinal_ipad(&text));
+        let (wanted, breaks) = squeezed_with_breaks(&ordinal_generation(&text));
         self.devices
             .iter()
             .zip(self.device_names())
@@ -398,15 +402,22 @@ fn squeezed_with_breaks(text: &str) -> (String, Vec<usize>) {
     (squeezed, breaks)
 }
 
-/// "iPad 7", "iPad Air 3" and "iPad mini 5" as people write them → "iPad (7th gen)",
-/// "iPad Air (3rd gen)" and "iPad mini (5th gen)" as the table names them.
-fn ordinal_ipad(text: &str) -> String {
+/// "iPad 7", "iPad Air 3", "iPad mini 5" and "iPod touch 4" as people write them → "iPad (7th
+/// gen)", "iPad Air (3rd gen)", "iPad mini (5th gen)" and "iPod touch (4th gen)" as the table
+/// names them ("iPod 4" is the iPod touch too).
+fn ordinal_generation(text: &str) -> String {
+    const LINES: [(&str, &str); 5] = [
+        ("ipad air ", "iPad Air"),
+        ("ipad mini ", "iPad mini"),
+        ("ipad ", "iPad"),
+        ("ipod touch ", "iPod touch"),
+        ("ipod ", "iPod touch"),
+    ];
     let lower = text.to_lowercase();
-    let Some((line, rest)) = ["ipad air ", "ipad mini ", "ipad "].iter().find_map(|p| {
-        lower
-            .strip_prefix(p)
-            .map(|rest| (text.get(..p.len() - 1).unwrap_or("iPad"), rest))
-    }) else {
+    let Some((line, rest)) = LINES
+        .iter()
+        .find_map(|(prefix, line)| lower.strip_prefix(prefix).map(|rest| (line, rest)))
+    else {
         return text.to_owned();
     };
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();

@@ -82,6 +82,7 @@ fn known_groups(kb: &Kb) -> HashSet<&str> {
         "iphone",
         "ipad",
         "ipod",
+        "30-pin",
         "lightning",
         "usb-c",
         "touch-id",

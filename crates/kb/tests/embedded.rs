@@ -347,9 +347,14 @@ fn models_are_found_by_product_type_name_or_board() {
 }
 
 #[test]
-fn device_table_covers_iphone_6s_to_current_models() {
+fn device_table_covers_the_first_iphone_to_current_models() {
     let kb = kb();
     for pt in [
+        "iPhone1,1",
+        "iPhone5,4",
+        "iPod4,1",
+        "iPad1,1",
+        "iPad4,9",
         "iPhone8,1",
         "iPhone9,1",
         "iPhone10,3",
@@ -442,6 +447,58 @@ fn model_specific_causes_follow_the_device() {
             .all(|n| n.cause != "audio-ic")
     );
     assert!(kb.notes_for(3194, Some(iphone7)).is_empty());
+}
+
+/// The older devices legacy tools restore (Legacy iOS Kit, LeetDown): found as people write
+/// them, decoded from a DFU chip id, with their 30-pin or Lightning connector; a bare "iPad" or
+/// "iPad mini" stays ambiguous rather than becoming the first generation.
+#[test]
+fn older_devices_are_known() {
+    let kb = kb();
+    let model = |q: &str| kb.find_device(q).map(|d| d.model.clone());
+    for (typed, expected) in [
+        ("iPhone 3GS", "iPhone 3GS"),
+        ("iphone 4s", "iPhone 4s"),
+        ("iPhone3,1", "iPhone 4"),
+        ("iPod touch 4", "iPod touch (4th gen)"),
+        ("iPod 4", "iPod touch (4th gen)"),
+        ("iPod touch (5th generation)", "iPod touch (5th gen)"),
+        ("iPad 2", "iPad (2nd gen)"),
+        ("iPad 1", "iPad (1st gen)"),
+        ("iPad mini 1", "iPad mini (1st gen)"),
+        ("iPad mini 2", "iPad mini 2"),
+        ("iPad Air 1", "iPad Air (1st gen)"),
+        ("iPad Air 2", "iPad Air 2"),
+        ("n81ap", "iPod touch (4th gen)"),
+    ] {
+        assert_eq!(model(typed).as_deref(), Ok(expected), "{typed}");
+    }
+    for bare in ["iPad", "iPad mini", "iPad Air"] {
+        let err = kb.find_device(bare).unwrap_err();
+        assert!(err.candidates.len() >= 2, "{bare}: {err}");
+    }
+    let text = |t: &str| kb.device_in_text(t).map(|d| d.model.as_str());
+    assert_eq!(text("iPhone 4S stuck in recovery"), Some("iPhone 4s"));
+    assert_eq!(text("iPhone 3GS (iOS 6.1.6)"), Some("iPhone 3GS"));
+    assert_eq!(
+        text("iPod touch (4th generation)"),
+        Some("iPod touch (4th gen)")
+    );
+    assert_eq!(
+        kb.device_by_chip(0x8930, 0x08).map(|d| d.model.as_str()),
+        Some("iPod touch (4th gen)")
+    );
+    let d = |q| kb.find_device(q).unwrap();
+    assert_eq!(d("iPhone 4").connector, kb::Connector::ThirtyPin);
+    assert_eq!(d("iPhone 5").connector, kb::Connector::Lightning);
+    assert_eq!(d("iPad 3").connector, kb::Connector::ThirtyPin);
+    assert_eq!(d("iPad 4").connector, kb::Connector::Lightning);
+    assert_eq!(d("iPad mini 3").biometric, kb::Biometric::TouchId);
+    assert_eq!(d("iPhone 4").biometric, kb::Biometric::None);
+    // Their restores are steered to USB 2 ports: the computer's port is a likelier cause.
+    let port = kb.cause("host-port").unwrap();
+    assert!(kb.prior(port, Some(d("iPod touch 4"))) > kb.prior(port, Some(d("iPhone 8"))));
+    assert!(kb.prior(port, Some(d("iPhone 5s"))) > kb.prior(port, None));
 }
 
 /// Models as people type them: Settings names, short forms, A-numbers; ambiguity is said, and
