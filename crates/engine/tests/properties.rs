@@ -352,6 +352,45 @@ fn another_phone_working_on_the_same_setup_points_away_from_it() {
     assert!(share(Some("no"), &setup) > share(None, &setup));
 }
 
+/// A computer on a system its maker no longer updates points at the computer's software, and
+/// updating it moves ahead of the steps it was behind; an up-to-date one points away.
+#[test]
+fn an_out_of_date_computer_points_at_its_software() {
+    let kb = kb();
+    let assessed = |answer: Option<&str>| {
+        let mut observations = vec![Observation::new("restore-tool", "itunes")];
+        observations.extend(answer.map(|a| Observation::new("host-up-to-date", a)));
+        let evidence = Evidence {
+            code: Some(4013),
+            observations,
+            ..Evidence::default()
+        };
+        assess(kb, &evidence).expect("plan")
+    };
+    let software = |a: &engine::Assessment| {
+        a.causes
+            .iter()
+            .find(|c| c.id == "host-software")
+            .map_or(0.0, |c| c.probability)
+    };
+    let rank = |a: &engine::Assessment| {
+        a.plan
+            .iter()
+            .filter(|s| s.kind == StepKind::Action)
+            .position(|s| s.id == "update-host-software")
+            .unwrap_or(usize::MAX)
+    };
+    let (unknown, old, current) = (assessed(None), assessed(Some("no")), assessed(Some("yes")));
+    assert!(software(&old) > 1.5 * software(&unknown));
+    assert!(software(&current) < software(&unknown));
+    assert!(
+        rank(&old) < rank(&unknown),
+        "{} {}",
+        rank(&old),
+        rank(&unknown)
+    );
+}
+
 /// A question few people can answer is worth less than its answers suggest: the planner weighs
 /// the "I don't know" share as the plan it already has.
 #[test]

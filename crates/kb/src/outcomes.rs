@@ -337,12 +337,17 @@ mod tests {
             .collect()
     }
 
-    fn host_os(host: &str) -> Option<String> {
+    /// The answer the host line gives to a question.
+    fn host_says(host: &str, question: &str) -> Option<String> {
         reading(host, "", "")
             .observations
             .into_iter()
-            .find(|o| o.question == "host-os")
+            .find(|o| o.question == question)
             .map(|o| o.answer)
+    }
+
+    fn host_os(host: &str) -> Option<String> {
+        host_says(host, "host-os")
     }
 
     #[test]
@@ -507,5 +512,29 @@ mod tests {
         assert_eq!(host_os("Mac and Windows PC (iTunes/Finder)"), None);
         assert_eq!(host_os("iTunes (PC or Mac)"), None);
         assert_eq!(host_os("iTunes"), None);
+    }
+
+    #[test]
+    fn a_system_its_maker_no_longer_updates_is_read_as_out_of_date() {
+        let up_to_date = |host| host_says(host, "host-up-to-date");
+        for old in [
+            "macOS High Sierra, Legacy iOS Kit",
+            "iTunes on Windows 7",
+            "Mac OS X 10.6.8",
+            "macOS Big Sur VM, idevicerestore",
+        ] {
+            assert_eq!(up_to_date(old).as_deref(), Some("no"), "{old}");
+        }
+        assert_eq!(
+            up_to_date("macOS Tahoe via USB-C to USB-A adapter").as_deref(),
+            Some("yes")
+        );
+        // Windows 10 still gets updates for many; an unnamed system says nothing.
+        assert_eq!(up_to_date("Windows 10 idevicerestore"), None);
+        assert_eq!(up_to_date("computer (iTunes/Finder)"), None);
+        assert_eq!(
+            up_to_date("Mac that is not up to date").as_deref(),
+            Some("no")
+        );
     }
 }
