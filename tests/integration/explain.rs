@@ -104,7 +104,7 @@ fn signing_errors_point_at_signing_and_network_not_cables() {
     let json = run(&["explain", "3194", "--json"]).json();
     assert_eq!(json["category"], "server");
     let top = json["causes"][0]["id"].as_str().unwrap();
-    assert!(["signing", "network-or-hosts"].contains(&top), "{top}");
+    assert!(["signing", "hosts-file", "network"].contains(&top), "{top}");
     let first_action = json["plan"]
         .as_array()
         .unwrap()

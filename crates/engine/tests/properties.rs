@@ -352,6 +352,45 @@ fn another_phone_working_on_the_same_setup_points_away_from_it() {
     assert!(share(Some("no"), &setup) > share(None, &setup));
 }
 
+/// A request that timed out points at the network or Apple's busy servers; one redirected by a
+/// hosts entry is answered with a refusal. The plans check the likelier one first.
+#[test]
+fn a_timeout_points_at_the_network_and_a_refusal_at_the_hosts_file() {
+    let kb = kb();
+    let assessed = |code: i64| {
+        let evidence = Evidence {
+            code: Some(code),
+            ..Evidence::default()
+        };
+        assess(kb, &evidence).expect("plan")
+    };
+    let p = |a: &engine::Assessment, id: &str| {
+        a.causes
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(0.0, |c| c.probability)
+    };
+    let rank = |a: &engine::Assessment, id: &str| {
+        a.plan
+            .iter()
+            .filter(|s| s.kind == StepKind::Action)
+            .position(|s| s.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    let timeout = assessed(3014);
+    assert!(p(&timeout, "network") > p(&timeout, "hosts-file"));
+    assert!(rank(&timeout, "check-network") < rank(&timeout, "check-hosts-file"));
+    for refusal in [1013, 3194] {
+        let refused = assessed(refusal);
+        assert!(
+            p(&refused, "hosts-file") > p(&refused, "network"),
+            "{refusal}"
+        );
+    }
+    let refused = assessed(3194);
+    assert!(rank(&refused, "check-hosts-file") < rank(&refused, "check-network"));
+}
+
 /// A computer on a system its maker no longer updates points at the computer's software, and
 /// updating it moves ahead of the steps it was behind; an up-to-date one points away.
 #[test]
