@@ -36,6 +36,9 @@ impl OutcomeGroup {
 pub struct Resolution {
     /// A `resolved_by` value, or a prefix of one.
     pub id: String,
+    /// Other spellings of the same outcome, matched the same way ("other:updated-itunes").
+    #[serde(default)]
+    pub also: Vec<String>,
     pub cause: Option<String>,
     pub actions: Vec<String>,
     pub group: OutcomeGroup,
@@ -244,12 +247,14 @@ impl Kb {
         let wanted = resolved_by.trim();
         self.resolutions
             .iter()
-            .filter(|r| {
+            .flat_map(|r| std::iter::once(&r.id).chain(&r.also).map(move |id| (id, r)))
+            .filter(|(id, _)| {
                 wanted
-                    .get(..r.id.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(&r.id))
+                    .get(..id.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(id))
             })
-            .max_by_key(|r| r.id.len())
+            .max_by_key(|(id, _)| id.len())
+            .map(|(_, r)| r)
     }
 
     /// Reads a real case's code, device and text into evidence. For each question the answer
@@ -512,6 +517,39 @@ mod tests {
         assert_eq!(host_os("Mac and Windows PC (iTunes/Finder)"), None);
         assert_eq!(host_os("iTunes (PC or Mac)"), None);
         assert_eq!(host_os("iTunes"), None);
+    }
+
+    #[test]
+    fn outcomes_are_read_in_their_other_spellings() {
+        let kb = Kb::embedded().unwrap();
+        let read = |resolved_by: &str| {
+            kb.resolution(resolved_by)
+                .map(|r| (r.cause.clone().unwrap_or_default(), r.actions[0].clone()))
+        };
+        let expect = |cause: &str, action: &str| Some((cause.to_owned(), action.to_owned()));
+        assert_eq!(
+            read("other:updated-itunes-to-12.13"),
+            expect("host-software", "update-host-software")
+        );
+        // "other:update" alone is still the Update-instead-of-Restore step.
+        assert_eq!(
+            read("other:update-from-recovery"),
+            expect("firmware-state", "try-update-instead")
+        );
+        assert_eq!(
+            read("Other:Another-Computer"),
+            expect("host-computer", "different-computer")
+        );
+        assert_eq!(read("other:new-cable"), expect("cable", "swap-cable"));
+        assert_eq!(
+            read("other:dock-connector-replaced"),
+            expect("device-port", "professional-repair")
+        );
+        assert_eq!(
+            read("other:hosts-entry-removed"),
+            expect("hosts-file", "check-hosts-file")
+        );
+        assert_eq!(read("other:something-new"), None);
     }
 
     #[test]

@@ -368,7 +368,17 @@ impl<'a> Checker<'a> {
 
     fn outcomes(&mut self) {
         let kb = self.kb;
+        let mut spellings = HashSet::new();
         for r in &kb.resolutions {
+            for id in std::iter::once(&r.id).chain(&r.also) {
+                if !spellings.insert(id.to_ascii_lowercase()) {
+                    self.problem(
+                        "outcomes.toml",
+                        r.id.as_str(),
+                        format!("'{id}' is listed twice"),
+                    );
+                }
+            }
             if let Some(cause) = &r.cause {
                 self.cause_ref("outcomes.toml", &r.id, cause);
             }
