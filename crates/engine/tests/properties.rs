@@ -391,6 +391,35 @@ fn a_timeout_points_at_the_network_and_a_refusal_at_the_hosts_file() {
     assert!(rank(&refused, "check-hosts-file") < rank(&refused, "check-network"));
 }
 
+/// A work, school or hotel network, or a VPN or proxy, makes the network the first thing to
+/// check for a server error.
+#[test]
+fn a_filtered_network_is_checked_first() {
+    let kb = kb();
+    let first_action = |observations: Vec<Observation>| {
+        let evidence = Evidence {
+            code: Some(3014),
+            observations,
+            ..Evidence::default()
+        };
+        assess(kb, &evidence)
+            .expect("plan")
+            .plan
+            .into_iter()
+            .find(|s| s.kind == StepKind::Action)
+            .map(|s| s.id)
+    };
+    let tool = Observation::new("restore-tool", "finder");
+    assert_ne!(
+        first_action(vec![tool.clone()]).as_deref(),
+        Some("check-network")
+    );
+    assert_eq!(
+        first_action(vec![tool, Observation::new("network-restricted", "yes")]).as_deref(),
+        Some("check-network")
+    );
+}
+
 /// A computer on a system its maker no longer updates points at the computer's software, and
 /// updating it moves ahead of the steps it was behind; an up-to-date one points away.
 #[test]

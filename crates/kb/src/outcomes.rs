@@ -520,6 +520,41 @@ mod tests {
     }
 
     #[test]
+    fn call_audio_a_filtered_network_and_named_antivirus_are_read() {
+        for symptom in [
+            "microphone did not work in calls before the update",
+            "callers couldn't hear me for weeks",
+        ] {
+            assert!(
+                observed(symptom, "").contains(&"speaker-greyed=yes".to_owned()),
+                "{symptom}"
+            );
+        }
+        assert!(
+            observed("company network with proxy", "")
+                .contains(&"network-restricted=yes".to_owned())
+        );
+        assert!(
+            !observed("no proxy, no VPN", "")
+                .iter()
+                .any(|o| o.starts_with("network-restricted"))
+        );
+        assert_eq!(
+            host_says("work laptop, Windows 11", "network-restricted").as_deref(),
+            Some("yes")
+        );
+        assert_eq!(
+            failed("", "Kaspersky paused"),
+            vec!["disable-security-software"]
+        );
+        assert!(
+            failed("", "average cable")
+                .iter()
+                .all(|a| a != "disable-security-software")
+        );
+    }
+
+    #[test]
     fn outcomes_are_read_in_their_other_spellings() {
         let kb = Kb::embedded().unwrap();
         let read = |resolved_by: &str| {
