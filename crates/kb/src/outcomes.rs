@@ -547,6 +547,17 @@ mod tests {
             failed("", "Kaspersky paused"),
             vec!["disable-security-software"]
         );
+        // Words that only look like a step stay with their own step.
+        assert_eq!(failed("", "hosts file is clean"), vec!["check-hosts-file"]);
+        assert_eq!(failed("", "3uTools update"), vec!["update-restore-tool"]);
+        assert_eq!(
+            host_says("iTunes through a USB hub on the monitor", "hub-in-path").as_deref(),
+            Some("yes")
+        );
+        assert!(
+            observed("update was started over Wi-Fi and the phone got stuck", "")
+                .contains(&"mode-entered-by=failed-update".to_owned())
+        );
         assert!(
             failed("", "average cable")
                 .iter()
@@ -599,10 +610,12 @@ mod tests {
             assert_eq!(up_to_date(old).as_deref(), Some("no"), "{old}");
         }
         assert_eq!(
-            up_to_date("macOS Tahoe via USB-C to USB-A adapter").as_deref(),
+            up_to_date("fully updated MacBook, Finder").as_deref(),
             Some("yes")
         );
-        // Windows 10 still gets updates for many; an unnamed system says nothing.
+        // A current system's name does not say its updates are in; Windows 10 still gets
+        // updates for many; an unnamed system says nothing.
+        assert_eq!(up_to_date("macOS Tahoe via USB-C to USB-A adapter"), None);
         assert_eq!(up_to_date("Windows 10 idevicerestore"), None);
         assert_eq!(up_to_date("computer (iTunes/Finder)"), None);
         assert_eq!(
