@@ -391,6 +391,31 @@ fn a_timeout_points_at_the_network_and_a_refusal_at_the_hosts_file() {
     assert!(rank(&refused, "check-hosts-file") < rank(&refused, "check-network"));
 }
 
+/// On a Face ID iPhone, Face ID failing before the trouble points at the front sensor flex.
+#[test]
+fn face_id_failing_points_at_the_front_sensor_flex() {
+    let kb = kb();
+    let iphone11 = kb.find_device("iPhone 11").expect("device");
+    let flex = |answer: Option<&str>| {
+        let evidence = Evidence {
+            code: Some(4013),
+            device: Some(iphone11),
+            observations: answer
+                .map(|a| vec![Observation::new("face-id-failed", a)])
+                .unwrap_or_default(),
+            ..Evidence::default()
+        };
+        assess(kb, &evidence)
+            .expect("plan")
+            .causes
+            .iter()
+            .find(|c| c.id == "earpiece-flex")
+            .map_or(0.0, |c| c.probability)
+    };
+    assert!(flex(Some("yes")) > 3.0 * flex(None));
+    assert!(flex(Some("no")) < flex(None));
+}
+
 /// A work, school or hotel network, or a VPN or proxy, makes the network the first thing to
 /// check for a server error.
 #[test]

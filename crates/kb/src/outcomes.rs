@@ -128,6 +128,14 @@ fn code_in_text(text: &str) -> Option<i64> {
     let lower = text.to_lowercase();
     lower.match_indices("error").find_map(|(at, word)| {
         let rest = lower[at + word.len()..].trim_start_matches([' ', ':', '(', '#']);
+        // A Windows code in hexadecimal ("error 0xE8000015").
+        if rest.starts_with("0x") {
+            let token: String = rest
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            return crate::parse_code(&token).ok();
+        }
         let (sign, digits) = match rest.strip_prefix('-') {
             Some(after) => (-1, after),
             None => (1, rest),
@@ -377,6 +385,11 @@ mod tests {
         assert_eq!(code_in_text("iTunes: unknown error (-1)"), Some(-1));
         assert_eq!(code_in_text("Error: 4013 again"), Some(4013));
         assert_eq!(code_in_text("Verification Error"), None);
+        assert_eq!(
+            code_in_text("iTunes error 0xE8000015 when connecting"),
+            Some(0xE800_0015)
+        );
+        assert_eq!(code_in_text("error 0xZZ"), None);
         assert_eq!(code_in_text("error 123456789012345678901"), None);
         assert_eq!(
             reading("", "restore ends with error 4013", "").code,
@@ -546,6 +559,10 @@ mod tests {
         assert_eq!(
             failed("", "Kaspersky paused"),
             vec!["disable-security-software"]
+        );
+        assert!(
+            observed("Face ID stopped working after a drop", "")
+                .contains(&"face-id-failed=yes".to_owned())
         );
         // Words that only look like a step stay with their own step.
         assert_eq!(failed("", "hosts file is clean"), vec!["check-hosts-file"]);
