@@ -64,18 +64,12 @@ fn history(
 
 /// The actions a person who knew the cause would try: cheapest per chance of a fix first.
 fn oracle(kb: &Kb, truth: &Truth, world: &World) -> Policy {
-    let cause = kb
-        .causes
-        .iter()
-        .position(|c| c.id == world.cause)
-        .unwrap_or(0);
     let mut actions: Vec<(f64, String)> = kb
         .actions
         .iter()
-        .enumerate()
-        .filter(|(_, a)| !a.escalation)
-        .filter_map(|(i, a)| {
-            let p = truth.fixes[i][cause];
+        .filter(|a| !a.escalation)
+        .filter_map(|a| {
+            let p = truth.p_fix(kb, &a.id, world);
             (p > 0.0).then(|| (a.cost_minutes / p, a.id.clone()))
         })
         .collect();

@@ -40,7 +40,12 @@ fn main() {
             r.cannot,
             a.causes
                 .iter()
-                .take(5)
+                .take(
+                    std::env::var("TOP")
+                        .ok()
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(5)
+                )
                 .map(|c| format!("{} {:.0}%", c.id, c.probability * 100.0))
                 .collect::<Vec<_>>()
                 .join(", "),

@@ -144,10 +144,11 @@ pub fn score_case(kb: &Kb, case: &RealCase, ordering: &Ordering) -> Option<CaseS
 /// the repair shop.
 fn fixed_order(kb: &Kb, list: &[String], evidence: &Evidence) -> Vec<String> {
     let answers: &[Observation] = &evidence.observations;
+    let erased = crate::erased(kb, &evidence.failed);
     let mut out: Vec<String> = list
         .iter()
         .filter(|id| !evidence.failed.contains(id) && !evidence.unavailable.contains(id))
-        .filter(|id| kb.action(id).is_some_and(|a| a.offered(answers)))
+        .filter(|id| kb.action(id).is_some_and(|a| a.offered(answers, erased)))
         .cloned()
         .collect();
     if let Some(shop) = kb.escalation()

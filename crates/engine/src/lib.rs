@@ -226,10 +226,14 @@ pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>
 /// Whether the phone's data is still at stake: no backup is known and no erasing step has
 /// run yet (after an erase there is nothing left to lose).
 fn data_at_stake(kb: &Kb, observations: &[Observation], failed: &[String]) -> bool {
-    let erased = failed
+    !has_backup(observations) && !erased(kb, failed)
+}
+
+/// Whether a step that erases the phone has already run.
+fn erased(kb: &Kb, failed: &[String]) -> bool {
+    failed
         .iter()
-        .any(|id| kb.action(id).is_some_and(|a| a.erases_data));
-    !has_backup(observations) && !erased
+        .any(|id| kb.action(id).is_some_and(|a| a.erases_data))
 }
 
 /// Whether the latest answer about a backup says there is one.
@@ -259,7 +263,7 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         let mut situation =
             Situation::all_available(&model, data_at_stake(kb, observations, &evidence.failed));
         for (a, action) in kb.actions.iter().enumerate() {
-            if !action.offered(observations) {
+            if !action.offered(observations, erased(kb, &evidence.failed)) {
                 situation.available[a] = false;
             }
         }

@@ -138,6 +138,17 @@ impl Model {
             }
             Prior::With(experience) => experience.blend(&model.causes, &model.priors, pseudo),
         };
+        // Answers that change what an action can fix (a failed update leaves the system whole
+        // more often than not, so leaving recovery mode helps).
+        let causes = &model.causes;
+        for (action, numeric) in kb.actions.iter().zip(&mut model.actions) {
+            if action.fixes_if.is_some() {
+                numeric.fixes = causes
+                    .iter()
+                    .map(|c| action.p_fix_given(c, &evidence.observations))
+                    .collect();
+            }
+        }
         model
     }
 

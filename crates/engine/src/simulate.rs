@@ -51,6 +51,9 @@ impl Rng {
 pub struct World {
     pub cause: String,
     pub backup: bool,
+    /// Answers fixed in advance, for the questions that change an action's fix rates: the
+    /// person gives these when asked, and they set the true fix rates for every policy.
+    pub answers: Vec<Observation>,
 }
 
 /// How a simulated person chooses what to do next.
@@ -96,6 +99,8 @@ pub struct Truth {
     pub cause_weights: Vec<f64>,
     /// P(fix | cause) per action and cause, indexed like `kb.actions` and `kb.causes`.
     pub fixes: Vec<Vec<f64>>,
+    /// The same once the action's `fixes_if` condition is met (`None` for actions without one).
+    pub conditional_fixes: Vec<Option<Vec<f64>>>,
 }
 
 impl Truth {
@@ -120,6 +125,21 @@ impl Truth {
                 .iter()
                 .map(|a| kb.causes.iter().map(|c| a.p_fix(&c.id)).collect())
                 .collect(),
+            conditional_fixes: kb
+                .actions
+                .iter()
+                .map(|a| {
+                    a.fixes_if.as_ref().map(|conditional| {
+                        kb.causes
+                            .iter()
+                            .map(|c| {
+                                let rate = conditional.fixes.get(&c.id).copied();
+                                rate.unwrap_or_else(|| a.p_fix(&c.id))
+                            })
+                            .collect()
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -138,12 +158,19 @@ impl Truth {
         for w in &mut truth.cause_weights {
             *w *= scale(rng);
         }
-        for (a, row) in kb.actions.iter().zip(&mut truth.fixes) {
+        for ((a, row), conditional) in kb
+            .actions
+            .iter()
+            .zip(&mut truth.fixes)
+            .zip(&mut truth.conditional_fixes)
+        {
             if a.escalation {
                 continue;
             }
-            for f in row.iter_mut().filter(|f| **f > 0.0) {
-                *f = (*f * scale(rng)).min(1.0);
+            for f in row.iter_mut().chain(conditional.iter_mut().flatten()) {
+                if *f > 0.0 {
+                    *f = (*f * scale(rng)).min(1.0);
+                }
             }
         }
         truth
@@ -170,22 +197,61 @@ impl Truth {
         truth
     }
 
-    fn p_fix(&self, kb: &Kb, action: &str, cause: &str) -> f64 {
+    /// The true chance that an action fixes a world's fault, given the world's answers.
+    pub fn p_fix(&self, kb: &Kb, action: &str, world: &World) -> f64 {
         let a = kb.actions.iter().position(|x| x.id == action);
-        let c = kb.causes.iter().position(|x| x.id == cause);
-        match (a, c) {
-            (Some(a), Some(c)) => self.fixes[a][c],
-            _ => 0.0,
+        let c = kb.causes.iter().position(|x| x.id == world.cause);
+        let (Some(a), Some(c)) = (a, c) else {
+            return 0.0;
+        };
+        let met = kb.actions[a]
+            .fixes_if
+            .as_ref()
+            .is_some_and(|f| f.met_by(&world.answers));
+        match &self.conditional_fixes[a] {
+            Some(row) if met => row[c],
+            _ => self.fixes[a][c],
         }
     }
 }
 
 /// Samples the true cause from a truth, and whether the person has a backup (half do).
 pub fn sample_world(kb: &Kb, truth: &Truth, rng: &mut Rng) -> World {
-    World {
-        cause: kb.causes[rng.weighted(&truth.cause_weights)].id.clone(),
-        backup: rng.unit() < 0.5,
+    let cause = kb.causes[rng.weighted(&truth.cause_weights)].id.clone();
+    let backup = rng.unit() < 0.5;
+    let mut answers: Vec<Observation> = Vec::new();
+    let conditions = kb
+        .actions
+        .iter()
+        .filter_map(|a| a.fixes_if.as_ref())
+        .flat_map(|f| std::iter::once(&f.when).chain(&f.unless));
+    for condition in conditions {
+        let id = &condition.question;
+        if answers.iter().any(|o| &o.question == id) {
+            continue;
+        }
+        if let Some(question) = kb.question(id) {
+            answers.push(Observation::new(
+                id.clone(),
+                draw_answer(question, &cause, rng),
+            ));
+        }
     }
+    World {
+        cause,
+        backup,
+        answers,
+    }
+}
+
+/// An answer to a question drawn from its likelihoods under the true cause.
+fn draw_answer(question: &kb::Question, cause: &str, rng: &mut Rng) -> String {
+    let weights: Vec<f64> = question
+        .answers
+        .iter()
+        .map(|a| question.likelihood(cause, a))
+        .collect();
+    question.answers[rng.weighted(&weights)].clone()
 }
 
 /// Plays one case to the end (at most 50 steps). The data's value is counted once: at the
@@ -229,6 +295,7 @@ pub fn play_traced(
         steps: 0,
     };
     let mut data_at_stake = !world.backup;
+    let mut erased = false;
     let hardware = kb.cause(&world.cause).is_some_and(|c| c.hardware);
     let mut order: Vec<String> = match policy {
         Policy::Fixed(list) => list.clone(),
@@ -262,15 +329,13 @@ pub fn play_traced(
                 evidence.declined.push(id);
                 continue;
             }
+            let fixed = world.answers.iter().find(|o| o.question == question.id);
             let answer = if question.id == BACKUP_QUESTION {
                 if world.backup { "yes" } else { "no" }.to_owned()
+            } else if let Some(fixed) = fixed {
+                fixed.answer.clone()
             } else {
-                let weights: Vec<f64> = question
-                    .answers
-                    .iter()
-                    .map(|a| question.likelihood(&world.cause, a))
-                    .collect();
-                question.answers[rng.weighted(&weights)].clone()
+                draw_answer(question, &world.cause, rng)
             };
             evidence.observations.push(Observation::new(id, answer));
             continue;
@@ -283,7 +348,9 @@ pub fn play_traced(
             total.cost += kb.settings.data_loss_minutes;
             data_at_stake = false;
         }
-        if rng.unit() < truth.p_fix(kb, &action.id, &world.cause) {
+        let system_gone = action.needs_intact_system && erased;
+        erased |= action.erases_data;
+        if !system_gone && rng.unit() < truth.p_fix(kb, &action.id, world) {
             if action.escalation && data_at_stake {
                 total.cost += data_loss_share(kb, action, hardware) * kb.settings.data_loss_minutes;
             }
@@ -311,7 +378,7 @@ fn oracle_order(kb: &Kb, world: &World, truth: &Truth) -> Vec<String> {
             let p = if a.escalation {
                 1.0
             } else {
-                truth.p_fix(kb, &a.id, &world.cause)
+                truth.p_fix(kb, &a.id, world)
             };
             (p / (a.cost_minutes + lost * data), a.id.clone())
         })

@@ -512,3 +512,64 @@ fn a_question_few_can_answer_is_worth_less() {
         (never - (now + kb.question("other-device-same-setup").unwrap().cost_minutes)).abs() < 1e-6
     );
 }
+
+/// A phone left in recovery mode by a failed update usually still has its system: telling it to
+/// leave recovery mode comes first, unless the update stopped while the system was written or an
+/// erase has run since (then nothing is left to start).
+#[test]
+fn a_failed_update_leaves_a_system_worth_starting() {
+    let kb = kb();
+    let first_action = |answers: &[(&str, &str)], failed: &[&str]| {
+        let evidence = Evidence {
+            code: Some(4013),
+            observations: answers
+                .iter()
+                .map(|(q, a)| Observation::new(*q, *a))
+                .collect(),
+            failed: failed.iter().map(|f| f.to_string()).collect(),
+            ..Evidence::default()
+        };
+        let assessed = assess(kb, &evidence).expect("plan");
+        let actions: Vec<String> = assessed
+            .plan
+            .iter()
+            .filter(|s| s.kind == StepKind::Action)
+            .map(|s| s.id.clone())
+            .collect();
+        actions
+    };
+    let recovery = ("device-mode", "recovery");
+    let updated = first_action(&[recovery, ("mode-entered-by", "failed-update")], &[]);
+    assert_eq!(
+        updated.first().map(String::as_str),
+        Some("exit-recovery-mode"),
+        "{updated:?}"
+    );
+    let by_person = first_action(&[recovery, ("mode-entered-by", "person")], &[]);
+    assert_ne!(
+        by_person.first().map(String::as_str),
+        Some("exit-recovery-mode"),
+        "{by_person:?}"
+    );
+    let mid_write = first_action(
+        &[
+            recovery,
+            ("mode-entered-by", "failed-update"),
+            ("failed-phase", "restore-os"),
+        ],
+        &[],
+    );
+    assert_ne!(
+        mid_write.first().map(String::as_str),
+        Some("exit-recovery-mode"),
+        "{mid_write:?}"
+    );
+    let erased = first_action(
+        &[recovery, ("mode-entered-by", "failed-update")],
+        &["recovery-restore"],
+    );
+    assert!(
+        !erased.iter().any(|a| a == "exit-recovery-mode"),
+        "{erased:?}"
+    );
+}

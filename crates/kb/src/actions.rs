@@ -27,7 +27,31 @@ pub struct Action {
     pub only_if: Option<Condition>,
     /// Not offered when this question was answered with one of these answers.
     pub not_if: Option<Condition>,
+    /// Fix rates that replace `fixes` once a question has been answered a certain way (leaving
+    /// recovery mode brings back a phone whose update stopped with its system intact).
+    pub fixes_if: Option<ConditionalFixes>,
+    /// Works only on the phone's own system, so it is not offered once a step that erases the
+    /// phone has run (leaving recovery mode brings nothing back after an erase).
+    #[serde(default)]
+    pub needs_intact_system: bool,
     pub sources: Vec<String>,
+}
+
+/// Fix rates that hold once a condition is met, for the causes they name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalFixes {
+    pub when: Condition,
+    /// The plain rates hold again when this is also met.
+    pub unless: Option<Condition>,
+    pub fixes: BTreeMap<String, f64>,
+}
+
+impl ConditionalFixes {
+    /// Whether these rates hold given the answers so far.
+    pub fn met_by(&self, answers: &[crate::Observation]) -> bool {
+        self.when.met_by(answers) && !self.unless.as_ref().is_some_and(|u| u.met_by(answers))
+    }
 }
 
 /// An answer condition on an action's availability.
@@ -59,10 +83,21 @@ impl Action {
         }
     }
 
+    /// Probability that this action fixes the problem if `cause` is the fault, given the
+    /// answers so far: a met `fixes_if` condition's rate replaces the plain one.
+    pub fn p_fix_given(&self, cause: &str, answers: &[crate::Observation]) -> f64 {
+        self.fixes_if
+            .as_ref()
+            .filter(|c| c.met_by(answers))
+            .and_then(|c| c.fixes.get(cause).copied())
+            .unwrap_or_else(|| self.p_fix(cause))
+    }
+
     /// Whether the action is on offer given the answers so far (the last answer to a question
-    /// counts).
-    pub fn offered(&self, answers: &[crate::Observation]) -> bool {
-        self.only_if.as_ref().is_none_or(|c| c.met_by(answers))
+    /// counts) and whether a step that erases the phone has already run.
+    pub fn offered(&self, answers: &[crate::Observation], erased: bool) -> bool {
+        !(erased && self.needs_intact_system)
+            && self.only_if.as_ref().is_none_or(|c| c.met_by(answers))
             && !self.not_if.as_ref().is_some_and(|c| c.met_by(answers))
     }
 }

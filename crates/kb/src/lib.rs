@@ -20,7 +20,7 @@ mod vocab;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-pub use actions::{Action, Condition};
+pub use actions::{Action, Condition, ConditionalFixes};
 pub use causes::{Cause, Group, GroupPrior};
 pub use codes::{
     Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, display_code, parse_code,

@@ -355,6 +355,23 @@ impl<'a> Checker<'a> {
             for condition in action.only_if.iter().chain(&action.not_if) {
                 self.condition(entry, condition);
             }
+            if let Some(conditional) = &action.fixes_if {
+                if action.escalation {
+                    self.problem(
+                        "actions.toml",
+                        entry,
+                        "the escalation action has `fixes_if`",
+                    );
+                }
+                for condition in std::iter::once(&conditional.when).chain(&conditional.unless) {
+                    self.condition(entry, condition);
+                }
+                for (cause, p) in &conditional.fixes {
+                    self.cause_ref("actions.toml", entry, cause);
+                    let what = format!("P(fix | {cause}, {})", conditional.when.question);
+                    self.probability("actions.toml", entry, &what, *p);
+                }
+            }
         }
         match self.kb.actions.iter().filter(|a| a.escalation).count() {
             1 => {}
