@@ -1,5 +1,6 @@
 //! Prints how each real case is read and the engine's plan for it:
-//! `cargo run -p engine --example explain_case [ID-PREFIX] [FILE.jsonl]` (the kb's cases by default).
+//! `cargo run -p engine --example explain_case [ID-PREFIX] [FILE.jsonl]` (the kb's cases by default;
+//! `TOP=N` lists the N likeliest causes, five by default).
 
 use engine::{Evidence, Prior, StepKind, assess};
 use kb::Kb;
@@ -7,6 +8,10 @@ use kb::Kb;
 fn main() {
     let kb = Kb::embedded().expect("kb");
     let filter = std::env::args().nth(1).unwrap_or_default();
+    let top: usize = std::env::var("TOP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     let cases = match std::env::args().nth(2) {
         Some(path) => {
             let text = std::fs::read_to_string(&path).expect("a readable cases file");
@@ -40,12 +45,7 @@ fn main() {
             r.cannot,
             a.causes
                 .iter()
-                .take(
-                    std::env::var("TOP")
-                        .ok()
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(5)
-                )
+                .take(top)
                 .map(|c| format!("{} {:.0}%", c.id, c.probability * 100.0))
                 .collect::<Vec<_>>()
                 .join(", "),
