@@ -323,7 +323,11 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
     let baseline = greedy(&model, &belief, &situation);
     let question = question_to_ask(&model, &belief, &candidates, &baseline, &after);
 
-    let explain = Explainer { kb, model: &model };
+    let explain = Explainer {
+        kb,
+        model: &model,
+        observations: &evidence.observations,
+    };
     let mut plan = Vec::new();
     let mut expected_cost = sequence.expected_cost;
     if let Some((q, eco)) = question {
@@ -358,6 +362,8 @@ pub const CONTRADICTION_NOTE: &str = "The answers contradict each other: togethe
 struct Explainer<'a> {
     kb: &'a Kb,
     model: &'a Model,
+    /// The answers so far: they can change what an action fixes, and so why it is next.
+    observations: &'a [Observation],
 }
 
 fn percent(p: f64) -> String {
@@ -487,7 +493,14 @@ impl Explainer<'_> {
                 .take(3)
                 .map(|c| format!("{} ({})", self.cause_name(&c.id), percent(c.probability)))
                 .collect();
-            if !named.is_empty() {
+            let conditional = self
+                .kb
+                .action(&action.id)
+                .and_then(|a| a.fixes_if.as_ref())
+                .filter(|c| c.met_by(self.observations));
+            if let Some(conditional) = conditional {
+                why.push_str(&format!(". {}", conditional.why.trim_end_matches('.')));
+            } else if !named.is_empty() {
                 why.push_str(&format!(". It addresses {}", named.join(", ")));
             }
             why.push('.');

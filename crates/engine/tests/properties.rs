@@ -514,12 +514,12 @@ fn a_question_few_can_answer_is_worth_less() {
 }
 
 /// A phone left in recovery mode by a failed update usually still has its system: telling it to
-/// leave recovery mode comes first, unless the update stopped while the system was written or an
-/// erase has run since (then nothing is left to start).
+/// leave recovery mode comes first, and says why, unless the update stopped while the system was
+/// written or an erase has run since (then nothing is left to start).
 #[test]
 fn a_failed_update_leaves_a_system_worth_starting() {
     let kb = kb();
-    let first_action = |answers: &[(&str, &str)], failed: &[&str]| {
+    let actions = |answers: &[(&str, &str)], failed: &[&str]| {
         let evidence = Evidence {
             code: Some(4013),
             observations: answers
@@ -530,28 +530,23 @@ fn a_failed_update_leaves_a_system_worth_starting() {
             ..Evidence::default()
         };
         let assessed = assess(kb, &evidence).expect("plan");
-        let actions: Vec<String> = assessed
+        let steps: Vec<(String, String)> = assessed
             .plan
-            .iter()
+            .into_iter()
             .filter(|s| s.kind == StepKind::Action)
-            .map(|s| s.id.clone())
+            .map(|s| (s.id, s.why))
             .collect();
-        actions
+        steps
     };
+    let first = |steps: &[(String, String)]| steps.first().map(|(id, _)| id.clone());
+    let exit = Some("exit-recovery-mode".to_owned());
     let recovery = ("device-mode", "recovery");
-    let updated = first_action(&[recovery, ("mode-entered-by", "failed-update")], &[]);
-    assert_eq!(
-        updated.first().map(String::as_str),
-        Some("exit-recovery-mode"),
-        "{updated:?}"
-    );
-    let by_person = first_action(&[recovery, ("mode-entered-by", "person")], &[]);
-    assert_ne!(
-        by_person.first().map(String::as_str),
-        Some("exit-recovery-mode"),
-        "{by_person:?}"
-    );
-    let mid_write = first_action(
+    let updated = actions(&[recovery, ("mode-entered-by", "failed-update")], &[]);
+    assert_eq!(first(&updated), exit, "{updated:?}");
+    assert!(updated[0].1.contains("system whole"), "{}", updated[0].1);
+    let by_person = actions(&[recovery, ("mode-entered-by", "person")], &[]);
+    assert_ne!(first(&by_person), exit, "{by_person:?}");
+    let mid_write = actions(
         &[
             recovery,
             ("mode-entered-by", "failed-update"),
@@ -559,17 +554,13 @@ fn a_failed_update_leaves_a_system_worth_starting() {
         ],
         &[],
     );
-    assert_ne!(
-        mid_write.first().map(String::as_str),
-        Some("exit-recovery-mode"),
-        "{mid_write:?}"
-    );
-    let erased = first_action(
+    assert_ne!(first(&mid_write), exit, "{mid_write:?}");
+    let erased = actions(
         &[recovery, ("mode-entered-by", "failed-update")],
         &["recovery-restore"],
     );
     assert!(
-        !erased.iter().any(|a| a == "exit-recovery-mode"),
+        !erased.iter().any(|(id, _)| Some(id) == exit.as_ref()),
         "{erased:?}"
     );
 }

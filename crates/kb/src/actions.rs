@@ -44,6 +44,9 @@ pub struct ConditionalFixes {
     pub when: Condition,
     /// The plain rates hold again when this is also met.
     pub unless: Option<Condition>,
+    /// Why the step helps then, in one sentence for the person (replaces the list of causes
+    /// it addresses).
+    pub why: String,
     pub fixes: BTreeMap<String, f64>,
 }
 

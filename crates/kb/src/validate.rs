@@ -363,6 +363,9 @@ impl<'a> Checker<'a> {
                         "the escalation action has `fixes_if`",
                     );
                 }
+                if conditional.why.trim().is_empty() {
+                    self.problem("actions.toml", entry, "`fixes_if` needs a `why`");
+                }
                 for condition in std::iter::once(&conditional.when).chain(&conditional.unless) {
                     self.condition(entry, condition);
                 }
