@@ -415,8 +415,12 @@ impl Session<'_, '_> {
                 Some(_) => {}
             }
         }
+        let worked = action
+            .worked
+            .as_deref()
+            .unwrap_or("the restore or update finished");
         let mut outcomes = vec![
-            Choice::new("fixed", "It worked: the restore or update finished"),
+            Choice::new("fixed", format!("It worked: {worked}")),
             Choice::new("failed", "I did it, and it still fails"),
             Choice::new("cant", "I can't do this step"),
             Choice::new("skip", "Skip it for now (it comes back later)"),

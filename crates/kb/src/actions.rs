@@ -19,6 +19,9 @@ pub struct Action {
     #[serde(default)]
     pub escalation: bool,
     pub steps: Vec<String>,
+    /// What success looks like when it is not a finished restore or update (the phone starts
+    /// iOS again); the guided session offers it as "It worked: …".
+    pub worked: Option<String>,
     /// P(the restore then works | cause) for the causes this action can fix.
     #[serde(default)]
     pub fixes: BTreeMap<String, f64>,

@@ -338,6 +338,9 @@ impl<'a> Checker<'a> {
             if action.steps.is_empty() {
                 self.problem("actions.toml", entry, "has no steps");
             }
+            if action.worked.as_ref().is_some_and(|w| w.trim().is_empty()) {
+                self.problem("actions.toml", entry, "`worked` is empty");
+            }
             if action.escalation && !action.fixes.is_empty() {
                 self.problem(
                     "actions.toml",

@@ -130,6 +130,35 @@ fn failures_change_the_plan_and_are_not_offered_again() {
     );
 }
 
+/// A phone left in recovery mode by a failed update is first told to leave it, and success for
+/// that step is the phone starting, not a finished restore.
+#[test]
+fn leaving_recovery_mode_comes_first_after_a_failed_update() {
+    let start = with(
+        no_questions(),
+        &[
+            (Subject::Code, "4013"),
+            (Subject::answer("device-mode"), "recovery"),
+            (Subject::answer("mode-entered-by"), "failed-update"),
+        ],
+    );
+    let mut p = ScriptedPrompter::new(&["fixed"]);
+    let end = run(kb(), &mut p, Start::quiet(start)).unwrap();
+    assert_eq!(
+        end.ending,
+        Ending::Fixed("exit-recovery-mode".to_owned()),
+        "{}",
+        p.transcript
+    );
+    assert!(
+        p.transcript
+            .contains("It worked: the phone starts iOS again"),
+        "{}",
+        p.transcript
+    );
+    assert!(p.transcript.contains("system whole"), "{}", p.transcript);
+}
+
 #[test]
 fn a_new_error_number_after_a_failed_step_redoes_the_plan() {
     let start = with(no_questions(), &[(Subject::Code, "4013")]);
