@@ -355,7 +355,7 @@ fn another_phone_working_on_the_same_setup_points_away_from_it() {
 /// A request that timed out points at the network or Apple's busy servers; one redirected by a
 /// hosts entry is answered with a refusal. The plans check the likelier one first.
 #[test]
-fn a_timeout_points_at_the_network_and_a_refusal_at_the_hosts_file() {
+fn a_timeout_points_at_the_network_and_a_refusal_at_the_hosts_file_or_signing() {
     let kb = kb();
     let assessed = |code: i64| {
         let evidence = Evidence {
@@ -389,6 +389,9 @@ fn a_timeout_points_at_the_network_and_a_refusal_at_the_hosts_file() {
     }
     let refused = assessed(3194);
     assert!(rank(&refused, "check-hosts-file") < rank(&refused, "check-network"));
+    // Apple refuses an unsigned build at once (3194), it does not time out (3014).
+    assert!(p(&refused, "signing") > 2.0 * p(&timeout, "signing"));
+    assert!(rank(&timeout, "check-network") < rank(&timeout, "use-signed-firmware"));
 }
 
 /// On a Face ID iPhone, Face ID failing before the trouble points at the front sensor flex.
