@@ -236,7 +236,11 @@ impl Session<'_, '_> {
                                 .say(&render::fixed_text(kb, &step.id, &self.ledger))?;
                             return Ok((Ending::Fixed(step.id.clone()), Some(assessment)));
                         }
-                        StepOutcome::Failed if !self.ask_code_change()? => {
+                        // Only a step that ends in a restore or update can show a new number.
+                        StepOutcome::Failed
+                            if kb.action(&step.id).is_none_or(|a| a.worked.is_none())
+                                && !self.ask_code_change()? =>
+                        {
                             return Ok((Ending::Stopped, Some(assessment)));
                         }
                         _ => {}

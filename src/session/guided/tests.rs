@@ -142,6 +142,7 @@ fn leaving_recovery_mode_comes_first_after_a_failed_update() {
             (Subject::answer("mode-entered-by"), "failed-update"),
         ],
     );
+    let start_again = start.clone();
     let mut p = ScriptedPrompter::new(&["fixed"]);
     let end = run(kb(), &mut p, Start::quiet(start)).unwrap();
     assert_eq!(
@@ -157,6 +158,14 @@ fn leaving_recovery_mode_comes_first_after_a_failed_update() {
         p.transcript
     );
     assert!(p.transcript.contains("system whole"), "{}", p.transcript);
+    // Leaving recovery mode runs no restore, so there is no new error number to ask about.
+    let mut p = ScriptedPrompter::new(&["failed", "q"]);
+    run(kb(), &mut p, Start::quiet(start_again)).unwrap();
+    assert!(
+        !p.transcript.contains("Did the error number change"),
+        "{}",
+        p.transcript
+    );
 }
 
 #[test]
