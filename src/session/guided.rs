@@ -18,7 +18,7 @@ use crate::session::{dfu_coach, render, retry_watch};
 
 /// A safety stop: no real session needs more steps than the kb has actions and questions.
 const MAX_STEPS: usize = 60;
-/// Questions asked before the first action, unless one is expected to save a lot.
+/// Questions asked in a row before an action comes, unless one is expected to save a lot.
 const FREE_QUESTIONS: usize = 3;
 /// Minutes a question past [`FREE_QUESTIONS`] must be expected to save to be asked anyway.
 const WORTH_ANOTHER_QUESTION: f64 = 10.0;
@@ -195,12 +195,11 @@ impl Session<'_, '_> {
             self.prompter
                 .say(output::wrap(&render::code_line(kb, code), "").trim_end())?;
         }
-        // Questions asked before this session's first action (None once one was offered).
-        let mut questions_before_action = Some(0);
+        // Questions asked since the last action offered (or since the start).
+        let mut questions_in_a_row = 0;
         let mut last = None;
         for _ in 0..MAX_STEPS {
-            let asked = questions_before_action.unwrap_or(0);
-            let Some((assessment, step)) = self.next_step(asked)? else {
+            let Some((assessment, step)) = self.next_step(questions_in_a_row)? else {
                 return Ok((Ending::Stopped, last));
             };
             self.prompter.say("")?;
@@ -210,7 +209,7 @@ impl Session<'_, '_> {
                     if !self.ask(&step)? {
                         return Ok((Ending::Stopped, Some(assessment)));
                     }
-                    questions_before_action = questions_before_action.map(|n| n + 1);
+                    questions_in_a_row += 1;
                 }
                 StepKind::Action => {
                     if kb.action(&step.id).is_some_and(|a| a.escalation) {
@@ -223,7 +222,7 @@ impl Session<'_, '_> {
                         ))?;
                         return Ok((Ending::NeedsRepair, Some(assessment)));
                     }
-                    questions_before_action = None;
+                    questions_in_a_row = 0;
                     let outcome = match self.offer(&step, &assessment)? {
                         Offer::Outcome(outcome) => outcome,
                         Offer::Stop => return Ok((Ending::Stopped, Some(assessment))),

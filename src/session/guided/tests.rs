@@ -232,6 +232,45 @@ fn no_more_than_three_questions_come_before_the_first_action() {
     assert!(questions <= 3, "{questions} questions: {before_action}");
 }
 
+/// Between two actions, too, at most three questions come in a row, unless a further one is
+/// expected to save more than ten minutes (its "Why I ask" says how much).
+#[test]
+fn questions_come_at_most_three_in_a_row_between_actions() {
+    let start = with(
+        Ledger::new(),
+        &[
+            (Subject::Code, "4013"),
+            (Subject::answer("backup-available"), "no"),
+            (Subject::answer("restore-tool"), "itunes"),
+            (Subject::answer("mode-entered-by"), "failed-update"),
+        ],
+    );
+    // Three questions come first here, then leaving recovery mode, which fails.
+    let mut script = vec!["unknown", "unknown", "unknown", "failed"];
+    script.extend(["unknown"; 12]);
+    script.push("q");
+    let mut p = ScriptedPrompter::new(&script);
+    run(kb(), &mut p, Start::quiet(start)).unwrap();
+    let between = p.transcript.split("Next:").nth(1).expect("a first action");
+    assert!(
+        p.transcript.matches("Next:").count() >= 2,
+        "{}",
+        p.transcript
+    );
+    for (n, question) in between.split("Question:").skip(1).enumerate() {
+        if n < 3 {
+            continue;
+        }
+        let saving: f64 = question
+            .split("expected to save about ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0);
+        assert!(saving > 10.0, "question {} in a row: {question}", n + 1);
+    }
+}
+
 #[test]
 fn bad_model_and_code_are_asked_again_with_a_hint() {
     let mut p = ScriptedPrompter::new(&["iphne 7", "iPhone 7", "abc", "4013", "q"]);
