@@ -129,15 +129,9 @@ impl Truth {
                 .actions
                 .iter()
                 .map(|a| {
-                    a.fixes_if.as_ref().map(|conditional| {
-                        kb.causes
-                            .iter()
-                            .map(|c| {
-                                let rate = conditional.fixes.get(&c.id).copied();
-                                rate.unwrap_or_else(|| a.p_fix(&c.id))
-                            })
-                            .collect()
-                    })
+                    a.fixes_if
+                        .is_some()
+                        .then(|| kb.causes.iter().map(|c| a.p_fix_when_met(&c.id)).collect())
                 })
                 .collect(),
         }

@@ -92,9 +92,18 @@ impl Action {
     /// Probability that this action fixes the problem if `cause` is the fault, given the
     /// answers so far: a met `fixes_if` condition's rate replaces the plain one.
     pub fn p_fix_given(&self, cause: &str, answers: &[crate::Observation]) -> f64 {
+        if self.fixes_if.as_ref().is_some_and(|c| c.met_by(answers)) {
+            self.p_fix_when_met(cause)
+        } else {
+            self.p_fix(cause)
+        }
+    }
+
+    /// The fix rate once the `fixes_if` condition holds: its own rate for the causes it names,
+    /// the plain one otherwise (and without a `fixes_if`).
+    pub fn p_fix_when_met(&self, cause: &str) -> f64 {
         self.fixes_if
             .as_ref()
-            .filter(|c| c.met_by(answers))
             .and_then(|c| c.fixes.get(cause).copied())
             .unwrap_or_else(|| self.p_fix(cause))
     }
