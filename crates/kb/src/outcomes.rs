@@ -421,6 +421,12 @@ mod tests {
             ("Tenorshare ReiBoot", "switch-restore-tool"),
             ("charged it on a wall charger overnight", "charge-device"),
             ("update macOS to the latest", "update-host-software"),
+            ("RecBoot exit recovery", "exit-recovery-mode"),
+            ("irecovery -n", "exit-recovery-mode"),
+            (
+                "tried to kick it out of recovery with TinyUmbrella",
+                "exit-recovery-mode",
+            ),
         ] {
             let read = failed("", tried);
             assert!(read.iter().any(|a| a == action), "{tried}: {read:?}");
