@@ -547,6 +547,15 @@ fn a_failed_update_leaves_a_system_worth_starting() {
     let updated = actions(&[recovery, ("mode-entered-by", "failed-update")], &[]);
     assert_eq!(first(&updated), exit, "{updated:?}");
     assert!(updated[0].1.contains("system whole"), "{}", updated[0].1);
+    // Only recovery mode takes the command.
+    let in_dfu = actions(
+        &[("device-mode", "dfu"), ("mode-entered-by", "failed-update")],
+        &[],
+    );
+    assert!(
+        !in_dfu.iter().any(|(id, _)| Some(id) == exit.as_ref()),
+        "{in_dfu:?}"
+    );
     let by_person = actions(&[recovery, ("mode-entered-by", "person")], &[]);
     assert_ne!(first(&by_person), exit, "{by_person:?}");
     let mid_write = actions(
