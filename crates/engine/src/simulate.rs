@@ -51,8 +51,9 @@ impl Rng {
 pub struct World {
     pub cause: String,
     pub backup: bool,
-    /// Answers fixed in advance, for the questions that change an action's fix rates: the
-    /// person gives these when asked, and they set the true fix rates for every policy.
+    /// Answers fixed in advance, for the questions that decide whether an action applies or
+    /// what it fixes: the person gives these when asked, and they decide for every policy
+    /// (removing a hub fixes nothing where there is none).
     pub answers: Vec<Observation>,
 }
 
@@ -214,11 +215,13 @@ pub fn sample_world(kb: &Kb, truth: &Truth, rng: &mut Rng) -> World {
     let cause = kb.causes[rng.weighted(&truth.cause_weights)].id.clone();
     let backup = rng.unit() < 0.5;
     let mut answers: Vec<Observation> = Vec::new();
-    let conditions = kb
-        .actions
-        .iter()
-        .filter_map(|a| a.fixes_if.as_ref())
-        .flat_map(|f| std::iter::once(&f.when).chain(&f.unless));
+    let conditions = kb.actions.iter().flat_map(|a| {
+        let fixes_if = a
+            .fixes_if
+            .iter()
+            .flat_map(|f| std::iter::once(&f.when).chain(&f.unless));
+        a.only_if.iter().chain(&a.not_if).chain(fixes_if)
+    });
     for condition in conditions {
         let id = &condition.question;
         if answers.iter().any(|o| &o.question == id) {
@@ -342,9 +345,11 @@ pub fn play_traced(
             total.cost += kb.settings.data_loss_minutes;
             data_at_stake = false;
         }
-        let system_gone = action.needs_intact_system && erased;
+        // A step that does not apply to this phone (no hub to remove, a phone in DFU mode to
+        // leave recovery mode, nothing left after an erase) fixes nothing.
+        let applies = action.offered(&world.answers, erased);
         erased |= action.erases_data;
-        if !system_gone && rng.unit() < truth.p_fix(kb, &action.id, world) {
+        if applies && rng.unit() < truth.p_fix(kb, &action.id, world) {
             if action.escalation && data_at_stake {
                 total.cost += data_loss_share(kb, action, hardware) * kb.settings.data_loss_minutes;
             }
@@ -356,7 +361,8 @@ pub fn play_traced(
 }
 
 /// The cheapest order for a known cause: independent tries are best taken by chance of
-/// success per minute (data loss counted when there is no backup), up to the repair shop.
+/// success per minute (data loss counted when there is no backup), up to the repair shop;
+/// steps that do not apply to this phone are left out.
 fn oracle_order(kb: &Kb, world: &World, truth: &Truth) -> Vec<String> {
     let hardware = kb.cause(&world.cause).is_some_and(|c| c.hardware);
     let data = if world.backup {
@@ -367,6 +373,7 @@ fn oracle_order(kb: &Kb, world: &World, truth: &Truth) -> Vec<String> {
     let mut ranked: Vec<(f64, String)> = kb
         .actions
         .iter()
+        .filter(|a| a.offered(&world.answers, false))
         .map(|a| {
             let lost = data_loss_share(kb, a, hardware);
             let p = if a.escalation {

@@ -68,3 +68,41 @@ fn the_random_generator_is_reproducible_and_spread() {
     assert_eq!(counts[2], 0, "zero weight is never drawn");
     assert!(counts[1] > counts[0]);
 }
+
+/// A step that does not apply to the simulated phone fixes nothing: taking out a hub where
+/// there is none, or telling a phone in DFU mode to leave recovery mode.
+#[test]
+fn a_step_that_does_not_apply_to_the_phone_fixes_nothing() {
+    use engine::simulate::{World, play_traced};
+    use kb::Observation;
+    let kb = Kb::embedded().expect("kb");
+    let truth = Truth::kb(kb, 4013, None);
+    let first_try_fixes = |cause: &str, answers: &[(&str, &str)], step: &str| {
+        let world = World {
+            cause: cause.to_owned(),
+            backup: true,
+            answers: answers
+                .iter()
+                .map(|(q, a)| Observation::new(*q, *a))
+                .collect(),
+        };
+        // The repair shop after the step: the case ends at the step only when it fixed it.
+        let policy = Policy::Fixed(vec![step.to_owned(), "professional-repair".to_owned()]);
+        let mut rng = Rng::new(1);
+        (0..200)
+            .filter(|_| play_traced(kb, 4013, None, &world, &truth, &policy, &mut rng).1 == [step])
+            .count()
+    };
+    assert!(first_try_fixes("usb-hub", &[("hub-in-path", "yes")], "remove-hub") > 150);
+    assert_eq!(
+        first_try_fixes("usb-hub", &[("hub-in-path", "no")], "remove-hub"),
+        0
+    );
+    let stuck = [
+        ("mode-entered-by", "failed-update"),
+        ("device-mode", "recovery"),
+    ];
+    assert!(first_try_fixes("cable", &stuck, "exit-recovery-mode") > 30);
+    let in_dfu = [("mode-entered-by", "failed-update"), ("device-mode", "dfu")];
+    assert_eq!(first_try_fixes("cable", &in_dfu, "exit-recovery-mode"), 0);
+}
