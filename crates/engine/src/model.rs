@@ -138,16 +138,18 @@ impl Model {
             }
             Prior::With(experience) => experience.blend(&model.causes, &model.priors, pseudo),
         };
-        // Answers that change what an action can fix (a failed update leaves the system whole
-        // more often than not, so leaving recovery mode helps).
+        // What each action fixes given the answers so far: whether it applies to this phone
+        // (a hub to take out, a phone in recovery mode) and answers that change its rates (a
+        // failed update leaves the system whole more often than not).
         let causes = &model.causes;
         for (action, numeric) in kb.actions.iter().zip(&mut model.actions) {
-            if action.fixes_if.is_some() {
-                numeric.fixes = causes
-                    .iter()
-                    .map(|c| action.p_fix_given(c, &evidence.observations))
-                    .collect();
+            if action.escalation {
+                continue;
             }
+            numeric.fixes = causes
+                .iter()
+                .map(|c| kb.p_fix_expected(action, c, &evidence.observations))
+                .collect();
         }
         model
     }

@@ -69,6 +69,36 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// The chance that the condition holds when `cause` is the fault: 1 or 0 once its question
+    /// is answered, else the share of the question's likelihood under the cause that its
+    /// answers take (a question without likelihoods splits evenly).
+    pub fn chance(
+        &self,
+        question: &crate::Question,
+        cause: &str,
+        answers: &[crate::Observation],
+    ) -> f64 {
+        if let Some(given) = answers.iter().rev().find(|o| o.question == self.question) {
+            return if self.answers.contains(&given.answer) {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        let weight = |a: &String| question.likelihood(cause, a);
+        let total: f64 = question.answers.iter().map(weight).sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        question
+            .answers
+            .iter()
+            .filter(|a| self.answers.contains(a))
+            .map(weight)
+            .sum::<f64>()
+            / total
+    }
+
     /// Whether the last answer given to the condition's question is one of its answers.
     pub fn met_by(&self, answers: &[crate::Observation]) -> bool {
         answers
@@ -86,16 +116,6 @@ impl Action {
             1.0
         } else {
             self.fixes.get(cause).copied().unwrap_or(0.0)
-        }
-    }
-
-    /// Probability that this action fixes the problem if `cause` is the fault, given the
-    /// answers so far: a met `fixes_if` condition's rate replaces the plain one.
-    pub fn p_fix_given(&self, cause: &str, answers: &[crate::Observation]) -> f64 {
-        if self.fixes_if.as_ref().is_some_and(|c| c.met_by(answers)) {
-            self.p_fix_when_met(cause)
-        } else {
-            self.p_fix(cause)
         }
     }
 

@@ -155,6 +155,27 @@ impl Kb {
         self.questions.iter().find(|q| q.id == id)
     }
 
+    /// The chance that an action fixes the problem when `cause` is the fault, given the answers
+    /// so far. Whether it applies to this phone counts by how likely the answers that rule it
+    /// out are under the cause while their question is open (taking out a hub fixes nothing
+    /// where there is none; only a phone in recovery mode can be told to leave it). Higher
+    /// rates under `fixes_if` count only once its answer is given: until then the question
+    /// that earns them is worth asking first.
+    pub fn p_fix_expected(&self, action: &Action, cause: &str, answers: &[Observation]) -> f64 {
+        let chance = |condition: &Condition| {
+            self.question(&condition.question)
+                .map_or(0.0, |q| condition.chance(q, cause, answers))
+        };
+        let applies = action.only_if.as_ref().map_or(1.0, chance)
+            * action.not_if.as_ref().map_or(1.0, |c| 1.0 - chance(c));
+        let rate = if action.fixes_if.as_ref().is_some_and(|c| c.met_by(answers)) {
+            action.p_fix_when_met(cause)
+        } else {
+            action.p_fix(cause)
+        };
+        applies * rate
+    }
+
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
     }

@@ -581,3 +581,36 @@ fn codes_are_found_as_people_write_them() {
         "an A-number is not a code"
     );
 }
+
+/// A step counts by how likely it is to apply while the question that would rule it out is
+/// open, fully once it is answered its way, not at all once answered the other way; the higher
+/// rates after a failed update count only once that answer is given.
+#[test]
+fn a_step_counts_by_how_likely_it_applies_to_this_phone() {
+    use kb::Observation;
+    let kb = kb();
+    let hub = kb.action("remove-hub").expect("remove-hub");
+    let said = |q: &str, a: &str| vec![Observation::new(q, a)];
+    // A hub fault means a hub is there; a port fault leaves a hub to take out one time in five.
+    assert_eq!(kb.p_fix_expected(hub, "usb-hub", &[]), hub.p_fix("usb-hub"));
+    let open = kb.p_fix_expected(hub, "host-port", &[]);
+    let yes = kb.p_fix_expected(hub, "host-port", &said("hub-in-path", "yes"));
+    let no = kb.p_fix_expected(hub, "host-port", &said("hub-in-path", "no"));
+    assert_eq!(yes, hub.p_fix("host-port"));
+    assert_eq!(no, 0.0);
+    assert!(open > 0.0 && open < yes, "{open} {yes}");
+
+    let exit = kb.action("exit-recovery-mode").expect("exit-recovery-mode");
+    let mut stuck = said("mode-entered-by", "failed-update");
+    let unknown_mode = kb.p_fix_expected(exit, "cable", &stuck);
+    stuck.push(Observation::new("device-mode", "recovery"));
+    let in_recovery = kb.p_fix_expected(exit, "cable", &stuck);
+    assert!(in_recovery > exit.p_fix("cable"), "{in_recovery}");
+    assert!(unknown_mode < in_recovery, "{unknown_mode} {in_recovery}");
+    // Before anyone says how the phone got there, the plain rate holds.
+    let recovery = said("device-mode", "recovery");
+    assert_eq!(
+        kb.p_fix_expected(exit, "cable", &recovery),
+        exit.p_fix("cable")
+    );
+}

@@ -243,6 +243,7 @@ fn questions_come_at_most_three_in_a_row_between_actions() {
             (Subject::answer("backup-available"), "no"),
             (Subject::answer("restore-tool"), "itunes"),
             (Subject::answer("mode-entered-by"), "failed-update"),
+            (Subject::answer("device-mode"), "recovery"),
         ],
     );
     // Three questions come first here, then leaving recovery mode, which fails.
