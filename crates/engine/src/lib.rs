@@ -309,7 +309,8 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
                 && !repeats
         })
         .collect();
-    // What the situation would be once a question is answered.
+    // What the situation would be once a question is answered: the actions on offer, and the
+    // fix rates of actions whose conditions ask that question.
     let after = |q: usize, answer: usize| {
         let question = &model.questions[q];
         let mut observations = evidence.observations.clone();
@@ -317,7 +318,19 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
             question.id.clone(),
             question.answers[answer].clone(),
         ));
-        situation_with(&observations)
+        let mut situation = situation_with(&observations);
+        for (a, action) in kb.actions.iter().enumerate() {
+            if !action.escalation && action.depends_on(&question.id) {
+                situation.fixes[a] = Some(
+                    model
+                        .causes
+                        .iter()
+                        .map(|c| kb.p_fix_expected(action, c, &observations))
+                        .collect(),
+                );
+            }
+        }
+        situation
     };
     // Asking is weighed against acting at once with the same (greedy) planner its answers get.
     let baseline = greedy(&model, &belief, &situation);

@@ -9,12 +9,16 @@ const MIN_SAVING: f64 = 0.5;
 /// Belief mass below which a plan stops: every cause left is practically ruled out.
 const NEGLIGIBLE: f64 = 1e-12;
 
-/// Which actions are still on the table and whether the phone's data is still at stake (no
-/// backup exists and nothing has erased the phone yet).
+/// Which actions are still on the table, whether the phone's data is still at stake (no
+/// backup exists and nothing has erased the phone yet), and, once a question's answer is
+/// supposed, the fix rates that answer gives an action (a phone in recovery mode can be told
+/// to leave it).
 #[derive(Debug, Clone)]
 pub struct Situation {
     pub available: Vec<bool>,
     pub data_at_stake: bool,
+    /// Per action: fix rates per cause that replace the model's, or `None` for the model's.
+    pub fixes: Vec<Option<Vec<f64>>>,
 }
 
 impl Situation {
@@ -22,7 +26,15 @@ impl Situation {
         Situation {
             available: vec![true; model.actions.len()],
             data_at_stake,
+            fixes: vec![None; model.actions.len()],
         }
+    }
+
+    /// The fix rates per cause of an action in this situation.
+    pub fn fixes<'a>(&'a self, model: &'a Model, action: usize) -> &'a [f64] {
+        self.fixes[action]
+            .as_deref()
+            .unwrap_or(&model.actions[action].fixes)
     }
 }
 
@@ -36,9 +48,15 @@ pub struct Sequence {
 
 /// Multiplies a belief by the chance that an action fails under each cause (unnormalised).
 pub fn after_failure(model: &Model, belief: &[f64], action: usize) -> Vec<f64> {
+    failed_under(&model.actions[action].fixes, belief)
+}
+
+/// Multiplies a belief by the chance that an action with these fix rates fails under each
+/// cause (unnormalised).
+fn failed_under(fixes: &[f64], belief: &[f64]) -> Vec<f64> {
     belief
         .iter()
-        .zip(&model.actions[action].fixes)
+        .zip(fixes)
         .map(|(p, f)| p * (1.0 - f))
         .collect()
 }
@@ -88,11 +106,12 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
             break;
         }
         let mut best: Option<(usize, f64, f64)> = None;
-        for (i, action) in model.actions.iter().enumerate() {
-            if used[i] || !situation.available[i] {
+        for (i, (&done, &available)) in used.iter().zip(&situation.available).enumerate() {
+            if done || !available {
                 continue;
             }
-            let fixed: f64 = action.fixes.iter().zip(&b).map(|(f, p)| f * p).sum();
+            let fixes = situation.fixes(model, i);
+            let fixed: f64 = fixes.iter().zip(&b).map(|(f, p)| f * p).sum();
             if fixed <= 0.0 {
                 continue;
             }
@@ -118,7 +137,7 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
             break;
         }
         at_stake &= !model.actions[chosen].erases_data;
-        b = after_failure(model, &b, chosen);
+        b = failed_under(situation.fixes(model, chosen), &b);
     }
     Sequence {
         actions,

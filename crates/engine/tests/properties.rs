@@ -260,13 +260,14 @@ fn a_tool_user_is_told_to_update_the_tool_early() {
     );
 }
 
-/// A question whose answer puts actions on the table is worth what those actions can do: once
-/// the link fixes have failed, which program restores the phone decides whether updating or
-/// switching the tool is possible, so it is asked before anything else.
+/// A question whose answer puts actions on the table or raises what they fix is worth what
+/// those actions can do: once the link fixes have failed, how the phone got there (a failed
+/// update makes leaving recovery mode likely to work) and which program restores it (whether
+/// updating or switching the tool is possible) are asked before anything else.
 #[test]
 fn a_question_that_opens_actions_is_valued_for_them() {
     let kb = kb();
-    let evidence = Evidence {
+    let mut evidence = Evidence {
         code: Some(4013),
         observations: vec![Observation::new("backup-available", "yes")],
         failed: ["swap-cable", "change-port", "different-computer"]
@@ -274,13 +275,18 @@ fn a_question_that_opens_actions_is_valued_for_them() {
             .to_vec(),
         ..Evidence::default()
     };
-    let a = assess(kb, &evidence).expect("plan");
-    assert_eq!(
-        (a.plan[0].kind, a.plan[0].id.as_str()),
-        (StepKind::Question, "restore-tool"),
-        "{:?}",
-        a.plan.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
-    );
+    for expected in ["mode-entered-by", "restore-tool"] {
+        let a = assess(kb, &evidence).expect("plan");
+        assert_eq!(
+            (a.plan[0].kind, a.plan[0].id.as_str()),
+            (StepKind::Question, expected),
+            "{:?}",
+            a.plan.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
+        );
+        evidence
+            .observations
+            .push(Observation::new("mode-entered-by", "person"));
+    }
 }
 
 /// With nothing between the phone and the computer there is no hub to take out, however long

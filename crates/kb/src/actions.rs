@@ -128,6 +128,20 @@ impl Action {
             .unwrap_or_else(|| self.p_fix(cause))
     }
 
+    /// Whether the answer to this question can decide whether the action applies or what it
+    /// fixes.
+    pub fn depends_on(&self, question: &str) -> bool {
+        let conditional = self
+            .fixes_if
+            .iter()
+            .flat_map(|f| std::iter::once(&f.when).chain(&f.unless));
+        self.only_if
+            .iter()
+            .chain(&self.not_if)
+            .chain(conditional)
+            .any(|c| c.question == question)
+    }
+
     /// Whether the action is on offer given the answers so far (the last answer to a question
     /// counts) and whether a step that erases the phone has already run.
     pub fn offered(&self, answers: &[crate::Observation], erased: bool) -> bool {
