@@ -223,13 +223,8 @@ pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>
     normalised(belief_with_floor(kb, model, evidence, 0.0)).ok_or(EngineError::NoCauseLeft)
 }
 
-/// Whether the phone's data is still at stake: no backup is known and no erasing step has
-/// run yet (after an erase there is nothing left to lose).
-fn data_at_stake(kb: &Kb, observations: &[Observation], failed: &[String]) -> bool {
-    !has_backup(observations) && !erased(kb, failed)
-}
-
-/// Whether a step that erases the phone has already run.
+/// Whether a step that erases the phone has already run (the data is then no longer at stake,
+/// and the phone's own system is gone).
 fn erased(kb: &Kb, failed: &[String]) -> bool {
     failed
         .iter()
@@ -259,11 +254,12 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
             Some(CONTRADICTION_NOTE.to_owned()),
         ),
     };
+    let erased = erased(kb, &evidence.failed);
+    // The data is at stake while no backup is known and nothing has erased the phone.
     let situation_with = |observations: &[Observation]| {
-        let mut situation =
-            Situation::all_available(&model, data_at_stake(kb, observations, &evidence.failed));
+        let mut situation = Situation::all_available(&model, !has_backup(observations) && !erased);
         for (a, action) in kb.actions.iter().enumerate() {
-            if !action.offered(observations, erased(kb, &evidence.failed)) {
+            if !action.offered(observations, erased) {
                 situation.available[a] = false;
             }
         }

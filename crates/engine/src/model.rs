@@ -143,7 +143,7 @@ impl Model {
         // failed update leaves the system whole more often than not).
         let causes = &model.causes;
         for (action, numeric) in kb.actions.iter().zip(&mut model.actions) {
-            if action.escalation {
+            if action.escalation || action.conditions().next().is_none() {
                 continue;
             }
             numeric.fixes = causes

@@ -215,14 +215,7 @@ pub fn sample_world(kb: &Kb, truth: &Truth, rng: &mut Rng) -> World {
     let cause = kb.causes[rng.weighted(&truth.cause_weights)].id.clone();
     let backup = rng.unit() < 0.5;
     let mut answers: Vec<Observation> = Vec::new();
-    let conditions = kb.actions.iter().flat_map(|a| {
-        let fixes_if = a
-            .fixes_if
-            .iter()
-            .flat_map(|f| std::iter::once(&f.when).chain(&f.unless));
-        a.only_if.iter().chain(&a.not_if).chain(fixes_if)
-    });
-    for condition in conditions {
+    for condition in kb.actions.iter().flat_map(kb::Action::conditions) {
         let id = &condition.question;
         if answers.iter().any(|o| &o.question == id) {
             continue;

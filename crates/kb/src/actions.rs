@@ -128,18 +128,19 @@ impl Action {
             .unwrap_or_else(|| self.p_fix(cause))
     }
 
-    /// Whether the answer to this question can decide whether the action applies or what it
-    /// fixes.
-    pub fn depends_on(&self, question: &str) -> bool {
+    /// The conditions that decide whether the action applies or what it fixes.
+    pub fn conditions(&self) -> impl Iterator<Item = &Condition> {
         let conditional = self
             .fixes_if
             .iter()
             .flat_map(|f| std::iter::once(&f.when).chain(&f.unless));
-        self.only_if
-            .iter()
-            .chain(&self.not_if)
-            .chain(conditional)
-            .any(|c| c.question == question)
+        self.only_if.iter().chain(&self.not_if).chain(conditional)
+    }
+
+    /// Whether the answer to this question can decide whether the action applies or what it
+    /// fixes.
+    pub fn depends_on(&self, question: &str) -> bool {
+        self.conditions().any(|c| c.question == question)
     }
 
     /// Whether the action is on offer given the answers so far (the last answer to a question
