@@ -46,15 +46,60 @@ impl Rng {
     }
 }
 
-/// The hidden truth of one simulated case.
+/// The hidden truth of one simulated case: one phone and its owner, decided in advance, so
+/// that every policy meets the same phone (the same steps fix it, the same answers come back)
+/// and policies are compared on the same cases rather than on different dice.
 #[derive(Debug, Clone)]
 pub struct World {
     pub cause: String,
     pub backup: bool,
-    /// Answers fixed in advance, for the questions that decide whether an action applies or
-    /// what it fixes: the person gives these when asked, and they decide for every policy
-    /// (removing a hub fixes nothing where there is none).
+    /// The person's answer to every question but the backup one, drawn from its likelihoods
+    /// under the cause. They also decide whether an action applies or what it fixes (removing
+    /// a hub fixes nothing where there is none).
     pub answers: Vec<Observation>,
+    /// Questions this person cannot answer (each with its `answerable_share`).
+    pub unanswerable: Vec<String>,
+    /// Per action, indexed like `kb.actions`: a uniform draw; the action fixes this phone when
+    /// the draw is below its true fix rate.
+    pub rolls: Vec<f64>,
+}
+
+impl World {
+    /// A phone with this cause and backup, the `given` answers, and everything else drawn.
+    pub fn draw(kb: &Kb, cause: &str, backup: bool, given: &[Observation], rng: &mut Rng) -> World {
+        let mut answers = given.to_vec();
+        let mut unanswerable = Vec::new();
+        for question in &kb.questions {
+            if question.id != BACKUP_QUESTION && !answers.iter().any(|o| o.question == question.id)
+            {
+                answers.push(Observation::new(
+                    question.id.clone(),
+                    draw_answer(question, cause, rng),
+                ));
+            }
+            if rng.unit() >= question.answerable_share {
+                unanswerable.push(question.id.clone());
+            }
+        }
+        World {
+            cause: cause.to_owned(),
+            backup,
+            answers,
+            unanswerable,
+            rolls: kb.actions.iter().map(|_| rng.unit()).collect(),
+        }
+    }
+
+    /// What this person answers to a question.
+    fn answer(&self, question: &str) -> Option<String> {
+        if question == BACKUP_QUESTION {
+            return Some(if self.backup { "yes" } else { "no" }.to_owned());
+        }
+        self.answers
+            .iter()
+            .find(|o| o.question == question)
+            .map(|o| o.answer.clone())
+    }
 }
 
 /// How a simulated person chooses what to do next.
@@ -68,6 +113,10 @@ pub enum Policy {
     Fixed(Vec<String>),
     /// Every ordinary action in a random order, then the repair shop.
     Random,
+    /// Plans like the engine, but is told every question's answer at the start, for free (the
+    /// logs' too): no policy that learns only by asking can do better, so the gap between it
+    /// and the engine is all that better questions could still gain.
+    Informed,
     /// Knows the true cause, the true fix rates and whether a backup exists, and tries the
     /// fixes in the best order for that cause: about the best a policy that must find the cause
     /// could hope for.
@@ -210,28 +259,12 @@ impl Truth {
     }
 }
 
-/// Samples the true cause from a truth, and whether the person has a backup (half do).
+/// Samples a phone: the true cause from a truth, whether the person has a backup (half do),
+/// their answers and which steps would fix it.
 pub fn sample_world(kb: &Kb, truth: &Truth, rng: &mut Rng) -> World {
     let cause = kb.causes[rng.weighted(&truth.cause_weights)].id.clone();
     let backup = rng.unit() < 0.5;
-    let mut answers: Vec<Observation> = Vec::new();
-    for condition in kb.actions.iter().flat_map(kb::Action::conditions) {
-        let id = &condition.question;
-        if answers.iter().any(|o| &o.question == id) {
-            continue;
-        }
-        if let Some(question) = kb.question(id) {
-            answers.push(Observation::new(
-                id.clone(),
-                draw_answer(question, &cause, rng),
-            ));
-        }
-    }
-    World {
-        cause,
-        backup,
-        answers,
-    }
+    World::draw(kb, &cause, backup, &[], rng)
 }
 
 /// An answer to a question drawn from its likelihoods under the true cause.
@@ -242,6 +275,15 @@ fn draw_answer(question: &kb::Question, cause: &str, rng: &mut Rng) -> String {
         .map(|a| question.likelihood(cause, a))
         .collect();
     question.answers[rng.weighted(&weights)].clone()
+}
+
+/// The answer to every question that applies to the device, as the world gives it.
+fn every_answer(kb: &Kb, device: Option<&Device>, world: &World) -> Vec<Observation> {
+    crate::model::Model::from_kb(kb, device)
+        .questions
+        .iter()
+        .filter_map(|q| Some(Observation::new(q.id.clone(), world.answer(&q.id)?)))
+        .collect()
 }
 
 /// Plays one case to the end (at most 50 steps). The data's value is counted once: at the
@@ -276,6 +318,10 @@ pub fn play_traced(
             Policy::Learning(local) => Some(local),
             _ => None,
         },
+        observations: match policy {
+            Policy::Informed => every_answer(kb, device, world),
+            _ => Vec::new(),
+        },
         ..Evidence::default()
     };
     let mut tried = Vec::new();
@@ -291,12 +337,12 @@ pub fn play_traced(
         Policy::Fixed(list) => list.clone(),
         Policy::Random => random_order(kb, rng),
         Policy::Oracle => oracle_order(kb, world, truth),
-        Policy::Engine | Policy::Learning(_) => Vec::new(),
+        Policy::Engine | Policy::Learning(_) | Policy::Informed => Vec::new(),
     };
     order.reverse();
     for _ in 0..50 {
         let (kind, id) = match policy {
-            Policy::Engine | Policy::Learning(_) => match assess(kb, &evidence)
+            Policy::Engine | Policy::Learning(_) | Policy::Informed => match assess(kb, &evidence)
                 .ok()
                 .and_then(|a| a.plan.into_iter().next())
             {
@@ -315,19 +361,12 @@ pub fn play_traced(
             };
             total.cost += question.cost_minutes;
             total.minutes += question.cost_minutes;
-            if rng.unit() >= question.answerable_share {
-                evidence.declined.push(id);
-                continue;
+            match world.answer(&id) {
+                Some(answer) if !world.unanswerable.contains(&id) => {
+                    evidence.observations.push(Observation::new(id, answer));
+                }
+                _ => evidence.declined.push(id),
             }
-            let fixed = world.answers.iter().find(|o| o.question == question.id);
-            let answer = if question.id == BACKUP_QUESTION {
-                if world.backup { "yes" } else { "no" }.to_owned()
-            } else if let Some(fixed) = fixed {
-                fixed.answer.clone()
-            } else {
-                draw_answer(question, &world.cause, rng)
-            };
-            evidence.observations.push(Observation::new(id, answer));
             continue;
         }
         let Some(action) = kb.action(&id) else { break };
@@ -342,7 +381,14 @@ pub fn play_traced(
         // leave recovery mode, nothing left after an erase) fixes nothing.
         let applies = action.offered(&world.answers, erased);
         erased |= action.erases_data;
-        if applies && rng.unit() < truth.p_fix(kb, &action.id, world) {
+        let roll = kb
+            .actions
+            .iter()
+            .position(|a| a.id == action.id)
+            .and_then(|a| world.rolls.get(a))
+            .copied()
+            .unwrap_or(1.0);
+        if applies && roll < truth.p_fix(kb, &action.id, world) {
             if action.escalation && data_at_stake {
                 total.cost += data_loss_share(kb, action, hardware) * kb.settings.data_loss_minutes;
             }
