@@ -369,7 +369,10 @@ pub fn play_traced(
             }
             continue;
         }
-        let Some(action) = kb.action(&id) else { break };
+        let Some(index) = kb.actions.iter().position(|a| a.id == id) else {
+            break;
+        };
+        let action = &kb.actions[index];
         tried.push(id.clone());
         total.minutes += action.cost_minutes;
         total.cost += action.cost_minutes;
@@ -381,13 +384,7 @@ pub fn play_traced(
         // leave recovery mode, nothing left after an erase) fixes nothing.
         let applies = action.offered(&world.answers, erased);
         erased |= action.erases_data;
-        let roll = kb
-            .actions
-            .iter()
-            .position(|a| a.id == action.id)
-            .and_then(|a| world.rolls.get(a))
-            .copied()
-            .unwrap_or(1.0);
+        let roll = world.rolls.get(index).copied().unwrap_or(1.0);
         if applies && roll < truth.p_fix(kb, &action.id, world) {
             if action.escalation && data_at_stake {
                 total.cost += data_loss_share(kb, action, hardware) * kb.settings.data_loss_minutes;
