@@ -85,6 +85,8 @@ pub struct TextReader {
     pub encoding: Encoding,
     pub compressed: bool,
     raw: Vec<u8>,
+    /// Input bytes taken so far, the byte-order mark included.
+    taken: u64,
     done: bool,
 }
 
@@ -128,6 +130,7 @@ impl TextReader {
             encoding,
             compressed,
             raw: vec![0; CHUNK],
+            taken: bom as u64,
             done: false,
         })
     }
@@ -146,6 +149,7 @@ impl TextReader {
             }
         };
         let last = n == 0;
+        self.taken += n as u64;
         match &mut self.decoder {
             None => out.extend_from_slice(&self.raw[..n]),
             Some(decoder) => {
@@ -161,6 +165,12 @@ impl TextReader {
             self.done = true;
         }
         Ok(n)
+    }
+
+    /// How many input bytes (unpacked, if the input was compressed) were taken so far,
+    /// counting a byte-order mark that is not part of the text.
+    pub fn bytes_taken(&self) -> u64 {
+        self.taken
     }
 }
 
@@ -213,5 +223,21 @@ mod tests {
     fn utf8_with_bom_loses_the_bom() {
         let (text, enc) = all(b"\xef\xbb\xbfhello".to_vec());
         assert_eq!((text.as_str(), enc), ("hello", Encoding::Utf8));
+    }
+
+    #[test]
+    fn every_input_byte_is_counted_the_byte_order_mark_too() {
+        for input in [
+            vec![0xfe, 0xff],
+            vec![0xff, 0xfe, b'a', 0, b'b'],
+            b"\xef\xbb\xbfhello".to_vec(),
+            vec![0xfe, 0xff, 0xc1, 0xa4, 0x77],
+            b"plain".to_vec(),
+        ] {
+            let mut r = TextReader::new(io::Cursor::new(input.clone())).unwrap();
+            let mut out = Vec::new();
+            while r.read_into(&mut out).unwrap() > 0 {}
+            assert_eq!(r.bytes_taken(), input.len() as u64, "{input:?}");
+        }
     }
 }

@@ -93,7 +93,7 @@ fn cut_blocks(
     };
     loop {
         let n = text.read_into(&mut buffer)?;
-        read_total += n as u64;
+        read_total = text.bytes_taken();
         if skipping_long_line {
             match memchr::memchr(b'\n', &buffer) {
                 Some(i) => {

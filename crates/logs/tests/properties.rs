@@ -12,7 +12,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn any_bytes_are_safe(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+    fn any_bytes_are_safe(
+        mark in prop::sample::select(vec![&[][..], &[0xfe, 0xff], &[0xff, 0xfe], &[0xef, 0xbb, 0xbf]]),
+        rest in proptest::collection::vec(any::<u8>(), 0..4096),
+    ) {
+        // Random bytes after a byte-order mark exercise both UTF-16 decoders and odd lengths.
+        let bytes = [mark, rest.as_slice()].concat();
         let r = analyze_reader(kb(), std::io::Cursor::new(bytes.clone()), &mut |_| {}).unwrap();
         prop_assert!(r.codes.len() <= 500 && r.findings.len() <= 500);
         prop_assert_eq!(r.bytes, bytes.len() as u64);
