@@ -83,7 +83,6 @@ fn cut_blocks(
     jobs: mpsc::SyncSender<(u64, Block, u64)>,
 ) -> std::io::Result<()> {
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK * 2);
-    let mut read_total = 0u64;
     let mut seq = 0u64;
     let mut skipping_long_line = false;
     let send = |seq: &mut u64, block: Block, read_total: u64| {
@@ -93,7 +92,7 @@ fn cut_blocks(
     };
     loop {
         let n = text.read_into(&mut buffer)?;
-        read_total = text.bytes_taken();
+        let read_total = text.bytes_taken();
         if skipping_long_line {
             match memchr::memchr(b'\n', &buffer) {
                 Some(i) => {
