@@ -66,3 +66,30 @@ fn the_engine_beats_the_seed_order_on_real_cases() {
         "engine {engine:?} seed {seed:?}"
     );
 }
+
+/// Real cases gathered from public issue threads after the kb was calibrated, and never used
+/// to set its numbers: how the engine does on reports it has not seen.
+#[test]
+fn cases_gathered_after_calibration_find_their_fix_early() {
+    let kb = Kb::embedded().expect("kb");
+    let cases = kb::parse_cases(include_str!("data/cases-after-calibration.jsonl")).expect("cases");
+    let scores = score_all(kb, &cases, &Ordering::Engine(Prior::Calibrated));
+    print("after", &scores);
+    assert_eq!(
+        scores.len(),
+        cases.len(),
+        "every outcome is one the kb reads"
+    );
+    let engine = Summary::of(&scores);
+    let seed = Summary::of(&score_all(
+        kb,
+        &cases,
+        &Ordering::Fixed(engine::evaluate::SEED_ORDER.map(String::from).to_vec()),
+    ));
+    println!("after calibration: engine {engine:?}\nseed order {seed:?}");
+    assert!(engine.share() >= 0.5, "{engine:?}");
+    assert!(
+        engine.mean_minutes < seed.mean_minutes,
+        "engine {engine:?} seed {seed:?}"
+    );
+}

@@ -193,16 +193,33 @@ pub fn parse_code(input: &str) -> Result<i64, CodeParseError> {
     if let Some(code) = parse_number(bare)? {
         return Ok(code);
     }
-    // A pasted dialog: the code is the number in the last pair of parentheses. Fullwidth
-    // parentheses appear in Japanese dialogs.
-    let normalized = text.replace(['（', '('], "(").replace(['）', ')'], ")");
-    if let Some(end) = normalized.rfind(')')
-        && let Some(start) = normalized[..end].rfind('(')
-        && let Some(code) = parse_number(normalized[start + 1..end].trim())?
-    {
+    if let Some(code) = number_in_last_parentheses(text)? {
         return Ok(code);
     }
     numbers_in_prose(text)
+}
+
+/// The code of a dialog quoted inside a longer text ("the Mac said: 不明なエラーが発生しました
+/// （4013）。 and then…"): the number in the last parentheses, when the text names an error.
+pub(crate) fn dialog_code(text: &str) -> Option<i64> {
+    let lowered = text.to_lowercase();
+    if !ERROR_WORDS.iter().any(|w| lowered.contains(w)) {
+        return None;
+    }
+    number_in_last_parentheses(text).ok().flatten()
+}
+
+/// A pasted dialog's code: the number in the last pair of parentheses. Fullwidth parentheses
+/// appear in Japanese dialogs.
+fn number_in_last_parentheses(text: &str) -> Result<Option<i64>, CodeParseError> {
+    let normalized = text.replace(['（', '('], "(").replace(['）', ')'], ")");
+    match normalized.rfind(')') {
+        Some(end) => match normalized[..end].rfind('(') {
+            Some(start) => parse_number(normalized[start + 1..end].trim()),
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
 }
 
 /// Words that come just before an error number in the languages of the samples (English,

@@ -123,11 +123,26 @@ fn occurs(text: &str, phrase: &str) -> bool {
 }
 
 /// The first error number a text names after the word "error" ("error 4013", "Error (-1)",
-/// "error: 9"), if any.
+/// "error: 9"), else the code of a dialog quoted in it, in any language the code reader knows.
 fn code_in_text(text: &str) -> Option<i64> {
+    code_after_error_word(text).or_else(|| crate::codes::dialog_code(text))
+}
+
+/// The number right after the English word "error", if any.
+fn code_after_error_word(text: &str) -> Option<i64> {
     let lower = text.to_lowercase();
     lower.match_indices("error").find_map(|(at, word)| {
-        let rest = lower[at + word.len()..].trim_start_matches([' ', ':', '(', '#']);
+        // "errors 21 and 4013", "error code 4013", "an unknown error occurred (4013)".
+        let separators = [' ', ':', '(', '#', '='];
+        let rest = lower[at + word.len()..]
+            .strip_prefix('s')
+            .unwrap_or(&lower[at + word.len()..]);
+        let rest = rest.trim_start_matches(separators);
+        let rest = ["code", "occurred", "number", "no."]
+            .iter()
+            .find_map(|filler| rest.strip_prefix(filler))
+            .unwrap_or(rest)
+            .trim_start_matches(separators);
         // A Windows code in hexadecimal ("error 0xE8000015").
         if rest.starts_with("0x") {
             let token: String = rest
@@ -385,6 +400,19 @@ mod tests {
         assert_eq!(code_in_text("iTunes: unknown error (-1)"), Some(-1));
         assert_eq!(code_in_text("Error: 4013 again"), Some(4013));
         assert_eq!(code_in_text("Verification Error"), None);
+        assert_eq!(
+            code_in_text("The iPhone could not be restored. An unknown error occurred (4013)."),
+            Some(4013)
+        );
+        assert_eq!(code_in_text("iTunes error code 3194"), Some(3194));
+        assert_eq!(code_in_text("errors 21, 2006 and 4013 on a Mac"), Some(21));
+        assert_eq!(code_in_text("an error occurred while updating"), None);
+        assert_eq!(code_in_text("errors everywhere"), None);
+        assert_eq!(
+            code_in_text("iTunesで「不明なエラーが発生しました（4013）。」と出る"),
+            Some(4013)
+        );
+        assert_eq!(code_in_text("tried 3 cables (2 of them new)"), None);
         assert_eq!(
             code_in_text("iTunes error 0xE8000015 when connecting"),
             Some(0xE800_0015)
@@ -645,5 +673,22 @@ mod tests {
             up_to_date("Mac that is not up to date").as_deref(),
             Some("no")
         );
+    }
+
+    #[test]
+    fn a_restore_tool_is_read_from_the_computer_line() {
+        let tool = |host| host_says(host, "restore-tool");
+        for (host, answer) in [
+            ("n1ghtshade on macOS Mojave", "other"),
+            ("Legacy iOS Kit on Ubuntu 22.04", "other"),
+            ("downr1n on a MacBook", "other"),
+            ("FutureRestore GUI on Linux", "futurerestore"),
+            ("Windows 10 idevicerestore (self-built)", "idevicerestore"),
+            ("iTunes on PC, plus FonePaw", "itunes"),
+            ("Mac, Finder", "finder"),
+        ] {
+            assert_eq!(tool(host).as_deref(), Some(answer), "{host}");
+        }
+        assert_eq!(tool("a Windows laptop"), None);
     }
 }
