@@ -451,6 +451,13 @@ mod tests {
             ("update macOS to the latest", "update-host-software"),
             ("RecBoot exit recovery", "exit-recovery-mode"),
             ("irecovery -n", "exit-recovery-mode"),
+            ("tried on my wife's laptop", "different-computer"),
+            ("a work computer", "different-computer"),
+            ("restored on a Windows PC as well", "different-computer"),
+            ("another lightning cord", "swap-cable"),
+            ("a different USB slot", "change-port"),
+            ("the USB-C port on the other side", "change-port"),
+            ("plugged into the back of the tower", "change-port"),
             (
                 "tried to kick it out of recovery with TinyUmbrella",
                 "exit-recovery-mode",
@@ -468,6 +475,9 @@ mod tests {
         assert!(!failed("", "updated idevicerestore").contains(&"recovery-restore".into()));
         assert!(!failed("", "update macOS to the latest").contains(&"try-update-instead".into()));
         assert!(observed("", "connected directly without a hub").is_empty());
+        // Another cable is not another port, and the same port is not another.
+        assert!(!failed("", "a different USB cable").contains(&"change-port".into()));
+        assert!(!failed("", "the same USB slot again").contains(&"change-port".into()));
     }
 
     #[test]
