@@ -131,6 +131,9 @@ const FORMATS: [&str; 6] = [
     "unified-log",
 ];
 
+/// futurerestore's place in [`FORMATS`].
+const FUTURERESTORE: usize = 1;
+
 fn push<T>(list: &mut Vec<T>, item: T) {
     if list.len() < MAX_ITEMS {
         list.push(item);
@@ -264,9 +267,15 @@ impl<'kb> Analyzer<'kb> {
             .iter()
             .enumerate()
             .max_by_key(|(_, v)| **v)
-            .filter(|(_, v)| **v > 0);
+            .filter(|(_, v)| **v > 0)
+            .map(|(i, _)| i);
+        // futurerestore prints idevicerestore's lines too; any line of its own says which.
+        let best = best.map(|i| match (FORMATS[i], self.format_votes[FUTURERESTORE]) {
+            ("idevicerestore", votes) if votes > 0 => FUTURERESTORE,
+            _ => i,
+        });
         let tool_log = best.is_some();
-        self.report.format = Some(best.map_or("dialog", |(i, _)| FORMATS[i]));
+        self.report.format = Some(best.map_or("dialog", |i| FORMATS[i]));
         if !tool_log {
             // In text a person wrote, "error 4013" is the code they saw.
             self.report

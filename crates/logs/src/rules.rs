@@ -389,6 +389,10 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("Waiting for device", Trigger::Format(0)),
     ("futurerestore", Trigger::Format(1)),
     ("Failed with errorcode", Trigger::Format(1)),
+    ("Done: restoring", Trigger::Format(1)),
+    ("[exception]:", Trigger::Format(1)),
+    ("img4tool version", Trigger::Format(1)),
+    ("libipatcher version", Trigger::Format(1)),
     ("CHECKPOINT FAILURE", Trigger::Checkpoint),
     ("CHECKPOINT", Trigger::Checkpoint),
     ("executing /usr/sbin/nvram", Trigger::Format(2)),
@@ -502,6 +506,12 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("ファームウェアを復元中", Trigger::Phase(1, Phase::Firmware)),
     ("write_image3_data", Trigger::Phase(1, Phase::Firmware)),
     ("Restoring image", Trigger::Phase(2, Phase::RestoreOs)),
+    // The restore ramdisk answered: what fails from here fails in restore mode.
+    ("entered restore mode", Trigger::Phase(2, Phase::RestoreOs)),
+    (
+        "Connected to com.apple.mobile.restored",
+        Trigger::Phase(2, Phase::RestoreOs),
+    ),
     ("ASR", Trigger::Phase(2, Phase::RestoreOs)),
     ("Verifying restore", Trigger::Phase(2, Phase::RestoreOs)),
     ("wait_for_storage", Trigger::Phase(2, Phase::RestoreOs)),

@@ -56,7 +56,45 @@ const EXPECTED: &[(&str, Option<i64>, Option<&str>)] = &[
         Some("personalize"),
     ),
     ("legacy-ios-kit-issue-348", None, Some("firmware")),
+    ("legacy-ios-kit-issue-387", Some(28), Some("restore-os")),
+    ("futurerestore-tihmstar-issue-110", None, Some("firmware")),
+    (
+        "futurerestore-tihmstar-issue-33",
+        None,
+        Some("recovery-boot"),
+    ),
 ];
+
+/// (file, format) for the logs a program wrote: the format names the program, and for the
+/// command-line tools it is the restore tool the planner is told.
+const FORMATS: &[(&str, &str)] = &[
+    ("futurerestore-tihmstar-issue-110", "futurerestore"),
+    ("futurerestore-tihmstar-issue-33", "futurerestore"),
+    ("idevicerestore-issue-138", "idevicerestore"),
+    ("idevicerestore-issue-553", "idevicerestore"),
+    ("legacy-ios-kit-issue-387", "idevicerestore"),
+    ("idevicerestore-issue-354", "restored"),
+    ("itunes-mac-pastebin-S9EYGaum", "itunes-mac"),
+    ("itunes-win-pastebin-w4L6WTL7", "itunes-windows"),
+    ("itunes-dialog-kobomo-75-ja", "dialog"),
+];
+
+#[test]
+fn every_tool_log_names_its_tool() {
+    for (name, format) in FORMATS {
+        let report = read(name);
+        assert_eq!(report.format, Some(*format), "{name}");
+        let tool = report
+            .observations
+            .iter()
+            .find(|(q, _)| q == "restore-tool")
+            .map(|(_, a)| a.as_str());
+        let expected = ["idevicerestore", "futurerestore"]
+            .contains(format)
+            .then_some(*format);
+        assert_eq!(tool, expected, "{name}");
+    }
+}
 
 #[test]
 fn every_sample_gives_its_expected_code_and_phase() {
