@@ -1,7 +1,8 @@
 //! Policy benchmark (`cargo bench -p engine`): simulated 4013 cases drawn from the kb's own
 //! numbers, from numbers perturbed up to a factor of two and from the real cases' mix of
-//! causes, played by the engine, the seed article's order, Apple's order, a random order, the
-//! engine told every answer for free (the most better questions could give) and an oracle
+//! causes, played by the engine, the engine as the guided session runs it with the phone on
+//! USB, the seed article's order, Apple's order, a random order, the engine told every answer
+//! for free (the most better questions could give) and an oracle
 //! that knows the true cause (about the best any policy can reach);
 //! then the real cases replayed per group; then the time of one assessment.
 //! `RESTORE_DOCTOR_CASES=FILE.jsonl` replays a held-out set of cases (the cases.jsonl shape)
@@ -57,6 +58,7 @@ fn main() {
         .clone();
     let policies = [
         ("engine", Policy::Engine),
+        ("phone on USB", Policy::OnUsb),
         ("seed order", Policy::seed_order()),
         ("Apple's order", Policy::Fixed(apple_order)),
         ("random", Policy::Random),
@@ -74,11 +76,27 @@ fn main() {
         print!("{name:>15}");
     }
     println!(
-        "{:>13}{:>13}{:>13}",
-        "engine/seed", "answers/seed", "oracle/seed"
+        "{:>13}{:>13}{:>13}{:>13}",
+        "engine/seed", "USB/seed", "answers/seed", "oracle/seed"
     );
-    // Per truth: engine / seed, every answer known / seed and oracle / seed, per family.
-    let mut ratios: Vec<(&str, [Vec<f64>; 3])> = Vec::new();
+    let column = |name: &str| {
+        policies
+            .iter()
+            .position(|(n, _)| *n == name)
+            .expect("a policy of the table")
+    };
+    let (seed, compared) = (
+        column("seed order"),
+        [
+            column("engine"),
+            column("phone on USB"),
+            column("every answer"),
+            column("oracle"),
+        ],
+    );
+    // Per truth: engine, the phone on USB, every answer known and the oracle, each over the
+    // seed order, per family.
+    let mut ratios: Vec<(&str, [Vec<f64>; 4])> = Vec::new();
     for (label, model) in families {
         let device = model.map(|m| kb.find_device(m).expect("model in kb"));
         let mut truths = vec![
@@ -96,12 +114,11 @@ fn main() {
             for m in &means {
                 print!("{m:>15.0}");
             }
-            let row = [
-                means[0] / means[1],
-                means[4] / means[1],
-                means[5] / means[1],
-            ];
-            println!("{:>13.2}{:>13.2}{:>13.2}", row[0], row[1], row[2]);
+            let row = compared.map(|i| means[i] / means[seed]);
+            for ratio in row {
+                print!("{ratio:>13.2}");
+            }
+            println!();
             let key = if name.starts_with("perturbed") {
                 "perturbed"
             } else {
@@ -121,11 +138,13 @@ fn main() {
     }
     println!();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    for (key, [engine, answers, oracle]) in &ratios {
+    for (key, [engine, usb, answers, oracle]) in &ratios {
         println!(
-            "engine/seed, {key}: mean {:.3}, worst {:.3} (told every answer for free: {:.3}; knowing the cause: {:.3})",
+            "engine/seed, {key}: mean {:.3}, worst {:.3} (phone on USB: {:.3}, worst {:.3}; told every answer for free: {:.3}; knowing the cause: {:.3})",
             mean(engine),
             engine.iter().copied().fold(0.0, f64::max),
+            mean(usb),
+            usb.iter().copied().fold(0.0, f64::max),
             mean(answers),
             mean(oracle)
         );

@@ -107,6 +107,9 @@ impl World {
 pub enum Policy {
     /// Ask the engine after every step.
     Engine,
+    /// The engine as the guided session runs it with the phone on this computer's USB: what
+    /// the computer sees by itself ([`SEEN_ON_USB`]) is known before the first question.
+    OnUsb,
     /// Ask the engine, which also knows this shop's finished cases of the code and model.
     Learning(crate::LocalExperience),
     /// A fixed list of actions, in order (the seed article's, or Apple's for the category).
@@ -278,6 +281,19 @@ fn draw_answer(question: &kb::Question, cause: &str, rng: &mut Rng) -> String {
 }
 
 /// The answer to every question that applies to the device, as the world gives it.
+/// What the guided session reads before asking anything when the phone is on this computer:
+/// the phone's mode, a hub in between and the link's speed from USB (`usb::evidence`), and the
+/// computer's own system (`host-os`).
+pub const SEEN_ON_USB: [&str; 4] = ["device-mode", "hub-in-path", "link-speed", "host-os"];
+
+/// The simulated phone's answers to the questions the computer sees for itself.
+fn seen_on_usb(world: &World) -> Vec<Observation> {
+    SEEN_ON_USB
+        .iter()
+        .filter_map(|q| Some(Observation::new(*q, world.answer(q)?)))
+        .collect()
+}
+
 fn every_answer(kb: &Kb, device: Option<&Device>, world: &World) -> Vec<Observation> {
     crate::model::Model::from_kb(kb, device)
         .questions
@@ -320,6 +336,7 @@ pub fn play_traced(
         },
         observations: match policy {
             Policy::Informed => every_answer(kb, device, world),
+            Policy::OnUsb => seen_on_usb(world),
             _ => Vec::new(),
         },
         ..Evidence::default()
@@ -337,18 +354,20 @@ pub fn play_traced(
         Policy::Fixed(list) => list.clone(),
         Policy::Random => random_order(kb, rng),
         Policy::Oracle => oracle_order(kb, world, truth),
-        Policy::Engine | Policy::Learning(_) | Policy::Informed => Vec::new(),
+        Policy::Engine | Policy::OnUsb | Policy::Learning(_) | Policy::Informed => Vec::new(),
     };
     order.reverse();
     for _ in 0..50 {
         let (kind, id) = match policy {
-            Policy::Engine | Policy::Learning(_) | Policy::Informed => match assess(kb, &evidence)
-                .ok()
-                .and_then(|a| a.plan.into_iter().next())
-            {
-                Some(step) => (step.kind, step.id),
-                None => break,
-            },
+            Policy::Engine | Policy::OnUsb | Policy::Learning(_) | Policy::Informed => {
+                match assess(kb, &evidence)
+                    .ok()
+                    .and_then(|a| a.plan.into_iter().next())
+                {
+                    Some(step) => (step.kind, step.id),
+                    None => break,
+                }
+            }
             Policy::Fixed(_) | Policy::Random | Policy::Oracle => match order.pop() {
                 Some(id) => (StepKind::Action, id),
                 None => break,

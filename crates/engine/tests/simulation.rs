@@ -59,15 +59,19 @@ fn no_policy_beats_the_oracle_that_knows_the_cause() {
 /// Told every answer for free, the engine's planning does better than when it has to ask,
 /// and still worse than knowing the cause: what is left after every answer is the faults no
 /// question tells apart. If asking ever beat knowing, the planner would be ignoring answers.
+/// What the computer sees on USB by itself (mode, hub, link speed, its own system) lies in
+/// between: it saves about two questions a case, a percent or two of the cost, so on 400
+/// phones it is only held to not costing more than asking does, within a percent.
 #[test]
 fn knowing_every_answer_lies_between_asking_and_knowing_the_cause() {
     for device in [None, Some("iPhone 7")] {
         let informed = mean_cost(&Policy::Informed, device, 400);
+        let on_usb = mean_cost(&Policy::OnUsb, device, 400);
         let engine = mean_cost(&Policy::Engine, device, 400);
         let oracle = mean_cost(&Policy::Oracle, device, 400);
         assert!(
-            oracle < informed && informed < engine,
-            "{device:?}: oracle {oracle:.0}, every answer known {informed:.0}, engine {engine:.0}"
+            oracle < informed && informed < on_usb && on_usb < engine * 1.01,
+            "{device:?}: oracle {oracle:.0}, every answer known {informed:.0}, phone on USB {on_usb:.0}, engine {engine:.0}"
         );
     }
 }
