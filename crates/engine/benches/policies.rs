@@ -44,6 +44,16 @@ fn mean_costs(
 
 fn main() {
     let kb = Kb::embedded().expect("embedded kb");
+    // A held-out set is read first, so a wrong path stops the bench before its long part.
+    let held_out_cases = std::env::var_os("RESTORE_DOCTOR_CASES").map(|path| {
+        match read_cases(std::path::Path::new(&path)) {
+            Ok(cases) => (path, cases),
+            Err(message) => {
+                eprintln!("RESTORE_DOCTOR_CASES={}: {message}", path.to_string_lossy());
+                std::process::exit(2);
+            }
+        }
+    });
     let families: [(&str, Option<&str>); 4] = [
         ("unknown model", None),
         ("iPhone 7", Some("iPhone9,3")),
@@ -164,9 +174,7 @@ fn main() {
         ("Apple's order", Ordering::Apple),
     ];
     print_table(kb, &kb.real_cases, &orderings);
-    if let Some(path) = std::env::var_os("RESTORE_DOCTOR_CASES") {
-        let text = std::fs::read_to_string(&path).expect("RESTORE_DOCTOR_CASES: a readable file");
-        let cases = kb::parse_cases(&text).expect("RESTORE_DOCTOR_CASES: the cases.jsonl shape");
+    if let Some((path, cases)) = held_out_cases {
         println!(
             "\nHeld-out cases ({}): priors calibrated on the kb's cases only",
             path.to_string_lossy()
@@ -196,6 +204,21 @@ fn main() {
         times[times.len() / 2],
         times[times.len() * 99 / 100]
     );
+}
+
+/// Reads a cases file; `cargo bench` runs in crates/engine, so a relative path is also looked
+/// for from the workspace root.
+fn read_cases(path: &std::path::Path) -> Result<Vec<RealCase>, String> {
+    let from_root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    let text = std::fs::read_to_string(path)
+        .or_else(|e| match path.is_relative() {
+            true => std::fs::read_to_string(&from_root),
+            false => Err(e),
+        })
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    kb::parse_cases(&text).map_err(|e| format!("not the cases.jsonl shape: {e}"))
 }
 
 /// Prints each ordering's summary per group of the cases.
