@@ -280,7 +280,6 @@ fn draw_answer(question: &kb::Question, cause: &str, rng: &mut Rng) -> String {
     question.answers[rng.weighted(&weights)].clone()
 }
 
-/// The answer to every question that applies to the device, as the world gives it.
 /// What the guided session reads before asking anything when the phone is on this computer:
 /// the phone's mode, a hub in between and the link's speed from USB (`usb::evidence`), and the
 /// computer's own system (`host-os`).
@@ -294,6 +293,7 @@ fn seen_on_usb(world: &World) -> Vec<Observation> {
         .collect()
 }
 
+/// The answer to every question that applies to the device, as the world gives it.
 fn every_answer(kb: &Kb, device: Option<&Device>, world: &World) -> Vec<Observation> {
     crate::model::Model::from_kb(kb, device)
         .questions
