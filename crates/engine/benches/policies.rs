@@ -213,9 +213,12 @@ fn read_cases(path: &std::path::Path) -> Result<Vec<RealCase>, String> {
         .join("../..")
         .join(path);
     let text = std::fs::read_to_string(path)
-        .or_else(|e| match path.is_relative() {
-            true => std::fs::read_to_string(&from_root),
-            false => Err(e),
+        .or_else(|e| {
+            if path.is_relative() {
+                std::fs::read_to_string(&from_root)
+            } else {
+                Err(e)
+            }
         })
         .map_err(|e| format!("cannot read it: {e}"))?;
     kb::parse_cases(&text).map_err(|e| format!("not the cases.jsonl shape: {e}"))

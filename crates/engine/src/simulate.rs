@@ -285,20 +285,11 @@ fn draw_answer(question: &kb::Question, cause: &str, rng: &mut Rng) -> String {
 /// computer's own system (`host-os`).
 pub const SEEN_ON_USB: [&str; 4] = ["device-mode", "hub-in-path", "link-speed", "host-os"];
 
-/// The simulated phone's answers to the questions the computer sees for itself.
-fn seen_on_usb(world: &World) -> Vec<Observation> {
-    SEEN_ON_USB
-        .iter()
-        .filter_map(|q| Some(Observation::new(*q, world.answer(q)?)))
-        .collect()
-}
-
-/// The answer to every question that applies to the device, as the world gives it.
-fn every_answer(kb: &Kb, device: Option<&Device>, world: &World) -> Vec<Observation> {
-    crate::model::Model::from_kb(kb, device)
-        .questions
-        .iter()
-        .filter_map(|q| Some(Observation::new(q.id.clone(), world.answer(&q.id)?)))
+/// The simulated phone's answers to these questions, as a policy is told them for free.
+fn told<'q>(world: &World, questions: impl IntoIterator<Item = &'q str>) -> Vec<Observation> {
+    questions
+        .into_iter()
+        .filter_map(|q| Some(Observation::new(q, world.answer(q)?)))
         .collect()
 }
 
@@ -335,8 +326,15 @@ pub fn play_traced(
             _ => None,
         },
         observations: match policy {
-            Policy::Informed => every_answer(kb, device, world),
-            Policy::OnUsb => seen_on_usb(world),
+            // Every question that applies to the device.
+            Policy::Informed => told(
+                world,
+                crate::model::Model::from_kb(kb, device)
+                    .questions
+                    .iter()
+                    .map(|q| q.id.as_str()),
+            ),
+            Policy::OnUsb => told(world, SEEN_ON_USB),
             _ => Vec::new(),
         },
         ..Evidence::default()

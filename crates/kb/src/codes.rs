@@ -213,13 +213,13 @@ pub(crate) fn dialog_code(text: &str) -> Option<i64> {
 /// appear in Japanese dialogs.
 fn number_in_last_parentheses(text: &str) -> Result<Option<i64>, CodeParseError> {
     let normalized = text.replace(['（', '('], "(").replace(['）', ')'], ")");
-    match normalized.rfind(')') {
-        Some(end) => match normalized[..end].rfind('(') {
-            Some(start) => parse_number(normalized[start + 1..end].trim()),
-            None => Ok(None),
-        },
-        None => Ok(None),
-    }
+    let Some(end) = normalized.rfind(')') else {
+        return Ok(None);
+    };
+    let Some(start) = normalized[..end].rfind('(') else {
+        return Ok(None);
+    };
+    parse_number(normalized[start + 1..end].trim())
 }
 
 /// Words that come just before an error number in the languages of the samples (English,

@@ -134,10 +134,11 @@ fn code_after_error_word(text: &str) -> Option<i64> {
     lower.match_indices("error").find_map(|(at, word)| {
         // "errors 21 and 4013", "error code 4013", "an unknown error occurred (4013)".
         let separators = [' ', ':', '(', '#', '='];
-        let rest = lower[at + word.len()..]
+        let after = &lower[at + word.len()..];
+        let rest = after
             .strip_prefix('s')
-            .unwrap_or(&lower[at + word.len()..]);
-        let rest = rest.trim_start_matches(separators);
+            .unwrap_or(after)
+            .trim_start_matches(separators);
         let rest = ["code", "occurred", "number", "no."]
             .iter()
             .find_map(|filler| rest.strip_prefix(filler))

@@ -131,7 +131,8 @@ const FORMATS: [&str; 6] = [
     "unified-log",
 ];
 
-/// futurerestore's place in [`FORMATS`].
+/// The two command-line tools' places in [`FORMATS`].
+const IDEVICERESTORE: usize = 0;
 const FUTURERESTORE: usize = 1;
 
 fn push<T>(list: &mut Vec<T>, item: T) {
@@ -270,9 +271,12 @@ impl<'kb> Analyzer<'kb> {
             .filter(|(_, v)| **v > 0)
             .map(|(i, _)| i);
         // futurerestore prints idevicerestore's lines too; any line of its own says which.
-        let best = best.map(|i| match (FORMATS[i], self.format_votes[FUTURERESTORE]) {
-            ("idevicerestore", votes) if votes > 0 => FUTURERESTORE,
-            _ => i,
+        let best = best.map(|i| {
+            if i == IDEVICERESTORE && self.format_votes[FUTURERESTORE] > 0 {
+                FUTURERESTORE
+            } else {
+                i
+            }
         });
         let tool_log = best.is_some();
         self.report.format = Some(best.map_or("dialog", |i| FORMATS[i]));
