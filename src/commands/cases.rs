@@ -161,8 +161,8 @@ fn case_line(kb: &kb::Kb, case: &StoredCase) -> String {
         .code()
         .map_or_else(|| "no code".to_owned(), kb::display_code);
     let top = ledger
-        .verdict()
-        .and_then(|v| v.causes.first())
+        .final_causes(kb)
+        .first()
         .and_then(|c| {
             kb.cause(&c.id).map(|k| {
                 format!(

@@ -88,6 +88,58 @@ fn a_session_is_saved_listed_and_reported() {
 }
 
 #[test]
+fn a_fixed_case_points_at_what_its_fix_fixed_not_at_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    run_with(
+        &[
+            "--db",
+            &db,
+            "record",
+            "--code",
+            "4013",
+            "--model",
+            "iPad7,5",
+            "--failed",
+            "swap-cable",
+            "--fixed",
+            "dfu-restore",
+        ],
+        &[],
+    )
+    .success();
+    let report = run_with(&["--db", &db, "report", "--format", "json"], &[]).json();
+    assert_eq!(report["status"], "fixed");
+    let top = report["causes"][0]["id"].as_str().unwrap();
+    assert!(
+        ["firmware-state", "boot-firmware"].contains(&top),
+        "a DFU restore fixed it, so the software it rewrites is on top: {}",
+        report["causes"]
+    );
+    assert_eq!(report["check_first"], serde_json::json!([]));
+    let md = run_with(&["--db", &db, "report"], &[]);
+    md.success();
+    assert!(
+        !md.stdout
+            .contains("What the repair shop should check first")
+            && !md.stdout.contains("Logic board"),
+        "{}",
+        md.stdout
+    );
+    let history = run_with(&["--db", &db, "history"], &[]);
+    assert!(
+        history
+            .stdout
+            .contains("top cause: Stuck or corrupt software state")
+            || history
+                .stdout
+                .contains("top cause: Damaged low-level firmware"),
+        "{}",
+        history.stdout
+    );
+}
+
+#[test]
 fn a_stopped_session_can_be_resumed() {
     let dir = tempfile::tempdir().unwrap();
     let db = db(&dir);

@@ -316,6 +316,30 @@ impl Ledger {
         self.verdict.as_ref()
     }
 
+    /// The causes as the case ended. A fixed case shows what its fix says about the cause:
+    /// the belief given the evidence and that the fixing step worked, so the causes it fixes
+    /// come first. Any other case shows the engine's last verdict.
+    pub fn final_causes(&self, kb: &Kb) -> Vec<CauseShare> {
+        let recorded = || self.verdict().map(|v| v.causes.clone()).unwrap_or_default();
+        let Some(fix) = self
+            .fixed_by()
+            .filter(|_| self.status() == CaseStatus::Fixed)
+        else {
+            return recorded();
+        };
+        match engine::causes_given_fix(kb, &self.evidence(kb, Skipped::BroughtBack), fix) {
+            Ok(Some(causes)) => causes
+                .into_iter()
+                .take(Verdict::MAX_CAUSES)
+                .map(|c| CauseShare {
+                    id: c.id,
+                    probability: c.probability,
+                })
+                .collect(),
+            _ => recorded(),
+        }
+    }
+
     /// Whether the case holds anything worth keeping: a code, a model, an answer, a step, an
     /// event, or a phone seen on a port.
     pub fn has_evidence(&self) -> bool {

@@ -129,6 +129,70 @@ fn a_ledger_round_trips_through_json_with_its_documented_words() {
     assert_eq!(back, ledger);
 }
 
+/// A verdict as it stood before the last step: the board and the storage chip on top.
+fn board_first_verdict() -> Verdict {
+    Verdict {
+        causes: vec![
+            CauseShare {
+                id: "logic-board".into(),
+                probability: 0.32,
+            },
+            CauseShare {
+                id: "nand".into(),
+                probability: 0.24,
+            },
+            CauseShare {
+                id: "boot-firmware".into(),
+                probability: 0.2,
+            },
+        ],
+        expected_cost_minutes: Some(300.0),
+        note: None,
+    }
+}
+
+#[test]
+fn a_fixed_case_names_what_its_fix_says_about_the_cause() {
+    let mut ledger = Ledger::new();
+    ledger.add(Subject::Code, "4013", Person);
+    ledger.add(Subject::Model, "iPad7,5", Person);
+    ledger.step("swap-cable", StepKind::Action, StepOutcome::Failed);
+    ledger.step("dfu-restore", StepKind::Action, StepOutcome::Fixed);
+    ledger.finish(
+        CaseStatus::Fixed,
+        Some("dfu-restore".into()),
+        Some(board_first_verdict()),
+    );
+    let causes = ledger.final_causes(kb());
+    let top = &causes[0];
+    assert!(
+        !kb().cause(&top.id).unwrap().hardware,
+        "a DFU restore that worked points at software, not {causes:?}"
+    );
+    let share = |id: &str| {
+        causes
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(0.0, |c| c.probability)
+    };
+    assert!(share("logic-board") < 0.05, "{causes:?}");
+    assert!(
+        share("cable") < share("firmware-state") / 4.0,
+        "a new cable did not help: {causes:?}"
+    );
+    let total: f64 = causes.iter().map(|c| c.probability).sum();
+    assert!((total - 1.0).abs() < 1e-6 || causes.len() == Verdict::MAX_CAUSES);
+}
+
+#[test]
+fn a_case_that_was_not_fixed_keeps_its_verdict() {
+    let mut ledger = Ledger::new();
+    ledger.add(Subject::Code, "4013", Person);
+    ledger.step("dfu-restore", StepKind::Action, StepOutcome::Failed);
+    ledger.finish(CaseStatus::NeedsRepair, None, Some(board_first_verdict()));
+    assert_eq!(ledger.final_causes(kb()), board_first_verdict().causes);
+}
+
 #[test]
 fn an_old_verdict_without_a_note_still_reads_and_a_wrong_one_does_not() {
     let old = r#"{"causes":[{"id":"nand","probability":0.4}],"expected_cost_minutes":12.5}"#;

@@ -223,6 +223,26 @@ pub fn posterior(kb: &Kb, model: &Model, evidence: &Evidence) -> Result<Vec<f64>
     normalised(belief_with_floor(kb, model, evidence, 0.0)).ok_or(EngineError::NoCauseLeft)
 }
 
+/// The posterior as [`assess`] plans with it: evidence that rules out every cause is read as
+/// possibly mistaken (each factor floored), and the note says so.
+fn tolerant_posterior(
+    kb: &Kb,
+    model: &Model,
+    evidence: &Evidence,
+) -> Result<(Vec<f64>, Option<String>), EngineError> {
+    check_evidence(kb, evidence)?;
+    Ok(
+        match normalised(belief_with_floor(kb, model, evidence, 0.0)) {
+            Some(belief) => (belief, None),
+            None => (
+                normalised(belief_with_floor(kb, model, evidence, CONTRADICTION_FLOOR))
+                    .ok_or(EngineError::NoCauseLeft)?,
+                Some(CONTRADICTION_NOTE.to_owned()),
+            ),
+        },
+    )
+}
+
 /// Whether a step that erases the phone has already run (the data is then no longer at stake,
 /// and the phone's own system is gone).
 fn erased(kb: &Kb, failed: &[String]) -> bool {
@@ -245,15 +265,7 @@ fn has_backup(observations: &[Observation]) -> bool {
 /// out every cause) is treated as possibly mistaken, and the assessment says so in `note`.
 pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
     let model = Model::for_evidence(kb, evidence);
-    check_evidence(kb, evidence)?;
-    let (belief, note) = match normalised(belief_with_floor(kb, &model, evidence, 0.0)) {
-        Some(belief) => (belief, None),
-        None => (
-            normalised(belief_with_floor(kb, &model, evidence, CONTRADICTION_FLOOR))
-                .ok_or(EngineError::NoCauseLeft)?,
-            Some(CONTRADICTION_NOTE.to_owned()),
-        ),
-    };
+    let (belief, note) = tolerant_posterior(kb, &model, evidence)?;
     let erased = erased(kb, &evidence.failed);
     // The data is at stake while no backup is known and nothing has erased the phone.
     let situation_with = |observations: &[Observation]| {
@@ -362,6 +374,45 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
         expected_cost_minutes: expected_cost,
         note,
     })
+}
+
+/// The causes once an action is known to have fixed the phone: the belief before the action,
+/// each cause weighed by how often that action fixes it (Bayes, with "it worked" as the
+/// evidence). Causes the action cannot fix drop out; `None` when it fixes none of them.
+pub fn causes_given_fix(
+    kb: &Kb,
+    evidence: &Evidence,
+    action: &str,
+) -> Result<Option<Vec<CauseBelief>>, EngineError> {
+    let model = Model::for_evidence(kb, evidence);
+    let Some(fixing) = kb.action(action) else {
+        return Err(EngineError::UnknownAction {
+            id: action.to_owned(),
+            valid: kb.actions.iter().map(|a| a.id.clone()).collect(),
+        });
+    };
+    let (before, _) = tolerant_posterior(kb, &model, evidence)?;
+    let weighed = model
+        .causes
+        .iter()
+        .zip(before)
+        .map(|(cause, p)| p * kb.p_fix_expected(fixing, cause, &evidence.observations))
+        .collect();
+    let Some(after) = normalised(weighed) else {
+        return Ok(None);
+    };
+    let mut causes: Vec<CauseBelief> = model
+        .causes
+        .iter()
+        .zip(after)
+        .filter(|(_, p)| *p > 0.0)
+        .map(|(id, probability)| CauseBelief {
+            id: id.clone(),
+            probability,
+        })
+        .collect();
+    causes.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    Ok(Some(causes))
 }
 
 /// What an assessment says when the evidence ruled out every cause.

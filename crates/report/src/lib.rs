@@ -14,6 +14,8 @@ struct View<'a> {
     kb: &'a Kb,
     case: &'a StoredCase,
     show_ids: bool,
+    /// The causes as the case ended (for a fixed case, what the fix says about them).
+    causes: Vec<CauseShare>,
 }
 
 /// All but the last four characters as stars.
@@ -25,14 +27,16 @@ pub fn mask(id: &str) -> String {
 
 impl<'a> View<'a> {
     fn new(kb: &'a Kb, case: &'a StoredCase, show_ids: bool) -> View<'a> {
-        View { kb, case, show_ids }
+        View {
+            kb,
+            case,
+            show_ids,
+            causes: case.ledger.final_causes(kb),
+        }
     }
 
     fn causes(&self) -> &[CauseShare] {
-        self.case
-            .ledger
-            .verdict()
-            .map_or(&[], |v| v.causes.as_slice())
+        &self.causes
     }
 
     fn model(&self) -> Option<&str> {
@@ -104,8 +108,12 @@ impl<'a> View<'a> {
             .map_or_else(|| id.to_owned(), |c| c.name.clone())
     }
 
-    /// The hardware causes worth a shop's first look, most likely first.
+    /// The hardware causes worth a shop's first look, most likely first; none once a step
+    /// fixed the phone.
     fn check_first(&self) -> Vec<(String, f64, String)> {
+        if self.case.ledger.status() == CaseStatus::Fixed {
+            return Vec::new();
+        }
         self.causes()
             .iter()
             .filter_map(|c| {
@@ -492,6 +500,7 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
         "ecid": v.ecid(),
         "device_key": if show_ids { case.device_key.clone() } else { None },
         "verdict": ledger.verdict(),
+        "causes": v.causes(),
         "evidence": evidence,
         "steps": steps,
         "events": events,
