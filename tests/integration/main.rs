@@ -6,6 +6,7 @@ mod devices;
 mod dfu;
 mod diagnose;
 mod explain;
+mod golden;
 mod harness;
 mod help;
 mod identify;
