@@ -242,15 +242,20 @@ fn codes_in(facts: &mut LineFacts, line: &str, prose: bool) {
         facts.code = found(code, CodeSource::Status);
         return;
     }
+    if has("ErrorDomain") || has("Error/") {
+        // An error with its domain: only the outermost error of AMRestoreErrorDomain is a code
+        // Apple's app shows; a deeper link or another domain (Ramrod, AuthInstall, Mach…)
+        // numbers its own errors.
+        if let Some((outermost, domain, number)) = domain_error(line) {
+            if outermost && domain == rules::RESTORE_DOMAIN {
+                facts.code = found(number, CodeSource::Status);
+            } else {
+                facts.tool_code = Some(number);
+            }
+            return;
+        }
+    }
     let status = None
-        .or_else(|| {
-            // AMRestoreErrorDomain carries the code as a 32-bit hex number (ffffffff = -1).
-            has("AMRestoreErrorDomain/")
-                .then(|| rules::DOMAIN_CODE.captures(line))
-                .flatten()
-                .and_then(|c| u32::from_str_radix(&c[1], 16).ok())
-                .map(|raw| i64::from(raw as i32))
-        })
         .or_else(|| {
             has("AMR")
                 .then(|| rules::AMR_CODE.captures(line))
@@ -322,6 +327,26 @@ fn codes_in(facts: &mut LineFacts, line: &str, prose: bool) {
             }
         }
     }
+}
+
+/// The error a line names with its domain: whether it is the outermost error, the domain and
+/// its number. A chain link (`1: RamrodErrorDomain/3e9: …`) gives its number in hex, as a
+/// 32-bit value (`ffffffff` is -1); an `NSError` (`Error Domain=X Code=-1`) in decimal, its
+/// first domain being the outermost.
+fn domain_error(line: &str) -> Option<(bool, &str, i64)> {
+    if let Some(c) = rules::CHAIN_LINK.captures(line) {
+        let number = match c[3].strip_prefix('-') {
+            Some(hex) => i64::from_str_radix(hex, 16).ok().map(|n| -n),
+            None => u32::from_str_radix(&c[3], 16)
+                .ok()
+                .map(|raw| i64::from(raw as i32)),
+        }?;
+        let domain = c.get(2).map_or("", |m| m.as_str());
+        return Some((&c[1] == "0", domain, number));
+    }
+    let c = rules::NS_ERROR.captures(line)?;
+    let domain = c.get(1).map_or("", |m| m.as_str());
+    Some((true, domain, c[2].parse().ok()?))
 }
 
 /// The operation a line starts, or the progress it reports (only a line with a progress

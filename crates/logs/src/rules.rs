@@ -155,8 +155,18 @@ pub static FAILURE_CODE: LazyLock<Regex> = LazyLock::new(|| {
 });
 pub static STEP_CODES: LazyLock<Regex> =
     LazyLock::new(|| re(r"restore-step-codes\s*=\s*\{0x([0-9A-Fa-f]+):\{\d+:(-?\d+)\}"));
-pub static DOMAIN_CODE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"AMRestoreErrorDomain/([0-9A-Fa-f]{1,8})\b"));
+/// One link of an error chain as the device's restore log prints it, outermost first:
+/// `0: AMRestoreErrorDomain/ffffffff: failed to update device firmware`, then
+/// `1: RamrodErrorDomain/3e9: update_iBoot: error writing image` (the number in hex).
+pub static CHAIN_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:^|[\s>\]])(\d{1,2}): ([A-Za-z]+(?:ErrorDomain|Error))/(-?[0-9A-Fa-f]{1,8})\b")
+});
+/// An `NSError` as Apple's logs describe it: `Error Domain=AMRestoreErrorDomain Code=-1 …`,
+/// with any underlying errors nested after it.
+pub static NS_ERROR: LazyLock<Regex> =
+    LazyLock::new(|| re(r"Error Domain=([A-Za-z]+) Code=(-?\d{1,10})"));
+/// The error domain whose numbers are the codes Finder, iTunes and Apple Devices show.
+pub const RESTORE_DOMAIN: &str = "AMRestoreErrorDomain";
 pub static CHECKPOINT_FAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"Checkpoint FAILURE id: 0x([0-9A-Fa-f]+) result=(-?\d+)(?:: (.*))?"));
 /// The number after `marker` (skipping ` = ` or `=`), as in `restore-step-user-progress=54` or
@@ -426,7 +436,7 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("AMR", Trigger::Code),
     ("cached server error", Trigger::Code),
     ("Status: ", Trigger::Code),
-    ("AMRestoreErrorDomain/", Trigger::Code),
+    ("ErrorDomain", Trigger::Code),
     // Signing server.
     ("error from server", Trigger::Tss),
     ("TSS request failed", Trigger::Tss),

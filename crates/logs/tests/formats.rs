@@ -212,3 +212,35 @@ fn line_families_give_their_phase_and_code() {
     assert_eq!(dialog.phase_source, Some("code"));
     assert!(dialog.phase.is_some());
 }
+
+/// Only the outermost AMRestoreErrorDomain error is the code Apple's app shows; a deeper link
+/// of the chain, and every number of another domain, is the domain's own.
+#[test]
+fn error_domains_keep_their_own_numbers() {
+    let chain = "0: AMRestoreErrorDomain/ffffffff: failed to update device firmware
+1: AMRestoreErrorDomain/3ec: ramrod firmware update failed
+2: RamrodErrorDomain/3e9: update_iBoot: error writing image
+";
+    let r = analyze_text(kb(), chain);
+    assert_eq!(r.final_code, Some(-1));
+    assert_eq!(
+        r.tool_code,
+        Some(1004),
+        "the deeper link is the domain's number"
+    );
+    let ramrod = analyze_text(
+        kb(),
+        "0: RamrodErrorDomain/3fc: update_generic_firmware: failed to copy response for Savage\n",
+    );
+    assert_eq!((ramrod.final_code, ramrod.tool_code), (None, Some(1020)));
+    let nserror = analyze_text(
+        kb(),
+        "2025-03-30 10:14:44 MobileDeviceUpdater: restore failed: Error Domain=AMRestoreErrorDomain Code=-1 \"failed\" UserInfo={NSUnderlyingError=0x600 {Error Domain=RamrodErrorDomain Code=1004 \"x\"}}\n",
+    );
+    assert_eq!(nserror.final_code, Some(-1));
+    let mach = analyze_text(
+        kb(),
+        "MobileDeviceUpdater: Error Domain=NSMachErrorDomain Code=-536870181 \"(ipc/send) invalid destination port\"\n",
+    );
+    assert_eq!(mach.final_code, None);
+}
