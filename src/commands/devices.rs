@@ -209,7 +209,11 @@ fn watch(kb: &kb::Kb, source: &dyn DeviceSource, args: &DevicesArgs) -> anyhow::
                 output::line(serde_json::to_string(&event)?)?;
             } else {
                 let sign = if kind == "attach" { "+" } else { "-" };
-                let text = device_text(0, device, args.show_ids).replacen("Device 0 · ", "", 1);
+                // The device's own lines, without the (painted) "Device 0 · " in front.
+                let text = device_text(0, device, args.show_ids);
+                let text = text
+                    .split_once(" · ")
+                    .map_or(text.as_str(), |(_, rest)| rest);
                 output::line(format!("{sign} {}", text.trim_end()))?;
             }
         }

@@ -68,6 +68,20 @@ fn built_in(_info: &nusb::DeviceInfo) -> Option<bool> {
     None
 }
 
+/// The port path as Linux names the device (`1-4.2`: bus 1, root port 4, hub port 2), the
+/// name dmesg, sysfs and `--sysfs-root` use; nusb's bus id is zero-padded (`001`).
+#[cfg(target_os = "linux")]
+fn port_path(info: &nusb::DeviceInfo) -> String {
+    let ports: Vec<String> = info.port_chain().iter().map(u8::to_string).collect();
+    format!("{}-{}", info.busnum(), ports.join("."))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn port_path(info: &nusb::DeviceInfo) -> String {
+    let ports: Vec<String> = info.port_chain().iter().map(u8::to_string).collect();
+    format!("{}-{}", info.bus_id(), ports.join("."))
+}
+
 #[cfg(target_os = "macos")]
 fn location_id(info: &nusb::DeviceInfo) -> Option<u32> {
     Some(info.location_id())
@@ -107,8 +121,7 @@ impl DeviceSource for LiveSource {
             }
             d.speed = speed(info.speed());
             let chain = info.port_chain();
-            let ports: Vec<String> = chain.iter().map(u8::to_string).collect();
-            d.usb_path = Some(format!("{}-{}", info.bus_id(), ports.join(".")));
+            d.usb_path = Some(port_path(info));
             d.location_id = location_id(info);
             d.hubs = (1..chain.len())
                 .map(|n| {
@@ -123,6 +136,8 @@ impl DeviceSource for LiveSource {
                 .collect();
             found.push(d.finish(kb));
         }
+        // The OS lists devices in no set order; numbering follows the ports, as in sysfs.
+        found.sort_by(|a, b| a.usb_path.cmp(&b.usb_path));
         Ok(found)
     }
 
