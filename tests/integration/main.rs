@@ -11,6 +11,7 @@ mod harness;
 mod help;
 mod identify;
 mod learn;
+mod live_usb;
 mod logs;
 mod restore;
 mod restore_bench;

@@ -1,0 +1,496 @@
+//! The live USB path, unchanged, on an emulated bench: umockdev's testbed holds Apple devices
+//! described from real reports (`tests/fixtures/umockdev`), and the binary reads them through
+//! nusb as if they were plugged in; the bench unplugs and plugs them while it runs.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::harness::{Run, peers_present, test_db, test_home};
+
+/// Longest wait for something the program should print; only reached when a test fails.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/umockdev")
+        .join(name)
+}
+
+/// The Python that has umockdev's GObject bindings: Debian's own first (a python3 earlier on
+/// PATH, such as pyenv's, does not see Debian's packages).
+fn python_with_umockdev() -> Option<&'static str> {
+    ["/usr/bin/python3", "python3"].into_iter().find(|python| {
+        Command::new(python)
+            .args([
+                "-c",
+                "import gi; gi.require_version('UMockdev', '1.0'); from gi.repository import UMockdev",
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Whether umockdev can emulate devices here: its tools, its Python bindings, and its preload
+/// reaching a child process (a sandbox can forbid LD_PRELOAD). When not, the test is skipped
+/// with the reason, or fails under `RESTORE_DOCTOR_REQUIRE_PEERS=1`.
+pub fn umockdev() -> Option<&'static str> {
+    if !peers_present(
+        &["umockdev-wrapper", "umockdev-run"],
+        "umockdev gir1.2-umockdev-1.0 python3-gi",
+    ) {
+        return None;
+    }
+    let skip = |reason: String| {
+        assert!(
+            std::env::var("RESTORE_DOCTOR_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "umockdev required (RESTORE_DOCTOR_REQUIRE_PEERS=1) but {reason}"
+        );
+        eprintln!("skipped: {reason}");
+        None
+    };
+    let Some(python) = python_with_umockdev() else {
+        return skip(
+            "umockdev's Python bindings are missing (apt-get install gir1.2-umockdev-1.0 python3-gi)"
+                .to_owned(),
+        );
+    };
+    let probe = Command::new("umockdev-wrapper")
+        .arg(python)
+        .arg(fixture("testbed.py"))
+        .arg("--probe")
+        .output();
+    match probe {
+        Ok(out) if out.status.success() => Some(python),
+        Ok(out) => skip(format!(
+            "umockdev's preload does not work here: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => skip(format!("umockdev-wrapper could not be run: {e}")),
+    }
+}
+
+/// Text a child writes, collected as it comes so a test can wait for a line.
+#[derive(Clone, Default)]
+pub struct Collected(Arc<(Mutex<(String, bool)>, Condvar)>);
+
+impl Collected {
+    fn follow(pipe: impl Read + Send + 'static) -> Collected {
+        let collected = Collected::default();
+        let inner = collected.clone();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(pipe);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let done = !matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0);
+                let (lock, ready) = &*inner.0;
+                let mut text = lock.lock().unwrap();
+                text.0.push_str(&String::from_utf8_lossy(&line));
+                text.1 |= done;
+                ready.notify_all();
+                if done {
+                    return;
+                }
+            }
+        });
+        collected
+    }
+
+    fn text(&self) -> String {
+        self.0.0.lock().unwrap().0.clone()
+    }
+
+    /// Waits until the text so far satisfies `seen`; panics with the text after [`PATIENCE`].
+    pub fn wait_for(&self, what: &str, seen: impl Fn(&str) -> bool) -> String {
+        self.wait_until(what, |text, _| seen(text))
+    }
+
+    /// Waits until the writer closed its end, and returns everything it wrote.
+    fn wait_closed(&self) -> String {
+        self.wait_until("the end of the output", |_, closed| closed)
+    }
+
+    fn wait_until(&self, what: &str, done: impl Fn(&str, bool) -> bool) -> String {
+        let (lock, ready) = &*self.0;
+        let deadline = Instant::now() + PATIENCE;
+        let mut text = lock.lock().unwrap();
+        loop {
+            if done(&text.0, text.1) {
+                return text.0.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero() && !text.1,
+                "never saw {what}; the output was:\n{}",
+                text.0
+            );
+            text = ready.wait_timeout(text, left).unwrap().0;
+        }
+    }
+}
+
+/// An emulated bench with the binary running on it.
+pub struct Bench {
+    child: Child,
+    _dir: tempfile::TempDir,
+    control: PathBuf,
+    pub stdout: Collected,
+    pub stderr: Collected,
+}
+
+/// What to put on the bench and how to run the program there.
+pub struct Setup<'a> {
+    pub devices: &'a [&'a str],
+    /// `PORT=DESCRIPTION|same|never`: what a phone in recovery mode comes back as when it is
+    /// told to start iOS.
+    pub boots: &'a [&'a str],
+    pub env: &'a [(&'a str, &'a str)],
+    pub stdin: Option<&'a str>,
+}
+
+impl Setup<'_> {
+    pub fn devices<'a>(devices: &'a [&'a str]) -> Setup<'a> {
+        Setup {
+            devices,
+            boots: &[],
+            env: &[],
+            stdin: None,
+        }
+    }
+}
+
+impl Bench {
+    /// Starts `restore-doctor ARGS` on a bench holding `setup.devices`; `None` when umockdev is
+    /// not usable here (the test is then skipped, saying why).
+    pub fn start(setup: &Setup, args: &[&str]) -> Option<Bench> {
+        let python = umockdev()?;
+        let dir = tempfile::tempdir().unwrap();
+        let control = dir.path().join("bench.sock");
+        let home = test_home();
+        let mut command = Command::new("umockdev-wrapper");
+        command
+            .arg(python)
+            .arg(fixture("testbed.py"))
+            .arg("--control")
+            .arg(&control);
+        for boot in setup.boots {
+            let (port, target) = boot.split_once('=').unwrap();
+            let target = match target {
+                "same" | "never" => target.to_owned(),
+                file => fixture(file).display().to_string(),
+            };
+            command.arg("--boot").arg(format!("{port}={target}"));
+        }
+        command
+            .args(setup.devices.iter().map(|d| fixture(d)))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_restore-doctor"))
+            .args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("RESTORE_DOCTOR_DB", test_db())
+            // Only the emulated bench: no usbmuxd of this machine answers.
+            .env(
+                "USBMUXD_SOCKET_ADDRESS",
+                format!("UNIX:{}", dir.path().join("no-usbmuxd").display()),
+            )
+            .envs(setup.env.iter().copied())
+            .stdin(if setup.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start the umockdev bench");
+        if let Some(input) = setup.stdin {
+            let mut stdin = child.stdin.take().unwrap();
+            let input = input.to_owned();
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(input.as_bytes());
+            });
+        }
+        let stdout = Collected::follow(child.stdout.take().unwrap());
+        let stderr = Collected::follow(child.stderr.take().unwrap());
+        Some(Bench {
+            child,
+            _dir: dir,
+            control,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// Sends one request to the bench and returns its answer.
+    pub fn send(&self, request: Value) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        let mut stream = loop {
+            match UnixStream::connect(&self.control) {
+                Ok(stream) => break stream,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("the bench's control socket never opened: {e}"),
+            }
+        };
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        writeln!(stream, "{request}").unwrap();
+        let mut answer = String::new();
+        BufReader::new(stream).read_line(&mut answer).unwrap();
+        let answer: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["ok"], true, "{request} → {answer}");
+        answer
+    }
+
+    /// Unplugs the device on `port` (and anything behind it).
+    pub fn unplug(&self, port: &str) {
+        self.send(json!({"op": "remove", "device": port}));
+    }
+
+    /// Plugs in the device(s) a description holds.
+    pub fn plug(&self, description: &str) {
+        self.send(json!({"op": "add", "description": fixture(description)}));
+    }
+
+    /// Ctrl-C, as a person at the terminal would press it.
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the program to end and returns what it printed.
+    pub fn finish(mut self) -> Run {
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "the program did not end; it printed:\n{}\n{}",
+                    self.stdout.text(),
+                    self.stderr.text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Run {
+            status: status.code().unwrap_or(-1),
+            stdout: self.stdout.wait_closed(),
+            stderr: self.stderr.wait_closed(),
+        }
+    }
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The computer's root hub with one phone in each mode: DFU (iPhone 6s, 1-2), recovery
+/// (iPhone 8, 1-3), normal (an iPhone, 1-4), and a Mac in restore mode on another bus (3-1).
+const EVERY_MODE: &[&str] = &[
+    "xhci-root-hub.umockdev",
+    "dfu-iphone6s-ipwndfu-168.umockdev",
+    "recovery-iphone8-palera1n-17.umockdev",
+    "normal-iphone-libimobiledevice-1491.umockdev",
+    "restore-mac-libirecovery-123.umockdev",
+];
+
+#[test]
+fn devices_reads_a_phone_in_each_mode_off_the_live_bus() {
+    let Some(bench) = Bench::start(
+        &Setup::devices(EVERY_MODE),
+        &["devices", "--json", "--show-ids"],
+    ) else {
+        return;
+    };
+    let out = bench.finish();
+    out.success();
+    let json = out.json();
+    let devices = json["devices"].as_array().unwrap();
+    let on = |port: &str| {
+        devices
+            .iter()
+            .find(|d| d["usb_path"] == port)
+            .unwrap_or_else(|| panic!("nothing on {port}: {json:#}"))
+    };
+    // Paths as the kernel names the ports (dmesg's `usb 1-4`), in port order.
+    let ports: Vec<&str> = devices
+        .iter()
+        .map(|d| d["usb_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(ports, ["1-2", "1-3", "1-4", "3-1"]);
+    let dfu = on("1-2");
+    assert_eq!(dfu["mode"], "dfu");
+    assert_eq!(dfu["product_type"], "iPhone8,1");
+    assert_eq!(dfu["board"], "N71AP");
+    assert_eq!(dfu["cpid"], "0x8000");
+    assert_eq!(dfu["bdid"], "0x04");
+    assert_eq!(dfu["ecid"], "0x000004F628A48D2C");
+    let recovery = on("1-3");
+    assert_eq!(recovery["mode"], "recovery");
+    assert_eq!(recovery["product_type"], "iPhone10,4");
+    assert_eq!(recovery["name"], "iPhone 8 (GSM)");
+    assert_eq!(recovery["ecid"], "0x001838E00801EFAE");
+    let normal = on("1-4");
+    assert_eq!(normal["mode"], "normal");
+    assert_eq!(normal["udid"], "00008120-00092D910EDB401E");
+    assert_eq!(normal["ecid"], "0x00092D910EDB401E");
+    assert_eq!(
+        normal["product_type"],
+        Value::Null,
+        "no model from USB alone"
+    );
+    let restore = on("3-1");
+    assert_eq!(restore["mode"], "restore");
+    assert_eq!(restore["cpid"], "0x6030");
+    for d in devices {
+        assert_eq!(d["speed_mbps"], 480, "{d}");
+        assert_eq!(d["hubs_in_path"], 0, "{d}");
+        assert_eq!(d["source"], "live", "read through nusb, not a sysfs root");
+    }
+}
+
+#[test]
+fn devices_names_the_hubs_between_a_phone_and_the_computer() {
+    let Some(bench) = Bench::start(
+        &Setup::devices(&["hub-three-deep-libimobiledevice-190.umockdev"]),
+        &["devices"],
+    ) else {
+        return;
+    };
+    let out = bench.finish();
+    out.success();
+    assert!(
+        out.stdout.contains("normal mode")
+            && out.stdout.contains("model unknown")
+            && out.stdout.contains("path 1-1.4.3.3"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("via hub (built in) → hub → hub")
+            && out.stdout.contains("plug it straight into the computer"),
+        "{}",
+        out.stdout
+    );
+    let Some(bench) = Bench::start(
+        &Setup::devices(&["hub-three-deep-libimobiledevice-190.umockdev"]),
+        &["devices", "--json"],
+    ) else {
+        return;
+    };
+    let json = bench.finish().json();
+    let phone = &json["devices"][0];
+    assert_eq!(phone["usb_path"], "1-1.4.3.3");
+    assert_eq!(
+        phone["hubs_in_path"], 2,
+        "two VIA hubs; the chipset's rate-matching hub is part of the computer"
+    );
+    let hubs: Vec<(&str, &str, &Value)> = phone["hubs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["vid"].as_str().unwrap(),
+                h["pid"].as_str().unwrap(),
+                &h["built_in"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        hubs,
+        [
+            ("0x8087", "0x0024", &json!(true)),
+            ("0x2109", "0x2811", &json!(false)),
+            ("0x2109", "0x2811", &json!(false)),
+        ]
+    );
+}
+
+#[test]
+fn devices_text_names_each_phone_and_masks_its_ecid() {
+    let Some(bench) = Bench::start(&Setup::devices(EVERY_MODE), &["devices"]) else {
+        return;
+    };
+    let out = bench.finish();
+    out.success();
+    for line in [
+        "DFU mode · iPhone 6s (iPhone8,1, N71AP)",
+        "recovery mode · iPhone 8 (GSM) (iPhone10,4, D201AP)",
+        "path 1-3",
+        "restore mode",
+    ] {
+        assert!(out.stdout.contains(line), "{line}: {}", out.stdout);
+    }
+    assert!(!out.stdout.contains("4F628A48D2C"), "{}", out.stdout);
+}
+
+#[test]
+fn devices_watch_sees_a_phone_leave_and_come_back_in_normal_mode() {
+    let Some(bench) = Bench::start(
+        &Setup::devices(&[
+            "xhci-root-hub.umockdev",
+            "recovery-iphone8-palera1n-17.umockdev",
+        ]),
+        &["devices", "--watch", "--json"],
+    ) else {
+        return;
+    };
+    let lines = |text: &str| -> Vec<Value> {
+        text.lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    let count = |text: &str| lines(text).len();
+    bench
+        .stdout
+        .wait_for("the phone in recovery mode", |t| count(t) >= 1);
+    bench.unplug("1-3");
+    bench.stdout.wait_for("its detach", |t| count(t) >= 2);
+    bench.plug("normal-iphone8-palera1n-17.umockdev");
+    bench
+        .stdout
+        .wait_for("it back in normal mode", |t| count(t) >= 3);
+    bench.interrupt();
+    let out = bench.finish();
+    let events = lines(&out.stdout);
+    let seen: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["device"]["mode"].as_str().unwrap(),
+                e["device"]["usb_path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("attach", "recovery", "1-3"),
+            ("detach", "recovery", "1-3"),
+            ("attach", "normal", "1-3"),
+        ],
+        "{}",
+        out.stderr
+    );
+}
