@@ -154,7 +154,7 @@ fn resume_by_flags(ledger: &Ledger) -> String {
             StepOutcome::Failed => {
                 let _ = write!(command, " --failed {}", step.id);
             }
-            StepOutcome::CannotDo => {
+            StepOutcome::CannotDo | StepOutcome::Declined => {
                 let _ = write!(command, " --cannot {}", step.id);
             }
             _ => {}

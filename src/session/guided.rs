@@ -331,7 +331,7 @@ impl Session<'_, '_> {
         let mut options: Vec<Choice> = question
             .answers
             .iter()
-            .map(|a| Choice::new(a.as_str(), a.as_str()))
+            .map(|a| Choice::new(a.as_str(), question.words(a)))
             .collect();
         options.push(Choice::new("unknown", "I don't know"));
         let Some(picked) = self.prompter.choose("Your answer:", &options)? else {
@@ -388,7 +388,7 @@ impl Session<'_, '_> {
             if !typed.trim().eq_ignore_ascii_case("erase") {
                 self.prompter
                     .say("  Not erasing. This step will not be offered again in this session.")?;
-                return Ok(Offer::Outcome(StepOutcome::CannotDo));
+                return Ok(Offer::Outcome(StepOutcome::Declined));
             }
         }
         let device = self.ledger.evidence(kb, Skipped::PutOff).device;

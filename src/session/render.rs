@@ -242,7 +242,7 @@ pub fn verdict(kb: &Kb, assessment: &Assessment, evidence: &Evidence, ledger: &L
     }
     for o in &evidence.observations {
         if let Some(q) = kb.question(&o.question) {
-            facts.push(format!("{} → {}", q.text, o.answer));
+            facts.push(format!("{} {}", q.text, q.words(&o.answer)));
         }
     }
     if ledger

@@ -386,7 +386,9 @@ impl Ledger {
         for step in &self.steps {
             let list = match (step.kind, step.outcome) {
                 (StepKind::Action, StepOutcome::Failed) => &mut failed,
-                (StepKind::Action, StepOutcome::CannotDo) => &mut unavailable,
+                (StepKind::Action, StepOutcome::CannotDo | StepOutcome::Declined) => {
+                    &mut unavailable
+                }
                 (StepKind::Action, StepOutcome::Skipped)
                     if skipped == Skipped::PutOff && put_off.contains(&step.id.as_str()) =>
                 {
@@ -422,7 +424,10 @@ impl Ledger {
                 s.kind == StepKind::Action
                     && matches!(
                         s.outcome,
-                        StepOutcome::Failed | StepOutcome::CannotDo | StepOutcome::Fixed
+                        StepOutcome::Failed
+                            | StepOutcome::CannotDo
+                            | StepOutcome::Declined
+                            | StepOutcome::Fixed
                     )
             });
             if !done_since {

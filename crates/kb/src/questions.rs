@@ -16,6 +16,9 @@ pub struct Question {
     pub text: String,
     pub help: Option<String>,
     pub answers: Vec<String>,
+    /// Each answer as a person reads it; `yes` and `no` need none.
+    #[serde(default)]
+    pub answer_words: BTreeMap<String, String>,
     pub cost_minutes: f64,
     /// The program can observe this by itself (USB, logs).
     #[serde(default)]
@@ -64,6 +67,30 @@ impl Question {
     pub fn has_answer(&self, answer: &str) -> bool {
         self.answers.iter().any(|a| a == answer)
     }
+
+    /// An answer in the words a person reads ("An update failed and left it on the recovery
+    /// screen" for `failed-update`); the id itself only for an answer the kb does not know.
+    pub fn words<'a>(&'a self, answer: &'a str) -> &'a str {
+        match self.answer_words.get(answer) {
+            Some(words) => words,
+            None => plain_answer(answer).unwrap_or(answer),
+        }
+    }
+}
+
+/// The words of the answers that need no table of their own.
+fn plain_answer(answer: &str) -> Option<&'static str> {
+    match answer {
+        "yes" => Some("Yes"),
+        "no" => Some("No"),
+        "unknown" => Some("I don't know"),
+        _ => None,
+    }
+}
+
+/// Whether an answer has words for people, from the question's table or as a plain answer.
+pub(crate) fn has_words(question: &Question, answer: &str) -> bool {
+    question.answer_words.contains_key(answer) || plain_answer(answer).is_some()
 }
 
 /// An answered question: what a person said, or what USB, logs or a watch session saw.

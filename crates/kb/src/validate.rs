@@ -503,6 +503,24 @@ impl<'a> Checker<'a> {
             for g in &q.applies_to {
                 self.group_ref("questions.toml", entry, g);
             }
+            for answer in &q.answers {
+                if !crate::questions::has_words(q, answer) {
+                    self.problem(
+                        "questions.toml",
+                        entry,
+                        format!("answer '{answer}' needs words for people in answer_words"),
+                    );
+                }
+            }
+            for answer in q.answer_words.keys() {
+                if !q.has_answer(answer) {
+                    self.problem(
+                        "questions.toml",
+                        entry,
+                        format!("answer_words names '{answer}', which is not an answer"),
+                    );
+                }
+            }
             for other in &q.overlaps {
                 if other == &q.id || self.kb.question(other).is_none() {
                     self.problem(

@@ -88,6 +88,18 @@ pub enum Strength {
 }
 
 impl EvidenceSource {
+    /// Where the fact came from, as a report says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            EvidenceSource::Person => "the person said so",
+            EvidenceSource::Usb => "seen on USB",
+            EvidenceSource::Usbmux => "told by usbmuxd",
+            EvidenceSource::Watch => "seen while watching a retry",
+            EvidenceSource::Log => "read from a restore log",
+            EvidenceSource::Restore => "seen during a supervised restore",
+        }
+    }
+
     pub fn strength(self) -> Strength {
         match self {
             EvidenceSource::Log => Strength::Inferred,
@@ -119,6 +131,8 @@ pub enum StepOutcome {
     CannotDo,
     /// Put off for now; it comes back later.
     Skipped,
+    /// Refused by the person: it erases the phone and they will not lose the data.
+    Declined,
     /// A question answered.
     Answered,
     /// A question the person could not answer.
@@ -134,6 +148,7 @@ impl StepOutcome {
             StepOutcome::Failed => "did not help",
             StepOutcome::CannotDo => "could not be done",
             StepOutcome::Skipped => "skipped",
+            StepOutcome::Declined => "declined: it erases the phone, and the data matters",
             StepOutcome::Answered => "answered",
             StepOutcome::Unknown => "not known",
         }
@@ -184,6 +199,26 @@ pub enum EventKind {
     Error,
     Verdict,
 }
+}
+
+impl EventKind {
+    /// The kind of event as a timeline shows it.
+    pub fn words(self) -> &'static str {
+        match self {
+            EventKind::Attach => "connected",
+            EventKind::Detach => "disconnected",
+            EventKind::ModeChange => "changed mode",
+            EventKind::Glitch => "brief reconnect",
+            EventKind::Drop => "connection lost",
+            EventKind::Loop => "connect-disconnect loop",
+            EventKind::LogFinding => "restore log",
+            EventKind::CodeChange => "new error number",
+            EventKind::Phase => "restore stage",
+            EventKind::Progress => "progress",
+            EventKind::Error => "error",
+            EventKind::Verdict => "verdict",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use case::{CauseShare, Subject};
-use kb::{CaseStatus, Kb};
+use kb::{CaseStatus, Kb, StepOutcome};
 use store::{StoredCase, stored_time};
 
 /// A case prepared for showing: names looked up, identifiers masked or not.
@@ -134,6 +134,27 @@ impl<'a> View<'a> {
             .collect()
     }
 
+    /// What a shop must know about the phone's data before any step that erases it.
+    fn data_warning(&self) -> Option<&'static str> {
+        let ledger = &self.case.ledger;
+        let declined = ledger
+            .steps()
+            .iter()
+            .any(|s| s.outcome == StepOutcome::Declined);
+        let no_backup = ledger
+            .current(&Subject::answer("backup-available"))
+            .is_some_and(|e| e.value == "no");
+        match (declined, no_backup) {
+            (true, _) => Some(
+                "The data matters and there is no backup: the owner declined every step that erases the phone. Recover the data, or ask again, before any restore.",
+            ),
+            (false, true) => {
+                Some("There is no backup: ask whether the data matters before any restore.")
+            }
+            (false, false) => None,
+        }
+    }
+
     /// The causes a report lists: the eight most likely, from 1 % up.
     fn shown_causes(&self) -> impl Iterator<Item = &CauseShare> {
         self.causes()
@@ -167,9 +188,9 @@ impl<'a> View<'a> {
             .map(|e| {
                 vec![
                     when(e.at),
-                    e.kind.id().to_owned(),
+                    e.kind.words().to_owned(),
                     e.port.clone().unwrap_or_default(),
-                    e.phase.map(|p| p.id().to_owned()).unwrap_or_default(),
+                    e.phase.map(|p| p.words().to_owned()).unwrap_or_default(),
                     e.message.clone(),
                 ]
             })
@@ -204,16 +225,20 @@ impl<'a> View<'a> {
                 } else {
                     "Model"
                 };
-                rows.push((what.to_owned(), e.value.clone(), e.source.id().to_owned()));
+                let value = match subject {
+                    Subject::Model => self.device(),
+                    _ => e.value.clone(),
+                };
+                rows.push((what.to_owned(), value, e.source.words().to_owned()));
             }
         }
         for e in ledger.answers() {
             if let Subject::Answer(q) = &e.subject {
-                let what = self
-                    .kb
-                    .question(q)
-                    .map_or_else(|| q.clone(), |k| k.text.clone());
-                rows.push((what, e.value.clone(), e.source.id().to_owned()));
+                let (what, value) = self.kb.question(q).map_or_else(
+                    || (q.clone(), e.value.clone()),
+                    |k| (k.text.clone(), k.words(&e.value).to_owned()),
+                );
+                rows.push((what, value, e.source.words().to_owned()));
             }
         }
         rows
@@ -304,6 +329,9 @@ pub fn markdown(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
         let _ = writeln!(out, "- **Bench:** {bench}");
     }
     let _ = writeln!(out, "- **Status:** {}", v.status());
+    if let Some(data) = v.data_warning() {
+        let _ = writeln!(out, "- **Data:** {data}");
+    }
     let _ = writeln!(
         out,
         "- **Opened:** {} · **last update:** {}\n",
@@ -385,6 +413,9 @@ pub fn html(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
         let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&val));
     };
     fact("Device", v.device());
+    if let Some(data) = v.data_warning() {
+        fact("Data", data.to_owned());
+    }
     if let Some(ecid) = v.ecid() {
         fact("ECID", ecid);
     }
@@ -505,5 +536,59 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
         "steps": steps,
         "events": events,
         "check_first": first,
+        "data_warning": v.data_warning(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use case::Ledger;
+    use kb::{EvidenceSource, StepKind};
+
+    fn stored(ledger: Ledger) -> StoredCase {
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        StoredCase {
+            id: "C0TEST".into(),
+            created_at: now,
+            updated_at: now,
+            device_key: None,
+            bench: None,
+            ledger,
+        }
+    }
+
+    #[test]
+    fn a_declined_erase_is_its_own_outcome_and_the_shop_reads_the_data_warning() {
+        let kb = Kb::embedded().unwrap();
+        let mut ledger = Ledger::new();
+        ledger.add(
+            Subject::answer("backup-available"),
+            "no",
+            EvidenceSource::Person,
+        );
+        ledger.add(
+            Subject::answer("mode-entered-by"),
+            "failed-update",
+            EvidenceSource::Person,
+        );
+        ledger.step("dfu-restore", StepKind::Action, StepOutcome::Declined);
+        let case = stored(ledger);
+        let md = markdown(kb, &case, false);
+        assert!(md.contains("declined: it erases the phone"), "{md}");
+        assert!(!md.contains("could not be done"), "{md}");
+        assert!(
+            md.contains("**Data:** The data matters and there is no backup"),
+            "{md}"
+        );
+        assert!(
+            md.contains("An update failed and left it on the recovery screen")
+                && !md.contains("| failed-update |"),
+            "answers are in words: {md}"
+        );
+        assert!(md.contains("the person said so"), "{md}");
+        let html = html(kb, &case, false);
+        assert!(html.contains("the owner declined every step that erases"));
+        assert!(json(kb, &case, false)["data_warning"].is_string());
+    }
 }

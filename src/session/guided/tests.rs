@@ -347,7 +347,7 @@ fn an_erase_needs_the_typed_word_and_says_what_is_lost() {
         );
         let last = end.ledger.steps().last().unwrap();
         assert!(
-            last.outcome == StepOutcome::CannotDo && kb().action(&last.id).unwrap().erases_data,
+            last.outcome == StepOutcome::Declined && kb().action(&last.id).unwrap().erases_data,
             "'{not_the_word}' does not erase: {:?}",
             end.ledger.steps().last()
         );
