@@ -72,23 +72,23 @@ impl Learned {
             .filter(|(id, _)| kb.action(id).is_some())
             .collect();
         for (id, outcome) in &known {
-            let index = match self.records.iter().position(|r| r.action == *id) {
-                Some(i) => i,
-                None => {
-                    self.records.push(Record {
-                        action: id.clone(),
-                        ..Record::default()
-                    });
-                    self.records.len() - 1
+            if !self.records.iter().any(|r| r.action == *id) {
+                self.records.push(Record {
+                    action: id.clone(),
+                    ..Record::default()
+                });
+                // The kb's order, whatever order the cases came in.
+                self.records
+                    .sort_by_key(|r| kb.actions.iter().position(|a| a.id == r.action));
+            }
+            if let Some(record) = self.records.iter_mut().find(|r| r.action == *id) {
+                record.tries += 1;
+                if *outcome == StepOutcome::Fixed {
+                    record.fixed += 1;
                 }
-            };
-            let record = &mut self.records[index];
-            record.tries += 1;
-            if *outcome == StepOutcome::Fixed {
-                record.fixed += 1;
             }
         }
-        self.experience.cases.push(LocalCase {
+        let case = LocalCase {
             failed: known
                 .iter()
                 .filter(|(_, o)| *o == StepOutcome::Failed)
@@ -99,8 +99,21 @@ impl Learned {
                 .find(|(_, o)| *o == StepOutcome::Fixed)
                 .map(|(id, _)| id.clone()),
             weight,
-        });
+        };
+        // Cases finished in the same instant come from the store in any order; keeping them
+        // sorted makes every sum over them, and so every plan, the same from run to run.
+        let at = self
+            .experience
+            .cases
+            .partition_point(|c| local_case_order(c, &case).is_lt());
+        self.experience.cases.insert(at, case);
     }
+}
+
+fn local_case_order(a: &LocalCase, b: &LocalCase) -> std::cmp::Ordering {
+    (&a.fixed, &a.failed)
+        .cmp(&(&b.fixed, &b.failed))
+        .then(a.weight.total_cmp(&b.weight))
 }
 
 /// The model a stored product type belongs to.

@@ -97,9 +97,9 @@ pub struct Collected {
     pub left_out: usize,
 }
 
-/// The files to read: given paths (directories walked), or the default locations, newest first.
-/// A path that exists but is not a file or folder (a device, a pipe) is kept, so it can be
-/// reported by name rather than called missing.
+/// The files to read: files named on the command line in the order given; what a folder or
+/// the default locations hold, newest first. A path that exists but is not a file or folder (a
+/// device, a pipe) is kept, so it can be reported by name rather than called missing.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Collected> {
     let mut files = Vec::new();
     if paths.is_empty() {
@@ -109,10 +109,14 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Collected> {
         if files.is_empty() {
             files = current_directory_logs();
         }
+        files.sort_by_key(|p| std::cmp::Reverse(modified(p)));
     } else {
         for path in paths {
             if path.is_dir() {
-                walk(path, &mut files);
+                let mut found = Vec::new();
+                walk(path, &mut found);
+                found.sort_by_key(|p| std::cmp::Reverse(modified(p)));
+                files.extend(found);
             } else if path.as_os_str() == "-" || std::fs::metadata(path).is_ok() {
                 files.push(path.clone());
             } else {
@@ -124,7 +128,6 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Collected> {
             }
         }
     }
-    files.sort_by_key(|p| std::cmp::Reverse(modified(p)));
     let left_out = files.len().saturating_sub(MAX_FILES);
     files.truncate(MAX_FILES);
     Ok(Collected { files, left_out })
