@@ -393,20 +393,31 @@ fn case_history_json_is_unchanged() {
         "ecid_hash",
     ];
     let mut all = String::new();
-    let import = tempfile::NamedTempFile::new().unwrap();
-    // The import is kept in the repository's own words so the golden does not depend on a
-    // file outside it: three finished cases in the cases.jsonl shape.
-    let own = concat!(
+    // Finished cases in the cases.jsonl shape, made up here so the golden does not depend on a
+    // file outside the repository. One file each: cases imported together share a time, and
+    // the history's order among them would be left to chance.
+    let imports: Vec<tempfile::NamedTempFile> = [
         r#"{"id":"golden-1","source":"made up for this test","error_code":4013,"device":"iPhone 11","tried_without_success":["swap-cable"],"resolved_by":"computer-port","confidence":"high"}"#,
-        "\n",
         r#"{"id":"golden-2","source":"made up for this test","error_code":4013,"device":"iPhone 11","tried_without_success":[],"resolved_by":"computer-port","confidence":"medium"}"#,
-        "\n",
         r#"{"id":"golden-3","source":"made up for this test","error_code":9,"device":"iPhone 7","tried_without_success":["swap-cable","change-port"],"resolved_by":"unresolved","confidence":"low"}"#,
-        "\n",
-    );
-    std::fs::write(import.path(), own).unwrap();
-    let steps: [&[&str]; 8] = [
-        &[
+    ]
+    .iter()
+    .map(|line| {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), format!("{line}\n")).unwrap();
+        file
+    })
+    .collect();
+    let import = |n: usize| -> Vec<&str> {
+        vec![
+            "history",
+            "--import",
+            imports[n].path().to_str().unwrap(),
+            "--json",
+        ]
+    };
+    let steps: Vec<Vec<&str>> = vec![
+        vec![
             "record",
             "--code",
             "4013",
@@ -420,7 +431,7 @@ fn case_history_json_is_unchanged() {
             "1-2.3",
             "--json",
         ],
-        &[
+        vec![
             "record",
             "--code",
             "4014",
@@ -431,21 +442,18 @@ fn case_history_json_is_unchanged() {
             "low",
             "--json",
         ],
-        &[
-            "history",
-            "--import",
-            import.path().to_str().unwrap(),
-            "--json",
-        ],
-        &["history", "--json"],
-        &["history", "--code", "4013", "--json"],
-        &["history", "--port", "1-2.3", "--json"],
-        &["learn", "--show", "--json"],
-        &["report", "--format", "json"],
+        import(0),
+        import(1),
+        import(2),
+        vec!["history", "--json"],
+        vec!["history", "--code", "4013", "--json"],
+        vec!["history", "--port", "1-2.3", "--json"],
+        vec!["learn", "--show", "--json"],
+        vec!["report", "--format", "json"],
     ];
     for args in steps {
         let mut with_db = vec!["--db", db, "--bench", "golden-bench"];
-        with_db.extend_from_slice(args);
+        with_db.extend_from_slice(&args);
         all.push_str(&format!("# {}\n", args[..2].join(" ")));
         all.push_str(&blank_case_ids(&blank(
             &stdout_of(&with_db, &[]),
