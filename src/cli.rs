@@ -78,9 +78,12 @@ which causes it addresses). Tell it how the step went (fixed, still failing, can
 and it re-plans; questions are asked only when the answer is worth its time. The session ends \
 fixed, or with a verdict you can take to a repair shop.\n\n\
 With --plan it does not ask anything: it prints the current assessment for the evidence given on \
-the command line and exits. Unknown question, answer or action ids are errors that list the \
-valid ones.",
-        after_help = "Examples:\n  restore-doctor diagnose\n  restore-doctor diagnose --code 4013 --model iPhone9,3\n  restore-doctor diagnose --code 4013 --model iPhone9,3 --observe voice-memos-greyed=yes --failed swap-cable --plan\n  restore-doctor diagnose --code 3194 --plan --json\n\nQuestions (--observe ID=ANSWER): hub-in-path, link-speed, device-mode, voice-memos-greyed,\nspeaker-greyed, face-id-failed, no-service, liquid-exposure, boot-loop,\ndisconnect-during-restore, failed-phase, backup-available, usb-c-to-lightning-cable,\nerror-repeats, other-device-same-setup, restore-tool, host-os, network-restricted,\nhost-up-to-date, mode-entered-by, repaired-before, firmware-step-failed.\n\nExit codes: 0 fixed, stopped or plan printed; 1 the verdict is a repair bench; 2 bad input."
+the command line and exits; its first step is the one the session would take next. Questions \
+the session would ask are question steps there: answer with --observe QUESTION=ANSWER, or \
+--observe QUESTION=unknown for \"I don't know\". The flags count in the order given: at most three \
+questions come in a row, and the answers after the last --failed are those questions. Unknown \
+question, answer or action ids are errors that list the valid ones.",
+        after_help = "Examples:\n  restore-doctor diagnose\n  restore-doctor diagnose --code 4013 --model iPhone9,3\n  restore-doctor diagnose --code 4013 --model iPhone9,3 --observe voice-memos-greyed=yes --failed swap-cable --plan\n  restore-doctor diagnose --code 3194 --plan --json\n  restore-doctor diagnose --code 4013 --observe restore-tool=itunes --observe host-os=unknown --plan --json\n\nQuestions (--observe ID=ANSWER): hub-in-path, link-speed, device-mode, voice-memos-greyed,\nspeaker-greyed, face-id-failed, no-service, liquid-exposure, boot-loop,\ndisconnect-during-restore, failed-phase, backup-available, usb-c-to-lightning-cable,\nerror-repeats, other-device-same-setup, restore-tool, host-os, network-restricted,\nhost-up-to-date, mode-entered-by, repaired-before, firmware-step-failed.\n\nExit codes: 0 fixed, stopped or plan printed; 1 the verdict is a repair bench; 2 bad input."
     )]
     Diagnose(DiagnoseArgs),
 
@@ -287,7 +290,9 @@ pub struct DiagnoseArgs {
     #[command(flatten)]
     pub model: ModelArg,
 
-    /// Something you know, as QUESTION=ANSWER (for example hub-in-path=yes). Repeatable.
+    /// Something you know, as QUESTION=ANSWER (for example hub-in-path=yes), or
+    /// QUESTION=unknown when you cannot tell. Repeatable; answers given after the last
+    /// --failed count as questions asked in a row.
     #[arg(long, value_name = "QUESTION=ANSWER")]
     pub observe: Vec<String>,
 
@@ -330,6 +335,45 @@ pub struct DiagnoseArgs {
     /// Read the attached device from a Linux sysfs tree under DIR instead of the USB bus.
     #[arg(long, value_name = "DIR")]
     pub sysfs_root: Option<std::path::PathBuf>,
+
+    /// Where each --observe, --failed and --cannot stood on the command line.
+    #[arg(skip)]
+    pub positions: FlagPositions,
+}
+
+/// Where the repeatable evidence flags of `diagnose` stood on the command line, so answers and
+/// tried steps enter the case in the order they were given (none known: answers first).
+#[derive(Debug, Clone, Default)]
+pub struct FlagPositions {
+    pub observe: Vec<usize>,
+    pub failed: Vec<usize>,
+    pub cannot: Vec<usize>,
+}
+
+impl Cli {
+    /// Parses the command line like `Cli::parse`, and keeps where the evidence flags of
+    /// `diagnose` stood.
+    pub fn parse_in_order() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches)
+            .unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
+        if let (Some(Command::Diagnose(args)), Some(("diagnose", sub))) =
+            (&mut cli.command, matches.subcommand())
+        {
+            let at = |id: &str| {
+                sub.indices_of(id)
+                    .map(Iterator::collect)
+                    .unwrap_or_default()
+            };
+            args.positions = FlagPositions {
+                observe: at("observe"),
+                failed: at("failed"),
+                cannot: at("cannot"),
+            };
+        }
+        cli
+    }
 }
 
 /// `dfu`.

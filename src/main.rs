@@ -21,13 +21,11 @@ mod usbmux_view;
 use std::io;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use cli::Cli;
 use usage_error::UsageError;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_in_order();
     output::set_color(cli.color);
     case_store::set_bench(cli.bench.clone());
     learning::configure(cli.db.as_deref(), cli.no_learn);

@@ -81,6 +81,7 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
         // A resumed case was asked already; what it did not know stays unknown.
         ask_device: !resumed && args.model.model.is_none(),
         ask_code: !resumed && args.code.is_none(),
+        ask_tried: !resumed && args.failed.is_empty() && args.cannot.is_empty(),
     };
     let mut prompter = TerminalPrompter::new();
     let end = guided::run(kb, &mut prompter, start)?;
@@ -186,28 +187,65 @@ fn add_arguments(kb: &Kb, args: &DiagnoseArgs, ledger: &mut Ledger) -> anyhow::R
             EvidenceSource::Person,
         );
     }
-    for item in &args.observe {
-        let Some((question, answer)) = item.split_once('=') else {
-            return Err(UsageError::new(format!(
-                "--observe expects QUESTION=ANSWER (for example hub-in-path=yes), not '{item}'"
-            ))
-            .into());
-        };
-        let observation = kb::Observation::new(question.trim(), answer.trim());
-        check_answer(kb, &observation)?;
-        ledger.observe(&observation, EvidenceSource::Person);
+    // Answers and tried steps in the order they were given: the answers after the last tried
+    // step are questions asked in a row, as in the guided session.
+    let mut given: Vec<(usize, Given)> = Vec::new();
+    let position = |positions: &[usize], i: usize| positions.get(i).copied().unwrap_or(i);
+    for (i, item) in args.observe.iter().enumerate() {
+        given.push((position(&args.positions.observe, i), Given::Answer(item)));
     }
-    for (ids, outcome) in [
-        (&args.failed, StepOutcome::Failed),
-        (&args.cannot, StepOutcome::CannotDo),
+    for (ids, positions, outcome) in [
+        (&args.failed, &args.positions.failed, StepOutcome::Failed),
+        (&args.cannot, &args.positions.cannot, StepOutcome::CannotDo),
     ] {
-        for id in ids {
-            ledger.step(id.clone(), StepKind::Action, outcome);
+        for (i, id) in ids.iter().enumerate() {
+            // Without positions, tried steps come after the answers.
+            let at = positions.get(i).copied().unwrap_or(usize::MAX / 2 + i);
+            given.push((at, Given::Step(id, outcome)));
+        }
+    }
+    given.sort_by_key(|(at, _)| *at);
+    for (_, item) in given {
+        match item {
+            Given::Answer(item) => observe_argument(kb, item, ledger)?,
+            Given::Step(id, outcome) => ledger.step(id.clone(), StepKind::Action, outcome),
         }
     }
     // Validate action ids now, so the interactive session never starts on a typo.
     engine::assess(kb, &ledger.evidence(kb, Skipped::PutOff))
         .map_err(|e| UsageError::new(e.to_string()))?;
+    Ok(())
+}
+
+/// One evidence flag of the command line.
+enum Given<'a> {
+    Answer(&'a String),
+    Step(&'a String, StepOutcome),
+}
+
+/// Adds one `--observe QUESTION=ANSWER` as the person's answer to that question, or
+/// `QUESTION=unknown` as a question they cannot answer (it is not asked again).
+fn observe_argument(kb: &Kb, item: &str, ledger: &mut Ledger) -> anyhow::Result<()> {
+    let Some((question, answer)) = item.split_once('=') else {
+        return Err(UsageError::new(format!(
+            "--observe expects QUESTION=ANSWER (for example hub-in-path=yes, or hub-in-path=unknown), not '{item}'"
+        ))
+        .into());
+    };
+    let (question, answer) = (question.trim(), answer.trim());
+    if answer == kb::UNKNOWN_ANSWER {
+        let evidence = engine::Evidence {
+            declined: vec![question.to_owned()],
+            ..engine::Evidence::default()
+        };
+        engine::assess(kb, &evidence).map_err(|e| UsageError::new(e.to_string()))?;
+        ledger.step(question, StepKind::Question, StepOutcome::Unknown);
+        return Ok(());
+    }
+    let observation = kb::Observation::new(question, answer);
+    check_answer(kb, &observation)?;
+    ledger.observe(&observation, EvidenceSource::Person);
+    ledger.step(question, StepKind::Question, StepOutcome::Answered);
     Ok(())
 }
 

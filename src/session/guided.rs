@@ -18,10 +18,6 @@ use crate::session::{dfu_coach, render, retry_watch};
 
 /// A safety stop: no real session needs more steps than the kb has actions and questions.
 const MAX_STEPS: usize = 60;
-/// Questions asked in a row before an action comes, unless one is expected to save a lot.
-const FREE_QUESTIONS: usize = 3;
-/// Minutes a question past [`FREE_QUESTIONS`] must be expected to save to be asked anyway.
-const WORTH_ANOTHER_QUESTION: f64 = 10.0;
 
 /// How the session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +52,8 @@ pub struct Start<'a> {
     /// Ask for the model / the error code when nothing has told them yet.
     pub ask_device: bool,
     pub ask_code: bool,
+    /// Ask what was already tried (one multi-select) when nothing has told it yet.
+    pub ask_tried: bool,
 }
 
 impl Start<'_> {
@@ -70,6 +68,7 @@ impl Start<'_> {
             keeper: None,
             ask_device: false,
             ask_code: false,
+            ask_tried: false,
         }
     }
 }
@@ -86,8 +85,11 @@ pub fn run(kb: &Kb, prompter: &mut dyn Prompter, start: Start<'_>) -> io::Result
     let (ending, last) = session.drive(
         start.usb_note.as_deref(),
         &start.recent_logs,
-        start.ask_device,
-        start.ask_code,
+        Intake {
+            device: start.ask_device,
+            code: start.ask_code,
+            tried: start.ask_tried,
+        },
     )?;
     let status = match &ending {
         Ending::Fixed(_) => CaseStatus::Fixed,
@@ -108,6 +110,13 @@ pub fn run(kb: &Kb, prompter: &mut dyn Prompter, start: Start<'_>) -> io::Result
         ending,
         ledger: session.ledger,
     })
+}
+
+/// What the session asks before the first step.
+struct Intake {
+    device: bool,
+    code: bool,
+    tried: bool,
 }
 
 /// What happened to an offered action.
@@ -145,8 +154,7 @@ impl Session<'_, '_> {
         &mut self,
         usb_note: Option<&str>,
         recent_logs: &[PathBuf],
-        ask_device: bool,
-        ask_code: bool,
+        intake: Intake,
     ) -> io::Result<(Ending, Option<Assessment>)> {
         let kb = self.kb;
         self.prompter
@@ -166,7 +174,7 @@ impl Session<'_, '_> {
             return Ok((Ending::Stopped, None));
         }
         self.keep()?;
-        if ask_device && self.ledger.product_type().is_none() {
+        if intake.device && self.ledger.product_type().is_none() {
             match intake::ask_model(kb, self.prompter)? {
                 Asked::Value(Some(device)) => {
                     self.ledger.add(
@@ -179,7 +187,7 @@ impl Session<'_, '_> {
                 Asked::Stop => return Ok((Ending::Stopped, None)),
             }
         }
-        if ask_code && self.ledger.code().is_none() {
+        if intake.code && self.ledger.code().is_none() {
             let prompt = "What error number did Finder, iTunes or Apple Devices show? Type it (4013) or paste the message; press Enter if there was none.";
             match intake::ask_error_code(self.prompter, prompt)? {
                 Asked::Value(Some(code)) => {
@@ -195,11 +203,26 @@ impl Session<'_, '_> {
             self.prompter
                 .say(output::wrap(&render::code_line(kb, code), "").trim_end())?;
         }
-        // Questions asked since the last action offered (or since the start).
-        let mut questions_in_a_row = 0;
+        if intake.tried
+            && !self
+                .ledger
+                .steps()
+                .iter()
+                .any(|s| s.kind == StepKind::Action)
+        {
+            match intake::ask_tried(kb, self.prompter)? {
+                Asked::Value(tried) => {
+                    for id in tried {
+                        self.ledger.step(id, StepKind::Action, StepOutcome::Failed);
+                    }
+                }
+                Asked::Stop => return Ok((Ending::Stopped, None)),
+            }
+            self.keep()?;
+        }
         let mut last = None;
         for _ in 0..MAX_STEPS {
-            let Some((assessment, step)) = self.next_step(questions_in_a_row)? else {
+            let Some((assessment, step)) = self.next_step()? else {
                 return Ok((Ending::Stopped, last));
             };
             self.prompter.say("")?;
@@ -209,7 +232,6 @@ impl Session<'_, '_> {
                     if !self.ask(&step)? {
                         return Ok((Ending::Stopped, Some(assessment)));
                     }
-                    questions_in_a_row += 1;
                 }
                 StepKind::Action => {
                     if kb.action(&step.id).is_some_and(|a| a.escalation) {
@@ -222,7 +244,6 @@ impl Session<'_, '_> {
                         ))?;
                         return Ok((Ending::NeedsRepair, Some(assessment)));
                     }
-                    questions_in_a_row = 0;
                     let outcome = match self.offer(&step, &assessment)? {
                         Offer::Outcome(outcome) => outcome,
                         Offer::Stop => return Ok((Ending::Stopped, Some(assessment))),
@@ -252,8 +273,8 @@ impl Session<'_, '_> {
     }
 
     /// The assessment now and the step to offer: a skipped step comes back before the repair
-    /// shop, and past the free questions only a question worth ten minutes is asked first.
-    fn next_step(&mut self, questions_asked: usize) -> io::Result<Option<(Assessment, Step)>> {
+    /// shop.
+    fn next_step(&mut self) -> io::Result<Option<(Assessment, Step)>> {
         let kb = self.kb;
         let mut assessment =
             match crate::learning::assess(kb, self.ledger.evidence(kb, Skipped::PutOff)) {
@@ -300,24 +321,8 @@ impl Session<'_, '_> {
                 assessment = back;
             }
         }
-        let first_action = assessment
-            .plan
-            .iter()
-            .find(|s| s.kind == StepKind::Action)
-            .cloned();
-        let step = match assessment.plan.first().cloned() {
-            Some(q) if q.kind == StepKind::Question && questions_asked >= FREE_QUESTIONS => {
-                let saving = first_action.as_ref().map_or(f64::INFINITY, |a| {
-                    a.expected_remaining_minutes - assessment.expected_cost_minutes
-                });
-                if saving > WORTH_ANOTHER_QUESTION {
-                    Some(q)
-                } else {
-                    first_action
-                }
-            }
-            other => other,
-        };
+        // The engine keeps questions to three in a row (the ledger counts them).
+        let step = assessment.plan.first().cloned();
         Ok(step.map(|s| (assessment, s)))
     }
 
@@ -475,6 +480,20 @@ impl Session<'_, '_> {
         self.keep()
     }
 
+    /// Records the answer "did the same error come back?" that the follow-up gave, as an
+    /// answered question when it says something new.
+    fn repeats(&mut self, answer: &str) {
+        const ERROR_REPEATS: &str = "error-repeats";
+        let observation = Observation::new(ERROR_REPEATS, answer);
+        if matches!(
+            self.ledger.observe(&observation, EvidenceSource::Person),
+            case::Merge::New | case::Merge::Replaced(_)
+        ) {
+            self.ledger
+                .step(ERROR_REPEATS, StepKind::Question, StepOutcome::Answered);
+        }
+    }
+
     /// After a failed step: did the error number change? Codes change between attempts
     /// (4013 → 9 → 4014), and the plan is redone with the new one. False when stopped.
     fn ask_code_change(&mut self) -> io::Result<bool> {
@@ -499,11 +518,8 @@ impl Session<'_, '_> {
         else {
             return Ok(false);
         };
-        let repeats = |answer: &str| Observation::new("error-repeats", answer);
         match options[picked].key.as_str() {
-            "same" => {
-                self.ledger.observe(&repeats("yes"), EvidenceSource::Person);
-            }
+            "same" => self.repeats("yes"),
             "new" => match intake::ask_error_code(self.prompter, "Which number now?")? {
                 Asked::Stop => return Ok(false),
                 Asked::Value(Some(code)) if Some(code) != before => {
@@ -520,7 +536,7 @@ impl Session<'_, '_> {
                     self.ledger
                         .event(EventKind::CodeChange, None, None, message);
                     if before.is_some() {
-                        self.ledger.observe(&repeats("no"), EvidenceSource::Person);
+                        self.repeats("no");
                     }
                     self.prompter
                         .say(output::wrap(&render::code_line(self.kb, code), "  ").trim_end())?;

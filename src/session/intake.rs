@@ -224,10 +224,84 @@ pub fn ask_error_code(prompter: &mut dyn Prompter, prompt: &str) -> io::Result<A
     Ok(Asked::Value(None))
 }
 
+/// Asks what the person already tried, as one multi-select from the kb's actions (the repair
+/// shop aside): the ids picked, each to become a failed step.
+pub fn ask_tried(kb: &Kb, prompter: &mut dyn Prompter) -> io::Result<Asked<Vec<String>>> {
+    let actions: Vec<&kb::Action> = kb.actions.iter().filter(|a| !a.escalation).collect();
+    let mut list = "What have you already tried that did not fix it?".to_owned();
+    for (i, action) in actions.iter().enumerate() {
+        list.push_str(&format!("\n  {}) {}", i + 1, action.name));
+    }
+    prompter.say(&list)?;
+    let mut prompt =
+        "Type their numbers (for example: 1 4), or press Enter if you tried none of them."
+            .to_owned();
+    for _ in 0..5 {
+        let Some(answer) = prompter.text(&prompt)? else {
+            return Ok(Asked::Stop);
+        };
+        match pick_many(&answer, actions.len()) {
+            Ok(picked) => {
+                return Ok(Asked::Value(
+                    picked.into_iter().map(|i| actions[i].id.clone()).collect(),
+                ));
+            }
+            Err(message) => {
+                prompt = format!(
+                    "{message}. Type numbers from 1 to {}, or press Enter for none.",
+                    actions.len()
+                )
+            }
+        }
+    }
+    Ok(Asked::Value(Vec::new()))
+}
+
+/// Reads a list of option numbers (1-based, separated by spaces or commas; "none" or nothing
+/// for none) into 0-based indices, each once.
+fn pick_many(answer: &str, options: usize) -> Result<Vec<usize>, String> {
+    let answer = answer.trim();
+    if answer.is_empty() || answer.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut picked = Vec::new();
+    for word in answer.split(|c: char| c == ',' || c.is_whitespace()) {
+        if word.is_empty() {
+            continue;
+        }
+        let shown = kb::text::printable(word);
+        let n: usize = word
+            .parse()
+            .map_err(|_| format!("'{shown}' is not an option number"))?;
+        if !(1..=options).contains(&n) {
+            return Err(format!("there is no option {n}"));
+        }
+        if !picked.contains(&(n - 1)) {
+            picked.push(n - 1);
+        }
+    }
+    Ok(picked)
+}
+
 fn upper_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_many;
+
+    #[test]
+    fn a_multi_select_takes_numbers_once_each_or_none() {
+        assert_eq!(pick_many("", 5), Ok(vec![]));
+        assert_eq!(pick_many(" none ", 5), Ok(vec![]));
+        assert_eq!(pick_many("1 4,4, 2", 5), Ok(vec![0, 3, 1]));
+        assert_eq!(pick_many("6", 5), Err("there is no option 6".to_owned()));
+        assert_eq!(pick_many("0", 5), Err("there is no option 0".to_owned()));
+        assert!(pick_many("cable", 5).unwrap_err().contains("'cable'"));
     }
 }

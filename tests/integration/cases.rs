@@ -20,7 +20,8 @@ fn repair_case(db: &str) -> String {
             "--model",
             "iPhone9,3",
         ],
-        b"yes\nby-itself\nyes\nyes\nyes\nfailed\nyes\nfailed\n",
+        // Enter: nothing tried yet; then the answers and outcomes.
+        b"\nyes\nby-itself\nyes\nyes\nyes\nfailed\nyes\nfailed\n",
     );
     assert_eq!(out.status, 1, "a repair verdict: {}", out.stdout);
     let line = out
@@ -155,7 +156,7 @@ fn a_stopped_session_can_be_resumed() {
             "--model",
             "iPhone 12",
         ],
-        &b"failed\nunknown\n".repeat(10),
+        &[&b"\n"[..], &b"failed\nunknown\n".repeat(10)].concat(),
     );
     let id = first
         .stdout

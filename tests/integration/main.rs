@@ -16,5 +16,6 @@ mod logs;
 mod restore;
 mod restore_bench;
 mod serve;
+mod session_replay;
 mod terminal;
 mod watch;

@@ -38,6 +38,7 @@ fn a_whole_session_for_an_iphone_7_ends_with_the_audio_ic_verdict() {
     p.send_line("An unknown error occurred (4013).").unwrap();
     let mut transcript = String::new();
     let prompts = [
+        "Type their numbers",
         "Your answer:",
         "How did it go?",
         "Did the error number change?",
@@ -57,6 +58,8 @@ fn a_whole_session_for_an_iphone_7_ends_with_the_audio_ic_verdict() {
                 p.send_line("yes")
             }
             "Your answer:" => p.send_line("unknown"),
+            // Nothing tried before the session.
+            "Type their numbers" => p.send_line(""),
             "How did it go?" => p.send_line("failed"),
             "Did the error number change?" => p.send_line("same"),
             // Enter leaves the phone as it is: nothing but the typed word erases.
@@ -108,7 +111,12 @@ fn ctrl_c_stops_cleanly() {
 #[test]
 fn end_of_input_stops_and_says_how_to_resume() {
     let mut p = spawn(&["diagnose", "--code", "4013", "--model", "iPhone 12"]);
-    p.expect(Any(["Your answer:", "How did it go?"])).unwrap();
+    p.expect(Any([
+        "Type their numbers",
+        "Your answer:",
+        "How did it go?",
+    ]))
+    .unwrap();
     p.send_line("q").unwrap();
     p.expect("To pick up where you left off:").unwrap();
     // The case was saved, so the hint resumes it, as the program was started.

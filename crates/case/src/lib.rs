@@ -401,6 +401,13 @@ impl Ledger {
                 list.push(step.id.clone());
             }
         }
+        // Questions since the last action offered, however it went.
+        let questions_in_a_row = self
+            .steps
+            .iter()
+            .rev()
+            .take_while(|s| s.kind == StepKind::Question)
+            .count();
         Evidence {
             code: self.code(),
             device: self.product_type().and_then(|p| kb.find_device(p).ok()),
@@ -408,6 +415,7 @@ impl Ledger {
             failed,
             unavailable,
             declined,
+            questions_in_a_row,
             prior: engine::Prior::default(),
             local: None,
         }

@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod experience;
 pub mod model;
 pub mod plan;
+pub mod replay;
 pub mod simulate;
 
 use kb::{Device, Kb, Observation};
@@ -30,6 +31,10 @@ pub struct Evidence<'kb> {
     pub unavailable: Vec<String>,
     /// Questions the person cannot answer; they are not asked again.
     pub declined: Vec<String>,
+    /// Questions the person answered (or could not) since the last action they were offered:
+    /// at most [`FREE_QUESTIONS`] come in a row before the next action, unless another is
+    /// expected to save more than [`WORTH_ANOTHER_QUESTION`] minutes.
+    pub questions_in_a_row: usize,
     /// Which priors to start from.
     pub prior: Prior<'kb>,
     /// What the shop's own finished cases of this code and model showed, if it learns.
@@ -46,11 +51,17 @@ impl<'kb> Evidence<'kb> {
             failed: reading.failed,
             unavailable: reading.cannot,
             declined: Vec::new(),
+            questions_in_a_row: 0,
             prior,
             local: None,
         }
     }
 }
+
+/// Questions asked in a row before an action comes, unless one is expected to save a lot.
+pub const FREE_QUESTIONS: usize = 3;
+/// Minutes a question past [`FREE_QUESTIONS`] must be expected to save to be asked anyway.
+pub const WORTH_ANOTHER_QUESTION: f64 = 10.0;
 
 /// Evidence that names things the kb does not know, or that rules out every cause.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -342,7 +353,11 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
     };
     // Asking is weighed against acting at once with the same (greedy) planner its answers get.
     let baseline = greedy(&model, &belief, &situation);
-    let question = question_to_ask(&model, &belief, &candidates, &baseline, &after);
+    let question =
+        question_to_ask(&model, &belief, &candidates, &baseline, &after).filter(|&(_, eco)| {
+            evidence.questions_in_a_row < FREE_QUESTIONS
+                || sequence.expected_cost - eco > WORTH_ANOTHER_QUESTION
+        });
 
     let explain = Explainer {
         kb,

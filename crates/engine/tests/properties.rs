@@ -49,6 +49,7 @@ fn build(raw: &RawEvidence) -> Evidence<'static> {
             .collect(),
         unavailable: Vec::new(),
         declined: Vec::new(),
+        questions_in_a_row: 0,
         prior: engine::Prior::default(),
         local: None,
     }

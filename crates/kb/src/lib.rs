@@ -5,6 +5,7 @@
 //! validated (see [`validate`]); a new error code or device is a data change, not a code change.
 
 mod actions;
+mod answers;
 mod causes;
 mod codes;
 mod devices;
@@ -21,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use actions::{Action, Condition, ConditionalFixes};
+pub use answers::{AnswerKey, MAX_KEY_LINES};
 pub use causes::{Cause, Group, GroupPrior};
 pub use codes::{
     Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, display_code, parse_code,
@@ -33,7 +35,7 @@ pub use outcomes::{
     CaseField, CaseLineError, CaseReading, Confidence, OutcomeGroup, Phrase, RealCase, Resolution,
     parse_cases,
 };
-pub use questions::{Observation, Question};
+pub use questions::{Observation, Question, UNKNOWN_ANSWER};
 use serde::Deserialize;
 pub use strum::VariantArray;
 pub use validate::Problem;

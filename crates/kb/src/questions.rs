@@ -8,6 +8,10 @@ use serde::Deserialize;
 /// The row of a question's likelihood table that applies to causes not named in it.
 pub const ANY_CAUSE: &str = "*";
 
+/// The word for "I don't know" where an answer is typed (`--observe hub-in-path=unknown`);
+/// no question may have it as an answer.
+pub const UNKNOWN_ANSWER: &str = "unknown";
+
 /// Something the program asks or observes.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -490,6 +490,13 @@ impl<'a> Checker<'a> {
             if q.answers.len() < 2 {
                 self.problem("questions.toml", entry, "needs at least two answers");
             }
+            if q.has_answer(crate::UNKNOWN_ANSWER) {
+                self.problem(
+                    "questions.toml",
+                    entry,
+                    "'unknown' is the word for \"I don't know\", not an answer",
+                );
+            }
             if !(q.cost_minutes >= 0.0 && q.cost_minutes.is_finite()) {
                 self.problem("questions.toml", entry, "cost_minutes must be zero or more");
             }
