@@ -11,7 +11,7 @@ use case::{Ledger, Subject, Verdict};
 use engine::StepKind;
 use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Phase, StepOutcome};
 use serde_json::json;
-use supervise::{Ending, ErasePermit, Firmware, Happening, Request, Tool};
+use supervise::{Ending, ErasePermit, Firmware, Happening, Request, Stopper, Tool};
 use watch::Finding;
 
 use crate::case_store::CaseKeeper;
@@ -27,10 +27,12 @@ const LINK_INTERVAL: Duration = Duration::from_millis(200);
 
 pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let tool =
-        Tool::find(args.idevicerestore.as_deref()).map_err(|e| UsageError::new(e.to_string()))?;
+    // SIGINT, SIGTERM and SIGHUP end the tool with us (see `supervise::Group`).
+    let stopper = Stopper::on_signals()?;
+    let tool = Tool::find(args.idevicerestore.as_deref(), &stopper)
+        .map_err(|e| UsageError::new(e.to_string()))?;
     if args.all || args.ecid.len() > 1 {
-        return super::restore_bench::run(kb, db, &tool, args);
+        return super::restore_bench::run(kb, db, &tool, args, &stopper);
     }
     let erase = if args.erase {
         Some(erase_permit(args.yes_erase, "the phone")?)
@@ -52,8 +54,10 @@ pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<E
     let mut ledger = ledger_for(None, the_phone(kb, args).as_ref());
     let mut keeper = (!args.no_save).then(|| CaseKeeper::new(db));
     for attempt in 1..=args.retry.saturating_add(1) {
-        let ending = supervised_run(kb, &tool, &request, args, &mut screen)?;
-        if ending.no_device && ending.device.is_none() {
+        // From the start of the tool to the saved case, a signal is answered, not fatal.
+        let hold = stopper.hold();
+        let ending = supervised_run(kb, &tool, &request, args, &stopper, &mut screen)?;
+        if ending.no_device && ending.device.is_none() && ending.stopped.is_none() {
             screen.finish_progress();
             return Err(UsageError::new(
                 "idevicerestore found no phone. Connect it (recovery or DFU mode for a restore) and check it is the only one, or pass --ecid; `restore-doctor devices` shows what is on USB.",
@@ -71,9 +75,13 @@ pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<E
             verdict.as_ref(),
             keeper.as_ref().and_then(|k| k.id()),
         )?;
+        if let Some(signal) = stopper.requested() {
+            return Ok(ExitCode::from(signal.exit_code()));
+        }
         if ending.succeeded() {
             return Ok(ExitCode::SUCCESS);
         }
+        drop(hold);
         if attempt <= args.retry && !wait_for_change(args.json)? {
             break;
         }
@@ -179,6 +187,7 @@ fn supervised_run(
     tool: &Tool,
     request: &Request,
     args: &RestoreArgs,
+    stopper: &Stopper,
     screen: &mut Screen,
 ) -> anyhow::Result<Ending> {
     let stop = AtomicBool::new(false);
@@ -193,7 +202,7 @@ fn supervised_run(
         // The first failure to show something (a closed pipe) ends the command once the tool
         // has finished; the tool is never cut off half-way.
         let mut failed_show = None;
-        let ending = supervise::run(kb, tool, request, &mut |happening| {
+        let ending = supervise::run(kb, tool, request, stopper, &mut |happening| {
             let shown = link_rx
                 .try_iter()
                 .try_for_each(|finding| screen.link(&finding))
@@ -304,12 +313,24 @@ pub(super) fn record(
     let status = ending.status.map_or("ended by a signal".to_owned(), |s| {
         format!("exit status {s}")
     });
+    let stopped = ending
+        .stopped
+        .map(|s| format!(", stopped by {}", s.name()))
+        .unwrap_or_default();
     ledger.event(
         EventKind::Phase,
         None,
         ending.phase(),
-        format!("idevicerestore {status} after {:.0} s", ending.seconds),
+        format!(
+            "idevicerestore {status} after {:.0} s{stopped}",
+            ending.seconds
+        ),
     );
+    if ending.stopped.is_some() {
+        // Stopped by the person (or the system), not failed: the attempt proves nothing.
+        ledger.finish(CaseStatus::Open, None, None);
+        return None;
+    }
     if ending.succeeded() {
         ledger.step(action, StepKind::Action, StepOutcome::Fixed);
         ledger.finish(CaseStatus::Fixed, Some(action.to_owned()), None);
@@ -473,7 +494,11 @@ impl Screen {
             ));
         }
         output::line("")?;
-        if ending.succeeded() {
+        if let Some(signal) = ending.stopped {
+            output::line(
+                output::wrap(&paint(WARN, &stopped_words(signal, ending)), "").trim_end(),
+            )?;
+        } else if ending.succeeded() {
             output::line(paint(
                 GOOD,
                 &format!(
@@ -516,6 +541,16 @@ pub(super) fn action_name(kb: &Kb, id: &str) -> String {
     kb.action(id).map_or(id.to_owned(), |a| a.name.clone())
 }
 
+/// How a stopped run ended, in one sentence, with what to do next.
+pub(super) fn stopped_words(signal: supervise::StopSignal, ending: &Ending) -> String {
+    format!(
+        "Stopped ({}): idevicerestore was ended after {}. The phone may be left in recovery mode; \
+         run `restore-doctor restore` again to finish.",
+        signal.name(),
+        duration(ending.seconds)
+    )
+}
+
 /// How a failed run ended, in one sentence: its phase, code and exit status.
 pub(super) fn failed_words(ending: &Ending) -> String {
     let phase = ending
@@ -553,7 +588,7 @@ pub(super) fn verdict_json(
             .map(|c| json!({"id": c.id, "probability": c.probability}))
             .collect::<Vec<_>>()
     });
-    json!({
+    let mut verdict = json!({
         "t": t,
         "kind": "verdict",
         "attempt": attempt,
@@ -566,7 +601,12 @@ pub(super) fn verdict_json(
         "next_step": next_step,
         "case": case_id,
         "causes": causes,
-    })
+    });
+    // Only a stopped run says so, keeping the documented shape of every other verdict.
+    if let Some(signal) = ending.stopped {
+        verdict["stopped"] = json!(signal.name());
+    }
+    verdict
 }
 
 /// A progress bar for a restore's steps, with `label` (an indicatif template field) before it.

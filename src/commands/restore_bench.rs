@@ -12,13 +12,13 @@ use std::time::Instant;
 use case::Ledger;
 use kb::{EventKind, Kb, Phase};
 use serde_json::json;
-use supervise::{Ending, ErasePermit, Happening, Tool};
+use supervise::{Ending, ErasePermit, Happening, Stopper, Tool};
 use usb::{AppleDevice, Mode};
 use watch::Finding;
 
 use super::restore::{
     Failure, action_name, as_json, duration, erase_permit, failed_words, in_words, ledger_for,
-    parse_ecid, progress_bar, record, request_for, verdict_json, watch_link,
+    parse_ecid, progress_bar, record, request_for, stopped_words, verdict_json, watch_link,
 };
 use crate::case_store::CaseKeeper;
 use crate::cli::RestoreArgs;
@@ -26,12 +26,14 @@ use crate::output::{self, DIM, GOOD, STRONG, WARN, paint};
 use crate::usage_error::UsageError;
 use crate::usb_source;
 
-/// Restores every phone the flags name, `--jobs` at a time. Exit 0 when all were restored.
+/// Restores every phone the flags name, `--jobs` at a time, until `stopper` stops them all.
+/// Exit 0 when all were restored.
 pub fn run(
     kb: &'static Kb,
     db: Option<&Path>,
     tool: &Tool,
     args: &RestoreArgs,
+    stopper: &Stopper,
 ) -> anyhow::Result<ExitCode> {
     let (mut phones, left_alone) = bench_phones(kb, args)?;
     let erase = if args.erase {
@@ -45,12 +47,17 @@ pub fn run(
     for phone in &mut phones {
         phone.keeper = (!args.no_save).then(|| CaseKeeper::new(db));
     }
+    // From the first run to the summary, a signal stops the runs instead of ending us.
+    let _hold = stopper.hold();
     let mut screen = BenchScreen::new(args.json);
     screen.introduce(tool, &phones, args, erase.is_some(), left_alone)?;
-    let failed_show = run_queue(kb, tool, args, erase, &mut phones, &mut screen);
+    let failed_show = run_queue(kb, tool, args, erase, stopper, &mut phones, &mut screen);
     screen.summary(kb, &phones)?;
     if let Some(e) = failed_show {
         return Err(e.into());
+    }
+    if let Some(signal) = stopper.requested() {
+        return Ok(ExitCode::from(signal.exit_code()));
     }
     Ok(if phones.iter().all(Phone::restored) {
         ExitCode::SUCCESS
@@ -190,12 +197,14 @@ enum News {
 
 /// Runs the queue to its end: starts runs while fewer than `--jobs` are running, shows what
 /// they say, keeps each phone's case and puts failed phones back at the end while they have
-/// tries left. Returns the first error in showing something; the runs are never cut off.
+/// tries left; once `stopper` is asked to stop, starts nothing more. Returns the first error in
+/// showing something; a failure to show never cuts a run off.
 fn run_queue(
     kb: &'static Kb,
     tool: &Tool,
     args: &RestoreArgs,
     erase: Option<ErasePermit>,
+    stopper: &Stopper,
     phones: &mut [Phone],
     screen: &mut BenchScreen,
 ) -> Option<std::io::Error> {
@@ -219,7 +228,7 @@ fn run_queue(
             }
         };
         loop {
-            while running < jobs {
+            while running < jobs && stopper.requested().is_none() {
                 let Some(i) = queue.pop_front() else { break };
                 let phone = &mut phones[i];
                 phone.attempts += 1;
@@ -228,7 +237,7 @@ fn run_queue(
                 let request = request_for(args, Some(format!("{:#x}", phone.ecid)), erase);
                 let tx = tx.clone();
                 scope.spawn(move || {
-                    let ending = supervise::run(kb, tool, &request, &mut |happening| {
+                    let ending = supervise::run(kb, tool, &request, stopper, &mut |happening| {
                         let _ = tx.send(News::Seen(i, happening));
                     });
                     let _ = tx.send(News::Ended(i, Box::new(ending)));
@@ -254,7 +263,11 @@ fn run_queue(
                         Ok(ending) => {
                             let failure = record_run(kb, args, erase, phone, &ending);
                             phone.last = Some((ending, failure));
-                            !phone.restored() && phone.attempts <= args.retry
+                            let stopped = phone
+                                .last
+                                .as_ref()
+                                .is_some_and(|(e, _)| e.stopped.is_some());
+                            !phone.restored() && !stopped && phone.attempts <= args.retry
                         }
                         Err(e) => {
                             shown(screen.could_not_run(phone, &e));
@@ -528,6 +541,12 @@ impl BenchScreen {
                 &paint(GOOD, &format!("✓ restored in {}", duration(ending.seconds))),
             );
         }
+        if let Some(signal) = ending.stopped {
+            return self.say(
+                Some(phone),
+                &paint(WARN, &format!("■ {}", stopped_words(signal, ending))),
+            );
+        }
         let next = failure
             .as_ref()
             .and_then(|f| f.next.as_ref())
@@ -596,6 +615,7 @@ impl BenchScreen {
         for phone in phones {
             let result = match &phone.last {
                 Some((e, _)) if e.succeeded() => "restored".to_owned(),
+                Some((e, _)) if e.stopped.is_some() => "stopped".to_owned(),
                 Some((e, _)) => format!(
                     "failed{}{}",
                     e.phase()

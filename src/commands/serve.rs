@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use case::{DeviceContext, Ledger};
 use kb::{EventKind, Kb, Phase};
 use serde_json::json;
-use supervise::{Firmware, Happening, Request, Tool};
+use supervise::{Firmware, Happening, Request, Stopper, Tool};
 use watch::scenario::LinkChange;
 use watch::{Finding, Tracker};
 use web::{Bench, Dashboard, RestoreJob, Restorer, Token};
@@ -36,11 +37,17 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Some(super::watch::read_recording_text(path)?),
         None => None,
     };
-    let restorer = match Tool::find(args.idevicerestore.as_deref()) {
+    // SIGINT, SIGTERM and SIGHUP stop the server, and with it every restore the page started.
+    let stopper = Stopper::on_signals()?;
+    let _hold = stopper.hold();
+    let runs: Runs = Arc::default();
+    let restorer = match Tool::find(args.idevicerestore.as_deref(), &stopper) {
         Ok(tool) => Some(Box::new(PageRestorer {
             kb,
             tool,
             db: db.map(Path::to_owned),
+            stopper: stopper.clone(),
+            runs: runs.clone(),
         }) as Box<dyn Restorer>),
         Err(e) if args.idevicerestore.is_some() => {
             return Err(UsageError::new(e.to_string()).into());
@@ -99,11 +106,18 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             None => live(kb, &bench, sysfs_root.as_deref(), &stop),
         })
     };
-    let served = runtime.block_on(web::serve(listener, dashboard, async {
-        let _ = tokio::signal::ctrl_c().await;
+    let stopping = stopper.clone();
+    let served = runtime.block_on(web::serve(listener, dashboard, async move {
+        let _ = tokio::task::spawn_blocking(move || stopping.wait()).await;
     }));
     stop.store(true, Ordering::Relaxed);
     let _ = feed.join();
+    // The restores saw the same stop: each ends its tool (SIGKILL after the grace period, or at
+    // a second Ctrl-C) and keeps its case.
+    let running = std::mem::take(&mut *runs.lock().unwrap_or_else(PoisonError::into_inner));
+    for run in running {
+        let _ = run.join();
+    }
     served?;
     Ok(ExitCode::SUCCESS)
 }
@@ -207,12 +221,17 @@ fn live(kb: &Kb, bench: &Bench, sysfs_root: Option<&Path>, stop: &AtomicBool) {
     }
 }
 
-/// Runs the restores the page starts: idevicerestore under supervision, its news on the bench,
-/// the case kept in the history.
+/// The threads of the restores the page started, joined when the server stops.
+type Runs = Arc<Mutex<Vec<JoinHandle<()>>>>;
+
+/// Runs the restores the page starts: idevicerestore under supervision, ended with the server,
+/// its news on the bench, the case kept in the history.
 struct PageRestorer {
     kb: &'static Kb,
     tool: Tool,
     db: Option<PathBuf>,
+    stopper: Stopper,
+    runs: Runs,
 }
 
 impl Restorer for PageRestorer {
@@ -223,11 +242,15 @@ impl Restorer for PageRestorer {
             erase: job.erase,
         };
         let (kb, tool, db) = (self.kb, self.tool.clone(), self.db.clone());
-        std::thread::Builder::new()
+        let stopper = self.stopper.clone();
+        let run = std::thread::Builder::new()
             .name(format!("restore {}", job.port))
-            .spawn(move || run_restore(kb, &tool, db.as_deref(), &job, &request, &bench))
-            .map(drop)
-            .map_err(|e| format!("could not start a restore: {e}"))
+            .spawn(move || run_restore(kb, &tool, db.as_deref(), &job, &request, &stopper, &bench))
+            .map_err(|e| format!("could not start a restore: {e}"))?;
+        let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+        runs.retain(|run| !run.is_finished());
+        runs.push(run);
+        Ok(())
     }
 }
 
@@ -237,10 +260,11 @@ fn run_restore(
     db: Option<&Path>,
     job: &RestoreJob,
     request: &Request,
+    stopper: &Stopper,
     bench: &Bench,
 ) {
     let mut phase: Option<Phase> = None;
-    let ended = supervise::run(kb, tool, request, &mut |happening| {
+    let ended = supervise::run(kb, tool, request, stopper, &mut |happening| {
         let news = match &happening {
             Happening::Line(line) => Some(json!({"kind": "line", "line": line})),
             Happening::Phase(p) => {

@@ -426,3 +426,181 @@ fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
         "{history}"
     );
 }
+
+/// A stand-in idevicerestore that prints the real first lines of a restore (`success.txt`),
+/// starts a child (`sleep`), writes both process ids to `pids` in its folder, and then runs
+/// `then` (shell). Returns the stand-in's path.
+pub fn lingering_stand_in(dir: &Path, then: &str) -> PathBuf {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idevicerestore/success.txt");
+    let pids = dir.join("pids");
+    let tool = dir.join("idevicerestore");
+    std::fs::write(
+        &tool,
+        format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = --version ]; then echo 'idevicerestore 1.0.0'; exit 0; fi\n\
+             grep -v '^# ' '{fixture}' | sed -n '1,5p'\n\
+             sleep 300 &\n\
+             {{ echo $$; echo $!; }} > '{pids}.tmp'; mv '{pids}.tmp' '{pids}'\n\
+             {then}\n",
+            fixture = fixture.display(),
+            pids = pids.display(),
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    tool
+}
+
+/// Whether process `pid` still runs (a zombie waiting for its parent does not).
+pub fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(") ")
+            .next()
+            .is_some_and(|s| !s.starts_with('Z'))
+    })
+}
+
+/// Polls `ready` every 20 ms for up to `seconds`.
+pub fn until(seconds: u64, what: &str, mut ready: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(seconds),
+            "gave up waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The stand-in's process id and its child's, once it has written them.
+pub fn tool_pids(dir: &Path) -> [i32; 2] {
+    let pids = dir.join("pids");
+    until(30, "the stand-in started", || pids.exists());
+    let text = std::fs::read_to_string(pids).unwrap();
+    let mut numbers = text.lines().map(|l| l.trim().parse().unwrap());
+    [numbers.next().unwrap(), numbers.next().unwrap()]
+}
+
+pub fn send(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::kill_process(pid, signal).unwrap();
+}
+
+/// SIGTERM or SIGHUP to `restore` ends idevicerestore and everything it started, keeps the
+/// case, and exits with 128 + the signal's number.
+#[test]
+fn a_signal_to_restore_ends_the_tool_and_its_children() {
+    use rustix::process::Signal;
+    for (signal, name, exit) in [(Signal::TERM, "SIGTERM", 143), (Signal::HUP, "SIGHUP", 129)] {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = lingering_stand_in(dir.path(), "wait");
+        let db = dir.path().join("cases.sqlite");
+        let restore = command()
+            .arg("--db")
+            .arg(&db)
+            .args(["restore", "--latest", "--json", "--idevicerestore"])
+            .arg(&tool)
+            .arg("--sysfs-root")
+            .arg(dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let [tool_pid, child_pid] = tool_pids(dir.path());
+        assert!(running(tool_pid) && running(child_pid));
+        send(restore.id(), signal);
+        until(60, "the tool and its child are gone", || {
+            !running(tool_pid) && !running(child_pid)
+        });
+        let output = restore.wait_with_output().unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(output.status.code(), Some(exit), "{name}: {stdout}");
+        let verdict = verdict_of(&stdout);
+        assert_eq!(verdict["stopped"], name, "{verdict}");
+        assert_eq!(verdict["restored"], false);
+        assert!(verdict["case"].is_string(), "the case is kept: {verdict}");
+    }
+}
+
+/// Ctrl-C is passed on; a tool that does not stop is killed, with its children, at the second
+/// Ctrl-C.
+#[test]
+fn a_second_ctrl_c_kills_a_tool_that_does_not_stop() {
+    use rustix::process::Signal;
+    let dir = tempfile::tempdir().unwrap();
+    let heard = dir.path().join("heard");
+    let tool = lingering_stand_in(
+        dir.path(),
+        &format!(
+            "trap 'echo ERROR: interrupted; touch {}' INT; while :; do sleep 1; done",
+            heard.display()
+        ),
+    );
+    let mut restore = command()
+        .arg("--db")
+        .arg(dir.path().join("cases.sqlite"))
+        .args([
+            "restore",
+            "--latest",
+            "--json",
+            "--no-save",
+            "--idevicerestore",
+        ])
+        .arg(&tool)
+        .arg("--sysfs-root")
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let [tool_pid, child_pid] = tool_pids(dir.path());
+    send(restore.id(), Signal::INT);
+    until(30, "the tool heard the Ctrl-C", || heard.exists());
+    assert!(running(tool_pid), "the tool goes on");
+    assert_eq!(restore.try_wait().unwrap(), None, "and so does restore");
+    send(restore.id(), Signal::INT);
+    until(30, "the tool and its child are killed", || {
+        !running(tool_pid) && !running(child_pid)
+    });
+    let output = restore.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("interrupted"), "{stdout}");
+    assert_eq!(verdict_of(&stdout)["stopped"], "SIGINT");
+}
+
+/// A tool that exits but leaves a child holding its output does not keep `restore` waiting,
+/// and the child is ended.
+#[test]
+fn a_child_left_holding_the_output_does_not_hold_the_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let tool = lingering_stand_in(dir.path(), "echo 'Restore Finished'; exit 0");
+    let mut restore = command()
+        .arg("--db")
+        .arg(dir.path().join("cases.sqlite"))
+        .args(["restore", "--latest", "--json", "--idevicerestore"])
+        .arg(&tool)
+        .arg("--sysfs-root")
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let [_, child_pid] = tool_pids(dir.path());
+    until(
+        120,
+        "restore ends although the child still holds its output",
+        || restore.try_wait().unwrap().is_some(),
+    );
+    until(30, "the child is ended", || !running(child_pid));
+    let output = restore.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(verdict_of(&stdout)["restored"], true);
+}

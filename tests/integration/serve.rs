@@ -626,3 +626,54 @@ fn the_api_answers_its_shapes_and_other_computers_need_the_token() {
         "serving writes no case"
     );
 }
+
+/// Stopping the server (SIGTERM) stops the restore the page started: idevicerestore and the
+/// child it started are gone, and the server exits.
+#[test]
+fn a_restore_from_the_page_ends_when_the_server_stops() {
+    use crate::restore::{lingering_stand_in, running, send, tool_pids, until};
+    let bus = tempfile::tempdir().unwrap();
+    crate::harness::sysfs_device(
+        bus.path(),
+        "1-1",
+        &[
+            ("idVendor", "05ac"),
+            ("idProduct", "1281"),
+            ("speed", "480"),
+            (
+                "serial",
+                "CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRNM:[F17XXXXXXXXX]",
+            ),
+        ],
+    );
+    let tool = lingering_stand_in(bus.path(), "wait");
+    let mut server = Server::start(
+        "127.0.0.1:0",
+        &[
+            "--sysfs-root",
+            bus.path().to_str().unwrap(),
+            "--idevicerestore",
+            tool.to_str().unwrap(),
+        ],
+    );
+    until(30, "the phone on 1-1", || {
+        body_json(&server.request("GET", "/api/state", &[], "").1)["ports"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["port"] == "1-1" && p["present"] == true))
+    });
+    let (status, answer) = server.request(
+        "POST",
+        "/api/restores",
+        &["Content-Type: application/json"],
+        r#"{"port":"1-1"}"#,
+    );
+    assert_eq!(status, 202, "{answer}");
+    let [tool_pid, child_pid] = tool_pids(bus.path());
+    send(server.child.id(), rustix::process::Signal::TERM);
+    until(60, "the tool and its child are gone", || {
+        !running(tool_pid) && !running(child_pid)
+    });
+    until(60, "the server exits", || {
+        server.child.try_wait().unwrap().is_some()
+    });
+}

@@ -2,21 +2,23 @@
 //! only with an [`ErasePermit`]), reads its output as it comes and says what the run ended with.
 //!
 //! idevicerestore skips its own "type YES" prompt whenever its input is not a terminal, and
-//! the supervisor never gives it one: the permit is the only guard before an erase.
+//! the supervisor never gives it one: the permit is the only guard before an erase. Every tool
+//! runs as a [`Group`]: it ends when Restore Doctor ends.
 
+mod group;
 mod lines;
 mod tool;
 
 use std::io;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Instant;
 
 use kb::{Kb, Phase};
 use logs::{LineNews, LiveLog, LogReport};
 use serde::Serialize;
 
+pub use group::{Exit, GRACE, Group, Hold, StopSignal, Stopper, Stream};
 pub use lines::Lines;
 pub use tool::{Tool, ToolError};
 
@@ -155,6 +157,8 @@ pub enum Happening {
 pub struct Ending {
     /// The tool's exit status; `None` when it was ended by a signal.
     pub status: Option<i32>,
+    /// The stop request (a signal to Restore Doctor) that ended the run, when one did.
+    pub stopped: Option<StopSignal>,
     /// Everything its output said, read like a log.
     pub report: LogReport,
     /// The product type it identified.
@@ -201,64 +205,38 @@ impl Ending {
     }
 }
 
-/// Runs `tool` for `request`, telling `seen` each happening as the output arrives.
+/// Runs `tool` for `request` as a [`Group`] ended by `stopper`, telling `seen` each happening
+/// as the output arrives.
 pub fn run(
     kb: &Kb,
     tool: &Tool,
     request: &Request,
+    stopper: &Stopper,
     seen: &mut dyn FnMut(Happening),
 ) -> io::Result<Ending> {
     let started = Instant::now();
-    let mut child = Command::new(&tool.path)
-        .args(request.args())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    let readers: Vec<_> = [
-        child
-            .stdout
-            .take()
-            .map(|o| Box::new(o) as Box<dyn io::Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|e| Box::new(e) as Box<dyn io::Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|mut pipe| {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let mut buffer = vec![0u8; 8192];
-            while let Ok(n) = pipe.read(&mut buffer) {
-                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        })
-    })
-    .collect();
-    drop(tx);
+    let mut command = Command::new(&tool.path);
+    command.args(request.args());
+    let group = Group::spawn(&mut command, stopper)?;
     let mut live = LiveLog::new(kb);
-    let mut lines = Lines::default();
+    let (mut out, mut err) = (Lines::default(), Lines::default());
     let mut device = None;
     let mut reading = Reading::default();
-    for chunk in rx {
-        for line in lines.push(&chunk) {
+    let exit = group.run(None, &mut |stream, chunk| {
+        let lines = match stream {
+            Stream::Stdout => &mut out,
+            Stream::Stderr => &mut err,
+        };
+        for line in lines.push(chunk) {
             reading.line(&mut live, &line, &mut device, seen);
         }
-    }
-    if let Some(line) = lines.finish() {
+    })?;
+    for line in [out.finish(), err.finish()].into_iter().flatten() {
         reading.line(&mut live, &line, &mut device, seen);
     }
-    for reader in readers {
-        let _ = reader.join();
-    }
-    let status = child.wait()?.code();
     Ok(Ending {
-        status,
+        status: exit.status.code(),
+        stopped: exit.stopped,
         report: live.report(),
         device,
         no_device: reading.no_device,
@@ -405,6 +383,7 @@ mod tests {
     fn the_exit_status_carries_the_code_and_phase() {
         let ending = |status| Ending {
             status: Some(status),
+            stopped: None,
             report: LogReport::default(),
             device: None,
             no_device: false,

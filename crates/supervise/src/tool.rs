@@ -2,6 +2,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
+
+use crate::{Group, Stopper, Stream};
+
+/// How long `--version` may take.
+const VERSION_LIMIT: Duration = Duration::from_secs(10);
+/// Output of `--version` kept at most.
+const VERSION_OUTPUT: usize = 4096;
 
 /// An idevicerestore that answered `--version`.
 #[derive(Debug, Clone)]
@@ -25,22 +33,29 @@ pub enum ToolError {
 }
 
 impl Tool {
-    /// Finds the tool at `path`, or as `idevicerestore` on PATH, and checks its version.
-    pub fn find(path: Option<&Path>) -> Result<Tool, ToolError> {
+    /// Finds the tool at `path`, or as `idevicerestore` on PATH, and checks its version (run
+    /// as a [`Group`], so that a tool that hangs is ended).
+    pub fn find(path: Option<&Path>, stopper: &Stopper) -> Result<Tool, ToolError> {
         let path = match path {
             Some(path) => path.to_owned(),
             None => on_path("idevicerestore").ok_or(ToolError::NotFound)?,
         };
         let shown = path.display().to_string();
-        let output =
-            Command::new(&path)
-                .arg("--version")
-                .output()
-                .map_err(|e| ToolError::NotRunnable {
-                    path: shown.clone(),
-                    reason: e.to_string(),
-                })?;
-        let printed = String::from_utf8_lossy(&output.stdout);
+        let not_runnable = |e: std::io::Error| ToolError::NotRunnable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        };
+        let mut stdout = Vec::new();
+        Group::spawn(Command::new(&path).arg("--version"), stopper)
+            .map_err(not_runnable)?
+            .run(Some(VERSION_LIMIT), &mut |stream, bytes| {
+                if stream == Stream::Stdout {
+                    let room = VERSION_OUTPUT.saturating_sub(stdout.len());
+                    stdout.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                }
+            })
+            .map_err(not_runnable)?;
+        let printed = String::from_utf8_lossy(&stdout);
         let first = printed.lines().next().unwrap_or("").trim();
         let version = first
             .strip_prefix("idevicerestore ")

@@ -80,6 +80,8 @@ struct State {
 pub struct Bench {
     state: Mutex<State>,
     tx: broadcast::Sender<Arc<Message>>,
+    /// True once the server stops: the event streams end so that it can.
+    closing: tokio::sync::watch::Sender<bool>,
     show_ids: bool,
     start: Instant,
 }
@@ -90,6 +92,7 @@ impl Bench {
         Arc::new(Bench {
             state: Mutex::new(State::default()),
             tx: broadcast::channel(CHANNEL).0,
+            closing: tokio::sync::watch::channel(false).0,
             show_ids,
             start: Instant::now(),
         })
@@ -103,6 +106,20 @@ impl Bench {
     /// New messages from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
         self.tx.subscribe()
+    }
+
+    /// The server is stopping: every event stream ends.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Completes once the server is stopping.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut closing = self.closing.subscribe();
+        async move {
+            // A dropped sender is a bench gone, which is closed too.
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

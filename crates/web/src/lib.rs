@@ -89,8 +89,13 @@ pub async fn serve(
     dashboard: Dashboard,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let bench = dashboard.bench.clone();
     axum::serve(listener, router(dashboard))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Open pages hold event streams; they end, so the server can.
+            bench.close();
+        })
         .await
 }
 
@@ -149,6 +154,7 @@ async fn devices(State(d): Shared) -> Response {
 }
 
 async fn events(State(d): Shared) -> impl IntoResponse {
+    let closed = d.bench.closed();
     let stream = BroadcastStream::new(d.bench.subscribe()).map(|message| {
         Ok::<Event, Infallible>(match message {
             Ok(message) => Event::default()
@@ -161,7 +167,7 @@ async fn events(State(d): Shared) -> impl IntoResponse {
             }
         })
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Sse::new(futures_util::StreamExt::take_until(stream, closed)).keep_alive(KeepAlive::default())
 }
 
 /// A JSON error a page can show.
