@@ -18,7 +18,7 @@ pub fn check(data: &[u8]) {
     );
     ledger.step(part(5), kb::StepKind::Action, kb::StepOutcome::Failed);
     ledger.event(kb::EventKind::LogFinding, Some(part(6)), None, part(7));
-    let case = store::StoredCase {
+    let case = case::StoredCase {
         id: part(8),
         created_at: jiff::Timestamp::UNIX_EPOCH,
         updated_at: jiff::Timestamp::UNIX_EPOCH,

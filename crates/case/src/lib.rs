@@ -4,7 +4,8 @@
 //! Every producer of evidence (the person, USB, usbmuxd, a watched retry, a log, a supervised
 //! restore) adds to it through [`Ledger::add`], which applies one precedence rule (see
 //! [`Merge`]); the engine reads [`Ledger::evidence`], which counts each fact once. The store
-//! persists a ledger and the report renders one; neither decides what it means.
+//! persists a ledger (a [`StoredCase`] is one with its id and times) and the report renders one;
+//! neither decides what it means.
 
 use engine::{Assessment, Evidence};
 use jiff::Timestamp;
@@ -444,6 +445,26 @@ impl Ledger {
         }
         out
     }
+}
+
+/// A case as stored: its id, when it was opened and last touched, the salted device key, the
+/// bench it was worked on, and the ledger itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredCase {
+    pub id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The ECID as this database's salted hash (the ECID itself is in the ledger only when the
+    /// person asked to keep it).
+    pub device_key: Option<String>,
+    /// The bench (computer) the case was worked on, when it said.
+    pub bench: Option<String>,
+    pub ledger: Ledger,
+}
+
+/// A time as stored: RFC 3339 in UTC with milliseconds, so text order is time order.
+pub fn stored_time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 #[cfg(test)]

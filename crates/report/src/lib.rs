@@ -5,9 +5,8 @@
 
 use std::fmt::Write as _;
 
-use case::{CauseShare, Subject};
+use case::{CauseShare, StoredCase, Subject, stored_time};
 use kb::{CaseStatus, Kb, StepOutcome};
-use store::{StoredCase, stored_time};
 
 /// A case prepared for showing: names looked up, identifiers masked or not.
 struct View<'a> {

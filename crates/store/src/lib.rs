@@ -14,6 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use case::{DeviceContext, Entry, Event, Ledger, StepRecord, Subject, Verdict};
+pub use case::{StoredCase, stored_time};
 use jiff::Timestamp;
 use kb::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome};
 use rusqlite::{Connection, OpenFlags};
@@ -38,21 +39,6 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// How long a PostgreSQL server may take to answer a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A case as stored: its id, when it was opened and last touched, the salted device key, the
-/// bench it was worked on, and the ledger itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StoredCase {
-    pub id: String,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    /// The ECID as this database's salted hash (the ECID itself is in the ledger only when the
-    /// person asked to keep it).
-    pub device_key: Option<String>,
-    /// The bench (computer) the case was worked on, when it said.
-    pub bench: Option<String>,
-    pub ledger: Ledger,
-}
 
 /// How much of a ledger is already in the store: the rows after these are new.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -130,11 +116,6 @@ pub struct Store {
     salt: String,
     /// The bench new cases are put on, unless their ledger already names one.
     bench: Option<String>,
-}
-
-/// A time as stored: RFC 3339 in UTC with milliseconds, so text order is time order.
-pub fn stored_time(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 fn parse_time(text: &str) -> Result<Timestamp, String> {
