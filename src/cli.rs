@@ -583,7 +583,8 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub code: Option<String>,
 
-    /// Only cases opened on or after this date (YYYY-MM-DD, UTC).
+    /// Only cases opened since then: a date (2026-11-01), today, yesterday, or a time back
+    /// from now (7d, 2 weeks), in your time zone.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
 
@@ -603,7 +604,8 @@ pub struct HistoryArgs {
     #[arg(long, requires = "before", conflicts_with_all = ["device", "code", "since", "port"])]
     pub prune: bool,
 
-    /// With --prune: the date (YYYY-MM-DD, UTC) before which cases are deleted.
+    /// With --prune: delete cases last touched before then (a date such as 2026-01-01, or a
+    /// time back from now such as 90d).
     #[arg(long, value_name = "DATE", requires = "prune")]
     pub before: Option<String>,
 

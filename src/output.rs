@@ -1,5 +1,5 @@
 //! Shared output helpers: colour styles (only on a terminal, NO_COLOR respected), percentages,
-//! durations, wrapping to the terminal's width (none when piped) and JSON printing.
+//! durations, wrapping to the terminal's width (100 columns at most) and JSON printing.
 
 use std::io::{IsTerminal, Write};
 
@@ -9,14 +9,18 @@ use serde::Serialize;
 /// Prose is never wrapped wider than this, however wide the terminal.
 const MAX_WIDTH: usize = 100;
 
-/// The width to wrap standard output to: the terminal's, or `None` when it is not a terminal
-/// (a pipe or a file gets whole lines).
-pub fn width() -> Option<usize> {
-    if !std::io::stdout().is_terminal() {
-        return None;
-    }
-    let columns = terminal_size::terminal_size().map_or(80, |(w, _)| usize::from(w.0));
-    Some(columns.clamp(20, MAX_WIDTH))
+/// The width to wrap standard output to: the terminal's, or for a pipe or a file `COLUMNS`
+/// when it is set, else [`MAX_WIDTH`]; never wider than [`MAX_WIDTH`].
+pub fn width() -> usize {
+    let columns = if std::io::stdout().is_terminal() {
+        terminal_size::terminal_size().map_or(80, |(w, _)| usize::from(w.0))
+    } else {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(MAX_WIDTH)
+    };
+    columns.clamp(20, MAX_WIDTH)
 }
 
 pub const HEADING: Style = Style::new().bold();
@@ -67,16 +71,13 @@ pub fn wrap(text: &str, indent: &str) -> String {
     wrap_to(text, indent, width())
 }
 
-/// Word-wraps text to `width` columns (or not at all), every line prefixed by `indent`. Words
-/// are never split, and a "%" stays with its number ("15 %").
-pub fn wrap_to(text: &str, indent: &str, width: Option<usize>) -> String {
+/// Word-wraps text to `width` columns, every line prefixed by `indent`. Words are never
+/// split, and a "%" stays with its number ("15 %").
+pub fn wrap_to(text: &str, indent: &str, width: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
         return String::new();
     }
-    let Some(width) = width else {
-        return format!("{indent}{text}\n");
-    };
     let glued = text.replace(" %", "\u{a0}%");
     let options = textwrap::Options::new(width)
         .initial_indent(indent)
@@ -99,10 +100,7 @@ pub fn fit(text: &str) -> String {
     fit_to(text, width())
 }
 
-pub fn fit_to(text: &str, width: Option<usize>) -> String {
-    let Some(limit) = width else {
-        return text.to_owned();
-    };
+pub fn fit_to(text: &str, limit: usize) -> String {
     let mut out = String::new();
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
@@ -157,8 +155,9 @@ pub fn reader_gone() -> bool {
     false
 }
 
-/// Writes a line to standard output, returning the error (a closed pipe ends the command
-/// quietly in `main`) instead of swallowing it.
+/// Writes a line to standard output as it is (JSON lines too), returning the error (a closed
+/// pipe ends the command quietly in `main`) instead of swallowing it. Text for people goes
+/// through [`fit`] or [`wrap`] first.
 pub fn line(text: impl std::fmt::Display) -> std::io::Result<()> {
     let mut out = anstream::stdout().lock();
     writeln!(out, "{text}")?;
@@ -186,28 +185,28 @@ mod tests {
 
     #[test]
     fn wrap_keeps_words_whole_and_indents() {
-        let wrapped = wrap_to("one two three four five six", "  ", Some(14));
+        let wrapped = wrap_to("one two three four five six", "  ", 14);
         assert_eq!(wrapped, "  one two\n  three four\n  five six\n");
-        assert_eq!(wrap_to("", "  ", Some(10)), "");
+        assert_eq!(wrap_to("", "  ", 10), "");
         assert_eq!(
-            wrap_to("one  two\nthree", "> ", None),
+            wrap_to("one  two\nthree", "> ", 100),
             "> one two three\n",
-            "no width: one line"
+            "room enough: one line"
         );
     }
 
     #[test]
     fn a_percent_sign_stays_with_its_number() {
-        let wrapped = wrap_to("it would make this cause 82 % likely", "", Some(29));
+        let wrapped = wrap_to("it would make this cause 82 % likely", "", 29);
         assert_eq!(wrapped, "it would make this cause 82 %\nlikely\n");
-        let wrapped = wrap_to("it would make this cause 82 % likely", "", Some(27));
+        let wrapped = wrap_to("it would make this cause 82 % likely", "", 27);
         assert_eq!(wrapped, "it would make this cause\n82 % likely\n");
     }
 
     #[test]
     fn hyphenated_words_stay_whole() {
         assert_eq!(
-            wrap_to("prefer a USB-A-to-Lightning cable", "", Some(12)),
+            wrap_to("prefer a USB-A-to-Lightning cable", "", 12),
             "prefer a\nUSB-A-to-Lightning\ncable\n"
         );
     }
@@ -216,11 +215,11 @@ mod tests {
     fn fit_wraps_only_the_lines_too_wide_under_their_indent() {
         let text = "short\n  1. a numbered step that is much too long for the width\nend";
         assert_eq!(
-            fit_to(text, Some(24)),
+            fit_to(text, 24),
             "short\n  1. a numbered step\n     that is much too\n     long for the width\nend"
         );
-        assert_eq!(fit_to(text, None), text);
-        for line in fit_to(text, Some(24)).lines() {
+        assert_eq!(fit_to(text, 100), text);
+        for line in fit_to(text, 24).lines() {
             assert!(line.len() <= 24, "{line}");
         }
     }

@@ -23,15 +23,34 @@ struct HistoryJson {
 
 /// A `YYYY-MM-DD` date as the start of that day in UTC; an impossible date is a usage error.
 fn day(flag: &str, text: &str) -> anyhow::Result<Timestamp> {
-    let date: jiff::civil::Date = text.parse().map_err(|e| {
+    when(text, &jiff::Zoned::now()).ok_or_else(|| {
         UsageError::new(format!(
-            "{flag} expects a date like 2026-11-01, not '{text}' ({e})"
+            "{flag} takes a date (2026-11-01), today, yesterday, or a time back from now (7d, 2 weeks); '{}' is none of these",
+            kb::text::printable(text)
         ))
-    })?;
-    Ok(date
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map_err(|e| UsageError::new(format!("{flag} '{text}': {e}")))?
-        .timestamp())
+        .into()
+    })
+}
+
+/// A point in time as a person writes it, in their own time zone: a date (its midnight),
+/// `today`, `yesterday`, or a span back from `now` (`7d`, `2 weeks`, `3 days ago`).
+fn when(text: &str, now: &jiff::Zoned) -> Option<Timestamp> {
+    let text = text.trim().to_lowercase();
+    let midnight = |date: jiff::civil::Date| {
+        date.to_zoned(now.time_zone().clone())
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    match text.as_str() {
+        "today" => return midnight(now.date()),
+        "yesterday" => return midnight(now.date().yesterday().ok()?),
+        _ => {}
+    }
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        return midnight(date);
+    }
+    let span: jiff::Span = text.trim_end_matches(" ago").parse().ok()?;
+    now.checked_sub(span.abs()).ok().map(|z| z.timestamp())
 }
 
 /// `history`; `bench` (the global `--bench`) keeps one bench's cases.
@@ -140,10 +159,10 @@ pub fn history(
             ))?;
         }
     }
-    output::line(paint(
+    output::line(output::fit(&paint(
         DIM,
         "restore-doctor report CASE writes a case's report; history --delete CASE removes one.",
-    ))?;
+    )))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -253,4 +272,31 @@ pub fn report(db: Option<&Path>, args: &ReportArgs) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when;
+
+    #[test]
+    fn a_time_is_read_as_people_write_it() {
+        let now: jiff::Zoned = "2026-12-07T15:30:00+01:00[Europe/Paris]".parse().unwrap();
+        let at = |text: &str| when(text, &now).map(|t| t.to_zoned(now.time_zone().clone()));
+        let midnight = |day: &str| Some(format!("{day}T00:00:00+01:00[Europe/Paris]"));
+        let shown = |text: &str| at(text).map(|z| z.to_string());
+        assert_eq!(shown("today"), midnight("2026-12-07"));
+        assert_eq!(shown("Yesterday"), midnight("2026-12-06"));
+        assert_eq!(
+            shown("2026-11-01"),
+            Some("2026-11-01T00:00:00+01:00[Europe/Paris]".into())
+        );
+        assert_eq!(
+            shown("7d"),
+            Some("2026-11-30T15:30:00+01:00[Europe/Paris]".into())
+        );
+        assert_eq!(shown("2 weeks"), shown("14 days ago"));
+        for nonsense in ["", "last tuesday", "2026-13-01", "7x", "-"] {
+            assert_eq!(at(nonsense), None, "{nonsense}");
+        }
+    }
 }

@@ -52,7 +52,7 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
                 assessment: &assessment,
             })?;
         } else {
-            output::line(plan_text(kb, &assessment).trim_end())?;
+            output::line(output::fit(plan_text(kb, &assessment).trim_end()))?;
         }
         return Ok(ExitCode::SUCCESS);
     }

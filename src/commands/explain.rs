@@ -32,17 +32,20 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         output::print_json(&json(kb, &lookup, device, &assessment, &notes))?;
     } else {
-        anstream::print!("{}", text(kb, &lookup, device, &assessment, &notes));
+        anstream::print!(
+            "{}",
+            output::fit(&text(kb, &lookup, device, &assessment, &notes))
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn apple_words(tag: &str) -> &'static str {
+/// Where Apple puts the code, in words: its category when Apple lists it, or what it behaves
+/// like when it does not.
+fn apple_line(tag: &str, category: &str) -> String {
     match tag {
-        "A-q" => "Apple's own wording, quoted by a retrieved source",
-        "A-2" => "a retrieved source says Apple files it so",
-        "A-m" => "from Apple's published list, not re-checked against the live page",
-        _ => "Apple does not list this code",
+        "A-q" | "A-2" | "A-m" => format!("Apple's category: {category}"),
+        _ => format!("Apple does not list this code; it behaves like: {category}"),
     }
 }
 
@@ -63,13 +66,13 @@ fn text(
     match (lookup.matched, lookup.entry, lookup.range) {
         (CodeMatch::Exact, Some(entry), _) => {
             let name = category.map_or("", |c| c.name.as_str());
-            let _ = writeln!(out, "{}", paint(HEADING, &format!("Error {code} · {name}")));
+            let _ = writeln!(out, "{}", paint(HEADING, &format!("Error {code}")));
+            let _ = writeln!(out, "  {}", apple_line(&entry.apple, name));
             if let Some(also) = entry.also.as_deref().and_then(|id| kb.category(id)) {
                 let _ = writeln!(out, "  Apple also lists it under: {}", also.name);
             }
-            let _ = writeln!(out, "  Apple's category: {}", apple_words(&entry.apple));
             if let Some(phase) = &entry.phase {
-                let _ = writeln!(out, "  Usually happens: {} ({phase})", phase.words());
+                let _ = writeln!(out, "  Usually happens while {}", phase.words());
             }
             let _ = writeln!(out, "  How sure we are: {}", entry.confidence);
             let _ = writeln!(out, "\n{}", paint(HEADING, "What it means"));
@@ -112,16 +115,15 @@ fn text(
         0.01,
         TOP_CAUSES,
     ));
-    let usually_not: Vec<String> = kb
-        .causes
-        .iter()
-        .filter(|c| c.usually_not)
+    let usually_not: Vec<String> = usually_not(kb, assessment)
         .map(|c| kb::in_sentence(&c.name))
         .collect();
-    out.push_str(&output::wrap(
-        &format!("Usually not the cause: {}.", usually_not.join(", ")),
-        "  ",
-    ));
+    if !usually_not.is_empty() {
+        out.push_str(&output::wrap(
+            &format!("Usually not the cause: {}.", usually_not.join(", ")),
+            "  ",
+        ));
+    }
 
     let _ = writeln!(out, "\n{}", paint(HEADING, "What to do first"));
     let actions = assessment
@@ -150,7 +152,9 @@ fn text(
         output::minutes(assessment.expected_cost_minutes),
         output::minutes(shop)
     );
-    let mut command = format!("restore-doctor diagnose --code {}", lookup.code);
+    // The code as it is written ("0xE8000015", "-1"), glued to its flag so a minus sign is
+    // not read as one.
+    let mut command = format!("restore-doctor diagnose --code={}", lookup.display());
     if let Some(d) = device {
         let _ = write!(command, " --model {}", d.product_type);
     }
@@ -173,14 +177,33 @@ fn text(
                 .map(|r| r.sources.iter().map(String::as_str).collect())
         })
         .unwrap_or_default();
+    let sources: Vec<&kb::Source> = sources.iter().filter_map(|id| kb.source(id)).collect();
     if !sources.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            paint(DIM, &format!("Sources: {}", sources.join(", ")))
-        );
+        let _ = writeln!(out, "\n{}", paint(HEADING, "Where this comes from"));
+        for source in sources {
+            let line = match &source.url {
+                Some(url) => format!("{}: {url}", source.title),
+                None => source.title.clone(),
+            };
+            let _ = writeln!(out, "  - {}", paint(DIM, &line));
+        }
     }
     out
+}
+
+/// The seed article's "usually not the cause" entries worth saying for this code: none that
+/// the code itself makes likely (the iOS version, when Apple no longer signs it).
+fn usually_not<'a>(kb: &'a Kb, assessment: &Assessment) -> impl Iterator<Item = &'a kb::Cause> {
+    let probability = |id: &str| {
+        assessment
+            .causes
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(0.0, |c| c.probability)
+    };
+    kb.causes
+        .iter()
+        .filter(move |c| c.usually_not_here(probability))
 }
 
 fn note_text(kb: &Kb, note: &Note, command: &str) -> String {
@@ -304,12 +327,7 @@ fn json<'a>(
                 })
             })
             .collect(),
-        usually_not: kb
-            .causes
-            .iter()
-            .filter(|c| c.usually_not)
-            .map(|c| c.id.as_str())
-            .collect(),
+        usually_not: usually_not(kb, assessment).map(|c| c.id.as_str()).collect(),
         plan: &assessment.plan,
         expected_cost_minutes: assessment.expected_cost_minutes,
         notes: notes

@@ -30,21 +30,22 @@ pub fn run(args: &LearnArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if compared.is_empty() {
-        output::line(
+        output::line(output::wrap(
             "Nothing learned yet: the history holds no finished case with an error code (or --no-learn is set). Cases finish in a session, with `restore-doctor restore`, or by `restore-doctor record`.",
-        )?;
+            "",
+        ).trim_end())?;
         return Ok(ExitCode::SUCCESS);
     }
     for comparison in &compared {
         comparison.show(kb)?;
     }
-    output::line(paint(
+    output::line(output::fit(&paint(
         DIM,
         &format!(
             "The knowledge base counts as {} cases for one code on one model; --no-learn plans without what was learned.",
             kb.settings.local_pseudo_cases
         ),
-    ))?;
+    )))?;
     Ok(ExitCode::SUCCESS)
 }
 

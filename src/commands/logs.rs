@@ -186,17 +186,17 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
                 ),
                 Examined::Skipped(why) => format!("{name} · {why}\n"),
             };
-            output::line(conceal(text).trim_end())?;
+            output::line(output::fit(conceal(text).trim_end()))?;
         }
         if collected.left_out > 0 {
-            output::line(paint(
+            output::line(output::fit(&paint(
                 WARN,
                 &format!(
                     "\n{} more file(s) were not read: the newest {} were. Pass a file or a smaller folder to read the others.",
                     collected.left_out,
                     collected.files.len()
                 ),
-            ))?;
+            )))?;
         }
     }
     Ok(if any_log {

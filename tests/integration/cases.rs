@@ -54,7 +54,7 @@ fn a_session_is_saved_listed_and_reported() {
     assert!(filtered["cases"].as_array().unwrap().is_empty());
     let text = run_with(&["--db", &db, "history", "--device", "iPhone 7"], &[]);
     assert!(
-        text.stdout.contains(&id) && text.stdout.contains("top cause: Audio IC failure"),
+        text.stdout.contains(&id) && text.prose().contains("top cause: Audio IC failure"),
         "{}",
         text.stdout
     );
@@ -127,16 +127,11 @@ fn a_fixed_case_points_at_what_its_fix_fixed_not_at_the_board() {
         "{}",
         md.stdout
     );
-    let history = run_with(&["--db", &db, "history"], &[]);
+    let history = run_with(&["--db", &db, "history"], &[]).prose();
     assert!(
-        history
-            .stdout
-            .contains("top cause: Stuck or corrupt software state")
-            || history
-                .stdout
-                .contains("top cause: Damaged low-level firmware"),
-        "{}",
-        history.stdout
+        history.contains("top cause: Stuck or corrupt software state")
+            || history.contains("top cause: Damaged low-level firmware"),
+        "{history}"
     );
 }
 

@@ -6,11 +6,31 @@ use crate::harness::{run, run_with};
 fn explains_4013_in_plain_words() {
     let out = run(&["explain", "4013"]);
     out.success();
-    let text = &out.stdout;
+    let text = &out.prose();
     assert!(
-        text.contains("Error 4013 · Device disconnected during the update or restore"),
+        text.contains(
+            "Error 4013 Apple's category: Device disconnected during the update or restore"
+        ),
         "{text}"
     );
+    assert!(
+        text.contains("Usually happens while writing the new system to the phone")
+            && !text.contains("(restore-os)"),
+        "the phase in words, not its id: {text}"
+    );
+    assert!(
+        text.contains("Where this comes from")
+            && text.contains("https://")
+            && !text.contains("Sources:"),
+        "sources as titles with links: {text}"
+    );
+    for line in out.stdout.lines() {
+        // Only a word longer than the line (a web address) may stick out.
+        assert!(
+            line.chars().count() <= 100 || line.split_whitespace().count() == 1,
+            "no line wider than 100 columns in a pipe: {line}"
+        );
+    }
     assert!(text.contains("What it means"));
     assert!(text.contains("Most likely causes"));
     assert!(text.contains("Usually not the cause: a worn battery, a cracked screen"));

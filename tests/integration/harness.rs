@@ -39,6 +39,7 @@ pub fn command() -> Command {
     command
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join("data"))
         .env("RESTORE_DOCTOR_DB", test_db());
@@ -85,6 +86,12 @@ impl Run {
         assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
         assert_eq!(self.stderr.trim_end().lines().count(), 1, "{}", self.stderr);
         self.stderr.trim_end()
+    }
+
+    /// Standard output with every run of spaces and line breaks made one space: what it
+    /// says, whatever the width it was wrapped to.
+    pub fn prose(&self) -> String {
+        self.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     pub fn json(&self) -> serde_json::Value {

@@ -157,3 +157,51 @@ fn watch_shows_a_live_view_on_a_terminal_and_q_quits() {
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&p), 0);
 }
+
+#[test]
+fn every_text_command_fits_an_80_column_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cases.sqlite");
+    let db = db.to_str().unwrap();
+    crate::harness::run(&[
+        "--db",
+        db,
+        "record",
+        "--code",
+        "4013",
+        "--model",
+        "iPhone 11",
+        "--failed",
+        "swap-cable",
+        "--fixed",
+        "change-port",
+    ])
+    .success();
+    let logs = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/logs/tests/fixtures/real-logs"
+    );
+    let commands: [&[&str]; 7] = [
+        &["explain", "4013", "--model", "iPhone9,3"],
+        &["explain", "3194"],
+        &["diagnose", "--code", "4013", "--plan"],
+        &["logs", logs],
+        &["history"],
+        &["learn", "--show"],
+        &["dfu", "--model", "iPhone 12", "--no-wait"],
+    ];
+    for args in commands {
+        let mut with_db = vec!["--db", db];
+        with_db.extend_from_slice(args);
+        let out = crate::harness::run_with(&with_db, &[("COLUMNS", "80")]);
+        assert!(!out.stdout.is_empty(), "{args:?}: {}", out.stderr);
+        for line in out.stdout.lines() {
+            // Only a word longer than the window (a web address) may stick out.
+            let one_word = line.split_whitespace().count() <= 2;
+            assert!(
+                line.chars().count() <= 80 || one_word,
+                "{args:?} is wider than 80 columns: {line}"
+            );
+        }
+    }
+}

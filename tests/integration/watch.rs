@@ -23,9 +23,9 @@ fn replaying_the_4013_pattern_alerts_with_phase_port_and_next_step() {
         "4013",
     ]);
     assert_eq!(out.status, 1, "a drop was seen");
-    let text = &out.stdout;
+    let text = &out.prose();
     assert!(
-        text.contains("104.250s  ✗ DROP device 1 on 1-2, phase restore-os"),
+        text.contains("104.250s ✗ DROP device 1 on 1-2, phase restore-os"),
         "{text}"
     );
     assert!(

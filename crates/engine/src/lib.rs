@@ -618,8 +618,12 @@ impl Explainer<'_> {
         if question.sets_backup {
             why.push_str(": with a backup, erasing restores stop being costly.");
         } else if let Some((answer, c, rise)) = shift.filter(|s| s.2 > 0.01) {
+            let words = self
+                .kb
+                .question(&question.id)
+                .map_or(answer.as_str(), |q| q.words(&answer));
             why.push_str(&format!(
-                ": \"{answer}\" would make {} {} likely (now {}).",
+                ": the answer \"{words}\" would make {} {} likely (now {}).",
                 self.cause_name(&self.model.causes[c]),
                 percent(belief[c] + rise),
                 percent(belief[c])

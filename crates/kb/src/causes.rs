@@ -24,10 +24,29 @@ pub struct Cause {
     /// One of the seed article's "usually NOT the cause" entries.
     #[serde(default)]
     pub usually_not: bool,
+    /// A "usually not" entry is not said when one of these causes is likely (at least
+    /// [`Cause::LIKELY`]): "the iOS version" is the point when Apple no longer signs it.
+    #[serde(default)]
+    pub unless_likely: Vec<String>,
     #[serde(default)]
     pub symptoms: Vec<String>,
     pub note: Option<String>,
     pub sources: Vec<String>,
+}
+
+impl Cause {
+    /// The share of belief at which a cause counts as likely for [`Cause::unless_likely`].
+    pub const LIKELY: f64 = 0.1;
+
+    /// Whether this is a "usually not the cause" entry worth saying, given each cause's
+    /// probability (`probability` returns 0 for a cause ruled out).
+    pub fn usually_not_here(&self, probability: impl Fn(&str) -> f64) -> bool {
+        self.usually_not
+            && !self
+                .unless_likely
+                .iter()
+                .any(|c| probability(c) >= Cause::LIKELY)
+    }
 }
 
 /// A prior that holds for devices of one group.

@@ -309,6 +309,9 @@ impl<'a> Checker<'a> {
             for g in &cause.applies_to {
                 self.group_ref("causes.toml", entry, g);
             }
+            for other in &cause.unless_likely {
+                self.cause_ref("causes.toml", entry, other);
+            }
             for p in &cause.prior_for {
                 self.group_ref("causes.toml", entry, &p.group);
                 self.probability(
