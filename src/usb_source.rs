@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use usb::live::{DeviceSource, LiveSource, SnapshotFile};
+use usb::source::{DeviceSource, SnapshotFile};
 use usb::sysfs::SysfsSource;
+use usb_live::LiveSource;
 
 /// The source to watch: as [`source`], except that where the live bus cannot be read but
 /// usbmuxd answers, usbmuxd's device list is watched instead.

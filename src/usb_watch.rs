@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use kb::Kb;
 use usb::UsbError;
-use usb::live::{Change, DeviceSource, Watcher};
+use usb::source::{Change, DeviceSource, Watcher};
 use watch::{Finding, Tracker};
 
 /// What one turn of the loop saw: the raw changes and what the tracker made of them.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use kb::Kb;
-use usb::live::DeviceSource;
+use usb::source::DeviceSource;
 use usb::{AppleDevice, UsbError};
 use usbmux::lockdown::LockdownValues;
 use usbmux::{Address, Client, ClientError, MuxDevice};

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use usb::AppleDevice;
-use usb::live::{Change, DeviceSource};
+use usb::source::{Change, DeviceSource};
 
 use crate::cli::DevicesArgs;
 use crate::device_view::{DeviceJson, device_text};

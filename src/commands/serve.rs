@@ -208,8 +208,8 @@ fn live(kb: &Kb, bench: &Bench, sysfs_root: Option<&Path>, stop: &AtomicBool) {
             Ok(tick) => {
                 for change in &tick.changes {
                     match change {
-                        usb::live::Change::Attached(d) => bench.usb_change(true, d),
-                        usb::live::Change::Detached(d) => bench.usb_change(false, d),
+                        usb::source::Change::Attached(d) => bench.usb_change(true, d),
+                        usb::source::Change::Detached(d) => bench.usb_change(false, d),
                     }
                 }
                 for finding in tick.findings {

@@ -5,7 +5,7 @@ use std::io;
 
 use kb::{Connector, Device, DfuFamily, Kb};
 use usb::Mode;
-use usb::live::DeviceSource;
+use usb::source::DeviceSource;
 
 use crate::output::{self, DIM, HEADING, STRONG, WARN, paint};
 use crate::session::prompter::Prompter;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use case::{Ledger, Skipped, Subject, Verdict};
 use engine::{Assessment, Step, StepKind};
 use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Observation, StepOutcome};
-use usb::live::DeviceSource;
+use usb::source::DeviceSource;
 
 use crate::case_store::CaseKeeper;
 use crate::output::{self, DIM, HEADING, paint};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use case::{Ledger, Subject};
 use kb::{EventKind, EvidenceSource, Kb};
-use usb::live::DeviceSource;
+use usb::source::DeviceSource;
 
 use crate::session::prompter::{Choice, Prompter};
 

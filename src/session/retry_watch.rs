@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use kb::Kb;
-use usb::live::DeviceSource;
+use usb::source::DeviceSource;
 use watch::{EventKind, Finding};
 
 use crate::usb_watch::LinkWatch;

@@ -1,15 +1,16 @@
 //! Apple phones and tablets on USB: their mode (normal, recovery, DFU, restore, WTF), model,
 //! ECID, link speed, USB path and the hubs in between, from any source behind one record.
 //!
-//! Sources: the live bus (nusb, hotplug with a polling fallback), a Linux sysfs tree, our own
-//! JSON snapshots, and text people paste (`identify`). Devices yield kb observations.
+//! Sources: a Linux sysfs tree, our own JSON snapshots and text people paste (`identify`), each
+//! a `source::DeviceSource`; the live bus (nusb) is the `usb-live` crate. Devices yield kb
+//! observations. Nothing here talks to the USB bus itself.
 
 pub mod evidence;
 pub mod identify;
 pub mod json;
-pub mod live;
 pub mod serial;
 pub mod snapshot;
+pub mod source;
 pub mod sysfs;
 mod tree;
 

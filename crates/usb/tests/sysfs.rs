@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use usb::live::{Change, DeviceSource, Watcher};
+use usb::source::{Change, DeviceSource, Watcher};
 use usb::sysfs::SysfsSource;
 use usb::{Mode, Speed};
 

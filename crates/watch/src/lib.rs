@@ -13,14 +13,14 @@ pub use scenario::{Event, LinkChange};
 pub use tracker::{Finding, PortStats, Stage, Tracker, Windows};
 
 /// The timeline event for a change a USB watcher saw at time `t`.
-pub fn event(t: f64, change: usb::live::Change) -> Event {
+pub fn event(t: f64, change: usb::source::Change) -> Event {
     match change {
-        usb::live::Change::Attached(device) => Event {
+        usb::source::Change::Attached(device) => Event {
             t,
             kind: LinkChange::Attach,
             device,
         },
-        usb::live::Change::Detached(device) => Event {
+        usb::source::Change::Detached(device) => Event {
             t,
             kind: LinkChange::Detach,
             device,
