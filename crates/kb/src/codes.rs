@@ -193,20 +193,17 @@ pub fn parse_code(input: &str) -> Result<i64, CodeParseError> {
     if let Some(code) = parse_number(bare)? {
         return Ok(code);
     }
+    // Apple's dialog in any language it ships, brackets and digits as that language writes them.
+    if let Some(dialog) = crate::Kb::embedded()
+        .ok()
+        .and_then(|kb| kb.dialog_code(text))
+    {
+        return Ok(dialog.code);
+    }
     if let Some(code) = number_in_last_parentheses(text)? {
         return Ok(code);
     }
     numbers_in_prose(text)
-}
-
-/// The code of a dialog quoted inside a longer text ("the Mac said: 不明なエラーが発生しました
-/// （4013）。 and then…"): the number in the last parentheses, when the text names an error.
-pub(crate) fn dialog_code(text: &str) -> Option<i64> {
-    let lowered = text.to_lowercase();
-    if !ERROR_WORDS.iter().any(|w| lowered.contains(w)) {
-        return None;
-    }
-    number_in_last_parentheses(text).ok().flatten()
 }
 
 /// A pasted dialog's code: the number in the last pair of parentheses. Fullwidth parentheses
@@ -298,7 +295,7 @@ fn numbers_in_prose(text: &str) -> Result<i64, CodeParseError> {
 
 /// Parses a bare decimal (optionally signed) or `0x` hexadecimal number; `Ok(None)` when the
 /// text is not a number at all.
-fn parse_number(text: &str) -> Result<Option<i64>, CodeParseError> {
+pub(crate) fn parse_number(text: &str) -> Result<Option<i64>, CodeParseError> {
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),

@@ -27,6 +27,8 @@ pub struct KbFiles {
     pub notes: String,
     pub settings: String,
     pub outcomes: String,
+    /// Apple's restore dialog in every language (dialogs.toml).
+    pub dialogs: String,
     /// Real cases, one JSON object a line (the engine's calibration set).
     pub real_cases: String,
 }
@@ -100,6 +102,12 @@ struct OutcomesFile {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct DialogsFile {
+    language: Vec<crate::DialogLanguage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NotesFile {
     note: Vec<Note>,
 }
@@ -127,6 +135,7 @@ impl KbFiles {
             notes: include_str!("../data/notes.toml").to_owned(),
             settings: include_str!("../data/settings.toml").to_owned(),
             outcomes: include_str!("../data/outcomes.toml").to_owned(),
+            dialogs: include_str!("../data/dialogs.toml").to_owned(),
             real_cases: include_str!("../data/real-cases.jsonl").to_owned(),
         }
     }
@@ -144,6 +153,7 @@ impl KbFiles {
         let notes: NotesFile = parse("notes.toml", &self.notes)?;
         let settings: Settings = parse("settings.toml", &self.settings)?;
         let outcomes: OutcomesFile = parse("outcomes.toml", &self.outcomes)?;
+        let dialogs: DialogsFile = parse("dialogs.toml", &self.dialogs)?;
         let real_cases = parse_cases(&self.real_cases).map_err(|e| KbError::Parse {
             file: "real-cases.jsonl",
             message: e.to_string(),
@@ -173,6 +183,7 @@ impl KbFiles {
             settings,
             resolutions: outcomes.resolution,
             phrases: outcomes.phrase,
+            dialog_languages: dialogs.language,
             real_cases,
             code_index,
             device_names: std::sync::OnceLock::new(),

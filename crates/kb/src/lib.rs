@@ -10,6 +10,7 @@ mod causes;
 mod codes;
 mod devices;
 mod dfu;
+mod dialogs;
 mod files;
 mod notes;
 mod outcomes;
@@ -29,6 +30,7 @@ pub use codes::{
 };
 pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError, ModelNumbers};
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
+pub use dialogs::{DialogCode, DialogExample, DialogLanguage};
 pub use files::KbFiles;
 pub use notes::Note;
 pub use outcomes::{
@@ -120,6 +122,8 @@ pub struct Kb {
     /// What real outcomes mean, and how a case's text is read (outcomes.toml).
     pub resolutions: Vec<Resolution>,
     pub phrases: Vec<Phrase>,
+    /// Apple's restore and update dialog in every language it ships (dialogs.toml).
+    pub dialog_languages: Vec<DialogLanguage>,
     /// The real cases the engine is calibrated and checked on (real-cases.jsonl).
     pub real_cases: Vec<RealCase>,
     code_index: HashMap<i64, usize>,

@@ -124,8 +124,8 @@ fn occurs(text: &str, phrase: &str) -> bool {
 
 /// The first error number a text names after the word "error" ("error 4013", "Error (-1)",
 /// "error: 9"), else the code of a dialog quoted in it, in any language the code reader knows.
-fn code_in_text(text: &str) -> Option<i64> {
-    code_after_error_word(text).or_else(|| crate::codes::dialog_code(text))
+fn code_in_text(kb: &Kb, text: &str) -> Option<i64> {
+    code_after_error_word(text).or_else(|| kb.dialog_code(text).map(|d| d.code))
 }
 
 /// The number right after the English word "error", if any.
@@ -289,7 +289,7 @@ impl Kb {
             // A report without the code field may still name it: "error 56 on every restore".
             code: case.error_code.or_else(|| {
                 case.symptoms.iter().find_map(|s| {
-                    code_in_text(s).filter(|&c| self.lookup_code(c).category.is_some())
+                    code_in_text(self, s).filter(|&c| self.lookup_code(c).category.is_some())
                 })
             }),
             // "iPhone 7 / 7 Plus": the first device named.
@@ -397,29 +397,36 @@ mod tests {
 
     #[test]
     fn an_error_number_is_read_from_the_text_when_the_code_field_is_empty() {
-        assert_eq!(code_in_text("error 56 on every restore"), Some(56));
-        assert_eq!(code_in_text("iTunes: unknown error (-1)"), Some(-1));
-        assert_eq!(code_in_text("Error: 4013 again"), Some(4013));
-        assert_eq!(code_in_text("Verification Error"), None);
+        let kb = Kb::embedded().unwrap();
+        assert_eq!(code_in_text(kb, "error 56 on every restore"), Some(56));
+        assert_eq!(code_in_text(kb, "iTunes: unknown error (-1)"), Some(-1));
+        assert_eq!(code_in_text(kb, "Error: 4013 again"), Some(4013));
+        assert_eq!(code_in_text(kb, "Verification Error"), None);
         assert_eq!(
-            code_in_text("The iPhone could not be restored. An unknown error occurred (4013)."),
+            code_in_text(
+                kb,
+                "The iPhone could not be restored. An unknown error occurred (4013)."
+            ),
             Some(4013)
         );
-        assert_eq!(code_in_text("iTunes error code 3194"), Some(3194));
-        assert_eq!(code_in_text("errors 21, 2006 and 4013 on a Mac"), Some(21));
-        assert_eq!(code_in_text("an error occurred while updating"), None);
-        assert_eq!(code_in_text("errors everywhere"), None);
+        assert_eq!(code_in_text(kb, "iTunes error code 3194"), Some(3194));
         assert_eq!(
-            code_in_text("iTunesで「不明なエラーが発生しました（4013）。」と出る"),
+            code_in_text(kb, "errors 21, 2006 and 4013 on a Mac"),
+            Some(21)
+        );
+        assert_eq!(code_in_text(kb, "an error occurred while updating"), None);
+        assert_eq!(code_in_text(kb, "errors everywhere"), None);
+        assert_eq!(
+            code_in_text(kb, "iTunesで「不明なエラーが発生しました（4013）。」と出る"),
             Some(4013)
         );
-        assert_eq!(code_in_text("tried 3 cables (2 of them new)"), None);
+        assert_eq!(code_in_text(kb, "tried 3 cables (2 of them new)"), None);
         assert_eq!(
-            code_in_text("iTunes error 0xE8000015 when connecting"),
+            code_in_text(kb, "iTunes error 0xE8000015 when connecting"),
             Some(0xE800_0015)
         );
-        assert_eq!(code_in_text("error 0xZZ"), None);
-        assert_eq!(code_in_text("error 123456789012345678901"), None);
+        assert_eq!(code_in_text(kb, "error 0xZZ"), None);
+        assert_eq!(code_in_text(kb, "error 123456789012345678901"), None);
         assert_eq!(
             reading("", "restore ends with error 4013", "").code,
             Some(4013)

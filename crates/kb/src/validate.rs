@@ -58,6 +58,7 @@ pub fn check(kb: &Kb) -> Vec<Problem> {
     c.devices_and_dfu();
     c.notes();
     c.outcomes();
+    c.dialogs();
     c.cited("settings.toml", "settings", &kb.settings.sources);
     if kb.settings.data_loss_minutes < 0.0 || !kb.settings.data_loss_minutes.is_finite() {
         c.problem(
@@ -104,6 +105,43 @@ impl<'a> Checker<'a> {
             entry: entry.into(),
             message: message.into(),
         });
+    }
+
+    /// Every dialog language has wordings as the reader compares them (folded, lower case),
+    /// and every example is cited and carries a code.
+    fn dialogs(&mut self) {
+        let mut seen = HashSet::new();
+        for lang in &self.kb.dialog_languages {
+            let entry = lang.id.as_str();
+            if !seen.insert(entry) {
+                self.problem("dialogs.toml", entry, "is listed twice");
+            }
+            if lang.unknown_error.is_empty() && lang.could_not.is_empty() {
+                self.problem("dialogs.toml", entry, "has no wording");
+            }
+            for phrase in lang.unknown_error.iter().chain(&lang.could_not) {
+                if phrase.chars().count() < 3 || crate::dialogs::fold(phrase) != *phrase {
+                    self.problem(
+                        "dialogs.toml",
+                        entry,
+                        format!("'{phrase}' must be lower case, folded and 3 letters or more"),
+                    );
+                }
+            }
+            if lang.example.is_empty() {
+                self.problem("dialogs.toml", entry, "has no cited example");
+            }
+            for example in &lang.example {
+                self.cited("dialogs.toml", entry, std::slice::from_ref(&example.source));
+                if example.code.is_none() && !example.text.contains("^ERRORNUMBER") {
+                    self.problem(
+                        "dialogs.toml",
+                        entry,
+                        "an example needs ^ERRORNUMBER or the code it carries",
+                    );
+                }
+            }
+        }
     }
 
     fn cited(&mut self, file: &'static str, entry: &str, sources: &[String]) {

@@ -17,6 +17,7 @@ pub struct Hits {
     /// The strongest phase hint (lower rank wins).
     phase: Option<(u8, Phase)>,
     code: bool,
+    dialog: bool,
     prose: bool,
     progress: bool,
     checkpoint: bool,
@@ -43,6 +44,7 @@ impl Hits {
                 }
             }
             Trigger::Code => self.code = true,
+            Trigger::Dialog => self.dialog = true,
             Trigger::Prose => self.prose = true,
             Trigger::Progress => self.progress = true,
             Trigger::Checkpoint => {
@@ -155,7 +157,17 @@ pub fn read_line(no: u64, span: Range<usize>, line: &str, hits: &Hits) -> LineFa
         ..LineFacts::default()
     };
     let mut phase_here = hits.phase.map(|(rank, phase)| (usize::from(rank), phase));
-    if hits.code || hits.checkpoint || hits.prose || hits.findings != 0 {
+    if hits.dialog
+        && let Some(dialog) = kb::Kb::embedded().ok().and_then(|kb| kb.dialog_code(line))
+    {
+        // The words of an error dialog, in any language Apple ships, trusted in any log.
+        facts.code = Some(CodeFact {
+            code: dialog.code,
+            source: CodeSource::Status,
+            context: short(line),
+            from_app: false,
+        });
+    } else if hits.code || hits.checkpoint || hits.prose || hits.findings != 0 {
         codes_in(&mut facts, line, hits.prose);
     }
     if hits.progress || line.ends_with(')') {
@@ -234,14 +246,6 @@ fn codes_in(facts: &mut LineFacts, line: &str, prose: bool) {
     };
     // Each rule runs only when its own literal is in the line: regexes are the slow part.
     let has = |needle: &str| rules::holds(line, needle);
-    if (has("(") || has("（"))
-        && let Some(c) = rules::DIALOG_CODE.captures(line)
-        && let Some(code) = int(&c[1])
-    {
-        // The words of an error dialog, trusted in any log.
-        facts.code = found(code, CodeSource::Status);
-        return;
-    }
     if has("ErrorDomain") || has("Error/") {
         // An error with its domain: only the outermost error of AMRestoreErrorDomain is a code
         // Apple's app shows; a deeper link or another domain (Ramrod, AuthInstall, Mach…)

@@ -17,11 +17,23 @@ pub enum Mark {
 
 const FAILURE_WORDS: [&str; 5] = ["ERROR", "FAILURE", "rror", "failed", "Unable to"];
 
+/// The wordings of Apple's restore dialog in every language of the kb's table.
+static DIALOG_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    kb::Kb::embedded()
+        .map(kb::Kb::dialog_words)
+        .unwrap_or_default()
+});
+
 /// Every literal looked for inside a line, with what it stands for.
 static MARKS: LazyLock<Vec<(&'static str, Mark)>> = LazyLock::new(|| {
     rules::TRIGGERS
         .iter()
         .map(|(literal, trigger)| (*literal, Mark::Trigger(*trigger)))
+        .chain(
+            DIALOG_WORDS
+                .iter()
+                .map(|w| (w.as_str(), Mark::Trigger(Trigger::Dialog))),
+        )
         .chain(FAILURE_WORDS.iter().map(|w| (*w, Mark::Failure)))
         .collect()
 });

@@ -110,11 +110,6 @@ pub enum CodeSource {
     Server,
 }
 
-pub static DIALOG_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)(?:unknown error occurred|could not be (?:restored|updated)[^(（]*|エラーが発生しました|unbekannter Fehler[^(]*|erreur inconnue[^(]*|error desconocido[^(]*|未知错误)\s*[(（]\s*(-?\d{1,5}|0x[0-9A-Fa-f]{1,8})\s*[)）]",
-    )
-});
 pub static QUOTED_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?i)\berror\s*["“”']\s*(-?\d{1,5})\s*["“”']"#));
 pub static PROSE_CODE: LazyLock<Regex> =
@@ -321,6 +316,8 @@ pub enum Trigger {
     Phase(u8, Phase),
     /// The line may carry an error code.
     Code,
+    /// Apple's restore dialog in one of the languages of the kb's dialog table.
+    Dialog,
     /// Free prose may name a code ("error 4013"); trusted only in pasted dialogs.
     Prose,
     /// Operation progress (iTunes operation lines, device progress variables).
@@ -425,14 +422,6 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("AppleMobileDeviceHelper", Trigger::Format(5)),
     ("restored_external", Trigger::Format(5)),
     // Codes.
-    ("unknown error", Trigger::Code),
-    ("could not be restored", Trigger::Code),
-    ("could not be updated", Trigger::Code),
-    ("エラーが発生", Trigger::Code),
-    ("unbekannter Fehler", Trigger::Code),
-    ("erreur inconnue", Trigger::Code),
-    ("error desconocido", Trigger::Code),
-    ("未知错误", Trigger::Code),
     ("AMR", Trigger::Code),
     ("cached server error", Trigger::Code),
     ("Status: ", Trigger::Code),

@@ -118,6 +118,31 @@ fn a_japanese_dialog_and_prose_codes() {
     assert_eq!(prose.format, Some("dialog"));
 }
 
+/// Apple's dialog in every language of the kb's table, pasted as a log or quoted in a story,
+/// gives its code, not a number from the device's name ("iPhone 7").
+#[test]
+fn the_dialog_in_every_language_gives_its_code() {
+    for lang in &kb().dialog_languages {
+        for example in &lang.example {
+            let text = example
+                .text
+                .replace("^FILENAME", "iPhone 7")
+                .replace("^ERRORNUMBER", "4013");
+            let code = example.code.unwrap_or(4013);
+            let pasted = analyze_text(kb(), &format!("{text}\n"));
+            assert_eq!(pasted.final_code, Some(code), "{}: {text}", lang.id);
+            let story =
+                format!("Tried 3 cables.\nThen iTunes said:\n{text}\nNothing after that.\n");
+            assert_eq!(
+                analyze_text(kb(), &story).final_code,
+                Some(code),
+                "{}: {story}",
+                lang.id
+            );
+        }
+    }
+}
+
 #[test]
 fn empty_input_is_an_empty_report() {
     let r = analyze_text(kb(), "");
