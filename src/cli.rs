@@ -427,7 +427,8 @@ pub struct DevicesArgs {
 /// `restore`.
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// The IPSW file (or extracted folder) to restore; or --latest.
+    /// The IPSW file to restore (a `.ipsw` or `.zip` file, checked before anything starts);
+    /// or --latest.
     #[arg(value_name = "IPSW", required_unless_present = "latest")]
     pub ipsw: Option<std::path::PathBuf>,
 

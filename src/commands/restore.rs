@@ -11,7 +11,7 @@ use case::{Ledger, Subject, Verdict};
 use engine::StepKind;
 use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Phase, StepOutcome};
 use serde_json::json;
-use supervise::{Ending, ErasePermit, Firmware, Happening, Request, Stopper, Tool};
+use supervise::{Ending, ErasePermit, Firmware, Happening, Ipsw, Request, Stopper, Tool};
 use watch::Finding;
 
 use crate::case_store::CaseKeeper;
@@ -27,19 +27,22 @@ const LINK_INTERVAL: Duration = Duration::from_millis(200);
 
 pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
+    // The firmware is checked first: a wrong path is an error at once, never a wait for a phone.
+    let firmware = firmware(args)?;
     // SIGINT, SIGTERM and SIGHUP end the tool with us (see `supervise::Group`).
     let stopper = Stopper::on_signals()?;
     let tool = Tool::find(args.idevicerestore.as_deref(), &stopper)
         .map_err(|e| UsageError::new(e.to_string()))?;
     if args.all || args.ecid.len() > 1 {
-        return super::restore_bench::run(kb, db, &tool, args, &stopper);
+        return super::restore_bench::run(kb, db, &tool, &firmware, args, &stopper);
     }
+    let ecid = args.ecid.first().map(|text| ecid_arg(text)).transpose()?;
     let erase = if args.erase {
         Some(erase_permit(args.yes_erase, "the phone")?)
     } else {
         None
     };
-    let request = request_for(args, args.ecid.first().cloned(), erase);
+    let request = request_for(&firmware, ecid, erase);
     let mut screen = Screen::new(args.json);
     screen.note(&format!(
         "Running idevicerestore {} ({}): {}.",
@@ -131,17 +134,35 @@ pub(super) fn parse_ecid(text: &str) -> Option<u64> {
     .filter(|&ecid| ecid != 0)
 }
 
-/// The restore the flags ask for, of the phone with `ecid` (or the only one attached).
+/// An `--ecid` value as a number, or a usage error that says what is expected.
+pub(super) fn ecid_arg(text: &str) -> anyhow::Result<u64> {
+    parse_ecid(text).ok_or_else(|| {
+        UsageError::new(format!(
+            "--ecid {}: not an ECID (hex with 0x, or decimal).",
+            kb::text::printable(text)
+        ))
+        .into()
+    })
+}
+
+/// The firmware the flags ask for: the IPSW given, checked to be one, or the latest.
+fn firmware(args: &RestoreArgs) -> anyhow::Result<Firmware> {
+    match &args.ipsw {
+        Some(path) if !args.latest => Ipsw::new(path)
+            .map(Firmware::Ipsw)
+            .map_err(|e| UsageError::new(e.to_string()).into()),
+        _ => Ok(Firmware::Latest),
+    }
+}
+
+/// The restore of `firmware` on the phone with `ecid` (or the only one attached).
 pub(super) fn request_for(
-    args: &RestoreArgs,
-    ecid: Option<String>,
+    firmware: &Firmware,
+    ecid: Option<u64>,
     erase: Option<ErasePermit>,
 ) -> Request {
     Request {
-        firmware: match &args.ipsw {
-            Some(path) if !args.latest => Firmware::Ipsw(path.clone()),
-            _ => Firmware::Latest,
-        },
+        firmware: firmware.clone(),
         ecid,
         erase,
     }

@@ -12,13 +12,13 @@ use std::time::Instant;
 use case::Ledger;
 use kb::{EventKind, Kb, Phase};
 use serde_json::json;
-use supervise::{Ending, ErasePermit, Happening, Stopper, Tool};
+use supervise::{Ending, ErasePermit, Firmware, Happening, Stopper, Tool};
 use usb::{AppleDevice, Mode};
 use watch::Finding;
 
 use super::restore::{
-    Failure, action_name, as_json, duration, erase_permit, failed_words, in_words, ledger_for,
-    parse_ecid, progress_bar, record, request_for, stopped_words, verdict_json, watch_link,
+    Failure, action_name, as_json, duration, ecid_arg, erase_permit, failed_words, in_words,
+    ledger_for, progress_bar, record, request_for, stopped_words, verdict_json, watch_link,
 };
 use crate::case_store::CaseKeeper;
 use crate::cli::RestoreArgs;
@@ -32,6 +32,7 @@ pub fn run(
     kb: &'static Kb,
     db: Option<&Path>,
     tool: &Tool,
+    firmware: &Firmware,
     args: &RestoreArgs,
     stopper: &Stopper,
 ) -> anyhow::Result<ExitCode> {
@@ -51,7 +52,15 @@ pub fn run(
     let _hold = stopper.hold();
     let mut screen = BenchScreen::new(args.json);
     screen.introduce(tool, &phones, args, erase.is_some(), left_alone)?;
-    let failed_show = run_queue(kb, tool, args, erase, stopper, &mut phones, &mut screen);
+    let failed_show = run_queue(
+        kb,
+        tool,
+        (firmware, erase),
+        args,
+        stopper,
+        &mut phones,
+        &mut screen,
+    );
     screen.summary(kb, &phones)?;
     if let Some(e) = failed_show {
         return Err(e.into());
@@ -167,12 +176,7 @@ fn bench_phones(kb: &Kb, args: &RestoreArgs) -> anyhow::Result<(Vec<Phone>, usiz
     let devices = on_usb.unwrap_or_default();
     let mut ecids: Vec<u64> = Vec::new();
     for text in &args.ecid {
-        let ecid = parse_ecid(text).ok_or_else(|| {
-            UsageError::new(format!(
-                "--ecid {}: not an ECID (hex with 0x, or decimal).",
-                kb::text::printable(text)
-            ))
-        })?;
+        let ecid = ecid_arg(text)?;
         if !ecids.contains(&ecid) {
             ecids.push(ecid);
         }
@@ -202,8 +206,8 @@ enum News {
 fn run_queue(
     kb: &'static Kb,
     tool: &Tool,
+    (firmware, erase): (&Firmware, Option<ErasePermit>),
     args: &RestoreArgs,
-    erase: Option<ErasePermit>,
     stopper: &Stopper,
     phones: &mut [Phone],
     screen: &mut BenchScreen,
@@ -234,7 +238,7 @@ fn run_queue(
                 phone.attempts += 1;
                 phone.phase = None;
                 shown(screen.started(phone));
-                let request = request_for(args, Some(format!("{:#x}", phone.ecid)), erase);
+                let request = request_for(firmware, Some(phone.ecid), erase);
                 let tx = tx.clone();
                 scope.spawn(move || {
                     let ending = supervise::run(kb, tool, &request, stopper, &mut |happening| {
@@ -261,7 +265,7 @@ fn run_queue(
                     let phone = &mut phones[i];
                     let again = match *ending {
                         Ok(ending) => {
-                            let failure = record_run(kb, args, erase, phone, &ending);
+                            let failure = record_run(kb, (firmware, erase), phone, &ending);
                             phone.last = Some((ending, failure));
                             let stopped = phone
                                 .last
@@ -289,12 +293,11 @@ fn run_queue(
 /// Keeps one run in its phone's case; for a failure, what the engine makes of it.
 fn record_run(
     kb: &Kb,
-    args: &RestoreArgs,
-    erase: Option<ErasePermit>,
+    (firmware, erase): (&Firmware, Option<ErasePermit>),
     phone: &mut Phone,
     ending: &Ending,
 ) -> Option<Failure> {
-    let request = request_for(args, None, erase);
+    let request = request_for(firmware, Some(phone.ecid), erase);
     let failure = record(kb, &mut phone.ledger, &request, ending, &phone.link);
     phone.link.clear();
     if let Some(keeper) = phone.keeper.as_mut() {

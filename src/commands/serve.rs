@@ -238,7 +238,7 @@ impl Restorer for PageRestorer {
     fn start(&self, job: RestoreJob, bench: Arc<Bench>) -> Result<(), String> {
         let request = Request {
             firmware: job.ipsw.clone().map_or(Firmware::Latest, Firmware::Ipsw),
-            ecid: Some(format!("{:#x}", job.ecid)),
+            ecid: Some(job.ecid),
             erase: job.erase,
         };
         let (kb, tool, db) = (self.kb, self.tool.clone(), self.db.clone());

@@ -65,6 +65,11 @@ impl StandIn {
         self.dir.path().join("idevicerestore")
     }
 
+    /// An IPSW file to restore (made on first use; the stand-in never reads it).
+    pub fn ipsw(&self) -> String {
+        ipsw_in(self.dir.path())
+    }
+
     /// The arguments of the last run without `-i`, or `None` when it never ran a restore.
     pub fn args(&self) -> Option<Vec<String>> {
         self.runs("any").pop()
@@ -124,6 +129,13 @@ impl StandIn {
             String::from_utf8(output.stderr).unwrap(),
         )
     }
+}
+
+/// An IPSW file in `dir` (a zip's first bytes), by its path.
+pub fn ipsw_in(dir: &Path) -> String {
+    let path = dir.join("iPhone8,1_15.5_19F77_Restore.ipsw");
+    std::fs::write(&path, b"PK\x03\x04").unwrap();
+    path.display().to_string()
 }
 
 fn verdict_of(stdout: &str) -> serde_json::Value {
@@ -193,8 +205,10 @@ fn replayed_failures_name_the_phase_and_a_next_step() {
     ] {
         let stand_in = StandIn::new(transcript);
         let db = tempfile::tempdir().unwrap();
-        let (status, stdout, stderr) =
-            stand_in.restore(&db.path().join("cases.sqlite"), &["/tmp/x.ipsw", "--json"]);
+        let (status, stdout, stderr) = stand_in.restore(
+            &db.path().join("cases.sqlite"),
+            &[&stand_in.ipsw(), "--json"],
+        );
         assert_eq!(status, 1, "{transcript}: {stdout}{stderr}");
         let verdict = verdict_of(&stdout);
         assert_eq!(verdict["restored"], false, "{transcript}");
@@ -217,7 +231,8 @@ fn replayed_failures_name_the_phase_and_a_next_step() {
 fn a_drop_in_restore_mode_is_shown_when_it_happens() {
     let stand_in = StandIn::new("drop-in-restore-mode");
     let db = tempfile::tempdir().unwrap();
-    let (_, stdout, _) = stand_in.restore(&db.path().join("c.sqlite"), &["/tmp/x.ipsw", "--json"]);
+    let (_, stdout, _) =
+        stand_in.restore(&db.path().join("c.sqlite"), &[&stand_in.ipsw(), "--json"]);
     let lines: Vec<&str> = stdout.lines().collect();
     let drop = lines
         .iter()
@@ -241,7 +256,7 @@ fn a_drop_in_restore_mode_is_shown_when_it_happens() {
 fn the_text_verdict_says_what_failed_and_what_to_do_next() {
     let stand_in = StandIn::new("drop-in-restore-mode");
     let db = tempfile::tempdir().unwrap();
-    let (status, stdout, _) = stand_in.restore(&db.path().join("c.sqlite"), &["/tmp/x.ipsw"]);
+    let (status, stdout, _) = stand_in.restore(&db.path().join("c.sqlite"), &[&stand_in.ipsw()]);
     assert_eq!(status, 1);
     assert!(stdout.contains("DROP"), "{stdout}");
     assert!(stdout.contains("The restore failed while"), "{stdout}");
@@ -391,7 +406,12 @@ fn a_drop_seen_on_usb_during_the_restore_is_shown_and_kept() {
     let output = command()
         .arg("--db")
         .arg(&db)
-        .args(["restore", "/tmp/x.ipsw", "--json", "--idevicerestore"])
+        .args([
+            "restore",
+            &ipsw_in(bus.path()),
+            "--json",
+            "--idevicerestore",
+        ])
         .arg(&tool)
         .arg("--sysfs-root")
         .arg(bus.path())
@@ -603,4 +623,72 @@ fn a_child_left_holding_the_output_does_not_hold_the_restore() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert_eq!(verdict_of(&stdout)["restored"], true);
+}
+
+/// Text that reads as flags is never passed to idevicerestore as flags: as the IPSW it is
+/// refused at once (no file of that name), before the tool starts or waits for a phone.
+#[test]
+fn an_ipsw_argument_that_reads_as_flags_never_reaches_the_tool() {
+    let stand_in = StandIn::new("success");
+    let db = tempfile::tempdir().unwrap();
+    for flags in [
+        "-le",
+        "-e",
+        "--erase",
+        "-l",
+        "/tmp/not-there.ipsw",
+        "notes.txt",
+    ] {
+        let output = stand_in
+            .command(&db.path().join("c.sqlite"), &["--", flags])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flags}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(".ipsw"), "{stderr}");
+        assert_eq!(
+            stand_in.args(),
+            None,
+            "{flags}: idevicerestore never started"
+        );
+    }
+    // A file whose name looks like flags is restored as a file, after `--`, with no erase.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("-le.ipsw"), b"PK\x03\x04").unwrap();
+    let output = stand_in
+        .command(&db.path().join("c.sqlite"), &["--json", "--", "-le.ipsw"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let args = stand_in.args().unwrap();
+    let path = std::fs::canonicalize(dir.path()).unwrap().join("-le.ipsw");
+    assert_eq!(
+        args[args.len() - 2..],
+        ["--".to_owned(), path.display().to_string()],
+        "{args:?}"
+    );
+    assert!(!args.iter().any(|a| a == "-e" || a == "-l"), "{args:?}");
+}
+
+/// An ECID is a number: anything else is refused before the tool starts.
+#[test]
+fn an_ecid_that_is_not_a_number_is_refused() {
+    let stand_in = StandIn::new("success");
+    let db = tempfile::tempdir().unwrap();
+    let output = stand_in
+        .command(&db.path().join("c.sqlite"), &["--latest", "--ecid=-e"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("not an ECID")
+    );
+    assert_eq!(stand_in.args(), None);
 }

@@ -166,12 +166,13 @@ fn all_restores_every_phone_in_dfu_or_recovery_at_most_jobs_at_once_and_retries_
 fn several_ecids_are_restored_by_ecid_and_told_apart_on_screen() {
     let stand_in = StandIn::bench(&[(IPHONE7, &["success"]), (IPHONE_X, &["success"])], 2, 0.0);
     let db = tempfile::tempdir().unwrap();
+    let ipsw = stand_in.ipsw();
     // The same phone twice is one phone; decimal and hex both name it.
     let output = stand_in
         .command(
             &db.path().join("c.sqlite"),
             &[
-                "/tmp/x.ipsw",
+                &ipsw,
                 "--ecid",
                 "0x001A2B3C4D5E6F70",
                 "--ecid",

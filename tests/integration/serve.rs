@@ -632,20 +632,7 @@ fn the_api_answers_its_shapes_and_other_computers_need_the_token() {
 #[test]
 fn a_restore_from_the_page_ends_when_the_server_stops() {
     use crate::restore::{lingering_stand_in, running, send, tool_pids, until};
-    let bus = tempfile::tempdir().unwrap();
-    crate::harness::sysfs_device(
-        bus.path(),
-        "1-1",
-        &[
-            ("idVendor", "05ac"),
-            ("idProduct", "1281"),
-            ("speed", "480"),
-            (
-                "serial",
-                "CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRNM:[F17XXXXXXXXX]",
-            ),
-        ],
-    );
+    let bus = recovery_phone_on_1_1();
     let tool = lingering_stand_in(bus.path(), "wait");
     let mut server = Server::start(
         "127.0.0.1:0",
@@ -676,4 +663,87 @@ fn a_restore_from_the_page_ends_when_the_server_stops() {
     until(60, "the server exits", || {
         server.child.try_wait().unwrap().is_some()
     });
+}
+
+/// A bus with a phone in recovery mode on port 1-1 (ECID 0x1a2b3c4d5e6f70).
+fn recovery_phone_on_1_1() -> tempfile::TempDir {
+    let bus = tempfile::tempdir().unwrap();
+    crate::harness::sysfs_device(
+        bus.path(),
+        "1-1",
+        &[
+            ("idVendor", "05ac"),
+            ("idProduct", "1281"),
+            ("speed", "480"),
+            (
+                "serial",
+                "CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRNM:[F17XXXXXXXXX]",
+            ),
+        ],
+    );
+    bus
+}
+
+/// The `ipsw` field of a restore from the page is a file to restore, never a flag: `--erase`,
+/// `-e` and `-le` are refused before anything starts, and a real IPSW goes after `--`.
+#[test]
+fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
+    let bus = recovery_phone_on_1_1();
+    let stand_in = StandIn::bench(&[("0x1a2b3c4d5e6f70", &["success"])], 1, 0.0);
+    let server = Server::start(
+        "127.0.0.1:0",
+        &[
+            "--sysfs-root",
+            bus.path().to_str().unwrap(),
+            "--idevicerestore",
+            stand_in.path().to_str().unwrap(),
+        ],
+    );
+    crate::restore::until(30, "the phone on 1-1", || {
+        body_json(&server.request("GET", "/api/state", &[], "").1)["ports"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["port"] == "1-1" && p["present"] == true))
+    });
+    for body in [
+        json!({"port": "1-1", "ipsw": "--erase"}),
+        json!({"port": "1-1", "ipsw": "-e"}),
+        json!({"port": "1-1", "ipsw": "-le"}),
+        json!({"port": "1-1", "ipsw": "-le", "erase": false}),
+        json!({"port": "1-1", "ipsw": "/nonexistent/x.ipsw"}),
+    ] {
+        let (status, answer) = server.request(
+            "POST",
+            "/api/restores",
+            &["Content-Type: application/json"],
+            &body.to_string(),
+        );
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(
+            body_json(&answer)["error"]
+                .as_str()
+                .unwrap()
+                .contains("nothing was started")
+        );
+    }
+    assert!(
+        stand_in.runs("0x1a2b3c4d5e6f70").is_empty(),
+        "never started"
+    );
+    let ipsw = stand_in.ipsw();
+    let (status, answer) = server.request(
+        "POST",
+        "/api/restores",
+        &["Content-Type: application/json"],
+        &json!({"port": "1-1", "ipsw": ipsw}).to_string(),
+    );
+    assert_eq!(status, 202, "{answer}");
+    crate::restore::until(30, "the restore's end", || {
+        body_json(&server.request("GET", "/api/state", &[], "").1)["restores"][0]["state"]
+            .as_str()
+            .is_some_and(|s| s != "running")
+    });
+    let runs = stand_in.runs("0x1a2b3c4d5e6f70");
+    let args = &runs[0];
+    assert_eq!(args[args.len() - 2..], ["--".to_owned(), ipsw], "{args:?}");
+    assert!(!args.contains(&"-e".to_owned()), "{args:?}");
 }

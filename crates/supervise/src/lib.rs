@@ -5,12 +5,13 @@
 //! the supervisor never gives it one: the permit is the only guard before an erase. Every tool
 //! runs as a [`Group`]: it ends when Restore Doctor ends.
 
+mod firmware;
 mod group;
 mod lines;
 mod tool;
 
+use std::ffi::OsString;
 use std::io;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -18,6 +19,7 @@ use kb::{Kb, Phase};
 use logs::{LineNews, LiveLog, LogReport};
 use serde::Serialize;
 
+pub use firmware::{Firmware, Ipsw, IpswError};
 pub use group::{Exit, GRACE, Group, Hold, StopSignal, Stopper, Stream};
 pub use lines::Lines;
 pub use tool::{Tool, ToolError};
@@ -41,39 +43,39 @@ impl ErasePermit {
     }
 }
 
-/// What the firmware comes from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Firmware {
-    /// An IPSW file or an extracted folder.
-    Ipsw(PathBuf),
-    /// The latest signed firmware, downloaded by idevicerestore.
-    Latest,
-}
-
-/// One restore to run.
+/// One restore to run: typed fields only, so that nothing from outside becomes a flag.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub firmware: Firmware,
-    /// The phone to restore (hex `0x…` or decimal), when several are attached.
-    pub ecid: Option<String>,
+    /// The phone to restore, when several are attached.
+    pub ecid: Option<u64>,
     /// An erase restore instead of an update, with its permit.
     pub erase: Option<ErasePermit>,
 }
 
 impl Request {
     /// idevicerestore's arguments: plain progress and debug output always, `-e` only with a
-    /// permit.
-    pub fn args(&self) -> Vec<String> {
-        let mut args = vec!["-P".to_owned(), "-d".to_owned()];
-        if let Some(ecid) = &self.ecid {
-            args.extend(["-i".to_owned(), ecid.clone()]);
+    /// permit, the IPSW after `--`.
+    ///
+    /// idevicerestore 1.0.0 (Debian's; `main` in src/idevicerestore.c of
+    /// github.com/libimobiledevice/idevicerestore, tag 1.0.0) reads its options with glibc's
+    /// `getopt_long(argc, argv, "dhcesxtpli:u:nC:kyPRT:zv", …)`. glibc permutes: an option is
+    /// read wherever it stands, so a path such as `-le` would be taken as `-l -e` (latest,
+    /// erase). `--` ends the options, and the one operand after it is the IPSW
+    /// (`argc - optind == 1`); Debian's binary does this (`idevicerestore -- -h` looks for a
+    /// phone instead of printing its help). `-i`'s value is read whole with `strtoull(…, 0)`,
+    /// so the ECID is written from a number as `0x…`.
+    pub fn args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["-P".into(), "-d".into()];
+        if let Some(ecid) = self.ecid {
+            args.extend(["-i".into(), format!("{ecid:#x}").into()]);
         }
         if self.erase.is_some() {
-            args.push("-e".to_owned());
+            args.push("-e".into());
         }
         match &self.firmware {
-            Firmware::Latest => args.push("-l".to_owned()),
-            Firmware::Ipsw(path) => args.push(path.display().to_string()),
+            Firmware::Latest => args.push("-l".into()),
+            Firmware::Ipsw(ipsw) => args.extend(["--".into(), ipsw.path().into()]),
         }
         args
     }
@@ -339,24 +341,32 @@ mod tests {
 
     #[test]
     fn the_tool_is_never_told_to_erase_without_a_permit() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file whose name reads as flags is still only the IPSW.
+        let path = dir.path().join("-le.ipsw");
+        std::fs::write(&path, b"PK").unwrap();
         let update = Request {
-            firmware: Firmware::Ipsw("/tmp/x.ipsw".into()),
-            ecid: Some("0x1234".into()),
+            firmware: Firmware::Ipsw(Ipsw::new(&path).unwrap()),
+            ecid: Some(0x1234),
             erase: None,
         };
         let args = update.args();
         assert!(
-            !args.iter().any(|a| a == "-e" || a == "--erase"),
+            !args
+                .iter()
+                .any(|a| a == "-e" || a == "--erase" || a == "-l"),
             "{args:?}"
         );
-        assert_eq!(args.last().map(String::as_str), Some("/tmp/x.ipsw"));
+        assert_eq!(
+            args,
+            ["-P", "-d", "-i", "0x1234", "--", path.to_str().unwrap()]
+        );
         let erase = Request {
             erase: ErasePermit::typed("erase"),
             firmware: Firmware::Latest,
             ..update
         };
-        assert!(erase.args().iter().any(|a| a == "-e"));
-        assert!(erase.args().iter().any(|a| a == "-l"));
+        assert_eq!(erase.args(), ["-P", "-d", "-i", "0x1234", "-e", "-l"]);
     }
 
     #[test]

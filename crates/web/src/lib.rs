@@ -8,7 +8,6 @@ mod bench;
 mod guard;
 
 use std::convert::Infallible;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -46,8 +45,8 @@ pub struct RestoreJob {
     pub id: u64,
     pub port: String,
     pub ecid: u64,
-    /// An IPSW on this computer; `None` for the latest signed firmware.
-    pub ipsw: Option<PathBuf>,
+    /// An IPSW on this computer (checked to be one); `None` for the latest signed firmware.
+    pub ipsw: Option<supervise::Ipsw>,
     pub erase: Option<supervise::ErasePermit>,
 }
 
@@ -284,6 +283,14 @@ async fn start_restore(State(d): Shared, axum::Json(form): axum::Json<RestoreFor
     } else {
         None
     };
+    // A path is only ever a file to restore, never a flag: it must be an IPSW on this computer.
+    let ipsw = match form.ipsw.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(path) => match supervise::Ipsw::new(std::path::Path::new(path)) {
+            Ok(ipsw) => Some(ipsw),
+            Err(e) => return problem(StatusCode::BAD_REQUEST, format!("{e}; nothing was started")),
+        },
+        None => None,
+    };
     let Some(phone) = d.bench.phone_on(&form.port) else {
         return problem(StatusCode::NOT_FOUND, "no phone on that port now");
     };
@@ -293,10 +300,6 @@ async fn start_restore(State(d): Shared, axum::Json(form): axum::Json<RestoreFor
             "the phone on that port shows no ECID: put it in recovery or DFU mode first",
         );
     };
-    let ipsw = form
-        .ipsw
-        .filter(|p| !p.trim().is_empty())
-        .map(PathBuf::from);
     let id = d.bench.restore_started(&form.port, erase.is_some());
     let job = RestoreJob {
         id,
