@@ -8,13 +8,14 @@ use crate::cli::DfuArgs;
 use crate::interrupt::exit_cleanly_on_interrupt;
 use crate::knowledge::{knowledge, resolve_model};
 use crate::session::dfu_coach;
-use crate::session::prompter::{Prompter, TerminalPrompter};
+use crate::session::prompter::{Prompter, Reworded, TerminalPrompter};
 use crate::usb_source;
 
 pub fn run(args: &DfuArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let device = resolve_model(kb, args.model.model.as_deref())?;
-    let mut prompter = TerminalPrompter::new();
+    let mut terminal = TerminalPrompter::new();
+    let mut prompter = Reworded::new(&mut terminal, device.map(|d| d.kind));
     match device {
         Some(device) => {
             let family = dfu_coach::family_for(kb, device).ok_or_else(|| {

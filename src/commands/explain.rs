@@ -32,10 +32,8 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         output::print_json(&json(kb, &lookup, device, &assessment, &notes))?;
     } else {
-        anstream::print!(
-            "{}",
-            output::fit(&text(kb, &lookup, device, &assessment, &notes))
-        );
+        let text = text(kb, &lookup, device, &assessment, &notes);
+        anstream::print!("{}", output::fit(&kb::reword(&text, device)));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ use usb::source::DeviceSource;
 use crate::case_store::CaseKeeper;
 use crate::output::{self, DIM, HEADING, paint};
 use crate::session::intake::{self, Asked};
-use crate::session::prompter::{Choice, Prompter};
+use crate::session::prompter::{Choice, Prompter, Reworded};
 use crate::session::{dfu_coach, render, retry_watch};
 
 /// A safety stop: no real session needs more steps than the kb has actions and questions.
@@ -75,9 +75,15 @@ impl Start<'_> {
 
 /// Runs a guided session.
 pub fn run(kb: &Kb, prompter: &mut dyn Prompter, start: Start<'_>) -> io::Result<SessionEnd> {
+    let kind = start
+        .ledger
+        .product_type()
+        .and_then(|p| kb.find_device(p).ok())
+        .map(|d| d.kind);
+    let mut reworded = Reworded::new(prompter, kind);
     let mut session = Session {
         kb,
-        prompter,
+        prompter: &mut reworded,
         ledger: start.ledger,
         usb: start.usb,
         keeper: start.keeper,
@@ -177,6 +183,7 @@ impl Session<'_, '_> {
         if intake.device && self.ledger.product_type().is_none() {
             match intake::ask_model(kb, self.prompter)? {
                 Asked::Value(Some(device)) => {
+                    self.prompter.device_is(Some(device.kind));
                     self.ledger.add(
                         Subject::Model,
                         device.product_type.clone(),
@@ -222,6 +229,12 @@ impl Session<'_, '_> {
         }
         let mut last = None;
         for _ in 0..MAX_STEPS {
+            let kind = self
+                .ledger
+                .product_type()
+                .and_then(|p| kb.find_device(p).ok())
+                .map(|d| d.kind);
+            self.prompter.device_is(kind);
             let Some((assessment, step)) = self.next_step()? else {
                 return Ok((Ending::Stopped, last));
             };

@@ -4,6 +4,8 @@
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::time::Duration;
 
+use kb::DeviceKind;
+
 /// One answer a person can pick, chosen by number or by its key word.
 #[derive(Debug, Clone)]
 pub struct Choice {
@@ -30,6 +32,58 @@ pub trait Prompter {
     fn text(&mut self, prompt: &str) -> io::Result<Option<String>>;
     /// Counts `seconds` down visibly while the person holds buttons.
     fn countdown(&mut self, seconds: u32) -> io::Result<()>;
+    /// The kind of device the session is about, once known, so the text can call an iPad an
+    /// iPad ([`Reworded`]); prompts that say it as it is ignore it.
+    fn device_is(&mut self, _kind: Option<DeviceKind>) {}
+}
+
+/// A prompter that says "the iPad" or "the iPod" where the program's text says "the phone",
+/// once the session knows which kind of device it is about.
+pub struct Reworded<'a> {
+    inner: &'a mut dyn Prompter,
+    kind: Option<DeviceKind>,
+}
+
+impl<'a> Reworded<'a> {
+    pub fn new(inner: &'a mut dyn Prompter, kind: Option<DeviceKind>) -> Reworded<'a> {
+        Reworded { inner, kind }
+    }
+
+    fn words<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        match self.kind {
+            Some(kind) => kind.reword(text),
+            None => text.into(),
+        }
+    }
+}
+
+impl Prompter for Reworded<'_> {
+    fn say(&mut self, text: &str) -> io::Result<()> {
+        let text = self.words(text).into_owned();
+        self.inner.say(&text)
+    }
+
+    fn choose(&mut self, prompt: &str, options: &[Choice]) -> io::Result<Option<usize>> {
+        let prompt = self.words(prompt).into_owned();
+        let options: Vec<Choice> = options
+            .iter()
+            .map(|o| Choice::new(o.key.clone(), self.words(&o.label)))
+            .collect();
+        self.inner.choose(&prompt, &options)
+    }
+
+    fn text(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        let prompt = self.words(prompt).into_owned();
+        self.inner.text(&prompt)
+    }
+
+    fn countdown(&mut self, seconds: u32) -> io::Result<()> {
+        self.inner.countdown(seconds)
+    }
+
+    fn device_is(&mut self, kind: Option<DeviceKind>) {
+        self.kind = kind;
+    }
 }
 
 /// Longest answer line read from the terminal; longer input is cut, never buffered whole.

@@ -126,3 +126,11 @@ fn the_mode_reached_is_confirmed_or_explained() {
         nothing.stdout
     );
 }
+
+#[test]
+fn the_coach_tells_an_ipad_owner_to_connect_the_ipad() {
+    let out = crate::harness::run(&["dfu", "--model", "iPad8,11", "--no-wait"]);
+    out.success();
+    assert!(out.prose().contains("Connect the iPad"), "{}", out.stdout);
+    assert!(!out.stdout.contains("phone"), "{}", out.stdout);
+}

@@ -209,3 +209,15 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     assert!(!no_color.stdout.contains("\u{1b}["), "NO_COLOR wins");
 }
+
+#[test]
+fn an_ipad_is_called_an_ipad() {
+    let out = run(&["explain", "4013", "--model", "iPad7,5"]);
+    out.success();
+    let text = out.prose();
+    assert!(text.contains("on the iPad"), "{text}");
+    let phone = text
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case("phone") || w.eq_ignore_ascii_case("phones"));
+    assert!(!phone, "no 'phone' for an iPad: {text}");
+}

@@ -42,6 +42,56 @@ impl DeviceKind {
             DeviceKind::Ipod => "ipod",
         }
     }
+
+    /// What a person calls the device in a sentence: "phone", "iPad", "iPod".
+    pub fn noun(self) -> &'static str {
+        match self {
+            DeviceKind::Iphone => "phone",
+            DeviceKind::Ipad => "iPad",
+            DeviceKind::Ipod => "iPod",
+        }
+    }
+
+    /// The kb's and the program's text, written about "the phone", said about this kind of
+    /// device: "phone" as a word of its own (not "iPhone" or "headphone") becomes "iPad" or
+    /// "iPod", plurals and possessives included.
+    pub fn reword(self, text: &str) -> std::borrow::Cow<'_, str> {
+        if self == DeviceKind::Iphone {
+            return text.into();
+        }
+        let is_word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let mut out = String::new();
+        let mut copied = 0;
+        for (at, _) in text.match_indices("hone") {
+            let Some(start) = at.checked_sub(1) else {
+                continue;
+            };
+            let end = at + "hone".len();
+            let after = text[end..].chars().next();
+            let plural = after == Some('s') && !is_word_char(text[end + 1..].chars().next());
+            if matches!(text.as_bytes()[start], b'p' | b'P')
+                && !is_word_char(text[..start].chars().next_back())
+                && (plural || !is_word_char(after))
+            {
+                out.push_str(&text[copied..start]);
+                out.push_str(self.noun());
+                copied = end;
+            }
+        }
+        if copied == 0 {
+            return text.into();
+        }
+        out.push_str(&text[copied..]);
+        out.into()
+    }
+}
+
+/// [`DeviceKind::reword`] for a device that may be unknown ("the phone" stays).
+pub fn reword<'t>(text: &'t str, device: Option<&Device>) -> std::borrow::Cow<'t, str> {
+    match device {
+        Some(d) => d.kind.reword(text),
+        None => text.into(),
+    }
 }
 
 impl Connector {
@@ -457,6 +507,26 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipad_is_called_an_ipad_and_an_iphone_stays_an_iphone() {
+        let text = "Phone locked? Unlock the phone; the phone's port, two phones, an iPhone, headphones, a phonebook.";
+        assert_eq!(
+            DeviceKind::Ipad.reword(text),
+            "iPad locked? Unlock the iPad; the iPad's port, two iPads, an iPhone, headphones, a phonebook."
+        );
+        assert_eq!(
+            DeviceKind::Ipod.reword("Connect the phone."),
+            "Connect the iPod."
+        );
+        assert_eq!(DeviceKind::Iphone.reword(text), text);
+        assert_eq!(DeviceKind::Ipad.reword("phone"), "iPad");
+        assert_eq!(
+            DeviceKind::Ipad.reword("日本のphone、ok"),
+            "日本のphone、ok"
+        );
+        assert_eq!(DeviceKind::Ipad.reword("(phone)"), "(iPad)");
+    }
 
     #[test]
     fn edit_distance_counts_single_edits() {

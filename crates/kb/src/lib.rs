@@ -28,7 +28,9 @@ pub use causes::{Cause, Group, GroupPrior};
 pub use codes::{
     Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, display_code, parse_code,
 };
-pub use devices::{Biometric, Connector, Device, DeviceKind, DeviceLookupError, ModelNumbers};
+pub use devices::{
+    Biometric, Connector, Device, DeviceKind, DeviceLookupError, ModelNumbers, reword,
+};
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use dialogs::{DialogCode, DialogExample, DialogLanguage};
 pub use files::KbFiles;

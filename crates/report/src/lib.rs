@@ -133,6 +133,19 @@ impl<'a> View<'a> {
             .collect()
     }
 
+    /// The report's text about "the phone" said about the case's device ("the iPad").
+    fn reword(&self, text: String) -> String {
+        let device = self
+            .case
+            .ledger
+            .product_type()
+            .and_then(|p| self.kb.find_device(p).ok());
+        match kb::reword(&text, device) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(reworded) => reworded,
+        }
+    }
+
     /// What a shop must know about the phone's data before any step that erases it.
     fn data_warning(&self) -> Option<&'static str> {
         let ledger = &self.case.ledger;
@@ -372,7 +385,7 @@ pub fn markdown(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
             "masked"
         }
     );
-    out
+    v.reword(out)
 }
 
 fn esc(text: &str) -> std::borrow::Cow<'_, str> {
@@ -472,7 +485,7 @@ pub fn html(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
             "masked"
         }
     );
-    out
+    v.reword(out)
 }
 
 /// The case as JSON: the ledger with names added and identifiers masked by default.

@@ -32,6 +32,28 @@ fn evidence(ledger: &Ledger) -> engine::Evidence<'static> {
 }
 
 #[test]
+fn an_ipad_is_called_an_ipad_from_the_moment_its_model_is_known() {
+    let mut p = ScriptedPrompter::new(&["iPad7,5", "4013", "fixed"]);
+    run(
+        kb(),
+        &mut p,
+        Start {
+            ask_device: true,
+            ask_code: true,
+            ..Start::quiet(no_questions())
+        },
+    )
+    .unwrap();
+    let after_model = &p.transcript[p.transcript.find("4013").unwrap()..];
+    assert!(
+        after_model.contains("the iPad lost its USB connection"),
+        "{}",
+        p.transcript
+    );
+    assert!(!after_model.contains("phone"), "{after_model}");
+}
+
+#[test]
 fn a_cable_fault_ends_fixed_at_the_first_step() {
     let mut p = ScriptedPrompter::new(&["iPhone 12", "4013", "fixed"]);
     let end = run(
