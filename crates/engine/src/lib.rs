@@ -3,12 +3,18 @@
 //!
 //! Pure and deterministic: [`assess`] takes the kb and the evidence and returns an
 //! [`Assessment`]; no I/O. The method follows Heckerman, Breese & Rommelse (1995) and SACSO.
+//!
+//! How the engine is judged (`evaluate`, `replay`, `simulate`: real cases, real people's
+//! answers, simulated faults) is behind the `evaluation` feature, for tests and benches only.
 
+#[cfg(feature = "evaluation")]
 pub mod evaluate;
 pub mod experience;
 pub mod model;
 pub mod plan;
+#[cfg(feature = "evaluation")]
 pub mod replay;
+#[cfg(feature = "evaluation")]
 pub mod simulate;
 
 use kb::{Device, Kb, Observation};
