@@ -236,7 +236,10 @@ fn looks_binary(head: &[u8]) -> bool {
 /// shows a code, a phase, a finding, a signing answer or a disconnect, and is not
 /// documentation or source code that merely mentions them.
 fn is_restore_log(report: &LogReport, head: &[u8]) -> bool {
-    let says_something = report.final_code.is_some()
+    // A restore tool's own lines make a restore log, whatever else the file says.
+    let a_tool_wrote_it = report.format.is_some_and(|f| f != "dialog");
+    let says_something = a_tool_wrote_it
+        || report.final_code.is_some()
         || report.phase.is_some()
         || !report.findings.is_empty()
         || !report.tss.is_empty()

@@ -25,11 +25,11 @@ struct FileJson<'a> {
 /// A report as text.
 pub fn report_text(path: &Path, r: &LogReport) -> String {
     let mut out = String::new();
-    let format = r.format.unwrap_or("unknown");
     let _ = writeln!(
         out,
-        "{} · {format} · {} lines",
+        "{} · {} · {} lines",
         paint(STRONG, &printable(&path.display().to_string())),
+        writer(r),
         r.lines
     );
     match r.final_code {
@@ -59,6 +59,17 @@ pub fn report_text(path: &Path, r: &LogReport) -> String {
         };
         let _ = writeln!(out, "  {line}");
     }
+    if let Some(step) = &r.failed_step {
+        let what = if step.role == "cause" {
+            "Failed at"
+        } else {
+            "Last failure reported"
+        };
+        out.push_str(&output::wrap(
+            &format!("{what} (line {}): {}", step.line, step.context),
+            "  ",
+        ));
+    }
     for t in &r.tss {
         let code = t.code.map(|c| format!(" = error {c}")).unwrap_or_default();
         let message = t
@@ -71,6 +82,12 @@ pub fn report_text(path: &Path, r: &LogReport) -> String {
             "  Apple's signing server answered status {}{code}{message}",
             t.status
         );
+        if let Some(meaning) = t.meaning {
+            out.push_str(&output::wrap(
+                &format!("{} {meaning}", paint(WARN, "→")),
+                "    ",
+            ));
+        }
     }
     for c in &r.checkpoint_failures {
         let name = c.name.as_deref().unwrap_or("");
@@ -124,6 +141,24 @@ pub fn report_text(path: &Path, r: &LogReport) -> String {
         );
     }
     out
+}
+
+/// Which program wrote the log, in words, and what it is built on.
+fn writer(r: &LogReport) -> String {
+    let Some(id) = r.format else {
+        return "unknown".to_owned();
+    };
+    if id == "dialog" {
+        return "text a person pasted (no tool's output)".to_owned();
+    }
+    let kb = knowledge().ok();
+    let name = kb
+        .and_then(|kb| kb.tool_messages().ok()?.tool(id))
+        .map_or(id, |t| t.name.as_str());
+    match r.built_on {
+        Some(base) if base != id => format!("{name}, built on {base}"),
+        _ => name.to_owned(),
+    }
 }
 
 pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use crate::outcomes::{Phrase, Resolution, parse_cases};
 use crate::{
     Action, Category, Cause, CodeEntry, CodeRange, Device, DfuFamily, DfuSigns, Group, Kb, KbError,
-    Note, Question, Settings, Source,
+    Note, Question, Settings, Source, ToolMessages,
 };
 
 /// The text of every data file. [`KbFiles::embedded`] gives the ones compiled into the binary.
@@ -31,6 +31,8 @@ pub struct KbFiles {
     pub dialogs: String,
     /// Real cases, one JSON object a line (the engine's calibration set).
     pub real_cases: String,
+    /// What the restore tools print and what it means.
+    pub tool_messages: String,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +139,7 @@ impl KbFiles {
             outcomes: include_str!("../data/outcomes.toml").to_owned(),
             dialogs: include_str!("../data/dialogs.toml").to_owned(),
             real_cases: include_str!("../data/real-cases.jsonl").to_owned(),
+            tool_messages: include_str!("../data/tool-messages.toml").to_owned(),
         }
     }
 
@@ -185,9 +188,22 @@ impl KbFiles {
             phrases: outcomes.phrase,
             dialog_languages: dialogs.language,
             real_cases,
+            tool_messages_text: self.tool_messages.clone(),
+            tool_messages: std::sync::OnceLock::new(),
             code_index,
             device_names: std::sync::OnceLock::new(),
         })
+    }
+}
+
+/// Parses the tool message table (tool-messages.toml) and checks it against `kb`.
+pub(crate) fn parse_tool_messages(kb: &Kb, text: &str) -> Result<ToolMessages, KbError> {
+    let table: ToolMessages = parse("tool-messages.toml", text)?;
+    let problems = crate::validate::tool_messages(kb, &table);
+    if problems.is_empty() {
+        Ok(table)
+    } else {
+        Err(KbError::Invalid(problems))
     }
 }
 

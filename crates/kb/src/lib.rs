@@ -16,6 +16,7 @@ mod notes;
 mod outcomes;
 mod questions;
 pub mod text;
+mod tool_messages;
 pub mod validate;
 mod vocab;
 
@@ -42,6 +43,10 @@ pub use outcomes::{
 pub use questions::{Observation, Question, UNKNOWN_ANSWER};
 use serde::Deserialize;
 pub use strum::VariantArray;
+pub use tool_messages::{
+    Component, DomainNumber, ErrorDomain, FunctionMessages, Level, Message, MessagePhase,
+    MessageSource, Role, ServerStatus, Tool, ToolKind, ToolMessage, ToolMessages,
+};
 pub use validate::Problem;
 pub use vocab::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome, Strength};
 
@@ -128,6 +133,10 @@ pub struct Kb {
     pub dialog_languages: Vec<DialogLanguage>,
     /// The real cases the engine is calibrated and checked on (real-cases.jsonl).
     pub real_cases: Vec<RealCase>,
+    /// What the restore tools print and what it means (tool-messages.toml): parsed and
+    /// checked on first use, as only log reading needs it.
+    tool_messages_text: String,
+    tool_messages: OnceLock<Result<ToolMessages, KbError>>,
     code_index: HashMap<i64, usize>,
     /// Each device's names as lookups compare them, made on first use.
     device_names: OnceLock<Vec<devices::DeviceNames>>,
@@ -149,6 +158,13 @@ impl Kb {
         } else {
             Err(KbError::Invalid(problems))
         }
+    }
+
+    /// The tool message table, parsed and checked on first use.
+    pub fn tool_messages(&self) -> Result<&ToolMessages, &KbError> {
+        self.tool_messages
+            .get_or_init(|| files::parse_tool_messages(self, &self.tool_messages_text))
+            .as_ref()
     }
 
     pub fn cause(&self, id: &str) -> Option<&Cause> {

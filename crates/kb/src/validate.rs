@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use crate::Kb;
 use crate::questions::ANY_CAUSE;
+use crate::{Kb, ToolMessages};
 
 /// One thing wrong with the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +73,22 @@ pub fn check(kb: &Kb) -> Vec<Problem> {
         "repair_keeps_data",
         kb.settings.repair_keeps_data,
     );
+    c.problems
+}
+
+/// Checks the tool message table against the rest of the knowledge base.
+pub fn tool_messages(kb: &Kb, table: &ToolMessages) -> Vec<Problem> {
+    let mut c = Checker {
+        kb,
+        problems: Vec::new(),
+        causes: HashSet::new(),
+        actions: HashSet::new(),
+        questions: kb.questions.iter().map(|q| q.id.as_str()).collect(),
+        categories: HashSet::new(),
+        sources: HashSet::new(),
+        groups: HashSet::new(),
+    };
+    c.tool_messages(table);
     c.problems
 }
 
@@ -520,6 +536,89 @@ impl<'a> Checker<'a> {
                     entry,
                     format!("condition names '{answer}', not an answer to {}", q.id),
                 );
+            }
+        }
+    }
+
+    /// The tool message table: every reference resolves, every answer is one its question
+    /// takes, and every failure a tool prints maps to a phase.
+    fn tool_messages(&mut self, t: &ToolMessages) {
+        const FILE: &str = "tool-messages.toml";
+        let sources: HashSet<&str> = t.sources.iter().map(|s| s.id.as_str()).collect();
+        if sources.len() != t.sources.len() {
+            self.problem(FILE, "source", "a source id is used twice");
+        }
+        let cite = |c: &mut Checker, entry: &str, ids: &[String]| {
+            if ids.is_empty() {
+                c.problem(FILE, entry, "has no sources");
+            }
+            for id in ids.iter().filter(|id| !sources.contains(id.as_str())) {
+                c.problem(FILE, entry, format!("cites unknown source '{id}'"));
+            }
+        };
+        let answers = |question: &str| {
+            self.kb
+                .question(question)
+                .map(|q| q.answers.clone())
+                .unwrap_or_default()
+        };
+        let (tool_answers, component_answers) =
+            (answers("restore-tool"), answers("firmware-step-failed"));
+        for tool in &t.tools {
+            cite(self, &tool.id, &tool.sources);
+            if let Some(base) = &tool.built_on
+                && t.tool(base).is_none()
+            {
+                self.problem(FILE, &tool.id, format!("is built on unknown tool '{base}'"));
+            }
+            if let Some(answer) = &tool.answer
+                && !tool_answers.contains(answer)
+            {
+                self.problem(
+                    FILE,
+                    &tool.id,
+                    format!("'{answer}' is no restore-tool answer"),
+                );
+            }
+        }
+        for component in &t.components {
+            if let Some(answer) = &component.answer
+                && !component_answers.contains(answer)
+            {
+                let message = format!("'{answer}' is no firmware-step-failed answer");
+                self.problem(FILE, &component.id, message);
+            }
+        }
+        for status in &t.server_statuses {
+            cite(self, &format!("status {}", status.status), &status.sources);
+        }
+        for domain in &t.domains {
+            cite(self, &domain.id, &domain.sources);
+            for n in &domain.numbers {
+                cite(self, &format!("{} {}", domain.id, n.number), &n.sources);
+            }
+        }
+        for f in &t.functions {
+            cite(self, &format!("{} {}", f.file, f.name), &f.read_from);
+            if t.tool(&f.tool).is_none() {
+                self.problem(FILE, &f.name, format!("names unknown tool '{}'", f.tool));
+            }
+        }
+        for m in t.messages() {
+            let entry = format!("{} {}: {}", m.tool, m.function, m.text);
+            if let Some(c) = m.component
+                && t.component(c).is_none()
+            {
+                self.problem(FILE, &entry, format!("names unknown component '{c}'"));
+            }
+            if m.role.is_failure() && m.phase == crate::MessagePhase::None {
+                self.problem(FILE, &entry, "a failure with no phase");
+            }
+            let literal = ["{n}", "{x}", "{f}", "{s}"]
+                .iter()
+                .fold(m.text.to_owned(), |text, p| text.replace(p, ""));
+            if literal.trim().len() < 3 {
+                self.problem(FILE, &entry, "too little text to be recognised");
             }
         }
     }

@@ -614,3 +614,21 @@ fn a_step_counts_by_how_likely_it_applies_to_this_phone() {
         exit.p_fix("cable")
     );
 }
+
+/// The tool message table loads and checks out, with the tables of both command-line tools.
+#[test]
+fn the_tool_message_table_loads() {
+    let table = match kb().tool_messages() {
+        Ok(table) => table,
+        Err(e) => panic!("the tool message table is invalid:\n{e}"),
+    };
+    for tool in [
+        "idevicerestore",
+        "futurerestore",
+        "3utools",
+        "legacy-ios-kit",
+    ] {
+        assert!(table.messages().any(|m| m.tool == tool), "{tool}");
+    }
+    assert_eq!(table.server_status(94).and_then(|s| s.code), Some(3194));
+}

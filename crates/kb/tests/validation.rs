@@ -169,3 +169,43 @@ fn a_typo_in_a_field_name_is_a_parse_error() {
     assert!(err.starts_with("actions.toml:"), "{err}");
     assert!(err.contains("cost_minuts"), "{err}");
 }
+
+/// The tool message table is checked when first used: a failure a tool prints must map to a
+/// phase, and a message must name a known component.
+#[test]
+fn a_tool_failure_without_a_phase_is_caught() {
+    let problems = |edit: &dyn Fn(&mut KbFiles)| {
+        let mut files = KbFiles::embedded();
+        edit(&mut files);
+        let kb = Kb::load(&files).expect("the rest loads");
+        match kb.tool_messages() {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e.to_string()],
+        }
+    };
+    assert_eq!(problems(&|_| {}), Vec::<String>::new());
+    let found = problems(&|f| {
+        replace_once(
+            &mut f.tool_messages,
+            "{ level = \"error\", text = \"Unable to connect to ASR client\"",
+            "{ level = \"error\", text = \"Unable to connect to ASR client\", phase = \"none\"",
+        )
+    });
+    assert!(
+        found.iter().any(|p| p.contains("a failure with no phase")),
+        "{found:?}"
+    );
+    let found = problems(&|f| {
+        replace_once(
+            &mut f.tool_messages,
+            "name = \"restore_send_baseband_data\"\nphase = \"firmware\"\ncomponent = \"baseband\"",
+            "name = \"restore_send_baseband_data\"\nphase = \"firmware\"\ncomponent = \"modem\"",
+        )
+    });
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("unknown component 'modem'")),
+        "{found:?}"
+    );
+}

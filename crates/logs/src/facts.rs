@@ -7,6 +7,7 @@ use std::ops::Range;
 use kb::Phase;
 
 use crate::find::Mark;
+use crate::messages::{self, Entry};
 use crate::rules::{self, CodeSource, Trigger};
 use crate::{CONTEXT, Checkpoint, FORMATS, Finding, TssStatus, UsbEvent};
 
@@ -25,15 +26,25 @@ pub struct Hits {
     usb: bool,
     failure: bool,
     findings: u32,
+    /// The message-catalog anchors in the line.
+    messages: Vec<u32>,
     /// Whether any trigger is in the line (a failure word alone makes no line worth reading).
     triggered: bool,
 }
 
 impl Hits {
     pub fn add(&mut self, mark: Mark) {
-        let Mark::Trigger(trigger) = mark else {
-            self.failure = true;
-            return;
+        let trigger = match mark {
+            Mark::Trigger(trigger) => trigger,
+            Mark::Message(anchor) => {
+                self.triggered = true;
+                self.messages.push(anchor);
+                return;
+            }
+            Mark::Failure => {
+                self.failure = true;
+                return;
+            }
         };
         self.triggered = true;
         match trigger {
@@ -110,6 +121,8 @@ pub struct LineFacts {
     pub span: Range<usize>,
     pub unexpected_disconnect: bool,
     pub findings: u32,
+    /// The tool message the line is.
+    pub message: Option<&'static Entry>,
 }
 
 /// A line shortened to what a report shows of it.
@@ -156,6 +169,9 @@ pub fn read_line(no: u64, span: Range<usize>, line: &str, hits: &Hits) -> LineFa
         findings: hits.findings,
         ..LineFacts::default()
     };
+    if !hits.messages.is_empty() {
+        facts.message = messages::CATALOG.find(line, &hits.messages);
+    }
     let mut phase_here = hits.phase.map(|(rank, phase)| (usize::from(rank), phase));
     if hits.dialog
         && let Some(dialog) = kb::Kb::embedded().ok().and_then(|kb| kb.dialog_code(line))
@@ -206,6 +222,7 @@ impl LineFacts {
             && self.tss.is_none()
             && self.usb.is_none()
             && self.findings == 0
+            && self.message.is_none()
     }
 
     /// Moves the line from its block's numbering to the file's: `before` lines precede the block.
@@ -439,6 +456,7 @@ fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
             status,
             message: Some(c[2].to_owned()),
             code,
+            meaning: None,
             line: no,
         })
     } else {
@@ -450,6 +468,7 @@ fn tss_in(no: u64, line: &str) -> Option<TssStatus> {
             status,
             message: None,
             code: None,
+            meaning: None,
             line: no,
         })
     }

@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
+use crate::messages;
 use crate::rules::{self, Trigger};
 use crate::window::WindowSearch;
 
@@ -11,6 +12,8 @@ use crate::window::WindowSearch;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Mark {
     Trigger(Trigger),
+    /// The literal of tool messages (an anchor of the message catalog).
+    Message(u32),
     /// A word that makes a phase line a failure line ("ERROR" and "Error" hold "rror").
     Failure,
 }
@@ -26,6 +29,7 @@ static DIALOG_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
 
 /// Every literal looked for inside a line, with what it stands for.
 static MARKS: LazyLock<Vec<(&'static str, Mark)>> = LazyLock::new(|| {
+    let anchors = messages::CATALOG.anchors.iter().enumerate();
     rules::TRIGGERS
         .iter()
         .map(|(literal, trigger)| (*literal, Mark::Trigger(*trigger)))
@@ -35,6 +39,7 @@ static MARKS: LazyLock<Vec<(&'static str, Mark)>> = LazyLock::new(|| {
                 .map(|w| (w.as_str(), Mark::Trigger(Trigger::Dialog))),
         )
         .chain(FAILURE_WORDS.iter().map(|w| (*w, Mark::Failure)))
+        .chain(anchors.map(|(i, a)| (*a, Mark::Message(i as u32))))
         .collect()
 });
 
@@ -57,13 +62,17 @@ pub fn each_mark(text: &[u8], mut each: impl FnMut(usize, usize, Mark)) {
 mod tests {
     use super::*;
 
-    /// Every mark in a line by the plain overlapping automaton: the reference.
-    fn every_mark(line: &[u8]) -> Vec<String> {
-        let all = aho_corasick::AhoCorasick::builder()
+    /// The plain overlapping automaton over every mark, built once.
+    static ALL: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(MARKS.iter().map(|(l, _)| *l))
-            .unwrap();
-        let mut marks: Vec<String> = all
+            .unwrap()
+    });
+
+    /// Every mark in a line by the plain overlapping automaton: the reference.
+    fn every_mark(line: &[u8]) -> Vec<String> {
+        let mut marks: Vec<String> = ALL
             .find_overlapping_iter(line)
             .map(|m| format!("{}{:?}", m.start(), MARKS[m.pattern().as_usize()].1))
             .collect();

@@ -7,13 +7,14 @@
 mod facts;
 mod find;
 mod input;
+mod messages;
 mod rules;
 mod scan;
 mod window;
 
 use std::io::Read;
 
-use kb::{Kb, Observation, Phase};
+use kb::{Kb, Observation, Phase, Role};
 use serde::Serialize;
 
 use facts::{LineFacts, OperationFact};
@@ -53,9 +54,27 @@ pub struct Operation {
 pub struct TssStatus {
     pub status: u32,
     pub message: Option<String>,
-    /// The code iTunes showed for it, when the log says.
+    /// The code iTunes showed for it, when the log or the kb says.
     pub code: Option<i64>,
+    /// What the status means, in plain words (from the kb), when known.
+    pub meaning: Option<&'static str>,
     pub line: u64,
+}
+
+/// The tool message that reports what went wrong, as the tool's own table reads it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedStep {
+    pub line: u64,
+    /// The line as it is in the log.
+    pub context: String,
+    /// The message as the tool's source prints it, with its placeholders.
+    pub message: &'static str,
+    /// The tool whose message it is.
+    pub tool: &'static str,
+    /// The part of the phone it names (baseband, nfc, fdr…), when it names one.
+    pub component: Option<&'static str>,
+    /// Whether it names the failure (`cause`) or only reports an earlier one (`consequence`).
+    pub role: &'static str,
 }
 
 /// A failed device-side checkpoint.
@@ -84,12 +103,24 @@ pub struct Finding {
     pub text: &'static str,
 }
 
+/// A failure message the analyzer keeps while reading.
+#[derive(Debug, Clone)]
+struct FailureHit {
+    line: u64,
+    entry: &'static messages::Entry,
+    context: String,
+}
+
 /// Everything read from one log.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LogReport {
-    /// idevicerestore, restored (the device's own log), itunes-windows, itunes-mac,
-    /// unified-log, futurerestore, or dialog (text a person pasted).
+    /// The tool that wrote the log: idevicerestore, futurerestore, restored (the device's own
+    /// log), itunes-windows, itunes-mac, unified-log, legacy-ios-kit, 3utools,
+    /// futurerestore-gui, downr1n, irecovery; or dialog (text a person pasted).
     pub format: Option<&'static str>,
+    /// The tool whose restore code the writer runs (idevicerestore for futurerestore and the
+    /// front ends), when the kb says.
+    pub built_on: Option<&'static str>,
     pub final_code: Option<i64>,
     pub codes: Vec<CodeHit>,
     pub phase: Option<Phase>,
@@ -100,6 +131,8 @@ pub struct LogReport {
     /// phase in the kb, when the log shows none), or `None` with no phase.
     pub phase_source: Option<&'static str>,
     pub last_operation: Option<Operation>,
+    /// The tool message that ended the restore, when the log has one.
+    pub failed_step: Option<FailedStep>,
     pub tss: Vec<TssStatus>,
     pub checkpoint_failures: Vec<Checkpoint>,
     pub disconnects: Vec<UsbEvent>,
@@ -121,15 +154,36 @@ impl LogReport {
     }
 }
 
-/// Log formats, in the order the format triggers of `rules::TRIGGERS` number them.
-const FORMATS: [&str; 6] = [
+/// Log formats, in the order the format triggers of `rules::TRIGGERS` number them, then the
+/// front ends and irecovery (named by the kb's tool message table).
+const FORMATS: [&str; 11] = [
     "idevicerestore",
     "futurerestore",
     "restored",
     "itunes-windows",
     "itunes-mac",
     "unified-log",
+    "legacy-ios-kit",
+    "3utools",
+    "futurerestore-gui",
+    "downr1n",
+    "irecovery",
 ];
+
+/// The front ends' places in [`FORMATS`]: a line of their own names the log over the tool
+/// they run.
+const FRONT_ENDS: std::ops::Range<usize> = 6..10;
+
+/// Where a phase stands in a restore's order: the parts before restore mode in turn, then
+/// restore mode (whose parts interleave).
+fn stage(phase: Phase) -> u8 {
+    match phase {
+        Phase::Extract => 0,
+        Phase::Personalize => 1,
+        Phase::RecoveryBoot => 2,
+        Phase::RestoreOs | Phase::Firmware | Phase::Finalize => 3,
+    }
+}
 
 /// The two command-line tools' places in [`FORMATS`].
 const IDEVICERESTORE: usize = 0;
@@ -162,6 +216,15 @@ struct Analyzer<'kb> {
     /// line named one.
     failed_component: Option<&'static str>,
     unexpected_disconnect: bool,
+    /// How far the restore got by the tools' own steps and operations: it moves on, and not
+    /// back to an earlier part before restore mode.
+    reached: Option<Phase>,
+    /// The tool failure messages since the last step (the last group ended the restore).
+    failures: Vec<FailureHit>,
+    /// A step came after the last failure: the restore went on.
+    failures_closed: bool,
+    /// The tool said its run is over: later lines' hints are not the restore's.
+    ended: bool,
 }
 
 impl<'kb> Analyzer<'kb> {
@@ -178,6 +241,59 @@ impl<'kb> Analyzer<'kb> {
             failed_component: None,
             app_code: None,
             unexpected_disconnect: false,
+            reached: None,
+            failures: Vec::new(),
+            failures_closed: false,
+            ended: false,
+        }
+    }
+
+    /// The restore got to `phase`, unless it is an earlier part than one it already passed.
+    fn advance(&mut self, phase: Phase) {
+        if self.reached.is_none_or(|r| stage(phase) >= stage(r)) {
+            self.reached = Some(phase);
+        }
+    }
+
+    /// Takes in a tool message.
+    fn message(
+        &mut self,
+        entry: &'static messages::Entry,
+        no: u64,
+        context: impl FnOnce() -> String,
+    ) {
+        if let Some(i) = FORMATS.iter().position(|f| *f == entry.tool) {
+            self.format_votes[i] += 1;
+        }
+        match entry.role {
+            Role::Start => {
+                self.reached = None;
+                self.failures.clear();
+                self.failures_closed = false;
+                self.ended = false;
+            }
+            Role::End => self.ended = true,
+            Role::Step => {
+                if let Some(phase) = entry.phase.phase() {
+                    self.advance(phase);
+                    self.failures_closed = true;
+                }
+            }
+            Role::Cause | Role::Consequence => {
+                if self.failures_closed {
+                    self.failures.clear();
+                    self.failures_closed = false;
+                }
+                push(
+                    &mut self.failures,
+                    FailureHit {
+                        line: no,
+                        entry,
+                        context: context(),
+                    },
+                );
+            }
+            Role::Detail | Role::Warning | Role::Usage | Role::Host => {}
         }
     }
 
@@ -221,6 +337,8 @@ impl<'kb> Analyzer<'kb> {
                     progress,
                 });
                 self.latest_phase = Some(rules::operation_phase(id));
+                self.advance(rules::operation_phase(id));
+                self.failures_closed = true;
             }
             Some(OperationFact::Progress(progress)) => {
                 let op = self.report.last_operation.get_or_insert(Operation {
@@ -254,7 +372,15 @@ impl<'kb> Analyzer<'kb> {
             let event = facts::usb_event(kind, no, &facts::line_text(raw));
             self.report.disconnects.push(event);
         }
-        if let Some((rank, phase, failure)) = facts.phase {
+        if let Some(entry) = facts.message {
+            let span = facts.span.clone();
+            self.message(entry, no, || {
+                text.get(span)
+                    .map(|raw| facts::short(&facts::line_text(raw)))
+                    .unwrap_or_default()
+            });
+        }
+        if let Some((rank, phase, failure)) = facts.phase.filter(|_| !self.ended) {
             self.latest_phase = Some(phase);
             if failure && self.failure_phase.is_none_or(|(r, _)| rank < r) {
                 self.failure_phase = Some((rank, phase));
@@ -270,16 +396,22 @@ impl<'kb> Analyzer<'kb> {
             .max_by_key(|(_, v)| **v)
             .filter(|(_, v)| **v > 0)
             .map(|(i, _)| i);
-        // futurerestore prints idevicerestore's lines too; any line of its own says which.
-        let best = best.map(|i| {
+        // A front end's own line names the log over the tool it runs; futurerestore prints
+        // idevicerestore's lines too, and any line of its own says which.
+        let front_end = FRONT_ENDS
+            .filter(|i| self.format_votes[*i] > 0)
+            .max_by_key(|i| self.format_votes[*i]);
+        let best = front_end.or(best.map(|i| {
             if i == IDEVICERESTORE && self.format_votes[FUTURERESTORE] > 0 {
                 FUTURERESTORE
             } else {
                 i
             }
-        });
+        }));
         let tool_log = best.is_some();
         self.report.format = Some(best.map_or("dialog", |i| FORMATS[i]));
+        let tool = best.and_then(|i| messages::table()?.tool(FORMATS[i]));
+        self.report.built_on = tool.and_then(|t| t.built_on.as_deref());
         if !tool_log {
             // In text a person wrote, "error 4013" is the code they saw.
             self.report
@@ -293,7 +425,8 @@ impl<'kb> Analyzer<'kb> {
         self.report.final_code = self
             .app_code
             .or(self.last_code.max(last_prose).map(|(_, code)| code));
-        self.report.phase = self.failure_phase.map(|(_, p)| p).or(self.latest_phase);
+        let failed = self.failed_step();
+        self.report.phase = failed.phase;
         self.report.phase_source = self.report.phase.map(|_| "log");
         if self.report.phase.is_none() {
             // Nothing in the log names the phase; the code's usual phase is the best guess,
@@ -304,6 +437,46 @@ impl<'kb> Analyzer<'kb> {
                 .and_then(|c| self.kb.lookup_code(c).entry)
                 .and_then(|e| e.phase);
             self.report.phase_source = self.report.phase.map(|_| "code");
+        }
+        let component = failed
+            .component
+            .or(self.failed_component.filter(|_| !failed.signing));
+        if let Some(hit) = failed.hit {
+            self.report.failed_step = Some(FailedStep {
+                line: hit.line,
+                context: hit.context,
+                message: hit.entry.text,
+                tool: hit.entry.tool,
+                component,
+                role: if hit.entry.role == Role::Cause {
+                    "cause"
+                } else {
+                    "consequence"
+                },
+            });
+            // What the failure implies: the message's own meaning, or its component's (not
+            // when Apple's signing server refused the component's ticket).
+            let implied = hit.entry.meaning.or_else(|| {
+                let c = messages::table()?.component(component.filter(|_| !failed.signing)?)?;
+                Some(c.failed.as_str())
+            });
+            if let Some(text) = implied
+                && !self.report.findings.iter().any(|f| f.text == text)
+            {
+                push(
+                    &mut self.report.findings,
+                    Finding {
+                        line: hit.line,
+                        text,
+                    },
+                );
+            }
+        }
+        for tss in &mut self.report.tss {
+            if let Some(known) = messages::table().and_then(|t| t.server_status(tss.status)) {
+                tss.meaning = Some(known.meaning.as_str());
+                tss.code = tss.code.or(known.code);
+            }
         }
         let mut observations = Vec::new();
         if let Some(phase) = self.report.phase {
@@ -318,13 +491,24 @@ impl<'kb> Analyzer<'kb> {
             .findings
             .iter()
             .any(|f| f.text == rules::FINDINGS[5]);
-        if let Some(component) = self.failed_component.or(modem_silent.then_some("baseband")) {
-            observations.push(("firmware-step-failed".to_owned(), component.to_owned()));
+        // A component's update failing says something about the part; Apple's signing server
+        // refusing its ticket does not.
+        let in_firmware = self.report.phase.is_none_or(|p| p == Phase::Firmware);
+        let signing_refused = failed.signing;
+        let step_failed = component
+            .filter(|_| in_firmware && !signing_refused)
+            .and_then(|c| messages::table()?.component(c)?.answer.as_deref())
+            .or(modem_silent.then_some("baseband"));
+        if let Some(answer) = step_failed {
+            observations.push(("firmware-step-failed".to_owned(), answer.to_owned()));
         }
         // The tool that wrote the log is the restore tool (Finder, iTunes and Apple Devices
-        // share formats, so only the command-line tools are told apart).
-        if let Some(tool @ ("idevicerestore" | "futurerestore")) = self.report.format {
-            observations.push(("restore-tool".to_owned(), tool.to_owned()));
+        // share formats, so only the other tools are told apart).
+        if let Some(answer) = tool
+            .filter(|t| t.kind != kb::ToolKind::Apple)
+            .and_then(|t| t.answer.as_deref())
+        {
+            observations.push(("restore-tool".to_owned(), answer.to_owned()));
         }
         // Apple's own logs say which system wrote them.
         let host_os = match self.report.format {
@@ -338,6 +522,71 @@ impl<'kb> Analyzer<'kb> {
         self.report.observations = observations;
         self.report
     }
+
+    /// The phase the restore failed in, the failure message that says so and the component
+    /// it names. The tools' last failures, when no step followed them, come first: the cause
+    /// among them in its own phase (one of the parts before restore mode, printed in restore
+    /// mode, is in the part reached; one printed in several phases is in the step in
+    /// progress); then the strongest failure hint; then a consequence; then how far the
+    /// restore got.
+    fn failed_step(&self) -> Failed {
+        let last = if self.failures_closed {
+            &[][..]
+        } else {
+            &self.failures[..]
+        };
+        let hint = self.failure_phase.map(|(_, p)| p);
+        let reached = self.reached;
+        // Of the causes, the one furthest on: a signing-server refusal printed while fetching
+        // the baseband's ticket is the baseband step failing.
+        let cause = last
+            .iter()
+            .filter(|f| f.entry.role == Role::Cause)
+            .max_by_key(|f| {
+                let stage = f.entry.phase.phase().map_or(0, stage);
+                (stage, std::cmp::Reverse(f.line))
+            });
+        let consequence = last.iter().find(|f| f.entry.role == Role::Consequence);
+        let component = cause
+            .and_then(|c| c.entry.component)
+            .or_else(|| last.iter().find_map(|f| f.entry.component));
+        let phase = match cause.map(|c| c.entry.phase.phase()) {
+            Some(Some(own)) => Some(match reached {
+                Some(r) if stage(r) == 3 && stage(own) < 3 => r,
+                _ => own,
+            }),
+            Some(None) => hint.or(reached).or(self.latest_phase),
+            // Only a report of an earlier failure: the log's own hints first (the final
+            // status checkpoint after it, say), then the report's phase or a later one reached.
+            None if consequence.is_some() => hint.or(self.latest_phase).or_else(|| {
+                let own = consequence?.entry.phase.phase();
+                match (own, reached) {
+                    (Some(own), Some(r)) if stage(r) >= stage(own) => Some(r),
+                    (own, r) => own.or(r),
+                }
+            }),
+            None => hint.or(reached),
+        }
+        .or(reached)
+        .or(self.latest_phase);
+        Failed {
+            phase,
+            hit: cause.or(consequence).cloned(),
+            component,
+            signing: last.iter().any(|f| {
+                f.entry.role == Role::Cause && f.entry.phase == kb::MessagePhase::Personalize
+            }),
+        }
+    }
+}
+
+/// What [`Analyzer::failed_step`] found.
+struct Failed {
+    phase: Option<Phase>,
+    hit: Option<FailureHit>,
+    component: Option<&'static str>,
+    /// A cause among the last failures is Apple's signing server refusing.
+    signing: bool,
 }
 
 /// Text as a person would read it from pasted or saved bytes: UTF-16 (a PowerShell

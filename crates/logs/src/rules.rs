@@ -382,6 +382,13 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     // Format markers (indexes into the format table in lib.rs).
     ("idevicerestore_start", Trigger::Code),
     ("idevicerestore", Trigger::Format(0)),
+    // idevicerestore's logger pads its level labels to one width after the time.
+    ("  <Error> ", Trigger::Format(0)),
+    ("<Warning> ", Trigger::Format(0)),
+    (" <Notice> ", Trigger::Format(0)),
+    ("   <Info> ", Trigger::Format(0)),
+    ("<Verbose> ", Trigger::Format(0)),
+    ("  <Debug> ", Trigger::Format(0)),
     ("irecv_event_cb", Trigger::Format(0)),
     ("Got status message", Trigger::Format(0)),
     ("Unhandled status message", Trigger::Code),
@@ -505,6 +512,16 @@ pub const TRIGGERS: &[(&str, Trigger)] = &[
     ("ファームウェアを復元中", Trigger::Phase(1, Phase::Firmware)),
     ("write_image3_data", Trigger::Phase(1, Phase::Firmware)),
     ("Restoring image", Trigger::Phase(2, Phase::RestoreOs)),
+    // Apple's restore library names the mode it restores in.
+    (
+        "PerformRestoreModeRestore",
+        Trigger::Phase(2, Phase::RestoreOs),
+    ),
+    (
+        "PerformRecoveryModeRestore",
+        Trigger::Phase(3, Phase::RecoveryBoot),
+    ),
+    ("PerformDFURestore", Trigger::Phase(3, Phase::RecoveryBoot)),
     // The restore ramdisk answered: what fails from here fails in restore mode.
     ("entered restore mode", Trigger::Phase(2, Phase::RestoreOs)),
     (
