@@ -494,3 +494,215 @@ fn devices_watch_sees_a_phone_leave_and_come_back_in_normal_mode() {
         out.stderr
     );
 }
+
+/// The JSON objects among the lines of `text`.
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Keeps the phone off the bus for the scenario's gap: a time the sequence being played is made
+/// of (longer than the tracker's 3 s re-enumeration window), not a wait for the program.
+fn hold_off_bus(seconds: f64) {
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+}
+
+#[test]
+fn watch_live_tells_the_ibec_reenumeration_from_the_failed_restore_mode_entry() {
+    // The sequence of idevicerestore#725 (crates/watch/tests/scenarios/real-idevicerestore-725.scenario):
+    // recovery → gone → recovery (iBEC, expected) → gone → recovery again (it failed to enter
+    // restore mode), played by the bench with the iPhone 8 in recovery mode on port 1-3, gaps
+    // shortened to 4 s.
+    let Some(bench) = Bench::start(
+        &Setup::devices(&["xhci-root-hub.umockdev", RECOVERY_8]),
+        &["watch", "--json"],
+    ) else {
+        return;
+    };
+    let kinds = |text: &str| -> Vec<String> {
+        json_lines(text)
+            .iter()
+            .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let count = |text: &str, kind: &str| kinds(text).iter().filter(|k| *k == kind).count();
+    bench
+        .stdout
+        .wait_for("the phone attached", |t| count(t, "attach") >= 1);
+    bench.unplug("1-3");
+    bench
+        .stdout
+        .wait_for("its detach", |t| count(t, "detach") >= 1);
+    hold_off_bus(4.0);
+    bench.plug(RECOVERY_8);
+    bench
+        .stdout
+        .wait_for("the iBEC re-enumeration", |t| count(t, "mode-change") >= 1);
+    bench.unplug("1-3");
+    bench
+        .stdout
+        .wait_for("the second detach", |t| count(t, "detach") >= 2);
+    hold_off_bus(4.0);
+    bench.plug(RECOVERY_8);
+    bench.stdout.wait_for("the drop", |t| count(t, "drop") >= 1);
+    bench.interrupt();
+    let out = bench.finish();
+    assert_eq!(
+        out.status, 1,
+        "a drop was seen: {}\n{}",
+        out.stdout, out.stderr
+    );
+    let events = json_lines(&out.stdout);
+    let drop = events.iter().find(|e| e["kind"] == "drop").unwrap();
+    assert!(
+        drop["message"]
+            .as_str()
+            .unwrap()
+            .contains("failed to enter restore mode"),
+        "{drop}"
+    );
+    assert_eq!(drop["port"], "1-3");
+    assert_eq!(drop["phase"], "recovery-boot");
+    let change = events.iter().find(|e| e["kind"] == "mode-change").unwrap();
+    assert!(
+        change["message"]
+            .as_str()
+            .unwrap()
+            .contains("as expected after iBEC"),
+        "{change}"
+    );
+}
+
+const RECOVERY_8: &str = "recovery-iphone8-palera1n-17.umockdev";
+
+#[test]
+fn serve_without_replay_shows_the_emulated_bench_and_follows_it() {
+    let Some(bench) = Bench::start(
+        &Setup::devices(EVERY_MODE),
+        &["serve", "--bind", "127.0.0.1:0"],
+    ) else {
+        return;
+    };
+    let first = bench.stdout.wait_for("the address", |t| t.contains('\n'));
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let ports = || -> Vec<String> {
+        let body = http_get(&address, "/api/devices");
+        let json: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        json["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["usb_path"].as_str().unwrap(),
+                    d["mode"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let until = |what: &str, wanted: &[&str]| {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let now = ports();
+            if now == wanted {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what}: the page shows {now:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    until(
+        "the bench as plugged in",
+        &["1-2 dfu", "1-3 recovery", "1-4 normal", "3-1 restore"],
+    );
+    bench.unplug("1-2");
+    until(
+        "the DFU phone unplugged",
+        &["1-3 recovery", "1-4 normal", "3-1 restore"],
+    );
+    bench.interrupt();
+    let out = bench.finish();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+}
+
+/// One HTTP/1.1 GET; the body.
+fn http_get(address: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+#[test]
+fn the_session_reads_the_phone_off_usb_and_asks_nothing_usb_showed() {
+    let setup = Setup {
+        stdin: Some("4013\nq\n"),
+        ..Setup::devices(&["xhci-root-hub.umockdev", RECOVERY_8])
+    };
+    let Some(bench) = Bench::start(&setup, &["diagnose", "--no-save"]) else {
+        return;
+    };
+    let out = bench.finish();
+    assert!(
+        out.stdout.contains(
+            "Found on USB: iPhone 8 (GSM) in recovery mode on port 1-3, 480 Mb/s, straight into the computer."
+        ),
+        "{}",
+        out.stdout
+    );
+    for asked in [
+        "Which iPhone or iPad is it?",
+        "What does the phone show while it is connected?",
+        "Is there a hub, dock, monitor, keyboard or adapter between the phone and the computer?",
+        "Is the phone's USB link slower than it should be?",
+    ] {
+        assert!(
+            !out.stdout.contains(asked),
+            "asked what USB showed ({asked}): {}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout.contains("--model iPhone10,4")
+            && out.stdout.contains("--observe device-mode=recovery")
+            && out.stdout.contains("--observe hub-in-path=no")
+            && out.stdout.contains("--observe link-speed=expected"),
+        "what USB showed is kept: {}",
+        out.stdout
+    );
+}
