@@ -106,6 +106,27 @@ case.",
     )]
     Restore(RestoreArgs),
 
+    /// Tell a phone stuck in recovery mode to start iOS again (keeps its data), and watch it
+    /// come back.
+    #[command(
+        long_about = "Tell a phone stuck in recovery mode (the computer-and-cable picture) to start \
+iOS again, and watch it come back. After a failed update the phone's system is usually whole and \
+only set to start in recovery mode; this clears that setting, so the phone starts with its data. \
+Nothing is erased.\n\n\
+It runs irecovery (Debian and Ubuntu: `apt install irecovery`; or --irecovery PATH) as \
+`irecovery -i ECID -n`, which sets auto-boot, saves it and restarts the phone, then watches USB: \
+the phone should leave within 30 s and come back on the same port within the wait (--wait, 180 s \
+by default: a first start after an update can take a few minutes). It then says what happened: \
+back in iOS (back it up at once); back in recovery mode (the system is damaged: an Update, which \
+keeps data, is the next step); or gone (look at the screen). irecovery itself gets 30 s; a \
+run that hangs is ended. Every run is a step (exit-recovery-mode) of a case in the history.\n\n\
+A phone in DFU mode (a black screen) cannot be sent out by any command: you are told how to \
+force-restart it with its buttons. With several phones in recovery mode, give --ecid (as \
+`restore-doctor devices --show-ids` shows it) or --all. Identifiers are masked unless --show-ids.",
+        after_help = "Examples:\n  restore-doctor exit-recovery\n  restore-doctor exit-recovery --ecid 0x001A2B3C4D5E6F70\n  restore-doctor exit-recovery --all --json\n  restore-doctor exit-recovery --irecovery /opt/libirecovery/bin/irecovery --wait 300\n\nExit codes: 0 back in iOS (every phone); 1 not back in iOS (back in recovery mode, still\nthere, gone, or irecovery failed); 2 nothing to do (no phone, DFU mode, an unknown ECID,\nno irecovery); 130 stopped with Ctrl-C."
+    )]
+    ExitRecovery(ExitRecoveryArgs),
+
     /// The bench dashboard: every phone on the bench live in a local web page.
     #[command(
         long_about = "The bench dashboard: a local web page with every phone on the bench by its \
@@ -479,6 +500,48 @@ pub struct RestoreArgs {
     /// Do not keep the case in the history.
     #[arg(long)]
     pub no_save: bool,
+}
+
+/// `exit-recovery`.
+#[derive(Debug, Args)]
+pub struct ExitRecoveryArgs {
+    /// The phone to tell, by its ECID (0x… as `devices --show-ids` shows it, or decimal);
+    /// needed when several phones are in recovery mode.
+    #[arg(long, value_name = "ECID", value_parser = ecid, conflicts_with = "all")]
+    pub ecid: Option<crate::exit_recovery::Ecid>,
+
+    /// Tell every phone on USB that is in recovery mode.
+    #[arg(long)]
+    pub all: bool,
+
+    /// The irecovery to run (default: the first on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub irecovery: Option<std::path::PathBuf>,
+
+    /// Read and watch a Linux sysfs tree under DIR instead of the USB bus.
+    #[arg(long, value_name = "DIR")]
+    pub sysfs_root: Option<std::path::PathBuf>,
+
+    /// How long to wait, in seconds, for the phone to come back after it leaves USB.
+    #[arg(long, value_name = "SECONDS", default_value = "180", value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub wait: u32,
+
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show ECIDs in full.
+    #[arg(long)]
+    pub show_ids: bool,
+
+    /// Do not keep the case in the history.
+    #[arg(long)]
+    pub no_save: bool,
+}
+
+/// `--ecid` for exit-recovery: read into a typed value here, once.
+fn ecid(text: &str) -> Result<crate::exit_recovery::Ecid, String> {
+    crate::exit_recovery::Ecid::parse(text).map_err(|e| e.to_string())
 }
 
 /// `serve`.

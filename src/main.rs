@@ -5,6 +5,7 @@ mod case_store;
 mod cli;
 mod commands;
 mod device_view;
+mod exit_recovery;
 mod interrupt;
 mod knowledge;
 mod learning;

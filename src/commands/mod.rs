@@ -6,6 +6,7 @@ mod completions;
 mod devices;
 mod dfu;
 mod diagnose;
+mod exit_recovery;
 mod explain;
 mod identify;
 mod learn;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Learn(args)) => learn::run(&args),
         Some(Command::Dfu(args)) => dfu::run(&args),
         Some(Command::Serve(args)) => serve::run(db, &args),
+        Some(Command::ExitRecovery(args)) => exit_recovery::run(db, &args),
         Some(Command::Devices(args)) => devices::run(&args),
         Some(Command::Identify(args)) => identify::run(&args),
         Some(Command::Watch(args)) => watch::run(&args),

@@ -12,6 +12,7 @@ use usb::source::DeviceSource;
 
 use crate::case_store::CaseKeeper;
 use crate::output::{self, DIM, HEADING, paint};
+use crate::session::exit_offer::{self, Offered};
 use crate::session::intake::{self, Asked};
 use crate::session::prompter::{Choice, Prompter, Reworded};
 use crate::session::{dfu_coach, render, retry_watch};
@@ -385,6 +386,13 @@ impl Session<'_, '_> {
         };
         self.prompter
             .say(&render::action_text(kb, step, assessment))?;
+        if action.id == crate::exit_recovery::ACTION {
+            match exit_offer::offer(kb, self.usb, &mut self.ledger, self.prompter)? {
+                Offered::Stop => return Ok(Offer::Stop),
+                Offered::Done(outcome) => return Ok(Offer::Outcome(outcome)),
+                Offered::NotTaken => {}
+            }
+        }
         if action.erases_data {
             let backup = self
                 .ledger

@@ -2,6 +2,7 @@
 //! talking to the person through a `Prompter`.
 
 pub mod dfu_coach;
+mod exit_offer;
 pub mod guided;
 pub mod intake;
 pub mod prompter;

@@ -81,18 +81,31 @@ pub fn umockdev() -> Option<&'static str> {
 pub struct Collected(Arc<(Mutex<(String, bool)>, Condvar)>);
 
 impl Collected {
+    /// Follows a pipe; text is added as it arrives, so a prompt waiting on the same line
+    /// (`> `) is seen too.
     fn follow(pipe: impl Read + Send + 'static) -> Collected {
         let collected = Collected::default();
         let inner = collected.clone();
         std::thread::spawn(move || {
-            let mut reader = BufReader::new(pipe);
-            let mut line = Vec::new();
+            let mut pipe = pipe;
+            let mut buffer = vec![0u8; 8192];
+            let mut pending = Vec::new();
             loop {
-                line.clear();
-                let done = !matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0);
+                let read = pipe.read(&mut buffer);
+                let done = !matches!(read, Ok(n) if n > 0);
+                if let Ok(n) = read {
+                    pending.extend_from_slice(&buffer[..n]);
+                }
+                // Whole characters only; a split one waits for its rest.
+                let whole = match std::str::from_utf8(&pending) {
+                    Ok(_) => pending.len(),
+                    Err(e) if e.error_len().is_none() && !done => e.valid_up_to(),
+                    Err(_) => pending.len(),
+                };
+                let chunk: Vec<u8> = pending.drain(..whole).collect();
                 let (lock, ready) = &*inner.0;
-                let mut text = lock.lock().unwrap();
-                text.0.push_str(&String::from_utf8_lossy(&line));
+                let mut text = lock.lock().unwrap_or_else(|e| e.into_inner());
+                text.0.push_str(&String::from_utf8_lossy(&chunk));
                 text.1 |= done;
                 ready.notify_all();
                 if done {
@@ -104,7 +117,7 @@ impl Collected {
     }
 
     fn text(&self) -> String {
-        self.0.0.lock().unwrap().0.clone()
+        self.0.0.lock().unwrap_or_else(|e| e.into_inner()).0.clone()
     }
 
     /// Waits until the text so far satisfies `seen`; panics with the text after [`PATIENCE`].
@@ -120,7 +133,7 @@ impl Collected {
     fn wait_until(&self, what: &str, done: impl Fn(&str, bool) -> bool) -> String {
         let (lock, ready) = &*self.0;
         let deadline = Instant::now() + PATIENCE;
-        let mut text = lock.lock().unwrap();
+        let mut text = lock.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if done(&text.0, text.1) {
                 return text.0.clone();
@@ -131,7 +144,10 @@ impl Collected {
                 "never saw {what}; the output was:\n{}",
                 text.0
             );
-            text = ready.wait_timeout(text, left).unwrap().0;
+            text = ready
+                .wait_timeout(text, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
     }
 }
@@ -139,6 +155,7 @@ impl Collected {
 /// An emulated bench with the binary running on it.
 pub struct Bench {
     child: Child,
+    input: Option<std::process::ChildStdin>,
     _dir: tempfile::TempDir,
     control: PathBuf,
     pub stdout: Collected,
@@ -152,7 +169,10 @@ pub struct Setup<'a> {
     /// told to start iOS.
     pub boots: &'a [&'a str],
     pub env: &'a [(&'a str, &'a str)],
+    /// Written to the program's standard input at once; or, when `typing`, the input stays
+    /// open for [`Bench::type_line`].
     pub stdin: Option<&'a str>,
+    pub typing: bool,
 }
 
 impl Setup<'_> {
@@ -162,6 +182,7 @@ impl Setup<'_> {
             boots: &[],
             env: &[],
             stdin: None,
+            typing: false,
         }
     }
 }
@@ -204,7 +225,7 @@ impl Bench {
                 format!("UNIX:{}", dir.path().join("no-usbmuxd").display()),
             )
             .envs(setup.env.iter().copied())
-            .stdin(if setup.stdin.is_some() {
+            .stdin(if setup.stdin.is_some() || setup.typing {
                 Stdio::piped()
             } else {
                 Stdio::null()
@@ -212,7 +233,10 @@ impl Bench {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("start the umockdev bench");
-        if let Some(input) = setup.stdin {
+        let mut input = None;
+        if setup.typing {
+            input = child.stdin.take();
+        } else if let Some(input) = setup.stdin {
             let mut stdin = child.stdin.take().unwrap();
             let input = input.to_owned();
             std::thread::spawn(move || {
@@ -223,6 +247,7 @@ impl Bench {
         let stderr = Collected::follow(child.stderr.take().unwrap());
         Some(Bench {
             child,
+            input,
             _dir: dir,
             control,
             stdout,
@@ -262,6 +287,13 @@ impl Bench {
         self.send(json!({"op": "add", "description": fixture(description)}));
     }
 
+    /// Types a line, as the person would answer a prompt.
+    pub fn type_line(&mut self, line: &str) {
+        let input = self.input.as_mut().expect("a bench started with typing");
+        writeln!(input, "{line}").unwrap();
+        input.flush().unwrap();
+    }
+
     /// Ctrl-C, as a person at the terminal would press it.
     pub fn interrupt(&self) {
         let status = Command::new("kill")
@@ -273,6 +305,7 @@ impl Bench {
 
     /// Waits for the program to end and returns what it printed.
     pub fn finish(mut self) -> Run {
+        drop(self.input.take());
         let deadline = Instant::now() + PATIENCE;
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -495,6 +528,12 @@ fn devices_watch_sees_a_phone_leave_and_come_back_in_normal_mode() {
     );
 }
 
+/// Text with its wrapping undone (a pipe gets lines of at most 100 columns): every run of
+/// white space is one space.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The JSON objects among the lines of `text`.
 fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
@@ -679,7 +718,7 @@ fn the_session_reads_the_phone_off_usb_and_asks_nothing_usb_showed() {
     };
     let out = bench.finish();
     assert!(
-        out.stdout.contains(
+        flat(&out.stdout).contains(
             "Found on USB: iPhone 8 (GSM) in recovery mode on port 1-3, 480 Mb/s, straight into the computer."
         ),
         "{}",
@@ -697,11 +736,12 @@ fn the_session_reads_the_phone_off_usb_and_asks_nothing_usb_showed() {
             out.stdout
         );
     }
+    let said = flat(&out.stdout);
     assert!(
-        out.stdout.contains("--model iPhone10,4")
-            && out.stdout.contains("--observe device-mode=recovery")
-            && out.stdout.contains("--observe hub-in-path=no")
-            && out.stdout.contains("--observe link-speed=expected"),
+        said.contains("--model iPhone10,4")
+            && said.contains("--observe device-mode=recovery")
+            && said.contains("--observe hub-in-path=no")
+            && said.contains("--observe link-speed=expected"),
         "what USB showed is kept: {}",
         out.stdout
     );

@@ -5,6 +5,7 @@ mod completions;
 mod devices;
 mod dfu;
 mod diagnose;
+mod exit_recovery;
 mod explain;
 mod golden;
 mod harness;

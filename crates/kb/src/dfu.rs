@@ -12,6 +12,8 @@ pub struct DfuFamily {
     pub letter: String,
     pub name: String,
     pub recovery_buttons: String,
+    /// How to force-restart the phone: what leaves DFU mode (no command can).
+    pub force_restart: String,
     #[serde(rename = "step")]
     pub steps: Vec<DfuStep>,
     pub sources: Vec<String>,

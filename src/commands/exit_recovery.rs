@@ -1,0 +1,477 @@
+//! `restore-doctor exit-recovery`: tells the phones in recovery mode to start iOS, says in
+//! words what became of each, and keeps every run as a step of a case.
+
+use std::io;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use engine::StepKind;
+use kb::{CaseStatus, Kb};
+use serde_json::{Value, json};
+use usb::{AppleDevice, Mode};
+
+use crate::case_store::CaseKeeper;
+use crate::cli::ExitRecoveryArgs;
+use crate::device_view::DeviceJson;
+use crate::exit_recovery::{
+    self, ACTION, Irecovery, Outcome, PhoneResult, Progress, Refusal, Stopper, Target, Waits,
+    Wanted, device_words,
+};
+use crate::knowledge::knowledge;
+use crate::output::{self, DIM, GOOD, STRONG, WARN, paint};
+use crate::usage_error::UsageError;
+use crate::usb_source;
+
+pub fn run(db: Option<&std::path::Path>, args: &ExitRecoveryArgs) -> anyhow::Result<ExitCode> {
+    let kb = knowledge()?;
+    let stopper = Stopper::on_signals()?;
+    let source = usb_source::source(None, args.sysfs_root.as_deref());
+    let devices = source.snapshot(kb)?;
+    let wanted = match (args.ecid, args.all) {
+        (Some(ecid), _) => Wanted::Ecid(ecid),
+        (None, true) => Wanted::All,
+        (None, false) => Wanted::Only,
+    };
+    let chosen = match exit_recovery::choose(&devices, wanted) {
+        Ok(chosen) => chosen,
+        Err(refusal) => {
+            let text = refusal_text(kb, &refusal, args.show_ids);
+            if args.json {
+                output::print_json(&refusal_json(&refusal, &text, args.show_ids))?;
+            } else {
+                output::line(text.trim_end())?;
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let tool = Irecovery::find(args.irecovery.as_deref(), &stopper)
+        .map_err(|e| UsageError::new(e.to_string()))?;
+    let waits = Waits {
+        back: f64::from(args.wait),
+        ..exit_recovery::WAITS
+    };
+    let started = Instant::now();
+    let several = chosen.targets.len() > 1;
+    let mut failed_show: Option<io::Error> = None;
+    if !args.json {
+        for device in &chosen.left_in_dfu {
+            say(&dfu_note(kb, device))?;
+        }
+        say(&format!(
+            "irecovery {} ({}) tells {} to start iOS: it sets auto-boot, saves it and restarts the phone. Nothing is erased. Waiting up to {} s for it to come back.",
+            tool.version,
+            kb::text::printable(&tool.path.display().to_string()),
+            phones_words(&chosen.targets, args.show_ids),
+            args.wait,
+        ))?;
+    }
+    let results = exit_recovery::run(
+        kb,
+        source.as_ref(),
+        &tool,
+        chosen.targets,
+        waits,
+        &stopper,
+        &mut |progress| {
+            if args.json || failed_show.is_some() {
+                return;
+            }
+            if let Some(line) = progress_line(&progress, several) {
+                let s = started.elapsed().as_secs();
+                let clock = format!("{:>3}:{:02}", s / 60, s % 60);
+                if let Err(e) = output::line(format!("{clock}  {line}")) {
+                    failed_show = Some(e);
+                }
+            }
+        },
+    )?;
+    if let Some(e) = failed_show {
+        return Err(e.into());
+    }
+    let shown: Vec<(&PhoneResult, Option<String>)> = results
+        .iter()
+        .map(|r| (r, keep_case(db, r, args.no_save)))
+        .collect();
+    if args.json {
+        output::print_json(&json!({
+            "phones": shown
+                .iter()
+                .map(|(r, case_id)| result_json(kb, r, case_id.as_deref(), &tool, args.show_ids))
+                .collect::<Vec<_>>(),
+            "left_in_dfu": chosen
+                .left_in_dfu
+                .iter()
+                .map(|d| DeviceJson::new(d, args.show_ids))
+                .collect::<Vec<_>>(),
+            "wait_seconds": args.wait,
+        }))?;
+    } else {
+        for (result, case_id) in &shown {
+            output::line("")?;
+            output::line(verdict_text(kb, result, several).trim_end())?;
+            if let Some(id) = case_id {
+                output::line(paint(
+                    DIM,
+                    &format!("Case {id} saved: restore-doctor report {id}"),
+                ))?;
+            }
+        }
+    }
+    if let Some(signal) = results.iter().find_map(|r| match r.outcome {
+        Outcome::Stopped(signal) => Some(signal),
+        _ => None,
+    }) {
+        return Ok(ExitCode::from(signal.exit_code()));
+    }
+    Ok(if results.iter().all(|r| r.outcome.in_ios()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn say(text: &str) -> io::Result<()> {
+    output::line(output::wrap(text, "").trim_end())
+}
+
+/// "the iPhone 8 (GSM) on port 1-3 (ECID 0x…EFAE)", or "3 phones in recovery mode".
+fn phones_words(targets: &[Target], show_ids: bool) -> String {
+    match targets {
+        [one] => format!("{} (ECID {})", one.words(), one.ecid.shown(show_ids)),
+        many => format!("{} phones in recovery mode", many.len()),
+    }
+}
+
+fn progress_line(progress: &Progress, several: bool) -> Option<String> {
+    let who = |t: &Target| {
+        if several {
+            format!("{}: ", t.device.usb_path.as_deref().unwrap_or("?"))
+        } else {
+            String::new()
+        }
+    };
+    Some(match progress {
+        Progress::Telling(t) if several => format!("{}telling it to start iOS", who(t)),
+        Progress::Telling(_) => return None,
+        Progress::Told(t, run) if run.sent() => {
+            format!("{}told: the phone is restarting", who(t))
+        }
+        Progress::Told(t, run) => paint(
+            WARN,
+            &format!(
+                "{}✗ irecovery did not reach the phone ({})",
+                who(t),
+                exit_recovery::tool_words(run)
+            ),
+        ),
+        Progress::Left(t, seconds) => paint(
+            DIM,
+            &format!(
+                "{}the phone left USB {seconds:.0} s after the command (restarting)",
+                who(t)
+            ),
+        ),
+        Progress::Done(result) => match &result.outcome {
+            Outcome::Back { mode, .. } => {
+                format!("{}back on USB in {} mode", who(&result.target), mode.id())
+            }
+            Outcome::Stayed { .. } => format!("{}still in recovery mode", who(&result.target)),
+            Outcome::Gone { .. } => format!("{}not back on USB", who(&result.target)),
+            Outcome::NotSent | Outcome::Stopped(_) => return None,
+        },
+    })
+}
+
+/// The step that follows a phone back in recovery mode: it restarted and could not start iOS,
+/// so its system is damaged, and an Update reinstalls iOS over it keeping the data. (The
+/// engine's plan does not know this: to it the step only failed.)
+const AFTER_RECOVERY: &str = "try-update-instead";
+
+/// Keeps the run as a case: its step with the outcome and what USB showed. Returns the case id
+/// when it was saved.
+fn keep_case(db: Option<&std::path::Path>, result: &PhoneResult, no_save: bool) -> Option<String> {
+    let mut ledger = exit_recovery::ledger_for(&result.target);
+    exit_recovery::record(&mut ledger, result);
+    ledger.step(ACTION, StepKind::Action, result.outcome.step_outcome());
+    if result.outcome.in_ios() {
+        ledger.finish(CaseStatus::Fixed, Some(ACTION.to_owned()), None);
+    } else {
+        ledger.finish(CaseStatus::Open, None, None);
+    }
+    if no_save {
+        return None;
+    }
+    let mut keeper = CaseKeeper::new(db);
+    keeper.keep(&ledger);
+    keeper.id().map(str::to_owned)
+}
+
+/// The next step to name after `outcome`, from the knowledge base.
+fn next_step<'kb>(kb: &'kb Kb, outcome: &Outcome) -> Option<&'kb kb::Action> {
+    match outcome {
+        Outcome::Back {
+            mode: Mode::Recovery,
+            ..
+        } => kb.action(AFTER_RECOVERY),
+        _ => None,
+    }
+}
+
+/// What became of one phone, in words, with what to do now.
+fn verdict_text(kb: &Kb, result: &PhoneResult, several: bool) -> String {
+    let phone = result.target.words();
+    let lead = if several {
+        format!("{}: ", capitalised(&phone))
+    } else {
+        String::new()
+    };
+    let next_words = || match next_step(kb, &result.outcome) {
+        Some(action) => format!(
+            " Next: {}. {} `restore-doctor restore --latest` runs it for you.",
+            paint(STRONG, &action.name),
+            action.summary
+        ),
+        None => String::new(),
+    };
+    let text = match &result.outcome {
+        Outcome::Back {
+            mode: Mode::Normal,
+            seconds,
+        } => paint(
+            GOOD,
+            &format!(
+                "{lead}Back in iOS: {phone} started normally after {seconds:.0} s, with its data as it was. Back it up now (Finder, iTunes or iCloud) before anything else."
+            ),
+        ),
+        Outcome::Back {
+            mode: Mode::Recovery,
+            seconds,
+        } => format!(
+            "{}{}",
+            paint(
+                WARN,
+                &format!(
+                    "{lead}Back in recovery mode after {seconds:.0} s: {phone} restarted but could not start iOS, so its system is damaged."
+                )
+            ),
+            next_words()
+        ),
+        Outcome::Back { mode, seconds } => format!(
+            "{}{}",
+            paint(
+                WARN,
+                &format!(
+                    "{lead}{phone} came back in {} mode after {seconds:.0} s, not in iOS.",
+                    mode.id()
+                )
+            ),
+            next_words()
+        ),
+        Outcome::Stayed { seconds } => format!(
+            "{}{}",
+            paint(
+                WARN,
+                &format!(
+                    "{lead}{phone} was still in recovery mode {seconds:.0} s after the command: it did not restart. Unplug it, plug it straight into the computer and run this again."
+                )
+            ),
+            next_words()
+        ),
+        Outcome::Gone { seconds } => paint(
+            WARN,
+            &format!(
+                "{lead}{phone} left USB and was not back {seconds:.0} s later. Look at its screen: an Apple logo or a progress bar means it is still starting, so give it a few more minutes; the computer-and-cable picture means it is back in recovery mode (plug it in again and run this again); a black screen: force-restart it with its buttons."
+            ),
+        ),
+        Outcome::NotSent => {
+            let run = result.tool.as_ref();
+            let how = run.map_or("it was not run".to_owned(), exit_recovery::tool_words);
+            let advice = if run.is_some_and(|r| r.timed_out) {
+                "It was stopped so it cannot hang; the phone was not told. Unplug the phone, plug it straight into the computer and run this again."
+            } else {
+                "Another program may hold the phone (Finder, iTunes, Apple Devices, 3uTools or another irecovery): close them, unplug the phone, plug it back in and run this again."
+            };
+            paint(
+                WARN,
+                &format!("{lead}irecovery did not reach {phone} ({how}). {advice}"),
+            )
+        }
+        Outcome::Stopped(_) => format!(
+            "{lead}Stopped before it was known what became of {phone}. Nothing was erased; run this again to try once more."
+        ),
+    };
+    output::wrap(&text, "")
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// How to leave DFU mode for this phone: its family's force restart, or every family's.
+fn force_restart_words(kb: &Kb, device: &AppleDevice) -> String {
+    let family = device
+        .product_type
+        .as_deref()
+        .and_then(|p| kb.find_device(p).ok())
+        .and_then(|d| kb.dfu_family(&d.dfu));
+    match family {
+        Some(family) => family.force_restart.clone(),
+        None => kb
+            .dfu_families
+            .iter()
+            .map(|f| format!("{}: {}", f.name, f.force_restart))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+fn dfu_note(kb: &Kb, device: &AppleDevice) -> String {
+    format!(
+        "{} is in DFU mode and is left as it is: no command can send a phone out of DFU mode. To leave it, force-restart it: {}",
+        capitalised(&device_words(device)),
+        force_restart_words(kb, device)
+    )
+}
+
+/// Why nothing was done, and what the person can do, in words.
+fn refusal_text(kb: &Kb, refusal: &Refusal, show_ids: bool) -> String {
+    let list = |devices: &[AppleDevice]| -> String {
+        devices
+            .iter()
+            .map(|d| {
+                let ecid = exit_recovery::Ecid::of(d)
+                    .map(|e| format!(", ECID {}", e.shown(show_ids)))
+                    .unwrap_or_default();
+                format!("- {}, {} mode{ecid}\n", device_words(d), d.mode.id())
+            })
+            .collect()
+    };
+    let text = match refusal {
+        Refusal::NoPhone => "No iPhone or iPad is on USB, so there is nothing to tell. Connect the phone in recovery mode (the computer-and-cable picture on its screen) straight to the computer, then run this again; `restore-doctor devices` shows what the computer sees.".to_owned(),
+        Refusal::InDfu(devices) => {
+            let mut text = String::new();
+            for device in devices {
+                text.push_str(&output::wrap(
+                    &format!(
+                        "{} is in DFU mode (a black screen). A phone in DFU mode cannot be sent out by a command: only recovery mode (the computer-and-cable picture) takes one, so irecovery was not run.",
+                        capitalised(&device_words(device))
+                    ),
+                    "",
+                ));
+                text.push_str(&output::wrap(
+                    &format!(
+                        "To leave DFU mode, force-restart it with its buttons: {} If its system is whole it starts iOS; if it shows the computer-and-cable picture instead, run `restore-doctor exit-recovery` again.",
+                        force_restart_words(kb, device)
+                    ),
+                    "",
+                ));
+            }
+            return text;
+        }
+        Refusal::NotInRecovery(devices) => {
+            let what = if devices.iter().any(|d| d.mode == Mode::Restore) {
+                "restore mode means a restore is running: let it finish"
+            } else {
+                "a phone in normal mode has started iOS already (or is being restored)"
+            };
+            return format!(
+                "{}{}",
+                output::wrap(
+                    &format!("No phone on USB is in recovery mode, so there is nothing to leave ({what}). On USB now:"),
+                    ""
+                ),
+                list(devices)
+            );
+        }
+        Refusal::UnknownEcid { wanted, there } => {
+            let head = format!("No phone with ECID {} is on USB.", wanted.shown(show_ids));
+            return if there.is_empty() {
+                output::wrap(&format!("{head} No iPhone or iPad is on USB at all."), "")
+            } else {
+                format!(
+                    "{}{}",
+                    output::wrap(&format!("{head} On USB now:"), ""),
+                    list(there)
+                )
+            };
+        }
+        Refusal::Several(devices) => {
+            return format!(
+                "{}{}",
+                output::wrap(
+                    &format!(
+                        "{} phones are in recovery mode. Pick one with --ecid (as `restore-doctor devices --show-ids` shows it), or tell them all with --all:",
+                        devices.len()
+                    ),
+                    ""
+                ),
+                list(devices)
+            );
+        }
+        Refusal::NoEcid(device) => format!(
+            "{} is in recovery mode but did not give its ECID over USB, so irecovery cannot be told which phone it is. Unplug it and plug it back in, then run this again.",
+            capitalised(&device_words(device))
+        ),
+    };
+    output::wrap(&text, "")
+}
+
+fn refusal_json(refusal: &Refusal, text: &str, show_ids: bool) -> Value {
+    let (reason, devices): (&str, Vec<&AppleDevice>) = match refusal {
+        Refusal::NoPhone => ("no-phone", Vec::new()),
+        Refusal::InDfu(d) => ("dfu-mode", d.iter().collect()),
+        Refusal::NotInRecovery(d) => ("not-in-recovery", d.iter().collect()),
+        Refusal::UnknownEcid { there, .. } => ("unknown-ecid", there.iter().collect()),
+        Refusal::Several(d) => ("several", d.iter().collect()),
+        Refusal::NoEcid(d) => ("no-ecid", vec![d.as_ref()]),
+    };
+    let mut value = json!({
+        "phones": [],
+        "refused": {
+            "reason": reason,
+            "message": text.split_whitespace().collect::<Vec<_>>().join(" "),
+            "devices": devices.into_iter().map(|d| DeviceJson::new(d, show_ids)).collect::<Vec<_>>(),
+        },
+    });
+    if !show_ids {
+        kb::text::redact_json(&mut value);
+    }
+    value
+}
+
+fn result_json(
+    kb: &Kb,
+    result: &PhoneResult,
+    case_id: Option<&str>,
+    tool: &Irecovery,
+    show_ids: bool,
+) -> Value {
+    let device = &result.target.device;
+    let (mode, seconds) = match &result.outcome {
+        Outcome::Back { mode, seconds } => (Some(mode.id()), Some(*seconds)),
+        Outcome::Stayed { seconds } | Outcome::Gone { seconds } => (None, Some(*seconds)),
+        _ => (None, None),
+    };
+    json!({
+        "port": device.usb_path,
+        "name": device.name,
+        "product_type": device.product_type,
+        "ecid": result.target.ecid.shown(show_ids),
+        "outcome": result.outcome.id(),
+        "in_ios": result.outcome.in_ios(),
+        "mode": mode,
+        "seconds": seconds.map(|s| (s * 10.0).round() / 10.0),
+        "tool": result.tool.as_ref().map(|run| json!({
+            "version": tool.version,
+            "status": run.status,
+            "said": run.said,
+            "timed_out": run.timed_out,
+        })),
+        "case": case_id,
+        "next_step": next_step(kb, &result.outcome).map(|a| json!({"id": a.id, "name": a.name, "summary": a.summary})),
+    })
+}
