@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use case::Ledger;
 use kb::{EventKind, Kb, StepOutcome};
-use usb::live::{Change, DeviceSource, Watcher};
+use usb::source::{Change, DeviceSource, Watcher};
 use usb::{AppleDevice, Mode, UsbError};
 
 pub use choose::{Refusal, Target, Wanted, choose, device_words};

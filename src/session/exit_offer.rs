@@ -5,7 +5,7 @@ use std::io;
 
 use case::Ledger;
 use kb::{Kb, StepOutcome};
-use usb::live::DeviceSource;
+use usb::source::DeviceSource;
 
 use crate::exit_recovery::{
     self, Ecid, Irecovery, Outcome, Progress, Stopper, WAITS, Wanted, device_words,
