@@ -138,9 +138,14 @@ It listens on 127.0.0.1:7878. Another address makes it reachable from other comp
 token is printed once and every request without it is refused (401). A restore can be started \
 from the page for a phone in DFU or recovery mode; an erase needs the typed word `erase` and a \
 second confirmation, as in the terminal. Identifiers are masked unless --show-ids.\n\n\
+It answers only requests addressed to the address it printed (or localhost with its port): a \
+page from another name, even one that resolves to this computer, gets 421 and no data, and a \
+request from another site's page (another scheme, name or port) gets 403. A client has 10 s to \
+send a request, and a body is at most 16 KiB.\n\n\
 API: GET /api/devices (the `devices --json` shape), /api/events (server-sent events: `finding` \
 carries the `watch --json` objects; `port`, `alert`, `restore` what changed), /api/state, \
-/api/cases, /api/cases/ID/report; POST /api/restores.",
+/api/cases, /api/cases/ID/report; POST /api/restores, which must carry the page's Origin \
+(-H 'Origin: http://127.0.0.1:7878' from curl).",
         after_help = "Examples:\n  restore-doctor serve\n  restore-doctor serve --replay bench.scenario --speed 5\n  restore-doctor serve --bind 0.0.0.0:7878\n\nExit codes: 0 stopped (Ctrl-C), 2 bad input or the address is taken."
     )]
     Serve(ServeArgs),

@@ -93,6 +93,7 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         bench: bench.clone(),
         db: Some(crate::case_store::location(db)),
         restorer,
+        site: web::Site::new(address),
         token,
         show_ids: args.show_ids,
     };

@@ -70,15 +70,37 @@ impl Server {
         format!("http://{}/", self.address)
     }
 
-    /// One HTTP/1.1 request: the status and the body.
+    /// One HTTP/1.1 request: the status and the whole answer.
     fn request(&self, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
+        self.request_to(&self.address, method, path, headers, body)
+    }
+
+    /// A JSON `POST` as the dashboard's page sends it: with the page's own `Origin`.
+    fn post(&self, path: &str, body: &str) -> (u16, String) {
+        let origin = format!("Origin: http://{}", self.address);
+        self.request(
+            "POST",
+            path,
+            &[&origin, "Content-Type: application/json"],
+            body,
+        )
+    }
+
+    /// The same, addressed (`Host`) to `host`.
+    fn request_to(
+        &self,
+        host: &str,
+        method: &str,
+        path: &str,
+        headers: &[&str],
+        body: &str,
+    ) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.address,
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
             body.len()
         );
         for header in headers {
@@ -87,9 +109,15 @@ impl Server {
         }
         request.push_str("\r\n");
         request.push_str(body);
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
+        // A server that refuses a request may answer and hang up before it is all sent, and
+        // then reset the connection: what it answered is read all the same.
+        let _ = stream.write_all(request.as_bytes());
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 8192];
+        while let Ok(n @ 1..) = stream.read(&mut buffer) {
+            answer.extend_from_slice(&buffer[..n]);
+        }
+        let answer = String::from_utf8_lossy(&answer).into_owned();
         let status = answer
             .split(' ')
             .nth(1)
@@ -507,12 +535,7 @@ fn a_restore_started_from_the_page_keeps_what_the_link_showed() {
             .as_array()
             .is_some_and(|p| p.iter().any(|p| p["port"] == "1-1" && p["present"] == true))
     });
-    let (status, answer) = server.request(
-        "POST",
-        "/api/restores",
-        &["Content-Type: application/json"],
-        r#"{"port":"1-1"}"#,
-    );
+    let (status, answer) = server.post("/api/restores", r#"{"port":"1-1"}"#);
     assert_eq!(status, 202, "{answer}");
     let state = wait("the restore's end", &|s| {
         s["restores"][0]["state"]
@@ -648,12 +671,7 @@ fn a_restore_from_the_page_ends_when_the_server_stops() {
             .as_array()
             .is_some_and(|p| p.iter().any(|p| p["port"] == "1-1" && p["present"] == true))
     });
-    let (status, answer) = server.request(
-        "POST",
-        "/api/restores",
-        &["Content-Type: application/json"],
-        r#"{"port":"1-1"}"#,
-    );
+    let (status, answer) = server.post("/api/restores", r#"{"port":"1-1"}"#);
     assert_eq!(status, 202, "{answer}");
     let [tool_pid, child_pid] = tool_pids(bus.path());
     send(server.child.id(), rustix::process::Signal::TERM);
@@ -711,12 +729,7 @@ fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
         json!({"port": "1-1", "ipsw": "-le", "erase": false}),
         json!({"port": "1-1", "ipsw": "/nonexistent/x.ipsw"}),
     ] {
-        let (status, answer) = server.request(
-            "POST",
-            "/api/restores",
-            &["Content-Type: application/json"],
-            &body.to_string(),
-        );
+        let (status, answer) = server.post("/api/restores", &body.to_string());
         assert_eq!(status, 400, "{body}: {answer}");
         assert!(
             body_json(&answer)["error"]
@@ -730,10 +743,8 @@ fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
         "never started"
     );
     let ipsw = stand_in.ipsw();
-    let (status, answer) = server.request(
-        "POST",
+    let (status, answer) = server.post(
         "/api/restores",
-        &["Content-Type: application/json"],
         &json!({"port": "1-1", "ipsw": ipsw}).to_string(),
     );
     assert_eq!(status, 202, "{answer}");
@@ -746,4 +757,247 @@ fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
     let args = &runs[0];
     assert_eq!(args[args.len() - 2..], ["--".to_owned(), ipsw], "{args:?}");
     assert!(!args.contains(&"-e".to_owned()), "{args:?}");
+}
+
+/// A page from another name that resolves to 127.0.0.1 (DNS rebinding: its Origin matches its
+/// Host) reads nothing and starts nothing: every route answers 421, the page and its assets
+/// included. An Origin of another scheme or port is refused too.
+#[test]
+fn requests_addressed_to_another_name_or_from_another_origin_are_refused() {
+    let bus = recovery_phone_on_1_1();
+    let stand_in = StandIn::bench(&[("0x1a2b3c4d5e6f70", &["success"])], 1, 0.0);
+    let server = Server::start(
+        "127.0.0.1:0",
+        &[
+            "--sysfs-root",
+            bus.path().to_str().unwrap(),
+            "--idevicerestore",
+            stand_in.path().to_str().unwrap(),
+        ],
+    );
+    crate::restore::until(30, "the phone on 1-1", || {
+        body_json(&server.request("GET", "/api/state", &[], "").1)["ports"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["port"] == "1-1" && p["present"] == true))
+    });
+    let port = server.address.rsplit(':').next().unwrap().to_owned();
+    let evil = format!("evil.example:{port}");
+    let evil_origin = format!("Origin: http://{evil}");
+    let erase = r#"{"port":"1-1","erase":true,"typed":"erase","confirmed":true}"#;
+    for (method, path, body) in [
+        ("GET", "/", ""),
+        ("GET", "/app.js", ""),
+        ("GET", "/app.css", ""),
+        ("GET", "/api/state", ""),
+        ("GET", "/api/devices", ""),
+        ("GET", "/api/cases", ""),
+        ("GET", "/api/cases/C1A2/report", ""),
+        ("GET", "/api/events", ""),
+        ("GET", "/nothing-here", ""),
+        ("POST", "/api/restores", erase),
+    ] {
+        for host in [evil.as_str(), "evil.example", "127.0.0.1", "127.0.0.1:1"] {
+            let (status, answer) = server.request_to(
+                host,
+                method,
+                path,
+                &[&evil_origin, "Content-Type: application/json"],
+                body,
+            );
+            assert_eq!(status, 421, "{method} {path} to {host}: {answer}");
+            assert!(!answer.contains("1-1"), "nothing of the bench: {answer}");
+        }
+    }
+    // localhost is this computer, with the same port.
+    let localhost = format!("localhost:{port}");
+    assert_eq!(
+        server
+            .request_to(&localhost, "GET", "/api/state", &[], "")
+            .0,
+        200
+    );
+    // The right Host with another origin: another scheme, port or name.
+    for origin in [
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.parse::<u16>().unwrap() ^ 1),
+        format!("http://{evil}"),
+        "null".to_owned(),
+    ] {
+        let origin = format!("Origin: {origin}");
+        for (method, path, body) in [("POST", "/api/restores", erase), ("GET", "/api/cases", "")] {
+            let (status, answer) = server.request(
+                method,
+                path,
+                &[&origin, "Content-Type: application/json"],
+                body,
+            );
+            assert_eq!(status, 403, "{origin} {method} {path}: {answer}");
+        }
+    }
+    // A change that names no page at all (a browser always names it) is refused too.
+    let (status, answer) = server.request(
+        "POST",
+        "/api/restores",
+        &["Content-Type: application/json"],
+        erase,
+    );
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("nothing was done"), "{answer}");
+    assert!(
+        stand_in.runs("0x1a2b3c4d5e6f70").is_empty(),
+        "no restore, and no erase, was started"
+    );
+    // The page's own origin is fine.
+    let (status, answer) = server.post("/api/restores", r#"{"port":"1-1"}"#);
+    assert_eq!(status, 202, "{answer}");
+}
+
+/// A body larger than the restore form is refused before it is read through, and a body that
+/// does not arrive is given up (408) and its connection closed: neither starts anything.
+#[test]
+fn a_request_body_is_bounded_in_size_and_time() {
+    let bus = recovery_phone_on_1_1();
+    let stand_in = StandIn::bench(&[("0x1a2b3c4d5e6f70", &["success"])], 1, 0.0);
+    let server = Server::start(
+        "127.0.0.1:0",
+        &[
+            "--sysfs-root",
+            bus.path().to_str().unwrap(),
+            "--idevicerestore",
+            stand_in.path().to_str().unwrap(),
+        ],
+    );
+    crate::restore::until(30, "the phone on 1-1", || {
+        body_json(&server.request("GET", "/api/state", &[], "").1)["ports"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["port"] == "1-1" && p["present"] == true))
+    });
+    // A valid form padded to 64 KiB.
+    let padded = format!(r#"{{"port":"1-1","ipsw":null{}}}"#, " ".repeat(64 * 1024));
+    let (status, answer) = server.post("/api/restores", &padded);
+    assert_eq!(status, 413, "{answer}");
+
+    // A body announced as 200 bytes of which one comes.
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /api/restores HTTP/1.1\r\nHost: {0}\r\nOrigin: http://{0}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{",
+        server.address
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the server still waits for the body: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        let mut buffer = [0u8; 1024];
+        // Waits up to a second for the server to answer or hang up.
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(_) => {}
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        stand_in.runs("0x1a2b3c4d5e6f70").is_empty(),
+        "nothing was started"
+    );
+}
+
+/// Answers say not to sniff their type nor send a referrer, and the API's (state, cases,
+/// reports) not to be stored; the token is taken from the address only on the page itself.
+#[test]
+fn answers_carry_their_safety_headers_and_the_token_stays_out_of_api_addresses() {
+    let recording = bench_recording();
+    let replay = ["--replay", recording.to_str().unwrap(), "--speed", "0"];
+    let local = Server::start("127.0.0.1:0", &replay);
+    for path in [
+        "/",
+        "/app.js",
+        "/api/state",
+        "/api/cases",
+        "/api/cases/C1A2/report",
+    ] {
+        let (_, answer) = local.request("GET", path, &[], "");
+        let head = answer
+            .split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(
+            head.contains("x-content-type-options: nosniff"),
+            "{path}: {head}"
+        );
+        assert!(
+            head.contains("referrer-policy: no-referrer"),
+            "{path}: {head}"
+        );
+        if path.starts_with("/api/") {
+            assert!(head.contains("cache-control: no-store"), "{path}: {head}");
+        }
+    }
+    let open = Server::start("0.0.0.0:0", &replay);
+    let token = open.token.clone().expect("a token is printed");
+    for path in ["/api/devices", "/api/state", "/api/cases", "/app.js"] {
+        let (status, _) = open.request("GET", &format!("{path}?token={token}"), &[], "");
+        assert_eq!(status, 401, "{path}?token= is not accepted");
+    }
+    let (status, answer) = open.request("GET", &format!("/?token={token}"), &[], "");
+    assert_eq!(status, 303, "{answer}");
+}
+
+/// A client that sends its request head one line every two seconds is disconnected once the
+/// head has taken longer than the server allows (10 s), well before it is done.
+#[test]
+fn a_client_that_trickles_its_headers_is_disconnected() {
+    let recording = bench_recording();
+    let server = Server::start(
+        "127.0.0.1:0",
+        &["--replay", recording.to_str().unwrap(), "--speed", "0"],
+    );
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let started = Instant::now();
+    let mut head = format!("GET /api/state HTTP/1.1\r\nHost: {}\r\n", server.address);
+    let mut answer = Vec::new();
+    let closed = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the trickling connection is still open"
+        );
+        if stream.write_all(head.as_bytes()).is_err() {
+            break true;
+        }
+        head = format!(
+            "X-Trickle-{}: {}\r\n",
+            answer.len(),
+            started.elapsed().as_millis()
+        );
+        let mut buffer = [0u8; 1024];
+        // Waits up to two seconds for the server to answer or hang up.
+        match stream.read(&mut buffer) {
+            Ok(0) => break true,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => {}
+        }
+    };
+    assert!(closed);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        !answer.contains("\"ports\""),
+        "no state was served: {answer}"
+    );
 }

@@ -1,10 +1,10 @@
-//! Who may use the dashboard: anyone on this computer, and from elsewhere only with the token
-//! `serve` printed; a request from another site's page is refused either way.
+//! Who may use the dashboard: requests addressed to its own origin only; anyone on this
+//! computer, and from elsewhere only with the token `serve` printed; never another site's page.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -46,7 +46,8 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// The token a request offers: `Authorization: Bearer`, the cookie, or `?token=` in the URL.
+/// The token a request offers: `Authorization: Bearer`, the cookie, or `?token=` in the address
+/// of the page itself (only there: an address with a secret ends up in logs and histories).
 fn offered(request: &Request) -> Vec<String> {
     let headers = request.headers();
     let mut offered = Vec::new();
@@ -71,6 +72,9 @@ fn offered(request: &Request) -> Vec<String> {
 }
 
 fn query_token(request: &Request) -> Option<String> {
+    if request.uri().path() != "/" {
+        return None;
+    }
     request
         .uri()
         .query()?
@@ -83,28 +87,45 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name)?.to_str().ok()
 }
 
-/// True when a browser says the request comes from a page of another site.
-fn from_another_site(request: &Request) -> bool {
-    let headers = request.headers();
-    let Some(origin) = header_text(headers, header::ORIGIN) else {
-        return false;
-    };
-    let host = header_text(headers, header::HOST).unwrap_or("");
-    let origin_host = origin
-        .split_once("://")
-        .map_or(origin, |(_, rest)| rest)
-        .trim_end_matches('/');
-    origin_host != host
+/// The authority a request is addressed to: its `Host` header, else the request line's.
+fn addressed_to(request: &Request) -> Option<&str> {
+    match request.headers().get(header::HOST) {
+        Some(host) => host.to_str().ok(),
+        None => request.uri().authority().map(|a| a.as_str()),
+    }
 }
 
-/// Lets a request through, or answers 401 / 403.
+/// Lets a request through, or answers 421 (addressed to another name or port), 403 (sent by
+/// another site's page, or a change sent by no page) or 401 (no token from another computer).
 pub async fn check(State(d): State<Arc<Dashboard>>, request: Request, next: Next) -> Response {
-    if request.method() != Method::GET && from_another_site(&request) {
+    let Some(host) = addressed_to(&request).filter(|host| d.site.is_host(host)) else {
         return (
-            StatusCode::FORBIDDEN,
-            "requests from other sites are refused\n",
+            StatusCode::MISDIRECTED_REQUEST,
+            "this dashboard answers only at the address restore-doctor serve printed\n",
         )
             .into_response();
+    };
+    match request.headers().get(header::ORIGIN) {
+        Some(origin) if !origin.to_str().is_ok_and(|o| d.site.is_origin(o)) => {
+            return (
+                StatusCode::FORBIDDEN,
+                "requests from other sites are refused\n",
+            )
+                .into_response();
+        }
+        // A browser names the page behind every request that changes something; a request
+        // that names none is not from the dashboard's page.
+        None if !request.method().is_safe() => {
+            return (
+                StatusCode::FORBIDDEN,
+                format!(
+                    "a request that changes something must come from the dashboard's page \
+                     (Origin: http://{host}); nothing was done\n"
+                ),
+            )
+                .into_response();
+        }
+        _ => {}
     }
     let Some(token) = &d.token else {
         return next.run(request).await;
@@ -131,4 +152,26 @@ pub async fn check(State(d): State<Arc<Dashboard>>, request: Request, next: Next
         return response;
     }
     next.run(request).await
+}
+
+/// Headers on every answer: no content sniffing, no referrer, and nothing of the API (state,
+/// cases, reports) kept in a cache.
+pub async fn answer_headers(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if api || !response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }

@@ -2,13 +2,17 @@
 //! a JSON API beside it, and supervised restores started from the page after a typed `erase`.
 //!
 //! The page and its assets are compiled into the binary; its Content-Security-Policy forbids
-//! every request that does not go back to this server.
+//! every request that does not go back to this server, and the server answers only requests
+//! addressed to its own origin.
 
 mod bench;
 mod guard;
+mod limits;
+mod site;
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -25,6 +29,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 pub use bench::{Bench, Message, RestoreView};
 pub use guard::Token;
+pub use site::Site;
 
 /// Cases listed on the page.
 const RECENT_CASES: usize = 30;
@@ -57,10 +62,15 @@ pub struct Dashboard {
     /// The case history to list (read only); `None` when there is none.
     pub db: Option<store::Location>,
     pub restorer: Option<Box<dyn Restorer>>,
+    /// Where it is served: every request must name this origin.
+    pub site: Site,
     /// Required on every request when the server is reachable from other computers.
     pub token: Option<Token>,
     pub show_ids: bool,
 }
+
+/// How long open connections get to finish when the server stops.
+const CLOSING_TIME: Duration = Duration::from_secs(5);
 
 /// The page, its assets and the API.
 pub fn router(dashboard: Dashboard) -> Router {
@@ -75,27 +85,58 @@ pub fn router(dashboard: Dashboard) -> Router {
         .route("/api/cases", get(cases))
         .route("/api/cases/{id}/report", get(case_report))
         .route("/api/restores", post(start_restore))
+        // Inside the guard: only a request it lets through is read.
+        .layer(axum::middleware::from_fn(limits::bounded_body))
         .layer(axum::middleware::from_fn_with_state(
             dashboard.clone(),
             guard::check,
         ))
+        // Outermost, so that refusals carry them too.
+        .layer(axum::middleware::from_fn(guard::answer_headers))
         .with_state(dashboard)
 }
 
-/// Serves until `shutdown` completes.
+/// Serves HTTP/1.1 until `shutdown` completes, closing connections whose request head does not
+/// arrive within [`limits::HEADER_READ_TIMEOUT`]; then ends the event streams and gives open
+/// connections a few seconds to finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     dashboard: Dashboard,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let bench = dashboard.bench.clone();
-    axum::serve(listener, router(dashboard))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Open pages hold event streams; they end, so the server can.
-            bench.close();
-        })
-        .await
+    let app = router(dashboard);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits::HEADER_READ_TIMEOUT);
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors or a connection reset before it was accepted: the
+                // server goes on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection =
+            connections.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that goes away or is too slow is not the server's error.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    // Open pages hold event streams; they end, so the connections can.
+    bench.close();
+    let _ = tokio::time::timeout(CLOSING_TIME, connections.shutdown()).await;
+    Ok(())
 }
 
 type Shared = State<Arc<Dashboard>>;
