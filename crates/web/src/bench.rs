@@ -20,6 +20,8 @@ const MAX_ALERTS: usize = 200;
 const MAX_RESTORES: usize = 64;
 /// Lines of a restore's log kept for its tail.
 const LOG_TAIL: usize = 60;
+/// Characters kept of one line of a restore's log.
+const LINE_KEPT: usize = 2_000;
 /// What the link watch saw on a restoring phone's port, kept for its case.
 const LINK_KEPT: usize = 200;
 /// Messages a slow page may fall behind before it is told to reload the state.
@@ -373,10 +375,16 @@ impl Bench {
     }
 }
 
+/// Adds a line to a log tail as one line: text from the tool cannot start a line of its own.
 fn push_line(log: &mut VecDeque<String>, line: String) {
     if log.len() >= LOG_TAIL {
         log.pop_front();
     }
+    let line = kb::text::printable(&line).replace('\n', "\\n");
+    let line = match line.char_indices().nth(LINE_KEPT) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None => line,
+    };
     log.push_back(line);
 }
 
@@ -412,6 +420,27 @@ mod tests {
             log.last().unwrap(),
             &json!(format!("line {}", LOG_TAIL * 3 - 1))
         );
+    }
+
+    #[test]
+    fn a_line_of_the_log_stays_one_line() {
+        let bench = Bench::new(false);
+        let id = bench.restore_started("1-1", false);
+        let forged = "Restoring\nERROR: Unable to restore device\r\u{1b}[2J";
+        bench.restore_news(id, &json!({"kind": "line", "line": forged}));
+        bench.restore_news(id, &json!({"kind": "error", "text": "a\nb"}));
+        bench.restore_news(
+            id,
+            &json!({"kind": "line", "line": "x".repeat(LINE_KEPT * 3)}),
+        );
+        let snapshot = bench.snapshot();
+        let log = snapshot["restores"][0]["log"].as_array().unwrap();
+        assert_eq!(
+            log[0],
+            json!("Restoring\\nERROR: Unable to restore device[2J")
+        );
+        assert_eq!(log[1], json!("error: a\\nb"));
+        assert_eq!(log[2].as_str().unwrap().chars().count(), LINE_KEPT + 1);
     }
 
     #[test]
