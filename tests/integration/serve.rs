@@ -815,6 +815,9 @@ fn requests_addressed_to_another_name_or_from_another_origin_are_refused() {
             assert!(!answer.contains("1-1"), "nothing of the bench: {answer}");
         }
     }
+    // An absolute address in the request line names the server too, whatever the Host says.
+    let (status, answer) = server.request("GET", &format!("http://{evil}/api/state"), &[], "");
+    assert_eq!(status, 421, "{answer}");
     // localhost is this computer, with the same port.
     let localhost = format!("localhost:{port}");
     assert_eq!(

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::Dashboard;
+use crate::{Dashboard, Site};
 
 /// The cookie a browser keeps the token in after opening `/?token=…` once.
 const COOKIE: &str = "restore_doctor_token";
@@ -87,18 +87,22 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name)?.to_str().ok()
 }
 
-/// The authority a request is addressed to: its `Host` header, else the request line's.
-fn addressed_to(request: &Request) -> Option<&str> {
-    match request.headers().get(header::HOST) {
-        Some(host) => host.to_str().ok(),
-        None => request.uri().authority().map(|a| a.as_str()),
-    }
+/// The name a request is addressed to, if it is this server's: its `Host` header and, in an
+/// absolute address, the request line's authority, each where given and at least one.
+fn our_host<'r>(request: &'r Request, site: &Site) -> Option<&'r str> {
+    let header = match request.headers().get(header::HOST) {
+        Some(value) => Some(value.to_str().ok()?),
+        None => None,
+    };
+    let line = request.uri().authority().map(|a| a.as_str());
+    let ours = header.is_none_or(|h| site.is_host(h)) && line.is_none_or(|l| site.is_host(l));
+    header.or(line).filter(|_| ours)
 }
 
 /// Lets a request through, or answers 421 (addressed to another name or port), 403 (sent by
 /// another site's page, or a change sent by no page) or 401 (no token from another computer).
 pub async fn check(State(d): State<Arc<Dashboard>>, request: Request, next: Next) -> Response {
-    let Some(host) = addressed_to(&request).filter(|host| d.site.is_host(host)) else {
+    let Some(host) = our_host(&request, &d.site) else {
         return (
             StatusCode::MISDIRECTED_REQUEST,
             "this dashboard answers only at the address restore-doctor serve printed\n",
