@@ -124,10 +124,12 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Hands findings to the bench, with the engine's next step for each drop or loop, worked out
-/// from what the same port showed before.
+/// from what the same port showed before and whether a hub is in its path.
 struct Adviser<'kb> {
     kb: &'kb Kb,
     by_port: BTreeMap<String, Vec<Finding>>,
+    /// Ports with a hub between them and the computer, as the page groups them.
+    behind_hub: BTreeMap<String, bool>,
 }
 
 impl<'kb> Adviser<'kb> {
@@ -135,6 +137,21 @@ impl<'kb> Adviser<'kb> {
         Adviser {
             kb,
             by_port: BTreeMap::new(),
+            behind_hub: BTreeMap::new(),
+        }
+    }
+
+    /// A phone seen on a port: the bench's change, and whether a hub that is not part of the
+    /// computer is in the port's path (where the hubs are not known, as in a recording, a
+    /// Linux port path through a hub's port, `1-2.3`, says there is one).
+    fn saw(&mut self, bench: &Bench, attached: bool, device: &usb::AppleDevice) {
+        bench.usb_change(attached, device);
+        if let Some(port) = &device.usb_path
+            && (self.behind_hub.contains_key(port) || self.behind_hub.len() < 512)
+        {
+            let hub = device.hubs.iter().any(|h| h.built_in != Some(true))
+                || (device.hubs.is_empty() && port.contains('.'));
+            self.behind_hub.insert(port.clone(), hub);
         }
     }
 
@@ -154,7 +171,13 @@ impl<'kb> Adviser<'kb> {
                     .name
                     .as_deref()
                     .and_then(|n| self.kb.devices.iter().find(|d| d.name == n));
-                super::watch::next_step(self.kb, seen, None, model)
+                let hub = self
+                    .behind_hub
+                    .get(finding.port.as_deref().unwrap_or_default())
+                    .copied()
+                    .unwrap_or(false);
+                let known = [kb::Observation::new("hub-in-path", "yes")];
+                super::watch::next_step(self.kb, seen, None, model, if hub { &known } else { &[] })
             })
             .flatten()
             .map(|s| {
@@ -171,6 +194,7 @@ impl<'kb> Adviser<'kb> {
 /// Plays a recording (checked already) into the bench at `speed` times real time (0: at
 /// once), reading it as it goes.
 fn replay(kb: &Kb, bench: &Bench, recording: &str, speed: f64, stop: &AtomicBool) {
+    bench.replay_started();
     let mut tracker = Tracker::default();
     let mut adviser = Adviser::new(kb);
     let start = Instant::now();
@@ -187,7 +211,7 @@ fn replay(kb: &Kb, bench: &Bench, recording: &str, speed: f64, stop: &AtomicBool
             }
         }
         let device = event.device.clone().finish(kb);
-        bench.usb_change(event.kind == LinkChange::Attach, &device);
+        adviser.saw(bench, event.kind == LinkChange::Attach, &device);
         for finding in tracker.push(&event) {
             adviser.tell(bench, finding);
         }
@@ -202,22 +226,35 @@ fn replay(kb: &Kb, bench: &Bench, recording: &str, speed: f64, stop: &AtomicBool
 /// Watches the USB bus (or a sysfs tree) into the bench until `stop`.
 fn live(kb: &Kb, bench: &Bench, sysfs_root: Option<&Path>, stop: &AtomicBool) {
     let source = usb_source::for_watching(kb, None, sysfs_root);
+    // The bus itself, or usbmuxd's list where the bus cannot be read (then the page says so).
+    let name = if source.is_live() || sysfs_root.is_some() {
+        "usb"
+    } else {
+        if let Err(e) = usb_source::source(None, None).snapshot(kb) {
+            bench.source_read("usb", Some(e.to_string()));
+        }
+        "usbmuxd"
+    };
     let mut link = LinkWatch::new(source.as_ref(), POLL);
     let mut adviser = Adviser::new(kb);
     while !stop.load(Ordering::Relaxed) {
         match link.next(kb) {
             Ok(tick) => {
+                bench.source_read(name, None);
                 for change in &tick.changes {
                     match change {
-                        usb::source::Change::Attached(d) => bench.usb_change(true, d),
-                        usb::source::Change::Detached(d) => bench.usb_change(false, d),
+                        usb::source::Change::Attached(d) => adviser.saw(bench, true, d),
+                        usb::source::Change::Detached(d) => adviser.saw(bench, false, d),
                     }
                 }
                 for finding in tick.findings {
                     adviser.tell(bench, finding);
                 }
             }
-            Err(_) => std::thread::sleep(POLL),
+            Err(e) => {
+                bench.source_read(name, Some(e.to_string()));
+                std::thread::sleep(POLL);
+            }
         }
     }
 }

@@ -58,17 +58,21 @@ struct VerdictJson {
     observations: Vec<(String, String)>,
 }
 
-/// The engine's next step after what the link showed (and the code and model, when known).
+/// The engine's next step after what the link showed (and the code, the model and what else
+/// is known about the port, such as a hub in its path).
 pub(super) fn next_step(
     kb: &Kb,
     findings: &[Finding],
     code: Option<i64>,
     model: Option<&kb::Device>,
+    known: &[kb::Observation],
 ) -> Option<engine::Step> {
+    let mut observations = known.to_vec();
+    observations.extend(watch::observations(findings));
     let evidence = Evidence {
         code,
         device: model,
-        observations: watch::observations(findings),
+        observations,
         ..Evidence::default()
     };
     let assessment = engine::assess(kb, &evidence).ok()?;
@@ -81,7 +85,7 @@ pub(super) fn next_step(
 impl<'kb> Reporter<'kb> {
     /// The engine's next step given what was seen (and the code / model if known).
     fn next_step(&self) -> Option<engine::Step> {
-        next_step(self.kb, &self.findings, self.code, self.model)
+        next_step(self.kb, &self.findings, self.code, self.model, &[])
     }
 
     /// Keeps a finding as evidence and, for an alert, works out the next step.

@@ -256,8 +256,17 @@ async fn the_page_shows_every_port_and_the_drops_as_they_happen_in_two_tabs() {
     for alert in alerts.as_array().unwrap() {
         let text = alert.as_str().unwrap();
         assert!(
-            text.contains("1-2.3") && text.contains("restore-os"),
-            "{text}"
+            text.contains("1-2.3") && text.contains(kb::Phase::RestoreOs.words()),
+            "the phase in words: {text}"
+        );
+        assert!(!text.contains("null"), "{text}");
+        assert!(
+            text.contains("into the recording"),
+            "a replay's times are the recording's: {text}"
+        );
+        assert!(
+            text.contains("Take the hub"),
+            "a drop behind a hub says to take the hub out first: {text}"
         );
         assert!(text.contains("Next:"), "a drop says what to do: {text}");
     }
@@ -303,11 +312,15 @@ async fn the_page_shows_every_port_and_the_drops_as_they_happen_in_two_tabs() {
         .await;
     let ports_there = browser.until(PORTS, 5, |v| v.is_array()).await;
     assert_eq!(ports_there, ports);
+    // Compared once the recording has played out (a tab in the background draws when shown).
+    let ended = "return window.restoreDoctor.model.replayDone";
+    browser.until(ended, 30, |v| v == &json!(true)).await;
     let text = "return document.querySelector('#hubs').innerText";
     let second_view = browser.page().execute(text, vec![]).await.unwrap();
     browser.page().switch_to_window(first).await.unwrap();
-    // A tab in the background draws nothing: the first one catches up once in front.
-    browser.until(text, 10, |v| *v == second_view).await;
+    browser.until(ended, 30, |v| v == &json!(true)).await;
+    let first_view = browser.until(text, 10, |v| v == &second_view).await;
+    assert_eq!(first_view, second_view);
 
     // Screenshots for a person to look at (kept beside the test binaries, not committed).
     for (width, height) in [(1280, 800), (390, 844)] {
@@ -1010,4 +1023,68 @@ fn a_client_that_trickles_its_headers_is_disconnected() {
         !answer.contains("\"ports\""),
         "no state was served: {answer}"
     );
+}
+
+/// A bench whose USB bus cannot be read says so, why and what to do, instead of waiting for
+/// a phone it could never see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bus_that_cannot_be_read_is_said_instead_of_no_phone_seen() {
+    let missing = tempfile::tempdir().unwrap();
+    let root = missing.path().join("no-such-sysfs");
+    let server = Server::start("127.0.0.1:0", &["--sysfs-root", root.to_str().unwrap()]);
+    let started = Instant::now();
+    let usb = loop {
+        let (status, answer) = server.request("GET", "/api/state", &[], "");
+        assert_eq!(status, 200, "{answer}");
+        let state = body_json(&answer);
+        let sources = state["sources"].as_array().cloned().unwrap_or_default();
+        if let Some(usb) = sources.into_iter().find(|s| s["name"] == "usb") {
+            break usb;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{state}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(usb["ok"], false, "{usb}");
+    assert!(
+        usb["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no-such-sysfs")),
+        "{usb}"
+    );
+    let help = usb["help"].as_str().unwrap();
+    assert!(help.contains("USB bus"), "{help}");
+    let (_, devices) = server.request("GET", "/api/devices", &[], "");
+    assert!(
+        body_json(&devices)["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "usb" && s["ok"] == false),
+        "{devices}"
+    );
+
+    if !browser_present() {
+        return;
+    }
+    let browser = Browser::open().await;
+    browser.page().goto(&server.url()).await.unwrap();
+    let problem = browser
+        .until(
+            "return document.querySelector('#source-problems').innerText",
+            20,
+            |v| v.as_str().is_some_and(|t| !t.is_empty()),
+        )
+        .await;
+    assert!(problem.as_str().unwrap().contains(help), "{problem}");
+    let no_phone = browser
+        .page()
+        .execute("return document.querySelector('#no-ports').hidden", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        no_phone,
+        json!(true),
+        "'No phone seen yet' is not the story here"
+    );
+    browser.close().await;
 }

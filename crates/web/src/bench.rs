@@ -74,8 +74,12 @@ struct State {
     restore_link: BTreeMap<u64, Vec<Finding>>,
     next_restore: u64,
     ignored_ports: u64,
+    /// A recording is being replayed: its times are the recording's, not this morning's.
+    replaying: bool,
     /// A replayed recording has been played to its end.
     replay_done: bool,
+    /// Each source of devices and, when it could not be read the last time, why.
+    sources: BTreeMap<&'static str, Option<String>>,
 }
 
 /// The shared bench: fed from the USB watch (or a replay) and from restores, read by pages.
@@ -86,6 +90,9 @@ pub struct Bench {
     closing: tokio::sync::watch::Sender<bool>,
     show_ids: bool,
     start: Instant,
+    /// The wall-clock time of `start`, in milliseconds since 1970, so a page can show the time
+    /// of day of anything the bench timed.
+    started_ms: u64,
 }
 
 impl Bench {
@@ -97,6 +104,9 @@ impl Bench {
             closing: tokio::sync::watch::channel(false).0,
             show_ids,
             start: Instant::now(),
+            started_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         })
     }
 
@@ -175,6 +185,9 @@ impl Bench {
         let mut object = serde_json::to_value(finding).unwrap_or_default();
         if let Some(step) = &next_step {
             object["next_step"] = step.clone();
+        }
+        if let Some(phase) = finding.phase {
+            object["phase_words"] = Value::from(phase.words());
         }
         let mut state = self.lock();
         self.send(&mut state, "finding", object.clone());
@@ -335,6 +348,23 @@ impl Bench {
         self.send(&mut state, "cases", json!({}));
     }
 
+    /// Whether a source of devices (`usb`, `usbmuxd`) could be read just now; a change is news
+    /// for the pages, which say why and what to do instead of "no phone seen".
+    pub fn source_read(&self, name: &'static str, error: Option<String>) {
+        let mut state = self.lock();
+        if state.sources.get(name) == Some(&error) {
+            return;
+        }
+        let view = source_view(name, error.as_deref());
+        state.sources.insert(name, error);
+        self.send(&mut state, "source", view);
+    }
+
+    /// The bench is fed from a recording: the times it shows are the recording's.
+    pub fn replay_started(&self) {
+        self.lock().replaying = true;
+    }
+
     /// A replayed recording has been played to its end: the bench stays as it left it.
     pub fn replay_finished(&self) {
         let mut state = self.lock();
@@ -354,6 +384,8 @@ impl Bench {
             "restores": state.restores.values().collect::<Vec<_>>(),
             "ignored_ports": state.ignored_ports,
             "replay_done": state.replay_done,
+            "started_ms": (!state.replaying).then_some(self.started_ms),
+            "sources": state.sources.iter().map(|(name, error)| source_view(name, error.as_deref())).collect::<Vec<_>>(),
         });
         if !self.show_ids {
             kb::text::redact_json(&mut value);
@@ -371,8 +403,26 @@ impl Bench {
             .filter_map(|p| p.device.as_ref())
             .map(|d| DeviceJson::new(d, self.show_ids))
             .collect();
-        json!({"devices": devices, "sources": [{"name": "bench", "ok": true, "error": null}]})
+        let mut sources = vec![json!({"name": "bench", "ok": true, "error": null})];
+        sources.extend(
+            state
+                .sources
+                .iter()
+                .map(|(name, error)| source_view(name, error.as_deref())),
+        );
+        json!({"devices": devices, "sources": sources})
     }
+}
+
+/// A source of devices as the API and the page show it: whether it could be read, why not,
+/// and what to do about it.
+fn source_view(name: &str, error: Option<&str>) -> Value {
+    let help = error.map(|_| match name {
+        "usb" => "Restore Doctor could not read this computer's USB bus. Run it as a user who may (on Linux: root, or with usbmuxd's udev rules); in a container or virtual machine, pass the USB devices through.",
+        "usbmuxd" => "usbmuxd did not answer. Start it (Linux: the usbmuxd service; Windows: Apple Mobile Device Support, which comes with Apple Devices or iTunes).",
+        _ => "This source of devices could not be read.",
+    });
+    json!({"name": name, "ok": error.is_none(), "error": error, "help": help})
 }
 
 /// Adds a line to a log tail as one line: text from the tool cannot start a line of its own.

@@ -2,10 +2,10 @@
 // they come (batched into one redraw per frame), and reloads the state after any gap.
 "use strict";
 
-const model = { ports: new Map(), alerts: [], restores: new Map(), restoresEnabled: false, replayDone: false };
+const model = { ports: new Map(), alerts: [], restores: new Map(), sources: new Map(), startedMs: null, restoresEnabled: false, replayDone: false };
 const pending = [];          // arrival times of events not yet drawn
 const timings = [];          // ms from an event's arrival to the redraw that showed it
-const counts = { events: 0, finding: 0, port: 0, alert: 0, restore: 0, resync: 0, loads: 0 };
+const counts = { events: 0, finding: 0, port: 0, alert: 0, restore: 0, source: 0, resync: 0, loads: 0 };
 window.restoreDoctor = { timings, counts, model };
 
 const $ = (id) => document.getElementById(id);
@@ -33,6 +33,8 @@ async function load() {
   model.restores = new Map(state.restores.map((r) => [r.id, r]));
   model.restoresEnabled = state.restores_enabled;
   model.replayDone = state.replay_done;
+  model.sources = new Map((state.sources || []).map((s) => [s.name, s]));
+  model.startedMs = state.started_ms ?? null;
   if (model.replayDone) setStatus("live · the replay has ended", false);
   schedule();
   loadCases();
@@ -59,9 +61,26 @@ function connect() {
   on("finding", () => {});
   on("alert", (a) => { model.alerts.push(a); if (model.alerts.length > 200) model.alerts.shift(); });
   on("restore", (r) => model.restores.set(r.id, r));
+  on("source", (s) => model.sources.set(s.name, s));
   source.addEventListener("cases", () => loadCases());
   source.addEventListener("replay", () => { model.replayDone = true; setStatus("live · the replay has ended", false); });
   source.addEventListener("resync", () => { counts.resync++; load().catch(() => {}); });
+}
+
+// When something happened: the time of day on a live bench, the time into the recording in a
+// replay (the bench's times are seconds since it started).
+function when(t) {
+  if (typeof t !== "number") return "";
+  if (model.startedMs === null) return t.toFixed(1) + " s into the recording";
+  return new Date(model.startedMs + t * 1000).toLocaleTimeString();
+}
+
+// A source of phones that cannot be read, said in words, instead of "no phone seen".
+function drawSources() {
+  const broken = [...model.sources.values()].filter((s) => !s.ok);
+  $("source-problems").replaceChildren(...broken.map((s) =>
+    el("p", { class: "warn", "data-source": s.name }, (s.help || "This source of phones could not be read.") + (s.error ? " (" + s.error + ")" : ""))));
+  return broken.length > 0;
 }
 
 function setStatus(text, down) {
@@ -114,7 +133,8 @@ function drawPorts() {
   box.replaceChildren(...[...hubs].map(([hub, ports]) =>
     el("div", { class: "hub" }, el("h3", { text: hub === "computer" ? "On the computer" : "Behind " + hub }),
       el("div", { class: "ports" }, ...ports.map(portCard)))));
-  $("no-ports").hidden = model.ports.size > 0;
+  const blind = drawSources();
+  $("no-ports").hidden = model.ports.size > 0 || blind;
 }
 
 function portCard(p) {
@@ -140,7 +160,7 @@ function portCard(p) {
   const count = (n, one, many) => el("span", { class: n > 0 ? "bad" : "", text: n + " " + (n === 1 ? one : many) + " " });
   counts.append(count(p.drops, "drop", "drops"), count(p.loops, "loop", "loops"), count(p.glitches, "glitch", "glitches"));
   card.append(counts);
-  if (p.last) card.append(el("div", { class: "last", text: p.last.t.toFixed(1) + " s · " + p.last.message }));
+  if (p.last) card.append(el("div", { class: "last", text: when(p.last.t) + " · " + p.last.message }));
   if (model.restoresEnabled && p.present && (d.mode === "dfu" || d.mode === "recovery") && d.ecid && !(restore && restore.state === "running")) {
     const button = el("button", { type: "button", class: "restore-button", text: "Restore…" });
     button.addEventListener("click", () => openRestore(p));
@@ -155,7 +175,7 @@ function drawAlerts() {
   list.replaceChildren(...recent.map((a) => {
     const item = el("li", { class: "alert", "data-port": a.port || "" },
       el("span", { class: "kind " + a.kind, text: a.kind }), " ",
-      el("span", { text: (a.port ? "port " + a.port + " · " : "") + a.t.toFixed(1) + " s" + (a.phase ? " · " + a.phase : "") }),
+      el("span", { text: (a.port ? "port " + a.port + " · " : "") + when(a.t) + (a.phase_words || a.phase ? " · " + (a.phase_words || a.phase) : "") }),
       el("div", { text: a.message }));
     if (a.next_step) item.append(el("span", { class: "next", text: "Next: " + a.next_step.name + " — " + a.next_step.why }));
     return item;
@@ -209,7 +229,7 @@ function openRestore(p) {
   eraseAsked = false;
   const d = p.device || {};
   $("restore-port").textContent = p.port;
-  $("restore-phone").textContent = (d.name || d.product_type || "model unknown") + " in " + d.mode + " mode";
+  $("restore-phone").textContent = (d.name || d.product_type || "Model unknown") + (d.mode ? " in " + d.mode + " mode" : "");
   $("restore-form").reset();
   $("erase-word").value = "";
   $("restore-error").textContent = "";
