@@ -1,12 +1,12 @@
 //! Causes of a failed restore (the states of the engine's single fault) and the named device
 //! groups that decide which causes apply to which model.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Device, Kb};
 
 /// A possible fault behind a failed restore.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cause {
     pub id: String,
@@ -50,7 +50,7 @@ impl Cause {
 }
 
 /// A prior that holds for devices of one group.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupPrior {
     pub group: String,
@@ -58,7 +58,7 @@ pub struct GroupPrior {
 }
 
 /// A named set of product types.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
     pub id: String,

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Kb;
 
 /// One of Apple's error categories, with Apple's recommended steps and cause likelihoods.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
     pub id: String,
@@ -24,7 +24,7 @@ pub struct Category {
 }
 
 /// An error code (or several sharing one description).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeEntry {
     pub code: Option<i64>,
@@ -54,7 +54,7 @@ impl CodeEntry {
 }
 
 /// A range of codes that answers with its category when no exact entry exists.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRange {
     pub from: i64,

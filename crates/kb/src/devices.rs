@@ -1,12 +1,12 @@
 //! The device table (product type, board config, CPID, BDID, names, connector, DFU family) and
 //! finding a device from what a person types: `iPhone9,3`, `"iPhone 7"` or `D101AP`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Kb;
 
 /// iPhone, iPad or iPod.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
     Iphone,
@@ -15,7 +15,7 @@ pub enum DeviceKind {
 }
 
 /// The physical connector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Connector {
     /// The wide dock connector of the iPhone 2G to 4s, iPod touch 1 to 4 and iPad 1 to 3.
@@ -26,7 +26,7 @@ pub enum Connector {
 }
 
 /// The biometric sensor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Biometric {
     TouchId,
@@ -115,7 +115,7 @@ impl Biometric {
 }
 
 /// One row of the device table. Values no source gives are `None`, never guessed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Device {
     pub product_type: String,
@@ -135,7 +135,7 @@ pub struct Device {
 }
 
 /// The regulatory model numbers of one model, with their sources.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelNumbers {
     /// The marketing name, as `Device::model` spells it.

@@ -1,10 +1,10 @@
 //! DFU-mode button families: timed steps per family and the signs that tell DFU from
 //! recovery mode.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One button sequence shared by a family of models.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DfuFamily {
     pub id: String,
@@ -20,7 +20,7 @@ pub struct DfuFamily {
 }
 
 /// One timed step of a DFU sequence.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DfuStep {
     pub text: String,
@@ -30,7 +30,7 @@ pub struct DfuStep {
 }
 
 /// How to tell whether DFU entry worked, common to every family.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DfuSigns {
     pub success: String,

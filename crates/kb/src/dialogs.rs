@@ -1,7 +1,7 @@
 //! Apple's restore and update dialog in every language Finder, Apple Devices and iTunes ship
 //! (`data/dialogs.toml`): the code of such a dialog, pasted or quoted, whatever its language.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::Kb;
@@ -15,7 +15,7 @@ const AFTER_UNKNOWN: usize = 80;
 const AFTER_FRAME: usize = 200;
 
 /// How one language words the dialog.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialogLanguage {
     /// BCP 47 tag: `pl`, `zh-Hant`.
@@ -32,7 +32,7 @@ pub struct DialogLanguage {
 
 /// One cited wording: Apple's string with `^FILENAME` and `^ERRORNUMBER`, or a person's quote
 /// with the code it carries.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialogExample {
     pub text: String,

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::outcomes::{Phrase, Resolution, parse_cases};
+use super::outcomes::{Phrase, Resolution, parse_cases};
 use crate::{
     Action, Category, Cause, CodeEntry, CodeRange, Device, DfuFamily, DfuSigns, Group, Kb, KbError,
-    Note, Question, Settings, Source, ToolMessages,
+    Lazy, Note, Problem, Question, Settings, Source, ToolMessages,
 };
 
 /// The text of every data file. [`KbFiles::embedded`] gives the ones compiled into the binary.
@@ -85,7 +85,7 @@ struct DevicesFile {
     sources: Vec<String>,
     device: Vec<Device>,
     #[serde(default)]
-    model_number: Vec<crate::devices::ModelNumbers>,
+    model_number: Vec<super::devices::ModelNumbers>,
 }
 
 #[derive(Deserialize)]
@@ -114,11 +114,38 @@ struct NotesFile {
     note: Vec<Note>,
 }
 
-fn parse<T: DeserializeOwned>(file: &'static str, text: &str) -> Result<T, KbError> {
-    toml::from_str(text).map_err(|e| KbError::Parse {
-        file,
-        message: e.to_string(),
-    })
+/// Reads one data file; what is wrong with it goes to `problems`, with its line and column.
+fn parse<T: DeserializeOwned>(
+    file: &'static str,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    match toml::from_str(text) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            problems.push(Problem {
+                file,
+                entry: e
+                    .span()
+                    .map_or_else(String::new, |span| position(text, span.start)),
+                message: one_line(e.message()),
+            });
+            None
+        }
+    }
+}
+
+/// "line 12, column 3" for a byte offset into `text`.
+fn position(text: &str, offset: usize) -> String {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}")
+}
+
+/// A message on one line, as a build error or a list of problems shows it.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl KbFiles {
@@ -143,33 +170,56 @@ impl KbFiles {
         }
     }
 
+    /// Parses every file, naming every file that cannot be read (not only the first).
     pub(crate) fn parse(&self) -> Result<Kb, KbError> {
-        let sources: SourcesFile = parse("sources.toml", &self.sources)?;
-        let categories: CategoriesFile = parse("categories.toml", &self.categories)?;
-        let codes: CodesFile = parse("codes.toml", &self.codes)?;
-        let causes: CausesFile = parse("causes.toml", &self.causes)?;
-        let actions: ActionsFile = parse("actions.toml", &self.actions)?;
-        let questions: QuestionsFile = parse("questions.toml", &self.questions)?;
-        let groups: GroupsFile = parse("groups.toml", &self.groups)?;
-        let devices: DevicesFile = parse("devices.toml", &self.devices)?;
-        let dfu: DfuFile = parse("dfu.toml", &self.dfu)?;
-        let notes: NotesFile = parse("notes.toml", &self.notes)?;
-        let settings: Settings = parse("settings.toml", &self.settings)?;
-        let outcomes: OutcomesFile = parse("outcomes.toml", &self.outcomes)?;
-        let dialogs: DialogsFile = parse("dialogs.toml", &self.dialogs)?;
-        let real_cases = parse_cases(&self.real_cases).map_err(|e| KbError::Parse {
-            file: "real-cases.jsonl",
-            message: e.to_string(),
-        })?;
+        let bad = &mut Vec::new();
+        let sources: Option<SourcesFile> = parse("sources.toml", &self.sources, bad);
+        let categories: Option<CategoriesFile> = parse("categories.toml", &self.categories, bad);
+        let codes: Option<CodesFile> = parse("codes.toml", &self.codes, bad);
+        let causes: Option<CausesFile> = parse("causes.toml", &self.causes, bad);
+        let actions: Option<ActionsFile> = parse("actions.toml", &self.actions, bad);
+        let questions: Option<QuestionsFile> = parse("questions.toml", &self.questions, bad);
+        let groups: Option<GroupsFile> = parse("groups.toml", &self.groups, bad);
+        let devices: Option<DevicesFile> = parse("devices.toml", &self.devices, bad);
+        let dfu: Option<DfuFile> = parse("dfu.toml", &self.dfu, bad);
+        let notes: Option<NotesFile> = parse("notes.toml", &self.notes, bad);
+        let settings: Option<Settings> = parse("settings.toml", &self.settings, bad);
+        let outcomes: Option<OutcomesFile> = parse("outcomes.toml", &self.outcomes, bad);
+        let dialogs: Option<DialogsFile> = parse("dialogs.toml", &self.dialogs, bad);
+        let real_cases = parse_cases(&self.real_cases)
+            .map_err(|e| {
+                bad.push(Problem {
+                    file: "real-cases.jsonl",
+                    entry: format!("line {}", e.line),
+                    message: one_line(&e.message),
+                });
+            })
+            .ok();
+        let (
+            Some(sources),
+            Some(categories),
+            Some(codes),
+            Some(causes),
+            Some(actions),
+            Some(questions),
+            Some(groups),
+            Some(devices),
+            Some(dfu),
+            Some(notes),
+            Some(settings),
+            Some(outcomes),
+            Some(dialogs),
+            Some(real_cases),
+        ) = (
+            sources, categories, codes, causes, actions, questions, groups, devices, dfu, notes,
+            settings, outcomes, dialogs, real_cases,
+        )
+        else {
+            return Err(KbError::Unreadable(std::mem::take(bad)));
+        };
 
-        let mut code_index = HashMap::new();
-        for (i, entry) in codes.code.iter().enumerate() {
-            for number in entry.numbers() {
-                code_index.entry(number).or_insert(i);
-            }
-        }
-        Ok(Kb {
-            sources: sources.source,
+        let mut kb = Kb {
+            sources: Lazy::ready(sources.source),
             categories: categories.category,
             codes: codes.code,
             ranges: codes.range,
@@ -177,29 +227,34 @@ impl KbFiles {
             actions: actions.action,
             questions: questions.question,
             groups: groups.group,
-            devices: devices.device,
-            model_numbers: devices.model_number,
-            device_sources: devices.sources,
-            dfu_families: dfu.family,
-            dfu_signs: dfu.signs,
+            devices: Lazy::ready(devices.device),
+            model_numbers: Lazy::ready(devices.model_number),
+            device_sources: Lazy::ready(devices.sources),
+            dfu_families: Lazy::ready(dfu.family),
+            dfu_signs: Lazy::ready(dfu.signs),
             notes: notes.note,
             settings,
             resolutions: outcomes.resolution,
-            phrases: outcomes.phrase,
-            dialog_languages: dialogs.language,
-            real_cases,
-            tool_messages_text: self.tool_messages.clone(),
+            phrases: Lazy::ready(outcomes.phrase),
+            dialog_languages: Lazy::ready(dialogs.language),
+            real_cases: Lazy::ready(real_cases),
+            tool_messages_text: Lazy::ready(self.tool_messages.clone()),
             tool_messages: std::sync::OnceLock::new(),
-            code_index,
+            code_index: HashMap::new(),
             device_names: std::sync::OnceLock::new(),
-        })
+        };
+        kb.index();
+        Ok(kb)
     }
 }
 
 /// Parses the tool message table (tool-messages.toml) and checks it against `kb`.
 pub(crate) fn parse_tool_messages(kb: &Kb, text: &str) -> Result<ToolMessages, KbError> {
-    let table: ToolMessages = parse("tool-messages.toml", text)?;
-    let problems = crate::validate::tool_messages(kb, &table);
+    let mut unreadable = Vec::new();
+    let Some(table) = parse::<ToolMessages>("tool-messages.toml", text, &mut unreadable) else {
+        return Err(KbError::Unreadable(unreadable));
+    };
+    let problems = super::validate::tool_messages(kb, &table);
     if problems.is_empty() {
         Ok(table)
     } else {
@@ -208,6 +263,16 @@ pub(crate) fn parse_tool_messages(kb: &Kb, text: &str) -> Result<ToolMessages, K
 }
 
 impl Kb {
+    /// Makes the lookup indexes (each code number's entry, the first entry naming it wins).
+    pub(crate) fn index(&mut self) {
+        self.code_index.clear();
+        for (i, entry) in self.codes.iter().enumerate() {
+            for number in entry.numbers() {
+                self.code_index.entry(number).or_insert(i);
+            }
+        }
+    }
+
     pub(crate) fn code_position(&self, code: i64) -> Option<usize> {
         self.code_index.get(&code).copied()
     }

@@ -1,24 +1,29 @@
 //! Restore Doctor's knowledge base: the vocabulary (causes, actions, questions) and the facts
-//! (error codes, devices, DFU families) every other crate reasons over, loaded from TOML.
+//! (error codes, devices, DFU families) every other crate reasons over, compiled from TOML.
 //!
-//! The data lives in `crates/kb/data/*.toml`, is embedded at build time, parsed once and
-//! validated (see [`validate`]); a new error code or device is a data change, not a code change.
+//! The data lives in `crates/kb/data/*.toml` (the source of truth). `build.rs` parses and
+//! validates it (see [`validate`]): broken data fails the build, and the binary carries the
+//! checked result in a compact form that loads without parsing. A new error code or device is
+//! a data change, not a code change.
 
-mod actions;
-mod answers;
-mod causes;
-mod codes;
-mod devices;
-mod dfu;
-mod dialogs;
-mod files;
-mod notes;
-mod outcomes;
-mod questions;
+// `build.rs` compiles these sources as a module of its own, where `crate::` is the script:
+// the modules are `pub(crate)` so its `use kb::*` finds them (a private module would not be).
+pub(crate) mod actions;
+pub(crate) mod answers;
+pub(crate) mod causes;
+pub(crate) mod codes;
+pub(crate) mod devices;
+pub(crate) mod dfu;
+pub(crate) mod dialogs;
+pub(crate) mod files;
+pub(crate) mod lazy;
+pub(crate) mod notes;
+pub(crate) mod outcomes;
+pub(crate) mod questions;
 pub mod text;
-mod tool_messages;
+pub(crate) mod tool_messages;
 pub mod validate;
-mod vocab;
+pub(crate) mod vocab;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -35,13 +40,14 @@ pub use devices::{
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use dialogs::{DialogCode, DialogExample, DialogLanguage};
 pub use files::KbFiles;
+pub use lazy::Lazy;
 pub use notes::Note;
 pub use outcomes::{
     CaseField, CaseLineError, CaseReading, Confidence, OutcomeGroup, Phrase, RealCase, Resolution,
     parse_cases,
 };
 pub use questions::{Observation, Question, UNKNOWN_ANSWER};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 pub use strum::VariantArray;
 pub use tool_messages::{
     Component, DomainNumber, ErrorDomain, FunctionMessages, Level, Message, MessagePhase,
@@ -69,16 +75,33 @@ pub fn in_sentence(name: &str) -> String {
 /// Why a knowledge base could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
-    /// A data file is not valid TOML or does not have the expected shape.
+    /// The compiled form cannot be read.
     #[error("{file}: {message}")]
     Parse { file: &'static str, message: String },
+    /// Data files that are not valid TOML or not of the expected shape, each with its line.
+    #[error("the knowledge base has {} unreadable file(s):\n{}", .0.len(), validate::render(.0))]
+    Unreadable(Vec<Problem>),
     /// The data parsed but is inconsistent (dangling ids, bad probabilities, missing sources).
     #[error("the knowledge base has {} problem(s):\n{}", .0.len(), validate::render(.0))]
     Invalid(Vec<Problem>),
 }
 
+impl KbError {
+    /// Every problem, one each, as the build names them when it stops on broken data.
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            KbError::Parse { file, message } => vec![Problem {
+                file,
+                entry: String::new(),
+                message: message.clone(),
+            }],
+            KbError::Unreadable(problems) | KbError::Invalid(problems) => problems.clone(),
+        }
+    }
+}
+
 /// A citation that entries refer to by id.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub id: String,
@@ -87,7 +110,7 @@ pub struct Source {
 }
 
 /// Engine-wide numbers that belong to no single entry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Minutes of the person's time that losing the phone's data is worth (no backup).
@@ -107,10 +130,11 @@ pub struct Settings {
     pub sources: Vec<String>,
 }
 
-/// The whole knowledge base, with indexes for lookups by id.
-#[derive(Debug)]
+/// The whole knowledge base, with indexes for lookups by id. The tables few commands read
+/// are [`Lazy`]: read from the compiled form when first used.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Kb {
-    pub sources: Vec<Source>,
+    pub sources: Lazy<Vec<Source>>,
     pub categories: Vec<Category>,
     pub codes: Vec<CodeEntry>,
     pub ranges: Vec<CodeRange>,
@@ -118,35 +142,65 @@ pub struct Kb {
     pub actions: Vec<Action>,
     pub questions: Vec<Question>,
     pub groups: Vec<Group>,
-    pub devices: Vec<Device>,
+    pub devices: Lazy<Vec<Device>>,
     /// The regulatory model numbers (A1778…) printed on the back or in the SIM tray.
-    pub model_numbers: Vec<ModelNumbers>,
-    pub device_sources: Vec<String>,
-    pub dfu_families: Vec<DfuFamily>,
-    pub dfu_signs: DfuSigns,
+    pub model_numbers: Lazy<Vec<ModelNumbers>>,
+    pub device_sources: Lazy<Vec<String>>,
+    pub dfu_families: Lazy<Vec<DfuFamily>>,
+    pub dfu_signs: Lazy<DfuSigns>,
     pub notes: Vec<Note>,
     pub settings: Settings,
     /// What real outcomes mean, and how a case's text is read (outcomes.toml).
     pub resolutions: Vec<Resolution>,
-    pub phrases: Vec<Phrase>,
+    pub phrases: Lazy<Vec<Phrase>>,
     /// Apple's restore and update dialog in every language it ships (dialogs.toml).
-    pub dialog_languages: Vec<DialogLanguage>,
+    pub dialog_languages: Lazy<Vec<DialogLanguage>>,
     /// The real cases the engine is calibrated and checked on (real-cases.jsonl).
-    pub real_cases: Vec<RealCase>,
-    /// What the restore tools print and what it means (tool-messages.toml): parsed and
-    /// checked on first use, as only log reading needs it.
-    tool_messages_text: String,
+    pub real_cases: Lazy<Vec<RealCase>>,
+    /// What the restore tools print and what it means (tool-messages.toml): checked when the
+    /// program is built, parsed on first use, as only log reading needs it.
+    tool_messages_text: Lazy<String>,
+    #[serde(skip)]
     tool_messages: OnceLock<Result<ToolMessages, KbError>>,
+    /// Each code number's entry, made when the kb is loaded.
+    #[serde(skip)]
     code_index: HashMap<i64, usize>,
     /// Each device's names as lookups compare them, made on first use.
+    #[serde(skip)]
     device_names: OnceLock<Vec<devices::DeviceNames>>,
 }
 
 impl Kb {
-    /// The knowledge base compiled into this binary, parsed and validated on first use.
+    /// The knowledge base compiled into this binary: parsed and validated when the binary was
+    /// built (`build.rs`), read from its compact form on first use.
+    #[cfg(kb_image)]
+    pub fn embedded() -> Result<&'static Kb, &'static KbError> {
+        static KB: OnceLock<Result<Kb, KbError>> = OnceLock::new();
+        KB.get_or_init(|| Kb::from_image(include_bytes!(concat!(env!("OUT_DIR"), "/kb.postcard"))))
+            .as_ref()
+    }
+
+    /// The knowledge base as the build script sees it, before any compact form exists: the
+    /// TOML parsed and validated on first use.
+    #[cfg(not(kb_image))]
     pub fn embedded() -> Result<&'static Kb, &'static KbError> {
         static KB: OnceLock<Result<Kb, KbError>> = OnceLock::new();
         KB.get_or_init(|| Kb::load(&KbFiles::embedded())).as_ref()
+    }
+
+    /// Reads a knowledge base from the compact form [`Kb::to_image`] wrote.
+    pub fn from_image(bytes: &[u8]) -> Result<Kb, KbError> {
+        let mut kb: Kb = postcard::from_bytes(bytes).map_err(|e| KbError::Parse {
+            file: "the compiled knowledge base",
+            message: e.to_string(),
+        })?;
+        kb.index();
+        Ok(kb)
+    }
+
+    /// The compact form of this knowledge base (postcard), as `build.rs` embeds it.
+    pub fn to_image(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a knowledge base always serialises")
     }
 
     /// Parses and validates a set of data files.

@@ -1,10 +1,10 @@
 //! Model-specific notes that accompany certain codes on certain devices, such as the
 //! iPhone 7 Audio IC warning for 4013.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A note shown by `explain` for some codes on some device groups.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Note {
     pub id: String,

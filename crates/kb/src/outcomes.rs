@@ -1,12 +1,12 @@
 //! Real cases as people report them (the `cases.jsonl` shape): what each outcome means in the
 //! engine's terms, and the reading of their free text into observations and tried actions.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Device, Kb, Observation};
 
 /// Which kind of fix an outcome was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutcomeGroup {
     /// Cable, ports, hubs, another computer.
@@ -31,7 +31,7 @@ impl OutcomeGroup {
 }
 
 /// What a `resolved_by` value means: the cause it reveals and the actions that count as it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resolution {
     /// A `resolved_by` value, or a prefix of one.
@@ -45,7 +45,7 @@ pub struct Resolution {
 }
 
 /// The part of a case a phrase rule reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CaseField {
     Tried,
@@ -54,7 +54,7 @@ pub enum CaseField {
 }
 
 /// A phrase that turns a piece of a case's text into evidence.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Phrase {
     pub field: CaseField,
@@ -165,7 +165,7 @@ fn code_after_error_word(text: &str) -> Option<i64> {
 }
 
 /// How sure the reporter is of the outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     High,
@@ -201,7 +201,7 @@ impl Confidence {
 }
 
 /// One real failed restore and how it ended (one line of `cases.jsonl`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RealCase {
     pub id: String,
     #[serde(default)]

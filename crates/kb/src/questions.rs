@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The row of a question's likelihood table that applies to causes not named in it.
 pub const ANY_CAUSE: &str = "*";
@@ -13,7 +13,7 @@ pub const ANY_CAUSE: &str = "*";
 pub const UNKNOWN_ANSWER: &str = "unknown";
 
 /// Something the program asks or observes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     pub id: String,

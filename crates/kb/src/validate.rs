@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use crate::questions::ANY_CAUSE;
+use super::questions::ANY_CAUSE;
 use crate::{Kb, ToolMessages};
 
 /// One thing wrong with the data.
@@ -17,11 +17,27 @@ pub struct Problem {
     pub message: String,
 }
 
+/// One problem on one line: `actions.toml [swap-cable]: …`, `codes.toml [line 12, column 3]: …`.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if !self.entry.is_empty() {
+            write!(f, " [{}]", self.entry)?;
+        }
+        let message = self
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        write!(f, ": {message}")
+    }
+}
+
 /// Formats problems one per line.
 pub fn render(problems: &[Problem]) -> String {
     let mut out = String::new();
     for p in problems {
-        let _ = writeln!(out, "  {} [{}]: {}", p.file, p.entry, p.message);
+        let _ = writeln!(out, "  {p}");
     }
     out
 }
@@ -491,7 +507,7 @@ impl<'a> Checker<'a> {
                 .iter()
                 .chain(&p.all)
                 .chain(&p.none)
-                .any(|s| s.trim().is_empty() || crate::outcomes::phrase_form(s) != *s)
+                .any(|s| s.trim().is_empty() || super::outcomes::phrase_form(s) != *s)
             {
                 self.problem(
                     "outcomes.toml",

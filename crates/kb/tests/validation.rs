@@ -166,7 +166,7 @@ fn a_typo_in_a_field_name_is_a_parse_error() {
     let mut files = KbFiles::embedded();
     replace_once(&mut files.actions, "cost_minutes = 15", "cost_minuts = 15");
     let err = Kb::load(&files).unwrap_err().to_string();
-    assert!(err.starts_with("actions.toml:"), "{err}");
+    assert!(err.contains("\n  actions.toml [line "), "{err}");
     assert!(err.contains("cost_minuts"), "{err}");
 }
 
@@ -207,5 +207,57 @@ fn a_tool_failure_without_a_phase_is_caught() {
             .iter()
             .any(|p| p.contains("unknown component 'modem'")),
         "{found:?}"
+    );
+}
+
+#[test]
+fn every_unreadable_file_is_named_with_its_line_not_only_the_first() {
+    let mut files = KbFiles::embedded();
+    replace_once(&mut files.actions, "cost_minutes = 15", "cost_minuts = 15");
+    files.devices.push_str("\n[[device]\n");
+    files.real_cases.push_str("\n{not json\n");
+    let problems = Kb::load(&files).unwrap_err().problems();
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let typo_line = files
+        .actions
+        .lines()
+        .position(|l| l.contains("cost_minuts"))
+        .unwrap()
+        + 1;
+    assert!(
+        lines[0].starts_with(&format!("actions.toml [line {typo_line}, column ")),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("cost_minuts"), "{lines:?}");
+    assert!(lines[1].starts_with("devices.toml [line "), "{lines:?}");
+    let last_case = files.real_cases.lines().count();
+    assert!(
+        lines[2].starts_with(&format!("real-cases.jsonl [line {last_case}]: ")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| !l.contains('\n')), "{lines:?}");
+}
+
+#[test]
+fn every_inconsistency_is_named_on_its_own_line() {
+    let mut files = KbFiles::embedded();
+    replace_once(&mut files.codes, "code = 4016", "code = 4013");
+    replace_once(
+        &mut files.actions,
+        "cost_minutes = 15",
+        "cost_minutes = -15",
+    );
+    let problems = Kb::load(&files).unwrap_err().problems();
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("codes.toml [code 4013]: ")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("actions.toml [")),
+        "{lines:?}"
     );
 }
