@@ -19,6 +19,7 @@ use watch::{Finding, Tracker};
 use web::{Bench, Dashboard, RestoreJob, Restorer, Token};
 
 use super::restore::{as_json, record, verdict_json};
+use super::watch::{Advice, Recording};
 use crate::case_store::CaseKeeper;
 use crate::cli::ServeArgs;
 use crate::knowledge::knowledge;
@@ -26,15 +27,13 @@ use crate::usage_error::UsageError;
 use crate::usb_source;
 use crate::usb_watch::LinkWatch;
 
-/// Findings kept per port to advise on its alerts.
-const ADVICE_MEMORY: usize = 1_000;
 /// How often a live bus is polled when the OS sends no hotplug events.
 const POLL: Duration = Duration::from_millis(250);
 
 pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let recording = match &args.replay {
-        Some(path) => Some(super::watch::read_recording_text(path)?),
+        Some(path) => Some(Recording::open(path)?),
         None => None,
     };
     // SIGINT, SIGTERM and SIGHUP stop the server, and with it every restore the page started.
@@ -103,7 +102,7 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let sysfs_root = args.sysfs_root.clone();
         let speed = args.speed;
         std::thread::spawn(move || match recording {
-            Some(text) => replay(kb, &bench, &text, speed, &stop),
+            Some(recording) => replay(kb, &bench, &recording, speed, &stop),
             None => live(kb, &bench, sysfs_root.as_deref(), &stop),
         })
     };
@@ -127,7 +126,7 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
 /// from what the same port showed before and whether a hub is in its path.
 struct Adviser<'kb> {
     kb: &'kb Kb,
-    by_port: BTreeMap<String, Vec<Finding>>,
+    by_port: BTreeMap<String, Advice<'kb>>,
     /// Ports with a hub between them and the computer, as the page groups them.
     behind_hub: BTreeMap<String, bool>,
 }
@@ -160,11 +159,8 @@ impl<'kb> Adviser<'kb> {
         if !self.by_port.contains_key(&key) && self.by_port.len() >= 512 {
             self.by_port.clear();
         }
-        let seen = self.by_port.entry(key).or_default();
-        if seen.len() >= ADVICE_MEMORY {
-            seen.drain(..ADVICE_MEMORY / 2);
-        }
-        seen.push(finding.clone());
+        let advice = self.by_port.entry(key).or_default();
+        advice.add(&finding);
         let step = matches!(finding.kind, EventKind::Drop | EventKind::Loop)
             .then(|| {
                 let model = finding
@@ -177,7 +173,7 @@ impl<'kb> Adviser<'kb> {
                     .copied()
                     .unwrap_or(false);
                 let known = [kb::Observation::new("hub-in-path", "yes")];
-                super::watch::next_step(self.kb, seen, None, model, if hub { &known } else { &[] })
+                advice.next_step(self.kb, None, model, if hub { &known } else { &[] })
             })
             .flatten()
             .map(|s| {
@@ -193,13 +189,14 @@ impl<'kb> Adviser<'kb> {
 
 /// Plays a recording (checked already) into the bench at `speed` times real time (0: at
 /// once), reading it as it goes.
-fn replay(kb: &Kb, bench: &Bench, recording: &str, speed: f64, stop: &AtomicBool) {
+fn replay(kb: &Kb, bench: &Bench, recording: &Recording, speed: f64, stop: &AtomicBool) {
     bench.replay_started();
     let mut tracker = Tracker::default();
     let mut adviser = Adviser::new(kb);
     let start = Instant::now();
     let mut end = 0.0;
-    for event in watch::scenario::events(recording).map_while(Result::ok) {
+    let events = recording.events().into_iter().flatten();
+    for event in events.map_while(Result::ok) {
         end = event.t;
         if speed > 0.0 {
             let due = Duration::from_secs_f64(event.t / speed);

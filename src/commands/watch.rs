@@ -2,15 +2,16 @@
 //! or replayed from a recording; every drop is reported at once with its phase, port and the
 //! engine's next step.
 
-use std::io::{IsTerminal, Read};
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use engine::{Evidence, StepKind};
-use kb::Kb;
+use kb::{Kb, Observation};
 use serde::Serialize;
-use watch::{EventKind, Finding, Tracker};
+use watch::{EventKind, Finding, Seen, Tracker};
 
 use crate::cli::WatchArgs;
 use crate::commands::watch_view::LiveView;
@@ -30,7 +31,8 @@ struct Reporter<'kb> {
     json: bool,
     code: Option<i64>,
     model: Option<&'kb kb::Device>,
-    findings: Vec<Finding>,
+    /// What the findings so far add up to, and the next step for it.
+    advice: Advice<'kb>,
 }
 
 #[derive(Serialize)]
@@ -58,17 +60,14 @@ struct VerdictJson {
     observations: Vec<(String, String)>,
 }
 
-/// The engine's next step after what the link showed (and the code, the model and what else
-/// is known about the port, such as a hub in its path).
-pub(super) fn next_step(
+/// The engine's next step after what the link showed and what else is known about the port
+/// (and the code and model, when known).
+fn next_step(
     kb: &Kb,
-    findings: &[Finding],
+    observations: Vec<Observation>,
     code: Option<i64>,
     model: Option<&kb::Device>,
-    known: &[kb::Observation],
 ) -> Option<engine::Step> {
-    let mut observations = known.to_vec();
-    observations.extend(watch::observations(findings));
     let evidence = Evidence {
         code,
         device: model,
@@ -82,12 +81,50 @@ pub(super) fn next_step(
         .find(|s| s.kind == StepKind::Action)
 }
 
-impl<'kb> Reporter<'kb> {
-    /// The engine's next step given what was seen (and the code / model if known).
-    fn next_step(&self) -> Option<engine::Step> {
-        next_step(self.kb, &self.findings, self.code, self.model, &[])
+/// The findings of one watch summed up as they come, and the engine's next step for them,
+/// worked out again only when the evidence changes: a link that flaps all day costs one
+/// assessment per change of evidence, not one per alert, and memory stays flat.
+#[derive(Default)]
+pub(super) struct Advice<'kb> {
+    pub seen: Seen,
+    /// The evidence and model the last step was worked out for, and that step.
+    last: Option<(
+        Vec<Observation>,
+        Option<&'kb kb::Device>,
+        Option<engine::Step>,
+    )>,
+}
+
+impl<'kb> Advice<'kb> {
+    /// Takes in a finding.
+    pub fn add(&mut self, f: &Finding) {
+        self.seen.add(f);
     }
 
+    /// The engine's next step given what was seen, what else is `known` about the port (such
+    /// as a hub in its path), and the code and model, if known.
+    pub fn next_step(
+        &mut self,
+        kb: &Kb,
+        code: Option<i64>,
+        model: Option<&'kb kb::Device>,
+        known: &[Observation],
+    ) -> Option<engine::Step> {
+        let mut observations = known.to_vec();
+        observations.extend(self.seen.observations());
+        if let Some((said, for_model, step)) = &self.last
+            && *said == observations
+            && *for_model == model
+        {
+            return step.clone();
+        }
+        let step = next_step(kb, observations.clone(), code, model);
+        self.last = Some((observations, model, step.clone()));
+        step
+    }
+}
+
+impl<'kb> Reporter<'kb> {
     /// Keeps a finding as evidence and, for an alert, works out the next step.
     fn record(&mut self, f: &Finding) -> Option<engine::Step> {
         if self.model.is_none() {
@@ -96,13 +133,13 @@ impl<'kb> Reporter<'kb> {
                 .as_deref()
                 .and_then(|n| self.kb.devices.iter().find(|d| d.name == n));
         }
-        self.findings.push(f.clone());
-        // Keep memory flat on long watches: what matters for evidence is kept in order.
-        if self.findings.len() > 10_000 {
-            self.findings.drain(..5_000);
-        }
+        self.advice.add(f);
         let alert = matches!(f.kind, EventKind::Drop | EventKind::Loop);
-        if alert { self.next_step() } else { None }
+        if alert {
+            self.advice.next_step(self.kb, self.code, self.model, &[])
+        } else {
+            None
+        }
     }
 
     fn show(&mut self, findings: Vec<Finding>) -> anyhow::Result<()> {
@@ -163,13 +200,15 @@ impl<'kb> Reporter<'kb> {
 
     /// Drops and loops seen: the alerts a summary must agree with.
     fn alerts(&self) -> (usize, usize) {
-        let count = |kind| self.findings.iter().filter(|f| f.kind == kind).count();
-        (count(EventKind::Drop), count(EventKind::Loop))
+        (self.advice.seen.drops, self.advice.seen.loops)
     }
 
     fn finish(&self, tracker: &Tracker, t: f64) -> anyhow::Result<()> {
         let ports = watch::port_verdict(tracker);
-        let observations: Vec<(String, String)> = watch::observations(&self.findings)
+        let observations: Vec<(String, String)> = self
+            .advice
+            .seen
+            .observations()
             .into_iter()
             .map(|o| (o.question, o.answer))
             .collect();
@@ -229,7 +268,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         json: args.json,
         code,
         model,
-        findings: Vec::new(),
+        advice: Advice::default(),
     };
     let mut tracker = Tracker::default();
     match &args.replay {
@@ -253,54 +292,96 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The events of a recording (`devices --watch --record`, or written by hand), checked.
-pub(super) fn read_recording(
-    path: &std::path::Path,
-) -> anyhow::Result<Vec<watch::scenario::Event>> {
-    let text = read_recording_text(path)?;
-    Ok(watch::scenario::parse(&text)?)
+/// A recording (`devices --watch --record`, or written by hand) whose every line was checked, so
+/// a replay never stops half-way on a bad one. A file's events are read from it again as the
+/// replay goes, so memory holds a line at a time; a pipe, which cannot be read twice, is kept
+/// in memory (within the same size limit).
+pub(super) struct Recording {
+    source: Source,
+    /// The path as messages show it.
+    shown: String,
 }
 
-/// The text of a recording, every line checked (so a replay never stops half-way on a bad one).
-pub(super) fn read_recording_text(path: &std::path::Path) -> anyhow::Result<String> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| UsageError::new(format!("cannot read {}: {e}", path.display())))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_RECORDING + 1).read_to_end(&mut bytes)?;
-    let shown = kb::text::printable(&path.display().to_string()).into_owned();
-    if bytes.len() as u64 > MAX_RECORDING {
-        return Err(UsageError::new(format!(
-            "{shown} is larger than {} MB: not a recording this command replays (split it, or record less)",
-            MAX_RECORDING >> 20
-        ))
-        .into());
+enum Source {
+    File(PathBuf),
+    Memory(Vec<u8>),
+}
+
+impl Recording {
+    /// Checks the recording at `path` from end to end.
+    pub fn open(path: &Path) -> anyhow::Result<Recording> {
+        let shown = kb::text::printable(&path.display().to_string()).into_owned();
+        let file = open(path, &shown)?;
+        let too_large = || -> anyhow::Error {
+            UsageError::new(format!(
+                "{shown} is larger than {} MB: not a recording this command replays (split it, or record less)",
+                MAX_RECORDING >> 20
+            ))
+            .into()
+        };
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        let source = if regular {
+            if file.metadata().map_or(0, |m| m.len()) > MAX_RECORDING {
+                return Err(too_large());
+            }
+            Source::File(path.to_owned())
+        } else {
+            let mut bytes = Vec::new();
+            file.take(MAX_RECORDING + 1).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_RECORDING {
+                return Err(too_large());
+            }
+            Source::Memory(bytes)
+        };
+        let recording = Recording { source, shown };
+        if let Some(Err(e)) = recording.events()?.find(Result::is_err) {
+            return Err(e);
+        }
+        Ok(recording)
     }
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    if let Some(Err(e)) = watch::scenario::events(&text).find(Result::is_err) {
-        return Err(UsageError::new(format!("{shown}: {e}")).into());
+
+    /// The events, read as they are taken (a file at most [`MAX_RECORDING`] bytes of it); a
+    /// line that went bad since the check is an error there, and the last item.
+    pub fn events(
+        &self,
+    ) -> anyhow::Result<impl Iterator<Item = anyhow::Result<watch::scenario::Event>> + '_> {
+        let reader: Box<dyn std::io::BufRead + '_> = match &self.source {
+            Source::File(path) => {
+                Box::new(BufReader::new(open(path, &self.shown)?.take(MAX_RECORDING)))
+            }
+            Source::Memory(bytes) => Box::new(bytes.as_slice()),
+        };
+        Ok(watch::scenario::Events::new(reader)
+            .map(|e| e.map_err(|e| UsageError::new(format!("{}: {e}", self.shown)).into())))
     }
-    Ok(text)
+}
+
+fn open(path: &Path, shown: &str) -> anyhow::Result<std::fs::File> {
+    std::fs::File::open(path)
+        .map_err(|e| UsageError::new(format!("cannot read {shown}: {e}")).into())
 }
 
 fn replay(
-    path: &std::path::Path,
+    path: &Path,
     speed: f64,
     tracker: &mut Tracker,
     reporter: &mut Reporter,
 ) -> anyhow::Result<()> {
-    let events = read_recording(path)?;
+    let recording = Recording::open(path)?;
     let start = Instant::now();
-    for event in &events {
+    let mut end = 0.0;
+    for event in recording.events()? {
+        let event = event?;
         if speed > 0.0 {
             let due = Duration::from_secs_f64(event.t / speed);
             if let Some(wait) = due.checked_sub(start.elapsed()) {
                 std::thread::sleep(wait);
             }
         }
-        let findings = tracker.push(event);
+        end = event.t;
+        let findings = tracker.push(&event);
         reporter.show(findings)?;
     }
-    let end = events.last().map_or(0.0, |e| e.t);
     // A device still gone at the end of the recording is judged by its window.
     let findings = tracker.tick(end + tracker.windows.from_recovery);
     reporter.show(findings)?;

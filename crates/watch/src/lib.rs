@@ -6,7 +6,7 @@
 pub mod scenario;
 pub mod tracker;
 
-use kb::Observation;
+use kb::{Observation, Phase};
 
 pub use kb::EventKind;
 pub use scenario::{Event, LinkChange};
@@ -31,22 +31,51 @@ pub fn event(t: f64, change: usb::source::Change) -> Event {
 /// Evidence for the engine from what was watched: whether the phone dropped off USB during a
 /// restore, and in which phase. A watched restore that finished without a drop says "no".
 pub fn observations(findings: &[Finding]) -> Vec<Observation> {
-    let drop = findings
-        .iter()
-        .find(|f| f.kind == EventKind::Drop && f.phase.is_some());
-    let finished = findings.iter().any(|f| f.stage == Stage::Restored);
-    let mut out = Vec::new();
-    match drop {
-        Some(d) => {
-            out.push(Observation::new("disconnect-during-restore", "yes"));
-            if let Some(phase) = d.phase {
-                out.push(Observation::new("failed-phase", phase.id()));
-            }
-        }
-        None if finished => out.push(Observation::new("disconnect-during-restore", "no")),
-        None => {}
+    let mut seen = Seen::default();
+    for f in findings {
+        seen.add(f);
     }
-    out
+    seen.observations()
+}
+
+/// What a watch has shown so far, summed up as each finding arrives: the alerts to count and
+/// the evidence for the engine. It stays the same size however long the watch runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seen {
+    /// Drops and loops reported.
+    pub drops: usize,
+    pub loops: usize,
+    /// The phase of the first drop that had one.
+    drop_phase: Option<Phase>,
+    /// A device came back in normal mode after restore mode.
+    finished: bool,
+}
+
+impl Seen {
+    /// Takes in one more finding.
+    pub fn add(&mut self, f: &Finding) {
+        match f.kind {
+            EventKind::Drop => {
+                self.drops += 1;
+                self.drop_phase = self.drop_phase.or(f.phase);
+            }
+            EventKind::Loop => self.loops += 1,
+            _ => {}
+        }
+        self.finished |= f.stage == Stage::Restored;
+    }
+
+    /// The engine's evidence from the findings so far (see [`observations`]).
+    pub fn observations(&self) -> Vec<Observation> {
+        match self.drop_phase {
+            Some(phase) => vec![
+                Observation::new("disconnect-during-restore", "yes"),
+                Observation::new("failed-phase", phase.id()),
+            ],
+            None if self.finished => vec![Observation::new("disconnect-during-restore", "no")],
+            None => Vec::new(),
+        }
+    }
 }
 
 /// A short verdict on the ports: the ones that dropped, worst first.

@@ -45,7 +45,7 @@ pub const HEADER: &str = "# restore-doctor scenario 1";
 pub const MAX_SECONDS: f64 = 366.0 * 24.0 * 3600.0;
 
 /// Longest scenario line read.
-const MAX_LINE: usize = 4096;
+pub const MAX_LINE: usize = 4096;
 
 /// Parses one scenario line; `Ok(None)` for blank lines and comments.
 pub fn parse_line(number: usize, line: &str) -> Result<Option<Event>, ScenarioError> {
@@ -127,24 +127,87 @@ pub fn parse(text: &str) -> Result<Vec<Event>, ScenarioError> {
 }
 
 /// The events of a scenario one by one, as they are read (a long recording is never all in
-/// memory); a bad line or a time that goes backwards is an error where it is met.
-pub fn events(text: &str) -> impl Iterator<Item = Result<Event, ScenarioError>> + '_ {
-    let mut last = 0.0_f64;
-    text.lines().enumerate().filter_map(move |(i, line)| {
-        let event = match parse_line(i + 1, line) {
-            Ok(Some(event)) => event,
-            Ok(None) => return None,
-            Err(e) => return Some(Err(e)),
-        };
-        if event.t < last {
-            return Some(Err(ScenarioError {
-                line: i + 1,
-                message: "time goes backwards".to_owned(),
-            }));
+/// memory); a bad line or a time that goes backwards is an error where it is met, and the last
+/// item.
+pub fn events(text: &str) -> Events<&[u8]> {
+    Events::new(text.as_bytes())
+}
+
+/// The events of a recording read from `reader` line by line, as [`events`] reads a text:
+/// memory holds one line (at most [`MAX_LINE`] bytes) whatever the recording's length.
+pub struct Events<R> {
+    reader: R,
+    line: Vec<u8>,
+    number: usize,
+    last: f64,
+    /// An error ended the reading.
+    done: bool,
+}
+
+impl<R: std::io::BufRead> Events<R> {
+    pub fn new(reader: R) -> Events<R> {
+        Events {
+            reader,
+            line: Vec::new(),
+            number: 0,
+            last: 0.0,
+            done: false,
         }
-        last = event.t;
-        Some(Ok(event))
-    })
+    }
+
+    /// The next line's event, `Ok(None)` for a blank or comment line, `Err` for a bad one.
+    fn next_line(&mut self) -> Option<Result<Option<Event>, ScenarioError>> {
+        use std::io::{BufRead as _, Read as _};
+        self.line.clear();
+        // A line end (two bytes with a carriage return) beyond the longest line.
+        let limit = MAX_LINE as u64 + 2;
+        let read = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.line);
+        self.number += 1;
+        let err = |message: String| ScenarioError {
+            line: self.number,
+            message,
+        };
+        match read {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e) => return Some(Err(err(format!("cannot read: {e}")))),
+        }
+        if self.line.len() as u64 == limit && !self.line.ends_with(b"\n") {
+            return Some(Err(err(format!("longer than {MAX_LINE} characters"))));
+        }
+        let bytes = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let text = String::from_utf8_lossy(bytes);
+        let event = match parse_line(self.number, &text) {
+            Ok(Some(event)) => event,
+            other => return Some(other),
+        };
+        if event.t < self.last {
+            return Some(Err(err("time goes backwards".to_owned())));
+        }
+        self.last = event.t;
+        Some(Ok(Some(event)))
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Events<R> {
+    type Item = Result<Event, ScenarioError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.next_line()? {
+                Ok(None) => continue,
+                Ok(Some(event)) => return Some(Ok(event)),
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Writes one event as a scenario line.
@@ -191,6 +254,38 @@ mod tests {
             "0.000 attach 1-4 05ac:1227 ecid=0x001A2B3C4D5E6F70 speed=480"
         );
         assert_eq!(parse(&again.join("\n")).unwrap(), events);
+    }
+
+    #[test]
+    fn a_recording_read_line_by_line_is_the_text_read_whole() {
+        let text = "# restore-doctor scenario 1\r\n0.000 attach 1-4 05ac:1227 ecid=0x1\r\n\n  \n9.412 detach 1-4 05ac:1227\n10 attach 1-4 05ac:1281";
+        let whole: Vec<Event> = text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| parse_line(i + 1, l).unwrap())
+            .collect();
+        // A tiny buffer cuts lines anywhere.
+        let read: Vec<Event> = Events::new(std::io::BufReader::with_capacity(3, text.as_bytes()))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(read, whole);
+        assert_eq!(read.len(), 3);
+    }
+
+    #[test]
+    fn a_long_line_is_an_error_that_ends_the_reading() {
+        let fits = format!("1 detach 1-4{}\r\n", " ".repeat(MAX_LINE - 12));
+        assert_eq!(
+            parse(&fits).unwrap().len(),
+            1,
+            "a line of {MAX_LINE} characters"
+        );
+        let long = format!("1 detach 1-4 {}\n2 detach 1-4\n", "x".repeat(100_000));
+        let mut read = events(&long);
+        let error = read.next().unwrap().unwrap_err();
+        assert_eq!(error.line, 1);
+        assert!(error.message.contains("longer than"), "{error}");
+        assert!(read.next().is_none(), "nothing after the error");
     }
 
     #[test]

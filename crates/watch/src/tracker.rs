@@ -11,7 +11,7 @@ use usb::{AppleDevice, Mode};
 use crate::scenario::{Event, LinkChange};
 
 /// Where a device is in a restore, as far as USB shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// Booted iOS, before any restore was seen.
@@ -23,6 +23,7 @@ pub enum Stage {
     /// Booted iOS again after restore mode: the restore finished.
     Restored,
     Wtf,
+    #[default]
     Unknown,
 }
 
@@ -126,7 +127,7 @@ pub struct PortStats {
     pub devices: BTreeSet<usize>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Track {
     id: usize,
     ecid: Option<u64>,
@@ -304,7 +305,8 @@ impl Tracker {
             self.new_track(d, t, out);
             return;
         };
-        let mut track = self.tracks[i].clone();
+        // Taken out while it changes (the findings read the windows beside it), put back after.
+        let mut track = std::mem::take(&mut self.tracks[i]);
         let before = track.stage;
         let mut after = stage_of(d.mode);
         // Restore mode keeps the normal product id: normal right after recovery is restore
@@ -482,10 +484,10 @@ impl Tracker {
         let Some(i) = self.find(&event.device, LinkChange::Detach) else {
             return;
         };
-        let mut track = self.tracks[i].clone();
-        if !track.attached {
+        if !self.tracks[i].attached {
             return;
         }
+        let mut track = std::mem::take(&mut self.tracks[i]);
         track.attached = false;
         track.detached_at = Some(t);
         track.deadline = Some(t + self.window_after(track.stage));
