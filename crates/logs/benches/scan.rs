@@ -2,6 +2,10 @@
 //! idevicerestore and device-log lines, a few errors) read by `logs` and searched by ripgrep
 //! (`rg -j1`, Debian's package) for the same literal patterns; throughput of both and their
 //! ratio. `BENCH_BYTES` changes the size; the file is kept in the system temp directory.
+//!
+//! `BENCH_INPUT=real` reads the real logs instead (`shared/samples/real-logs` in a folder
+//! above the workspace, or the folder `BENCH_REAL_LOGS` names), concatenated and repeated to the same
+//! size: logs as they are, where most lines hold something the rules read.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -51,16 +55,82 @@ fn generate(path: &PathBuf, bytes: u64) {
     out.flush().unwrap();
 }
 
+/// The real logs, each file's text, in name order.
+fn real_logs() -> Result<(PathBuf, Vec<Vec<u8>>), String> {
+    // `shared/` sits beside the repository (or beside the folder of worktrees).
+    let folder = match std::env::var_os("BENCH_REAL_LOGS") {
+        Some(folder) => PathBuf::from(folder),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|dir| dir.join("shared/samples/real-logs"))
+            .find(|dir| dir.is_dir())
+            .ok_or("no shared/samples/real-logs beside the workspace")?,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .map_err(|e| format!("cannot read {}: {e}", folder.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    let texts: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    if texts.iter().all(Vec::is_empty) {
+        return Err(format!("no logs in {}", folder.display()));
+    }
+    Ok((folder, texts))
+}
+
+/// The real logs one after the other, again and again, until `bytes` are written.
+fn repeat_real(path: &PathBuf, texts: &[Vec<u8>], bytes: u64) {
+    let file = std::fs::File::create(path).expect("create the benchmark log");
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut written = 0u64;
+    while written < bytes {
+        for text in texts {
+            out.write_all(text).unwrap();
+            written += text.len() as u64;
+            if !text.ends_with(b"\n") {
+                out.write_all(b"\n").unwrap();
+                written += 1;
+            }
+        }
+    }
+    out.flush().unwrap();
+}
+
 fn main() {
     let bytes: u64 = std::env::var("BENCH_BYTES")
         .ok()
         .and_then(|b| b.parse().ok())
         .unwrap_or(1 << 30);
-    let path = std::env::temp_dir().join(format!("restore-doctor-bench-{bytes}.log"));
-    if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < bytes {
-        println!("Generating {} MiB at {} ...", bytes >> 20, path.display());
-        generate(&path, bytes);
-    }
+    let real = std::env::var("BENCH_INPUT").is_ok_and(|i| i == "real");
+    let path = if real {
+        let (folder, texts) = match real_logs() {
+            Ok(found) => found,
+            Err(e) => {
+                println!("BENCH_INPUT=real: {e}; set BENCH_REAL_LOGS to a folder of real logs");
+                return;
+            }
+        };
+        let path = std::env::temp_dir().join(format!("restore-doctor-bench-real-{bytes}.log"));
+        println!(
+            "Real logs: {} files ({} KiB) from {}, repeated to {} MiB at {}",
+            texts.len(),
+            texts.iter().map(Vec::len).sum::<usize>() >> 10,
+            folder.display(),
+            bytes >> 20,
+            path.display()
+        );
+        // Made again each time: the real logs may have changed.
+        repeat_real(&path, &texts, bytes);
+        path
+    } else {
+        let path = std::env::temp_dir().join(format!("restore-doctor-bench-{bytes}.log"));
+        if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < bytes {
+            println!("Generating {} MiB at {} ...", bytes >> 20, path.display());
+            generate(&path, bytes);
+        }
+        path
+    };
     let size = std::fs::metadata(&path).unwrap().len() as f64;
     let kb = kb::Kb::embedded().unwrap();
 
