@@ -37,13 +37,15 @@ pub fn default_locations() -> Vec<PathBuf> {
     places.into_iter().filter(|p| p.is_dir()).collect()
 }
 
-/// Logs in the default locations changed within the last week, newest first.
+/// Logs in the default locations and restore logs in the current directory, changed within
+/// the last week, newest first.
 pub fn recent_default_logs() -> Vec<PathBuf> {
     let week = std::time::Duration::from_secs(7 * 24 * 3600);
     let mut files = Vec::new();
     for dir in default_locations() {
         walk(&dir, &mut files);
     }
+    files.extend(current_directory_logs());
     files.retain(|p| modified(p).elapsed().is_ok_and(|age| age < week));
     files.sort_by_key(|p| std::cmp::Reverse(modified(p)));
     files.truncate(20);

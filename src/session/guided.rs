@@ -353,8 +353,23 @@ impl Session<'_, '_> {
             .map(|a| Choice::new(a.as_str(), question.words(a)))
             .collect();
         options.push(Choice::new("unknown", "I don't know"));
-        let Some(picked) = self.prompter.choose("Your answer:", &options)? else {
-            return Ok(false);
+        if question.pasted {
+            options.push(Choice::new("paste", "Paste the line from the restore log"));
+        }
+        let picked = loop {
+            let Some(picked) = self.prompter.choose("Your answer:", &options)? else {
+                return Ok(false);
+            };
+            if options[picked].key != "paste" {
+                break picked;
+            }
+            let Some(line) = self.prompter.text("Paste the line:")? else {
+                return Ok(false);
+            };
+            if self.read_pasted(question, &line)? {
+                self.keep()?;
+                return Ok(true);
+            }
         };
         if picked == question.answers.len() {
             self.ledger.step(
@@ -374,6 +389,39 @@ impl Session<'_, '_> {
             );
         }
         self.keep()?;
+        Ok(true)
+    }
+
+    /// Reads a pasted log line: what it shows becomes the log's evidence. True when it
+    /// answers the question asked; otherwise the person is told so and asked again.
+    fn read_pasted(&mut self, question: &kb::Question, line: &str) -> io::Result<bool> {
+        let report = logs::analyze_text(self.kb, line);
+        let observations = report.kb_observations();
+        let Some(answer) = observations
+            .iter()
+            .find(|o| o.question == question.id)
+            .map(|o| o.answer.clone())
+        else {
+            self.prompter
+                .say("  That line does not say; pick an answer, or \"I don't know\".")?;
+            return Ok(false);
+        };
+        if let Some(code) = report.final_code {
+            self.ledger
+                .add(Subject::Code, code.to_string(), EvidenceSource::Log);
+        }
+        for o in &observations {
+            self.ledger.observe(o, EvidenceSource::Log);
+        }
+        self.ledger.step(
+            question.id.clone(),
+            StepKind::Question,
+            StepOutcome::Answered,
+        );
+        self.prompter.say(&format!(
+            "  Read from the line: {}.",
+            question.words(&answer)
+        ))?;
         Ok(true)
     }
 

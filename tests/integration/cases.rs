@@ -8,7 +8,7 @@ fn db(dir: &tempfile::TempDir) -> String {
     dir.path().join("cases.sqlite").display().to_string()
 }
 
-/// A session on an iPhone 7 whose Voice Memos and speaker were greyed out: ends in a verdict.
+/// A session on an iPhone 7 whose Voice Memos were greyed out: ends in a verdict.
 fn repair_case(db: &str) -> String {
     let out = run_with_stdin(
         &[
@@ -19,9 +19,12 @@ fn repair_case(db: &str) -> String {
             "4013",
             "--model",
             "iPhone9,3",
+            "--observe",
+            "voice-memos-greyed=yes",
         ],
-        // Enter: nothing tried yet; then the answers and outcomes.
-        b"\nyes\nby-itself\nyes\nyes\nyes\nfailed\nyes\nfailed\n",
+        // Enter: nothing tried yet; then a backup exists and the phone stopped starting by
+        // itself.
+        b"\nyes\nby-itself\n",
     );
     assert_eq!(out.status, 1, "a repair verdict: {}", out.stdout);
     let line = out

@@ -38,8 +38,7 @@ pub struct Evidence<'kb> {
     /// Questions the person cannot answer; they are not asked again.
     pub declined: Vec<String>,
     /// Questions the person answered (or could not) since the last action they were offered:
-    /// at most [`FREE_QUESTIONS`] come in a row before the next action, unless another is
-    /// expected to save more than [`WORTH_ANOTHER_QUESTION`] minutes.
+    /// at most [`FREE_QUESTIONS`] come in a row before the next action.
     pub questions_in_a_row: usize,
     /// Which priors to start from.
     pub prior: Prior<'kb>,
@@ -64,10 +63,9 @@ impl<'kb> Evidence<'kb> {
     }
 }
 
-/// Questions asked in a row before an action comes, unless one is expected to save a lot.
+/// Questions asked in a row before an action comes (issue 29: a person answers three, then
+/// wants something to do; a fourth worth more waits until after the next action).
 pub const FREE_QUESTIONS: usize = 3;
-/// Minutes a question past [`FREE_QUESTIONS`] must be expected to save to be asked anyway.
-pub const WORTH_ANOTHER_QUESTION: f64 = 10.0;
 
 /// Evidence that names things the kb does not know, or that rules out every cause.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -287,8 +285,16 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
     // The data is at stake while no backup is known and nothing has erased the phone.
     let situation_with = |observations: &[Observation]| {
         let mut situation = Situation::all_available(&model, !has_backup(observations) && !erased);
+        // Steps an answer says were done already ("the same error after a DFU restore on a
+        // second computer").
+        let done: Vec<&String> = observations
+            .iter()
+            .filter(|o| o.answer == "yes")
+            .filter_map(|o| kb.question(&o.question))
+            .flat_map(|q| &q.tried_if_yes)
+            .collect();
         for (a, action) in kb.actions.iter().enumerate() {
-            if !action.offered(observations, erased) {
+            if !action.offered(observations, erased) || done.contains(&&action.id) {
                 situation.available[a] = false;
             }
         }
@@ -327,7 +333,13 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
                     answered.contains(&o.as_str()) || evidence.declined.iter().any(|d| d == o)
                 })
             });
+            let tried_already = kb.question(id).is_some_and(|k| {
+                k.tried_if_yes
+                    .iter()
+                    .any(|a| evidence.failed.contains(a) || evidence.unavailable.contains(a))
+            });
             !question.observed_only
+                && !tried_already
                 && !answered.contains(&id)
                 && !evidence.declined.iter().any(|d| d == id)
                 && !implied
@@ -359,10 +371,26 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
     };
     // Asking is weighed against acting at once with the same (greedy) planner its answers get.
     let baseline = greedy(&model, &belief, &situation);
-    let question =
-        question_to_ask(&model, &belief, &candidates, &baseline, &after).filter(|&(_, eco)| {
-            evidence.questions_in_a_row < FREE_QUESTIONS
-                || sequence.expected_cost - eco > WORTH_ANOTHER_QUESTION
+    let question = (evidence.questions_in_a_row < FREE_QUESTIONS)
+        .then(|| question_to_ask(&model, &belief, &candidates, &baseline, &after))
+        .flatten();
+
+    // A step that may not apply to this phone is not offered blind: the question that decides
+    // it (is there a hub to take out? what does the phone show?) comes first, within the same
+    // limit of questions in a row.
+    let decider = question.is_none() && evidence.questions_in_a_row < FREE_QUESTIONS;
+    let decides = decider
+        .then(|| sequence.actions.first())
+        .flatten()
+        .and_then(|&first| {
+            let action = kb.action(&model.actions[first].id)?;
+            let q = action.only_if.iter().chain(&action.not_if).find_map(|c| {
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|&q| model.questions[q].id == c.question)
+            })?;
+            Some((q, action))
         });
 
     let explain = Explainer {
@@ -375,6 +403,15 @@ pub fn assess(kb: &Kb, evidence: &Evidence) -> Result<Assessment, EngineError> {
     if let Some((q, eco)) = question {
         plan.push(explain.question_step(q, &belief, eco, baseline.expected_cost));
         expected_cost = eco;
+    } else if let Some((q, action)) = decides {
+        let eco = plan::cost_of_asking(&model, &belief, q, baseline.expected_cost, &after);
+        let mut step = explain.question_step(q, &belief, eco, baseline.expected_cost);
+        step.why = format!(
+            "Answering takes about {:.0} min and decides whether the next step, {}, applies to this phone.",
+            model.questions[q].cost,
+            kb::in_sentence(&action.name)
+        );
+        plan.push(step);
     }
     plan.extend(explain.action_steps(&sequence.actions, &belief, &situation));
 

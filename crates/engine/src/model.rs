@@ -35,6 +35,8 @@ pub struct ModelQuestion {
     pub observed_only: bool,
     /// Share of people who can answer it.
     pub answerable: f64,
+    /// Known in seconds and asked before other questions when worth asking at all.
+    pub intake: bool,
 }
 
 /// Causes, actions and questions for one troubleshooting session.
@@ -116,6 +118,7 @@ impl Model {
                 sets_backup: q.id == BACKUP_QUESTION,
                 observed_only: q.observed_only,
                 answerable: q.answerable_share,
+                intake: q.intake,
             })
             .collect();
         Model {

@@ -173,9 +173,10 @@ pub fn replay(kb: &Kb, key: &AnswerKey, policy: &Policy) -> Result<Replayed, Rep
         }
     };
     fixed.reverse();
+    let fixed_order = matches!(policy, Policy::Fixed(_) | Policy::Apple);
     let mut actions = 0;
     for _ in 0..MAX_STEPS {
-        let (kind, id) = if matches!(policy, Policy::Fixed(_) | Policy::Apple) {
+        let (kind, id) = if fixed_order {
             match fixed.pop() {
                 Some(id) => (StepKind::Action, id),
                 None => break,
@@ -223,8 +224,10 @@ pub fn replay(kb: &Kb, key: &AnswerKey, policy: &Policy) -> Result<Replayed, Rep
         }
         evidence.failed.push(id);
         // The session asks whether the number changed after a failed restore; a person whose
-        // error came back the same says so, which answers the question.
-        if action.worked.is_none()
+        // error came back the same says so, which answers the question. (A fixed list asks
+        // nothing.)
+        if !fixed_order
+            && action.worked.is_none()
             && key.code.is_some()
             && key.answer(ERROR_REPEATS) == Some("yes")
             && !evidence

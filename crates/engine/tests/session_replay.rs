@@ -44,13 +44,14 @@ fn the_session_reaches_the_real_fix_early_as_people_answer_it() {
         "software/connection {software:?}\nhardware {hardware:?}\nminutes vs the seed order {:.2}",
         all.mean_minutes / seed_all.mean_minutes
     );
-    // Where the engine stood when this replay was written (14/24, 10/19, 0.68, 7.6 questions).
-    assert!(software.share() >= 0.55, "{software:?}");
-    assert!(hardware.share() >= 0.5, "{hardware:?}");
+    // Where the engine stands (16/24, 11/19, 0.61 of the seed order's minutes, 5.1 questions
+    // a case); the targets are 80 %, 70 %, 0.60 and 6. A session that gets worse fails.
+    assert!(software.share() >= 0.66, "{software:?}");
+    assert!(hardware.share() >= 0.57, "{hardware:?}");
     assert!(
-        all.mean_minutes <= 0.75 * seed_all.mean_minutes,
+        all.mean_minutes <= 0.62 * seed_all.mean_minutes,
         "{all:?} {seed_all:?}"
     );
     let questions = Figures::of(&session).mean_questions;
-    assert!(questions <= 8.0, "{questions} questions a case");
+    assert!(questions <= 5.5, "{questions} questions a case");
 }

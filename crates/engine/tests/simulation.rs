@@ -111,14 +111,16 @@ fn a_step_that_does_not_apply_to_the_phone_fixes_nothing() {
         // The repair shop after the step: the case ends at the step only when it fixed it.
         let policy = Policy::Fixed(vec![step.to_owned(), "professional-repair".to_owned()]);
         let mut rng = Rng::new(1);
-        (0..200)
+        // 1,000 phones: at 200 the cable case (about 18 % fixed) fell under its bound whenever
+        // the kb's questions, and so the draws, changed.
+        (0..1000)
             .filter(|_| {
                 let world = World::draw(kb, cause, true, &given, &mut rng);
                 play_traced(kb, 4013, None, &world, &truth, &policy, &mut rng).1 == [step]
             })
             .count()
     };
-    assert!(first_try_fixes("usb-hub", &[("hub-in-path", "yes")], "remove-hub") > 150);
+    assert!(first_try_fixes("usb-hub", &[("hub-in-path", "yes")], "remove-hub") > 750);
     assert_eq!(
         first_try_fixes("usb-hub", &[("hub-in-path", "no")], "remove-hub"),
         0
@@ -127,7 +129,7 @@ fn a_step_that_does_not_apply_to_the_phone_fixes_nothing() {
         ("mode-entered-by", "failed-update"),
         ("device-mode", "recovery"),
     ];
-    assert!(first_try_fixes("cable", &stuck, "exit-recovery-mode") > 30);
+    assert!(first_try_fixes("cable", &stuck, "exit-recovery-mode") > 120);
     let in_dfu = [("mode-entered-by", "failed-update"), ("device-mode", "dfu")];
     assert_eq!(first_try_fixes("cable", &in_dfu, "exit-recovery-mode"), 0);
 }

@@ -27,6 +27,14 @@ pub struct Question {
     /// The program can observe this by itself (USB, logs).
     #[serde(default)]
     pub auto: bool,
+    /// Something a person knows in seconds and that changes the plan (the program used, the
+    /// computer's system, what the phone shows): asked before other questions whenever its
+    /// answer is worth asking at all.
+    #[serde(default)]
+    pub intake: bool,
+    /// A line pasted from a restore log can answer it (the session offers to read one).
+    #[serde(default)]
+    pub pasted: bool,
     /// Never asked of a person: only USB, a log or a supervised restore can answer it.
     #[serde(default)]
     pub observed_only: bool,
@@ -37,6 +45,10 @@ pub struct Question {
     /// this one is not asked.
     #[serde(default)]
     pub overlaps: Vec<String>,
+    /// A "yes" says these actions were tried and failed: they are not offered again, and the
+    /// question is not asked once one of them was told as tried (it would count it twice).
+    #[serde(default)]
+    pub tried_if_yes: Vec<String>,
     /// Only worth asking for devices in these groups.
     #[serde(default)]
     pub applies_to: Vec<String>,

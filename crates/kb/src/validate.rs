@@ -693,6 +693,15 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+            for action in &q.tried_if_yes {
+                if self.kb.action(action).is_none() {
+                    self.problem(
+                        "questions.toml",
+                        entry,
+                        format!("tried_if_yes names '{action}', which is not an action"),
+                    );
+                }
+            }
             if !q.likelihood.is_empty() && !q.likelihood.contains_key(ANY_CAUSE) {
                 self.problem(
                     "questions.toml",

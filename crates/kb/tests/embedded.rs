@@ -632,3 +632,28 @@ fn the_tool_message_table_loads() {
     }
     assert_eq!(table.server_status(94).and_then(|s| s.code), Some(3194));
 }
+
+/// "The same error after a DFU restore on a second computer" is, per cause, the chance that
+/// neither of those two steps fixes it, kept between 0.05 and 0.95; the table follows the
+/// actions' fix rates.
+#[test]
+fn the_same_error_after_dfu_on_another_computer_follows_the_fix_rates() {
+    let kb = kb();
+    let question = kb
+        .question("fails-after-dfu-elsewhere")
+        .expect("the question");
+    let (dfu, other) = (
+        kb.action("dfu-restore").unwrap(),
+        kb.action("different-computer").unwrap(),
+    );
+    for cause in &kb.causes {
+        let neither = (1.0 - dfu.p_fix(&cause.id)) * (1.0 - other.p_fix(&cause.id));
+        let expected = neither.clamp(0.05, 0.95);
+        let yes = question.likelihood(&cause.id, "yes");
+        assert!(
+            (yes - expected).abs() < 0.01,
+            "{}: P(yes) {yes}, from the fix rates {expected}",
+            cause.id
+        );
+    }
+}
