@@ -55,7 +55,13 @@ pub struct Cli {
 
     /// The bench (computer) new cases are recorded on (default: this computer's host name);
     /// with `history`, only that bench's cases.
-    #[arg(long, global = true, value_name = "NAME", env = "RESTORE_DOCTOR_BENCH")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "RESTORE_DOCTOR_BENCH",
+        hide_env_values = true
+    )]
     pub bench: Option<String>,
 
     /// Plan from the knowledge base alone, ignoring what this shop's finished cases taught.
@@ -90,6 +96,7 @@ question, answer or action ids are errors that list the valid ones.",
     /// Run idevicerestore under supervision: progress in plain words, the link watched, and
     /// the next step the moment it fails.
     #[command(
+        override_usage = "restore-doctor restore [OPTIONS] <IPSW|--latest>",
         long_about = "Run idevicerestore under supervision: its phases and progress in plain words, \
 the USB link watched at the same time, its error lines and any drop turned into evidence, and the \
 engine's next step shown the moment it fails. Every attempt is kept in the case history.\n\n\
@@ -380,10 +387,10 @@ impl Cli {
     /// Parses the command line like `Cli::parse`, and keeps where the evidence flags of
     /// `diagnose` stood.
     pub fn parse_in_order() -> Cli {
-        use clap::{CommandFactory, FromArgMatches};
-        let matches = Cli::command().get_matches();
-        let mut cli = Cli::from_arg_matches(&matches)
-            .unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
+        use clap::FromArgMatches;
+        let matches = command().get_matches();
+        let mut cli =
+            Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command()).exit());
         if let (Some(Command::Diagnose(args)), Some(("diagnose", sub))) =
             (&mut cli.command, matches.subcommand())
         {
@@ -400,6 +407,44 @@ impl Cli {
         }
         cli
     }
+}
+
+/// The global flags each command leaves out of its help because it has no use for them: the
+/// case history (`--db`), the bench cases are recorded on, what the shop's cases taught.
+const UNUSED_GLOBALS: [(&str, &[&str]); 12] = [
+    ("dfu", &["db", "bench", "no_learn"]),
+    ("devices", &["db", "bench", "no_learn"]),
+    ("identify", &["db", "bench", "no_learn"]),
+    ("logs", &["db", "bench", "no_learn"]),
+    ("completions", &["db", "bench", "no_learn"]),
+    ("explain", &["bench"]),
+    ("learn", &["bench"]),
+    ("watch", &["bench"]),
+    ("report", &["bench", "no_learn"]),
+    ("history", &["no_learn"]),
+    ("record", &["no_learn"]),
+    ("exit-recovery", &["no_learn"]),
+];
+
+/// The command line as people see it: global flags only in the help of the commands that use
+/// them.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    // A subcommand's own hidden copy of a global flag takes the global one's place there.
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    for (name, flags) in UNUSED_GLOBALS {
+        let hidden = globals
+            .iter()
+            .filter(|a| flags.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true));
+        command = command.mut_subcommand(name, |sub| sub.args(hidden));
+    }
+    command
 }
 
 /// `dfu`.
@@ -452,14 +497,15 @@ pub struct DevicesArgs {
 
 /// `restore`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("firmware").required(true).multiple(false)))]
 pub struct RestoreArgs {
     /// The IPSW file to restore (a `.ipsw` or `.zip` file, checked before anything starts);
     /// or --latest.
-    #[arg(value_name = "IPSW", required_unless_present = "latest")]
+    #[arg(value_name = "IPSW", group = "firmware")]
     pub ipsw: Option<std::path::PathBuf>,
 
     /// Restore the latest firmware Apple signs (idevicerestore downloads it).
-    #[arg(long, conflicts_with = "ipsw")]
+    #[arg(long, group = "firmware")]
     pub latest: bool,
 
     /// The phone to restore when several are attached (hex 0x… or decimal). Give it once per
