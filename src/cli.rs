@@ -618,6 +618,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH")]
     pub idevicerestore: Option<std::path::PathBuf>,
 
+    /// The irecovery that tells a phone in recovery mode to start iOS when the page asks
+    /// (default: the first on PATH; without one the page offers no "Leave recovery mode").
+    #[arg(long, value_name = "PATH")]
+    pub irecovery: Option<std::path::PathBuf>,
+
     /// Show ECIDs, serial numbers, UDIDs and IMEIs in full.
     #[arg(long)]
     pub show_ids: bool,

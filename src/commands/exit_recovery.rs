@@ -142,7 +142,7 @@ fn phones_words(targets: &[Target], show_ids: bool) -> String {
     }
 }
 
-fn progress_line(progress: &Progress, several: bool) -> Option<String> {
+pub(super) fn progress_line(progress: &Progress, several: bool) -> Option<String> {
     let who = |t: &Target| {
         if several {
             format!("{}: ", t.device.usb_path.as_deref().unwrap_or("?"))
@@ -189,7 +189,11 @@ const AFTER_RECOVERY: &str = "try-update-instead";
 
 /// Keeps the run as a case: its step with the outcome and what USB showed. Returns the case id
 /// when it was saved.
-fn keep_case(db: Option<&std::path::Path>, result: &PhoneResult, no_save: bool) -> Option<String> {
+pub(super) fn keep_case(
+    db: Option<&std::path::Path>,
+    result: &PhoneResult,
+    no_save: bool,
+) -> Option<String> {
     let mut ledger = exit_recovery::ledger_for(&result.target);
     exit_recovery::record(&mut ledger, result);
     ledger.step(ACTION, StepKind::Action, result.outcome.step_outcome());
@@ -218,7 +222,7 @@ fn next_step<'kb>(kb: &'kb Kb, outcome: &Outcome) -> Option<&'kb kb::Action> {
 }
 
 /// What became of one phone, in words, with what to do now.
-fn verdict_text(kb: &Kb, result: &PhoneResult, several: bool) -> String {
+pub(super) fn verdict_text(kb: &Kb, result: &PhoneResult, several: bool) -> String {
     let phone = result.target.words();
     let lead = if several {
         format!("{}: ", capitalised(&phone))

@@ -16,12 +16,13 @@ use serde_json::json;
 use supervise::{Firmware, Happening, Request, Stopper, Tool};
 use watch::scenario::LinkChange;
 use watch::{Finding, Tracker};
-use web::{Bench, Dashboard, RestoreJob, Restorer, Token};
+use web::{Bench, Dashboard, RecoveryExiter, RestoreJob, Restorer, Token};
 
 use super::restore::{as_json, record, verdict_json};
 use super::watch::{Advice, Recording};
 use crate::case_store::CaseKeeper;
 use crate::cli::ServeArgs;
+use crate::exit_recovery::{self, Ecid, Irecovery, Progress, Target};
 use crate::knowledge::knowledge;
 use crate::usage_error::UsageError;
 use crate::usb_source;
@@ -49,6 +50,20 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             runs: runs.clone(),
         }) as Box<dyn Restorer>),
         Err(e) if args.idevicerestore.is_some() => {
+            return Err(UsageError::new(e.to_string()).into());
+        }
+        Err(_) => None,
+    };
+    let exiter = match Irecovery::find(args.irecovery.as_deref(), &stopper) {
+        Ok(tool) => Some(Box::new(PageExiter {
+            kb,
+            tool,
+            db: db.map(Path::to_owned),
+            sysfs_root: args.sysfs_root.clone(),
+            stopper: stopper.clone(),
+            runs: runs.clone(),
+        }) as Box<dyn RecoveryExiter>),
+        Err(e) if args.irecovery.is_some() => {
             return Err(UsageError::new(e.to_string()).into());
         }
         Err(_) => None,
@@ -92,6 +107,7 @@ pub fn run(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         bench: bench.clone(),
         db: Some(crate::case_store::location(db)),
         restorer,
+        exiter,
         site: web::Site::new(address),
         token,
         show_ids: args.show_ids,
@@ -282,6 +298,76 @@ impl Restorer for PageRestorer {
             .name(format!("restore {}", job.port))
             .spawn(move || run_restore(kb, &tool, db.as_deref(), &job, &request, &stopper, &bench))
             .map_err(|e| format!("could not start a restore: {e}"))?;
+        let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+        runs.retain(|run| !run.is_finished());
+        runs.push(run);
+        Ok(())
+    }
+}
+
+/// Tells the phones the page picks to leave recovery mode: irecovery under supervision, the
+/// phone watched until it is back (or the wait runs out), each step said on its port and kept
+/// as a case, as `exit-recovery` does.
+struct PageExiter {
+    kb: &'static Kb,
+    tool: Irecovery,
+    db: Option<PathBuf>,
+    sysfs_root: Option<PathBuf>,
+    stopper: Stopper,
+    runs: Runs,
+}
+
+impl RecoveryExiter for PageExiter {
+    fn start(
+        &self,
+        port: String,
+        phone: usb::AppleDevice,
+        bench: Arc<Bench>,
+    ) -> Result<(), String> {
+        let ecid = Ecid::of(&phone).ok_or("the phone shows no ECID")?;
+        let target = Target {
+            device: phone,
+            ecid,
+        };
+        let (kb, tool, db) = (self.kb, self.tool.clone(), self.db.clone());
+        let (sysfs_root, stopper) = (self.sysfs_root.clone(), self.stopper.clone());
+        let run = std::thread::Builder::new()
+            .name(format!("exit-recovery {port}"))
+            .spawn(move || {
+                let source = usb_source::for_watching(kb, None, sysfs_root.as_deref());
+                let say = |text: &str| {
+                    let plain = anstream::adapter::strip_str(text).to_string();
+                    bench.port_note(&port, "exit-recovery", &plain);
+                };
+                let results = exit_recovery::run(
+                    kb,
+                    source.as_ref(),
+                    &tool,
+                    vec![target],
+                    exit_recovery::WAITS,
+                    &stopper,
+                    &mut |progress| {
+                        if let Progress::Telling(_) = progress {
+                            say("telling the phone to start iOS (irecovery)");
+                        } else if let Some(line) =
+                            super::exit_recovery::progress_line(&progress, false)
+                        {
+                            say(&line);
+                        }
+                    },
+                );
+                match results {
+                    Ok(results) => {
+                        for result in &results {
+                            say(&super::exit_recovery::verdict_text(kb, result, false));
+                            super::exit_recovery::keep_case(db.as_deref(), result, false);
+                        }
+                        bench.cases_changed();
+                    }
+                    Err(e) => say(&format!("USB could not be watched: {e}")),
+                }
+            })
+            .map_err(|e| format!("could not start irecovery: {e}"))?;
         let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
         runs.retain(|run| !run.is_finished());
         runs.push(run);

@@ -671,6 +671,123 @@ fn serve_without_replay_shows_the_emulated_bench_and_follows_it() {
     assert_eq!(out.status, 0, "{}", out.stderr);
 }
 
+/// The page tells the phone in recovery mode to start iOS: irecovery (the stand-in) is run
+/// for it alone, the phone comes back in normal mode on its port and the port says so in
+/// words; the DFU phone beside it is refused with nothing sent.
+#[test]
+fn serve_tells_a_phone_in_recovery_mode_to_start_ios() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = dir.path().join("irecovery-runs");
+    let db = dir.path().join("cases.sqlite");
+    let irecovery =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/irecovery/irecovery");
+    let env = [("IRECOVERY_STANDIN_RAN", ran.to_str().unwrap())];
+    let setup = Setup {
+        boots: &["1-3=normal-iphone8-palera1n-17.umockdev"],
+        env: &env,
+        ..Setup::devices(EVERY_MODE)
+    };
+    let args = [
+        "--db",
+        db.to_str().unwrap(),
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--irecovery",
+        irecovery.to_str().unwrap(),
+    ];
+    let Some(bench) = Bench::start(&setup, &args) else {
+        return;
+    };
+    let first = bench.stdout.wait_for("the address", |t| t.contains('\n'));
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let port_1_3 = || -> (Value, bool) {
+        let state: Value = serde_json::from_str(&http_get(&address, "/api/state")).unwrap();
+        let enabled = state["exit_recovery_enabled"] == true;
+        let port = state["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["port"] == "1-3")
+            .cloned()
+            .unwrap_or(Value::Null);
+        (port, enabled)
+    };
+    let until = |what: &str, done: &dyn Fn(&Value) -> bool| {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let (port, enabled) = port_1_3();
+            assert!(
+                enabled,
+                "irecovery was given: the page may send the command"
+            );
+            if done(&port) {
+                return port;
+            }
+            assert!(Instant::now() < deadline, "{what}: port 1-3 is {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    until("the phone in recovery mode", &|p| {
+        p["present"] == true && p["device"]["mode"] == "recovery"
+    });
+    let (status, answer) = http_post(&address, "/api/exit-recovery", r#"{"port":"1-2"}"#);
+    assert_eq!(status, 409, "{answer}");
+    assert!(answer.contains("DFU mode"), "{answer}");
+    let (status, answer) = http_post(&address, "/api/exit-recovery", r#"{"port":"1-3"}"#);
+    assert_eq!(status, 202, "{answer}");
+    let back = until("the phone back in iOS", &|p| {
+        p["device"]["mode"] == "normal"
+            && p["note"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Back in iOS"))
+    });
+    assert!(
+        !back["note"]["message"].as_str().unwrap().contains('\u{1b}'),
+        "plain words on the page: {back}"
+    );
+    let runs: Vec<Vec<String>> = std::fs::read_to_string(&ran)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<Vec<String>>(l).unwrap())
+        .filter(|args| args != &["-V"])
+        .collect();
+    assert_eq!(
+        runs,
+        [["-i", "0x001838E00801EFAE", "-n"]],
+        "only the recovery-mode phone"
+    );
+    bench.interrupt();
+    let out = bench.finish();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+}
+
+/// One HTTP/1.1 POST of a JSON body from the page's own origin; the status and the answer.
+fn http_post(address: &str, path: &str, body: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
 /// One HTTP/1.1 GET; the body.
 fn http_get(address: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(address).unwrap();

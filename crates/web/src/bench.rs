@@ -42,6 +42,8 @@ struct Port {
     present: bool,
     stage: Option<Stage>,
     last: Option<Value>,
+    /// The last thing the bench did to the phone (told it to leave recovery mode), in words.
+    note: Option<Value>,
     drops: u32,
     loops: u32,
     glitches: u32,
@@ -242,6 +244,7 @@ impl Bench {
             "stage": port.stage,
             "stage_words": port.stage.map(Stage::words),
             "last": port.last,
+            "note": port.note,
             "drops": port.drops,
             "loops": port.loops,
             "glitches": port.glitches,
@@ -254,6 +257,19 @@ impl Bench {
         let state = self.lock();
         let port = state.ports.get(port)?;
         port.present.then(|| port.device.clone()).flatten()
+    }
+
+    /// Something the bench did to the phone on `port` (told it to leave recovery mode), in
+    /// words: the port's note, beside what USB showed last.
+    pub fn port_note(&self, port: &str, kind: &'static str, message: &str) {
+        let t = self.t();
+        let mut state = self.lock();
+        let Some(entry) = Self::port(&mut state, port) else {
+            return;
+        };
+        entry.note = Some(json!({"t": t, "kind": kind, "message": message}));
+        let view = self.port_view(port, entry);
+        self.send(&mut state, "port", view);
     }
 
     /// A restore of the phone on `port` begins; its id.
@@ -345,6 +361,12 @@ impl Bench {
         view.verdict = Some(verdict);
         let view = json!(view);
         self.send(&mut state, "restore", view);
+        self.send(&mut state, "cases", json!({}));
+    }
+
+    /// A case was added to the history: pages reload their list.
+    pub fn cases_changed(&self) {
+        let mut state = self.lock();
         self.send(&mut state, "cases", json!({}));
     }
 

@@ -43,6 +43,14 @@ pub trait Restorer: Send + Sync + 'static {
     fn start(&self, job: RestoreJob, bench: Arc<Bench>) -> Result<(), String>;
 }
 
+/// Tells a phone in recovery mode to start iOS for the page (the binary runs irecovery and
+/// watches the phone come back); its news go to `bench` as the port's last event.
+pub trait RecoveryExiter: Send + Sync + 'static {
+    /// Starts telling `phone`, seen in recovery mode on `port`. Returns at once.
+    fn start(&self, port: String, phone: usb::AppleDevice, bench: Arc<Bench>)
+    -> Result<(), String>;
+}
+
 /// A restore the page asked for, checked: the phone is on its port, and an erase carries the
 /// person's typed word.
 #[derive(Debug)]
@@ -62,6 +70,8 @@ pub struct Dashboard {
     /// The case history to list (read only); `None` when there is none.
     pub db: Option<store::Location>,
     pub restorer: Option<Box<dyn Restorer>>,
+    /// `None` when irecovery was not found: the page then offers no "Leave recovery mode".
+    pub exiter: Option<Box<dyn RecoveryExiter>>,
     /// Where it is served: every request must name this origin.
     pub site: Site,
     /// Required on every request when the server is reachable from other computers.
@@ -85,6 +95,7 @@ pub fn router(dashboard: Dashboard) -> Router {
         .route("/api/cases", get(cases))
         .route("/api/cases/{id}/report", get(case_report))
         .route("/api/restores", post(start_restore))
+        .route("/api/exit-recovery", post(exit_recovery))
         // Inside the guard: only a request it lets through is read.
         .layer(axum::middleware::from_fn(limits::bounded_body))
         .layer(axum::middleware::from_fn_with_state(
@@ -185,6 +196,7 @@ async fn style() -> Response {
 async fn state(State(d): Shared) -> Response {
     let mut snapshot = d.bench.snapshot();
     snapshot["restores_enabled"] = json!(d.restorer.is_some());
+    snapshot["exit_recovery_enabled"] = json!(d.exiter.is_some());
     snapshot["show_ids"] = json!(d.show_ids);
     axum::Json(snapshot).into_response()
 }
@@ -281,6 +293,51 @@ async fn case_report(State(d): Shared, Path(id): Path<String>) -> Response {
         }
         Ok(_) => problem(StatusCode::NOT_FOUND, "no such case"),
         Err(response) => response,
+    }
+}
+
+/// What the page sends to tell a phone to leave recovery mode.
+#[derive(Debug, Deserialize)]
+struct ExitForm {
+    port: String,
+}
+
+/// Tells the phone on a port to leave recovery mode: only a phone in recovery mode with an
+/// ECID; DFU mode has no command to leave it, only the phone's buttons.
+async fn exit_recovery(State(d): Shared, axum::Json(form): axum::Json<ExitForm>) -> Response {
+    let Some(exiter) = &d.exiter else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "irecovery was not found when the server started, so phones cannot be told to leave recovery mode from here",
+        );
+    };
+    let Some(phone) = d.bench.phone_on(&form.port) else {
+        return problem(StatusCode::NOT_FOUND, "no phone on that port now");
+    };
+    match phone.mode {
+        usb::Mode::Recovery if phone.ecid.is_some() => {}
+        usb::Mode::Dfu => {
+            return problem(
+                StatusCode::CONFLICT,
+                "a phone in DFU mode (a black screen) cannot be told to leave it: force-restart it with its buttons; nothing was sent",
+            );
+        }
+        usb::Mode::Recovery => {
+            return problem(
+                StatusCode::CONFLICT,
+                "the phone on that port shows no ECID, so it cannot be named to irecovery; nothing was sent",
+            );
+        }
+        _ => {
+            return problem(
+                StatusCode::CONFLICT,
+                "the phone on that port is not in recovery mode; nothing was sent",
+            );
+        }
+    }
+    match exiter.start(form.port, phone, d.bench.clone()) {
+        Ok(()) => (StatusCode::ACCEPTED, axum::Json(json!({"ok": true}))).into_response(),
+        Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }
 

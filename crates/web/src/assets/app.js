@@ -2,7 +2,7 @@
 // they come (batched into one redraw per frame), and reloads the state after any gap.
 "use strict";
 
-const model = { ports: new Map(), alerts: [], restores: new Map(), sources: new Map(), startedMs: null, restoresEnabled: false, replayDone: false };
+const model = { ports: new Map(), alerts: [], restores: new Map(), sources: new Map(), startedMs: null, restoresEnabled: false, exitEnabled: false, replayDone: false };
 const pending = [];          // arrival times of events not yet drawn
 const timings = [];          // ms from an event's arrival to the redraw that showed it
 const counts = { events: 0, finding: 0, port: 0, alert: 0, restore: 0, source: 0, resync: 0, loads: 0 };
@@ -32,6 +32,7 @@ async function load() {
   model.alerts = state.alerts.slice();
   model.restores = new Map(state.restores.map((r) => [r.id, r]));
   model.restoresEnabled = state.restores_enabled;
+  model.exitEnabled = state.exit_recovery_enabled;
   model.replayDone = state.replay_done;
   model.sources = new Map((state.sources || []).map((s) => [s.name, s]));
   model.startedMs = state.started_ms ?? null;
@@ -161,10 +162,17 @@ function portCard(p) {
   counts.append(count(p.drops, "drop", "drops"), count(p.loops, "loop", "loops"), count(p.glitches, "glitch", "glitches"));
   card.append(counts);
   if (p.last) card.append(el("div", { class: "last", text: when(p.last.t) + " · " + p.last.message }));
+  if (p.note) card.append(el("div", { class: "note", text: when(p.note.t) + " · " + p.note.message }));
   if (model.restoresEnabled && p.present && (d.mode === "dfu" || d.mode === "recovery") && d.ecid && !(restore && restore.state === "running")) {
     const button = el("button", { type: "button", class: "restore-button", text: "Restore…" });
     button.addEventListener("click", () => openRestore(p));
     card.append(button);
+  }
+  // A phone in recovery mode can be told to start iOS again, keeping its data.
+  if (model.exitEnabled && p.present && d.mode === "recovery" && d.ecid && !(restore && restore.state === "running")) {
+    const leave = el("button", { type: "button", class: "exit-button", text: "Leave recovery mode" });
+    leave.addEventListener("click", () => { exitRecovery(p.port, leave).catch((e) => { leave.textContent = String(e); }); });
+    card.append(leave);
   }
   return card;
 }
@@ -218,6 +226,18 @@ async function loadCases() {
     return el("li", {}, link, " · " + (c.status || "") + " · " + code);
   }));
   $("no-cases").hidden = data.cases.length > 0;
+}
+
+// ---------- leaving recovery mode ----------
+async function exitRecovery(port, button) {
+  button.disabled = true;
+  const response = await fetch("/api/exit-recovery", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ port }),
+  });
+  if (!response.ok) {
+    const answer = await response.json().catch(() => ({}));
+    button.textContent = answer.error || "could not be sent (" + response.status + ")";
+  }
 }
 
 // ---------- starting a restore ----------
