@@ -23,21 +23,26 @@ pub fn resolve_model<'kb>(kb: &'kb Kb, model: Option<&str>) -> anyhow::Result<Op
 }
 
 /// The device a command understood, as its `--json` echoes it (`null` when none was given).
+/// A model's name that several variants share ("iPhone 7") has no product type and no board,
+/// and lists the product types it can be as `candidates`.
 #[derive(serde::Serialize)]
 pub struct DeviceJson<'a> {
-    pub product_type: &'a str,
+    pub product_type: Option<&'a str>,
     pub name: &'a str,
     pub model: &'a str,
     pub board: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub candidates: &'a [String],
 }
 
 impl<'a> From<&'a kb::Device> for DeviceJson<'a> {
     fn from(d: &'a kb::Device) -> Self {
         DeviceJson {
-            product_type: &d.product_type,
+            product_type: d.known_product_type(),
             name: &d.name,
             model: &d.model,
             board: d.board.as_deref(),
+            candidates: &d.variants,
         }
     }
 }

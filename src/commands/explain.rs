@@ -48,7 +48,7 @@ fn apple_line(tag: &str, category: &str) -> String {
 }
 
 fn device_label(d: &Device) -> String {
-    format!("{} ({})", d.model, d.product_type)
+    format!("{} ({})", d.model, d.product_types_text())
 }
 
 fn text(
@@ -154,7 +154,11 @@ fn text(
     // not read as one.
     let mut command = format!("restore-doctor diagnose --code={}", lookup.display());
     if let Some(d) = device {
-        let _ = write!(command, " --model {}", d.product_type);
+        // A model's name ("iPhone 7", its variant unknown) is quoted for the shell.
+        let _ = match d.known_product_type() {
+            Some(product_type) => write!(command, " --model {product_type}"),
+            None => write!(command, " --model '{}'", d.model),
+        };
     }
     let _ = writeln!(
         out,

@@ -27,7 +27,10 @@ pub fn coach(
     let title = match device {
         Some(d) => format!(
             "DFU mode for {} ({}) · family {}: {}",
-            d.model, d.product_type, family.letter, family.name
+            d.model,
+            d.product_types_text(),
+            family.letter,
+            family.name
         ),
         None => format!("DFU mode · family {}: {}", family.letter, family.name),
     };

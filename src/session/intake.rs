@@ -181,25 +181,102 @@ pub fn ask_model<'kb>(
         if answer.is_empty() {
             return Ok(Asked::Value(None));
         }
-        match kb.find_device(&answer) {
-            Ok(device) => {
-                prompter.say(&format!(
-                    "  {} ({}, {}).",
-                    device.model,
-                    device.product_type,
-                    device.connector.id()
-                ))?;
-                return Ok(Asked::Value(Some(device)));
+        let found = match kb.find_device(&answer) {
+            Ok(device) => Some(device),
+            // Words that fit several models ("iPhone SE"): the person picks one by number.
+            Err(e) if e.candidates.len() >= 2 => {
+                let mut options: Vec<Choice> = e
+                    .candidates
+                    .iter()
+                    .map(|c| Choice::new(c.clone(), c.clone()))
+                    .collect();
+                options.push(Choice::new("none", "None of these"));
+                let asked = format!("'{}' could be one of these. Which is it?", e.query);
+                match prompter.choose(&asked, &options)? {
+                    None => return Ok(Asked::Stop),
+                    Some(i) => match e.candidates.get(i) {
+                        Some(model) => kb.find_device(model).ok(),
+                        None => None,
+                    },
+                }
             }
             Err(e) => {
                 prompt = format!(
                     "{}. Try again, or press Enter to go on without the model.",
                     upper_first(&e.to_string())
-                )
+                );
+                continue;
             }
-        }
+        };
+        let Some(device) = found else {
+            prompt = "Type the model's name, product type or board, or press Enter to go on without it.".to_owned();
+            continue;
+        };
+        return match pick_variant(kb, device, prompter)? {
+            Asked::Value(device) => {
+                prompter.say(&model_line(device))?;
+                Ok(Asked::Value(Some(device)))
+            }
+            Asked::Stop => Ok(Asked::Stop),
+        };
     }
     Ok(Asked::Value(None))
+}
+
+/// A model whose variants differ in what the plan weighs (a modem: Wi-Fi or Wi-Fi + Cellular)
+/// is asked about; otherwise the model stands, and no variant is picked for the person.
+fn pick_variant<'kb>(
+    kb: &'kb Kb,
+    device: &'kb kb::Device,
+    prompter: &mut dyn Prompter,
+) -> io::Result<Asked<&'kb kb::Device>> {
+    let variants: Vec<&kb::Device> = device
+        .variants
+        .iter()
+        .filter_map(|p| kb.find_device(p).ok())
+        .collect();
+    let modems: Vec<Option<bool>> = variants.iter().map(|v| v.has_modem()).collect();
+    if device.has_modem().is_some() || !modems.contains(&Some(true)) || !modems.contains(&Some(false)) {
+        return Ok(Asked::Value(device));
+    }
+    let mut options = vec![
+        Choice::new("wifi", "Wi-Fi only (no SIM tray)"),
+        Choice::new("cellular", "Wi-Fi + Cellular (it has a SIM tray or eSIM)"),
+    ];
+    options.push(Choice::new("unknown", "I don't know"));
+    let asked = format!("Is your {} the Wi-Fi or the Wi-Fi + Cellular model?", device.model);
+    Ok(match prompter.choose(&asked, &options)? {
+        None => Asked::Stop,
+        Some(i) if i < 2 => {
+            let cellular = i == 1;
+            let picked: Vec<&kb::Device> = variants
+                .iter()
+                .copied()
+                .filter(|v| v.has_modem() == Some(cellular))
+                .collect();
+            Asked::Value(match picked.as_slice() {
+                [one] => one,
+                _ => device,
+            })
+        }
+        Some(_) => Asked::Value(device),
+    })
+}
+
+/// The model as understood, in words: its product type when one variant is known.
+fn model_line(device: &kb::Device) -> String {
+    match device.known_product_type() {
+        Some(product_type) => format!(
+            "  {} ({product_type}, {}).",
+            device.model,
+            device.connector.id()
+        ),
+        None => format!(
+            "  {} ({}; which one does not change what to try first).",
+            device.model,
+            device.variants.join(" or ")
+        ),
+    }
 }
 
 pub fn ask_error_code(prompter: &mut dyn Prompter, prompt: &str) -> io::Result<Asked<Option<i64>>> {
@@ -293,7 +370,34 @@ fn upper_first(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::pick_many;
+    use super::{Asked, ask_model, pick_many};
+    use crate::session::prompter::ScriptedPrompter;
+
+    fn asked(answers: &[&str]) -> (Option<&'static kb::Device>, String) {
+        let kb = kb::Kb::embedded().unwrap();
+        let mut p = ScriptedPrompter::new(answers);
+        match ask_model(kb, &mut p).unwrap() {
+            Asked::Value(device) => (device, p.transcript),
+            Asked::Stop => (None, p.transcript),
+        }
+    }
+
+    /// "iPhone SE" fits three models: they are numbered, and 2 picks the second (not "iPhone
+    /// 2G"); a family name stays the family, and only a modem difference is asked about.
+    #[test]
+    fn a_model_is_picked_by_number_and_a_family_is_not_guessed() {
+        let (se, transcript) = asked(&["iPhone SE", "2"]);
+        assert_eq!(se.map(|d| d.model.as_str()), Some("iPhone SE (2nd gen)"), "{transcript}");
+        assert!(transcript.contains("1) iPhone SE (1st gen)"), "{transcript}");
+        let (seven, transcript) = asked(&["iphone 7"]);
+        let seven = seven.unwrap();
+        assert_eq!(seven.known_product_type(), None, "{transcript}");
+        assert!(transcript.contains("iPhone9,1 or iPhone9,3"), "{transcript}");
+        let (ipad, transcript) = asked(&["ipad 9", "1"]);
+        assert_eq!(ipad.map(|d| d.product_type.as_str()), Some("iPad12,1"), "{transcript}");
+        let (unsure, _) = asked(&["ipad 9", "3"]);
+        assert_eq!(unsure.and_then(|d| d.known_product_type()), None);
+    }
 
     #[test]
     fn a_multi_select_takes_numbers_once_each_or_none() {

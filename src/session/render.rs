@@ -233,7 +233,7 @@ pub fn verdict(kb: &Kb, assessment: &Assessment, evidence: &Evidence, ledger: &L
         facts.push(format!(
             "the model: {} ({}, board {})",
             d.model,
-            d.product_type,
+            d.product_types_text(),
             d.board.as_deref().unwrap_or("unknown")
         ));
     }

@@ -152,10 +152,9 @@ mod tests {
         assert_eq!(keys.len(), 1);
         let key = &keys[0];
         assert_eq!((key.id.as_str(), key.line, key.code), ("a", 2, Some(4013)));
-        assert_eq!(
-            key.device.map(|d| d.product_type.as_str()),
-            Some("iPhone9,1")
-        );
+        // "iPhone 7" is the model, not one of its variants (iPhone9,1 or iPhone9,3).
+        assert_eq!(key.device.map(|d| d.model.as_str()), Some("iPhone 7"));
+        assert_eq!(key.device.and_then(|d| d.known_product_type()), None);
         assert_eq!(key.answer("hub-in-path"), Some("yes"));
         assert_eq!(key.answer("boot-loop"), None);
         assert_eq!(key.failed, ["swap-cable"]);

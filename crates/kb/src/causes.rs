@@ -18,6 +18,10 @@ pub struct Cause {
     /// If set, the cause is impossible for a known device outside these groups.
     #[serde(default)]
     pub applies_to: Vec<String>,
+    /// The cause is impossible for a known device in any of these groups (a modem fault on a
+    /// Wi-Fi-only iPad).
+    #[serde(default)]
+    pub not_for: Vec<String>,
     /// Priors for devices in particular groups; the first matching group wins.
     #[serde(default)]
     pub prior_for: Vec<GroupPrior>,
@@ -75,6 +79,9 @@ impl Kb {
             return cause.prior;
         };
         let groups = self.groups_of(device);
+        if cause.not_for.iter().any(|g| groups.contains(&g.as_str())) {
+            return 0.0;
+        }
         if !cause.applies_to.is_empty()
             && !cause
                 .applies_to

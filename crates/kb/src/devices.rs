@@ -128,21 +128,110 @@ pub struct Device {
     /// Marketing name without the variant, e.g. "iPhone 7".
     pub model: String,
     pub kind: DeviceKind,
+    /// An iPad with a modem (Wi-Fi + Cellular) or without (Wi-Fi only); `None` where the
+    /// sources disagree or one product type was sold both ways. iPhones and iPods leave it out.
+    pub cellular: Option<bool>,
     pub connector: Connector,
     pub biometric: Biometric,
     /// DFU button family id (dfu.toml).
     pub dfu: String,
+    /// For a model's stand-in (see [`Kb::find_device`]): the product types it stands for.
+    /// Empty for a row of the table.
+    #[serde(skip)]
+    pub variants: Vec<String>,
 }
 
-/// The regulatory model numbers of one model, with their sources.
+impl Device {
+    /// Whether the device has a cellular modem: every iPhone does, no iPod touch does, an iPad
+    /// when it is a Wi-Fi + Cellular model; `None` when that is not known.
+    pub fn has_modem(&self) -> Option<bool> {
+        match self.kind {
+            DeviceKind::Iphone => Some(true),
+            DeviceKind::Ipod => Some(false),
+            DeviceKind::Ipad => self.cellular,
+        }
+    }
+
+    /// The product type, or for a model's stand-in the product types it can be, in words:
+    /// "iPhone9,3", "iPhone9,1 or iPhone9,3".
+    pub fn product_types_text(&self) -> String {
+        if self.variants.is_empty() {
+            self.product_type.clone()
+        } else {
+            self.variants.join(" or ")
+        }
+    }
+
+    /// The product type when this is one variant; `None` for a model's stand-in, whose
+    /// variant is not known.
+    pub fn known_product_type(&self) -> Option<&str> {
+        self.variants
+            .is_empty()
+            .then_some(self.product_type.as_str())
+    }
+}
+
+/// One source's regulatory model numbers ("A numbers"), product type → numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ModelNumbers {
-    /// The marketing name, as `Device::model` spells it.
-    pub model: String,
-    /// "A1778" and the like.
-    pub numbers: Vec<String>,
+pub struct ModelNumberTable {
     pub sources: Vec<String>,
+    /// "iPhone9,3" → ["A1778"].
+    pub numbers: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// One source's normal-mode USB product ids that name a model ("0x1294" → "iPhone 3GS") or a
+/// product type ("0x129c" → "iPhone3,3").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsbProductTable {
+    pub sources: Vec<String>,
+    pub models: std::collections::BTreeMap<String, String>,
+}
+
+/// What a person's words name: one variant, or every variant of one model when the words do
+/// not say which ("iPhone 7": the Global iPhone9,1 or the GSM iPhone9,3).
+#[derive(Debug, Clone)]
+pub struct Resolved<'a> {
+    /// The marketing name every variant shares ("iPhone 7").
+    pub model: &'a str,
+    /// The rows of the device table the words can mean, at least one, in table order.
+    pub variants: Vec<&'a Device>,
+}
+
+impl<'a> Resolved<'a> {
+    /// The one row the words name, if they name one.
+    pub fn device(&self) -> Option<&'a Device> {
+        match self.variants.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// The product type, when every variant has the same one (a dual-source chip has two rows).
+    pub fn product_type(&self) -> Option<&'a str> {
+        let first = self.variants.first()?;
+        self.variants
+            .iter()
+            .all(|d| d.product_type == first.product_type)
+            .then_some(first.product_type.as_str())
+    }
+
+    /// The board, only when one row is named.
+    pub fn board(&self) -> Option<&'a str> {
+        self.device().and_then(|d| d.board.as_deref())
+    }
+
+    /// The distinct product types the words can mean.
+    pub fn candidates(&self) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        for d in &self.variants {
+            if !out.contains(&d.product_type.as_str()) {
+                out.push(&d.product_type);
+            }
+        }
+        out
+    }
 }
 
 /// Where a person finds the model, said with every lookup error.
@@ -266,12 +355,14 @@ impl Kb {
         })
     }
 
-    /// Finds a device by product type, board config (with or without the `AP` suffix),
-    /// marketing name or display name, ignoring case and spacing differences.
-    pub fn find_device(&self, query: &str) -> Result<&Device, DeviceLookupError> {
+    /// What a person's words name: a product type, a board config (with or without the `AP`
+    /// suffix), an A-number, a marketing name or a display name, ignoring case and spacing. A
+    /// name several variants share ("iPhone 7", "iPad 9") gives every variant, never one of
+    /// them; words that could be several models ("iPhone SE") are an error listing them.
+    pub fn resolve_model(&self, query: &str) -> Result<Resolved<'_>, DeviceLookupError> {
         let query: String = query.chars().take(100).collect();
-        if let Some(d) = self.known_device(&query) {
-            return Ok(d);
+        if let Some(found) = self.known_model(&query) {
+            return Ok(found);
         }
         let wanted = normalize(&ordinal_generation(&as_people_write(&query)));
         Err(DeviceLookupError {
@@ -281,22 +372,74 @@ impl Kb {
         })
     }
 
-    /// The device a query names exactly, by a model number, or as people write it; `None`
-    /// without working out suggestions (that is `find_device`'s error path).
-    fn known_device(&self, query: &str) -> Option<&Device> {
-        self.exact_device(query)
-            .or_else(|| self.device_by_model_number(query))
-            .or_else(|| self.exact_device(&ordinal_generation(&as_people_write(query))))
+    /// A device for what a person typed. For words that name one variant, that row; for a
+    /// model's name that several variants share, the model's stand-in: a device with the
+    /// model's name and the facts every variant shares (kind, connector, sensor, DFU buttons,
+    /// the modem when they agree), no board and no chip ids, whose
+    /// [`Device::known_product_type`] is `None` and whose `variants` lists the candidates.
+    pub fn find_device(&self, query: &str) -> Result<&Device, DeviceLookupError> {
+        let found = self.resolve_model(query)?;
+        Ok(self.known_device_of(&found))
     }
 
-    /// The device whose model carries this regulatory model number (A1778).
-    pub fn device_by_model_number(&self, text: &str) -> Option<&Device> {
-        let number = text.trim().to_ascii_uppercase();
-        let entry = self
-            .model_numbers
+    /// The stand-in for what was found: its product type's, when it has one, else its model's.
+    fn stand_in(&self, found: &Resolved<'_>) -> Option<&Device> {
+        let all = self.stand_ins.get_or_init(|| stand_ins(&self.devices));
+        match found.product_type() {
+            Some(product_type) => all
+                .iter()
+                .find(|d| d.variants.is_empty() && d.product_type == product_type),
+            None => all
+                .iter()
+                .find(|d| !d.variants.is_empty() && d.model == found.model),
+        }
+    }
+
+    /// What the words name exactly, by a model number, or as people write them; `None`
+    /// without working out suggestions (that is `resolve_model`'s error path).
+    fn known_model(&self, query: &str) -> Option<Resolved<'_>> {
+        self.exact_model(query)
+            .or_else(|| self.resolve_model_number(query))
+            .or_else(|| self.exact_model(&ordinal_generation(&as_people_write(query))))
+    }
+
+    /// The model a normal-mode USB product id names, for the ids that name one (30-pin era).
+    pub fn model_by_usb_product(&self, pid: u16) -> Option<Resolved<'_>> {
+        let key = format!("0x{pid:04x}");
+        let named = self
+            .usb_products
             .iter()
-            .find(|m| m.numbers.contains(&number))?;
-        self.devices.iter().find(|d| d.model == entry.model)
+            .find_map(|table| table.models.get(&key))?;
+        self.exact_model(named)
+    }
+
+    /// The product types that carry this regulatory model number (A1778), in table order.
+    pub fn product_types_by_model_number(&self, text: &str) -> Vec<&str> {
+        let number = text.trim().to_ascii_uppercase();
+        let mut out: Vec<&str> = Vec::new();
+        for table in &self.model_numbers {
+            for (product_type, numbers) in &table.numbers {
+                if numbers.contains(&number) && !out.contains(&product_type.as_str()) {
+                    out.push(product_type);
+                }
+            }
+        }
+        out
+    }
+
+    /// The variants a regulatory model number names: one product type (A1778 is iPhone9,3),
+    /// or the variants that share it (A1332: iPhone3,1 and iPhone3,2).
+    fn resolve_model_number(&self, text: &str) -> Option<Resolved<'_>> {
+        let product_types = self.product_types_by_model_number(text);
+        let variants: Vec<&Device> = self
+            .devices
+            .iter()
+            .filter(|d| product_types.contains(&d.product_type.as_str()))
+            .collect();
+        Some(Resolved {
+            model: &variants.first()?.model,
+            variants,
+        })
     }
 
     /// The distinct models whose name starts with `wanted` and goes on with something other
@@ -329,17 +472,41 @@ impl Kb {
         models
     }
 
-    fn exact_device(&self, query: &str) -> Option<&Device> {
+    /// The rows a name matches exactly: every row of a product type, the row of a board, the
+    /// rows of a marketing name or of a display name.
+    fn exact_model(&self, query: &str) -> Option<Resolved<'_>> {
         let wanted = normalize(query);
-        let at = self.device_names().iter().position(|n| {
-            n.product_type == wanted
-                || n.model == wanted
-                || n.name == wanted
-                || n.board.as_deref().is_some_and(|board| {
-                    board == wanted || board.strip_suffix("ap") == Some(wanted.as_str())
+        let names = self.device_names();
+        let pick = |matches: &dyn Fn(&DeviceNames) -> bool| -> Option<Resolved<'_>> {
+            let variants: Vec<&Device> = self
+                .devices
+                .iter()
+                .zip(names)
+                .filter(|(_, n)| matches(n))
+                .map(|(d, _)| d)
+                .collect();
+            Some(Resolved {
+                model: &variants.first()?.model,
+                variants,
+            })
+        };
+        pick(&|n| n.product_type == wanted)
+            .or_else(|| {
+                pick(&|n| {
+                    n.board.as_deref().is_some_and(|board| {
+                        board == wanted || board.strip_suffix("ap") == Some(wanted.as_str())
+                    })
                 })
-        })?;
-        self.devices.get(at)
+            })
+            .or_else(|| pick(&|n| n.model == wanted))
+            .or_else(|| pick(&|n| n.name == wanted))
+    }
+
+    /// The device a text names exactly, by a model number, or as people write them (the
+    /// model's stand-in for a name several variants share).
+    fn known_device(&self, query: &str) -> Option<&Device> {
+        let found = self.known_model(query)?;
+        Some(self.known_device_of(&found))
     }
 
     /// The device a free text names ("iPhone 7 Plus (A1784, iPhone9,4)", "iPhone 7 (256 GB)",
@@ -351,9 +518,13 @@ impl Kb {
         // A product type ("iPhone9,4") or a model number ("A1784") written anywhere.
         for word in text.split(|c: char| !(c.is_alphanumeric() || c == ',')) {
             let found = if word.contains(',') {
-                self.exact_device(word)
+                self.exact_model(word).and_then(|f| {
+                    f.device()
+                        .or_else(|| f.product_type().and(f.variants.first().copied()))
+                })
             } else {
-                self.device_by_model_number(word)
+                self.resolve_model_number(word)
+                    .map(|f| f.device().unwrap_or_else(|| self.known_device_of(&f)))
             };
             if found.is_some() {
                 return found;
@@ -366,7 +537,8 @@ impl Kb {
             return Some(d);
         }
         let (wanted, breaks) = squeezed_with_breaks(&ordinal_generation(&text));
-        self.devices
+        let longest = self
+            .devices
             .iter()
             .zip(self.device_names())
             .filter_map(|(d, names)| {
@@ -381,7 +553,16 @@ impl Kb {
                 })
             })
             .max_by_key(|(len, _)| *len)
-            .map(|(_, d)| d)
+            .map(|(_, d)| d)?;
+        self.known_device(&longest.model)
+    }
+
+    /// A found set of variants as one device: the row, or the model's stand-in.
+    fn known_device_of<'a>(&'a self, found: &Resolved<'a>) -> &'a Device {
+        match found.device() {
+            Some(device) => device,
+            None => self.stand_in(found).unwrap_or(found.variants[0]),
+        }
     }
 
     /// Finds the device a DFU / recovery chip id and board id belong to.
@@ -418,6 +599,63 @@ impl Kb {
         // Allow about one typo per four characters.
         (distance <= 1 + wanted.len() / 4).then(|| best.to_owned())
     }
+}
+
+/// The stand-ins: one per product type with several rows (a dual-source chip: the product
+/// type, no board), and one per model with several product types (the model's name as its
+/// product type, and `variants` listing them). Each carries the facts all its rows share.
+fn stand_ins(devices: &[Device]) -> Vec<Device> {
+    let mut out: Vec<Device> = Vec::new();
+    let stand_in = |rows: &[&Device], product_type: String, variants: Vec<String>| {
+        let first = rows[0];
+        Device {
+            product_type,
+            board: None,
+            cpid: None,
+            bdid: None,
+            name: if variants.is_empty() {
+                first.name.clone()
+            } else {
+                first.model.clone()
+            },
+            model: first.model.clone(),
+            kind: first.kind,
+            cellular: rows
+                .iter()
+                .all(|d| d.cellular == first.cellular)
+                .then_some(first.cellular)
+                .flatten(),
+            connector: first.connector,
+            biometric: first.biometric,
+            dfu: first.dfu.clone(),
+            variants,
+        }
+    };
+    for first in devices {
+        let rows: Vec<&Device> = devices
+            .iter()
+            .filter(|d| d.product_type == first.product_type)
+            .collect();
+        if rows.len() >= 2 && !out.iter().any(|d| d.product_type == first.product_type) {
+            out.push(stand_in(&rows, first.product_type.clone(), Vec::new()));
+        }
+    }
+    for first in devices {
+        if out.iter().any(|d| !d.variants.is_empty() && d.model == first.model) {
+            continue;
+        }
+        let rows: Vec<&Device> = devices.iter().filter(|d| d.model == first.model).collect();
+        let mut variants: Vec<String> = Vec::new();
+        for d in &rows {
+            if !variants.contains(&d.product_type) {
+                variants.push(d.product_type.clone());
+            }
+        }
+        if variants.len() >= 2 {
+            out.push(stand_in(&rows, first.model.clone(), variants));
+        }
+    }
+    out
 }
 
 /// Lower case, spaces and punctuation other than the comma dropped, "plus" kept as a word:

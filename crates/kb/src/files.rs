@@ -85,7 +85,9 @@ struct DevicesFile {
     sources: Vec<String>,
     device: Vec<Device>,
     #[serde(default)]
-    model_number: Vec<super::devices::ModelNumbers>,
+    model_numbers: Vec<super::devices::ModelNumberTable>,
+    #[serde(default)]
+    usb_product: Vec<super::devices::UsbProductTable>,
 }
 
 #[derive(Deserialize)]
@@ -228,7 +230,8 @@ impl KbFiles {
             questions: questions.question,
             groups: groups.group,
             devices: Lazy::ready(devices.device),
-            model_numbers: Lazy::ready(devices.model_number),
+            model_numbers: Lazy::ready(devices.model_numbers),
+            usb_products: Lazy::ready(devices.usb_product),
             device_sources: Lazy::ready(devices.sources),
             dfu_families: Lazy::ready(dfu.family),
             dfu_signs: Lazy::ready(dfu.signs),
@@ -242,6 +245,7 @@ impl KbFiles {
             tool_messages: std::sync::OnceLock::new(),
             code_index: HashMap::new(),
             device_names: std::sync::OnceLock::new(),
+            stand_ins: std::sync::OnceLock::new(),
         };
         kb.index();
         Ok(kb)

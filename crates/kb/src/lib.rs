@@ -35,7 +35,8 @@ pub use codes::{
     Category, CodeEntry, CodeLookup, CodeMatch, CodeParseError, CodeRange, display_code, parse_code,
 };
 pub use devices::{
-    Biometric, Connector, Device, DeviceKind, DeviceLookupError, ModelNumbers, reword,
+    Biometric, Connector, Device, DeviceKind, DeviceLookupError, ModelNumberTable, Resolved,
+    UsbProductTable, reword,
 };
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use dialogs::{DialogCode, DialogExample, DialogLanguage};
@@ -144,7 +145,9 @@ pub struct Kb {
     pub groups: Vec<Group>,
     pub devices: Lazy<Vec<Device>>,
     /// The regulatory model numbers (A1778…) printed on the back or in the SIM tray.
-    pub model_numbers: Lazy<Vec<ModelNumbers>>,
+    pub model_numbers: Lazy<Vec<ModelNumberTable>>,
+    /// Normal-mode USB product ids that name one model (0x1294: iPhone 3GS).
+    pub usb_products: Lazy<Vec<UsbProductTable>>,
     pub device_sources: Lazy<Vec<String>>,
     pub dfu_families: Lazy<Vec<DfuFamily>>,
     pub dfu_signs: Lazy<DfuSigns>,
@@ -168,6 +171,9 @@ pub struct Kb {
     /// Each device's names as lookups compare them, made on first use.
     #[serde(skip)]
     device_names: OnceLock<Vec<devices::DeviceNames>>,
+    /// One stand-in per model with several rows (see [`Kb::find_device`]), made on first use.
+    #[serde(skip)]
+    stand_ins: OnceLock<Vec<Device>>,
 }
 
 impl Kb {
@@ -271,19 +277,33 @@ impl Kb {
         self.actions.iter().find(|a| a.escalation)
     }
 
-    /// Every group a device belongs to: its kind, connector, biometric sensor, DFU family and
-    /// the named groups that list its product type.
+    /// Every group a device belongs to: whether it has a modem (`cellular`, `wifi-only`, or
+    /// `modem-unknown`), its kind, connector, biometric sensor, DFU family and the named groups
+    /// that list its product type.
     pub fn groups_of<'a>(&'a self, device: &'a Device) -> Vec<&'a str> {
         let mut groups = vec![
+            match device.has_modem() {
+                Some(true) => "cellular",
+                Some(false) => "wifi-only",
+                None => "modem-unknown",
+            },
             device.kind.id(),
             device.connector.id(),
             device.biometric.id(),
             device.dfu.as_str(),
         ];
+        // A model's stand-in is in a named group when every one of its variants is.
+        let in_group = |g: &Group| {
+            if device.variants.is_empty() {
+                g.product_types.contains(&device.product_type)
+            } else {
+                device.variants.iter().all(|v| g.product_types.contains(v))
+            }
+        };
         groups.extend(
             self.groups
                 .iter()
-                .filter(|g| g.product_types.iter().any(|p| p == &device.product_type))
+                .filter(|g| in_group(g))
                 .map(|g| g.id.as_str()),
         );
         groups

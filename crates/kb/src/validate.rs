@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use super::questions::ANY_CAUSE;
-use crate::{Kb, ToolMessages};
+use crate::{DeviceKind, Kb, ToolMessages};
 
 /// One thing wrong with the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +121,9 @@ fn known_groups(kb: &Kb) -> HashSet<&str> {
         "touch-id",
         "face-id",
         "no-biometric",
+        "cellular",
+        "wifi-only",
+        "modem-unknown",
     ]);
     groups
 }
@@ -376,7 +379,7 @@ impl<'a> Checker<'a> {
             let entry = cause.id.as_str();
             self.cited("causes.toml", entry, &cause.sources);
             self.probability("causes.toml", entry, "prior", cause.prior);
-            for g in &cause.applies_to {
+            for g in cause.applies_to.iter().chain(&cause.not_for) {
                 self.group_ref("causes.toml", entry, g);
             }
             for other in &cause.unless_likely {
@@ -755,30 +758,56 @@ impl<'a> Checker<'a> {
     fn devices_and_dfu(&mut self) {
         let kb = self.kb;
         self.cited("devices.toml", "devices", &kb.device_sources);
-        for m in &kb.model_numbers {
-            self.cited("devices.toml", &m.model, &m.sources);
-            if !kb.devices.iter().any(|d| d.model == m.model) {
-                self.problem(
-                    "devices.toml",
-                    &m.model,
-                    "model_number names no device model",
-                );
-            }
-            for n in &m.numbers {
-                let well_formed = n.len() == 5
-                    && n.starts_with('A')
-                    && n[1..].chars().all(|c| c.is_ascii_digit());
-                let shared = kb
-                    .model_numbers
+        for table in &kb.model_numbers {
+            let entry = format!("model numbers from {}", table.sources.join(", "));
+            self.cited("devices.toml", &entry, &table.sources);
+            for (product_type, numbers) in &table.numbers {
+                let Some(model) = kb
+                    .devices
                     .iter()
-                    .any(|o| o.model != m.model && o.numbers.contains(n));
-                if !well_formed || shared {
+                    .find(|d| &d.product_type == product_type)
+                    .map(|d| d.model.as_str())
+                else {
                     self.problem(
                         "devices.toml",
-                        &m.model,
-                        format!(
-                            "model number '{n}' is not an A and four digits, or names two models"
-                        ),
+                        &entry,
+                        format!("'{product_type}' is no product type of the device table"),
+                    );
+                    continue;
+                };
+                for n in numbers {
+                    let well_formed = n.len() == 5
+                        && n.starts_with('A')
+                        && n[1..].chars().all(|c| c.is_ascii_digit());
+                    // A number may name several variants of one model, never two models.
+                    let other_model = kb.product_types_by_model_number(n).into_iter().any(|p| {
+                        kb.devices
+                            .iter()
+                            .any(|d| d.product_type == p && d.model != model)
+                    });
+                    if !well_formed || other_model {
+                        self.problem(
+                            "devices.toml",
+                            product_type.as_str(),
+                            format!(
+                                "model number '{n}' is not an A and four digits, or names two models"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        for table in &kb.usb_products {
+            self.cited("devices.toml", "usb products", &table.sources);
+            for (pid, named) in &table.models {
+                let parsed = pid
+                    .strip_prefix("0x")
+                    .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+                if parsed.is_none() || kb.resolve_model(named).is_err() {
+                    self.problem(
+                        "devices.toml",
+                        pid.as_str(),
+                        format!("usb product '{pid}' must be 0x and four hex digits naming a known model, not '{named}'"),
                     );
                 }
             }
@@ -792,6 +821,20 @@ impl<'a> Checker<'a> {
                     "devices.toml",
                     entry,
                     "product_type and model must not be empty",
+                );
+            }
+            // The modem fact agrees with the kind and with the variant's name.
+            let named_wifi = d.name.contains("WiFi") || d.name.contains("Wi-Fi");
+            let consistent = match (d.kind, d.cellular) {
+                (DeviceKind::Iphone, Some(false)) | (DeviceKind::Ipod, Some(true)) => false,
+                (DeviceKind::Ipad, Some(cellular)) => cellular != named_wifi,
+                _ => true,
+            };
+            if !consistent {
+                self.problem(
+                    "devices.toml",
+                    entry,
+                    "cellular disagrees with the kind or the name (WiFi / Cellular)",
                 );
             }
             if !families.contains(d.dfu.as_str()) {

@@ -28,6 +28,7 @@ fn the_compiled_tables_are_the_toml_tables() {
     assert_eq!(a.groups, b.groups);
     assert_eq!(a.devices, b.devices);
     assert_eq!(a.model_numbers, b.model_numbers);
+    assert_eq!(a.usb_products, b.usb_products);
     assert_eq!(a.device_sources, b.device_sources);
     assert_eq!(a.dfu_families, b.dfu_families);
     assert_eq!(a.dfu_signs, b.dfu_signs);
@@ -91,7 +92,11 @@ fn model_query() -> impl Strategy<Value = String> {
             ]
         })
         .flatten()
-        .chain(kb.model_numbers.iter().flat_map(|m| m.numbers.clone()))
+        .chain(
+            kb.model_numbers
+                .iter()
+                .flat_map(|t| t.numbers.values().flatten().cloned()),
+        )
         .collect();
     let known = (proptest::sample::select(names), 0usize..30, any::<bool>()).prop_map(
         |(name, cut, lower)| {
@@ -131,7 +136,11 @@ proptest! {
         let (a, b) = (compiled(), &*FROM_TOML);
         prop_assert_eq!(a.find_device(&query), b.find_device(&query));
         prop_assert_eq!(a.device_in_text(&query), b.device_in_text(&query));
-        prop_assert_eq!(a.device_by_model_number(&query), b.device_by_model_number(&query));
+        let resolved = |kb: &kb::Kb| {
+            kb.resolve_model(&query)
+                .map(|r| (r.model.to_owned(), r.candidates().join(" ")))
+        };
+        prop_assert_eq!(resolved(a), resolved(b));
     }
 
     #[test]

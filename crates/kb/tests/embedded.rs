@@ -130,7 +130,7 @@ fn seed_fixes_and_dfu_steps_exist() {
     );
     assert!(kb.dfu_signs.recovery_instead.contains("Apple logo"));
     assert!(kb.dfu_signs.cable_warning.contains("USB-C-to-Lightning"));
-    assert_eq!(kb.dfu_families.len(), 5);
+    assert_eq!(kb.dfu_families.len(), 6, "five button families and the iPod touch 7");
 }
 
 /// The code column of research/error-codes.md §1, expanded. The test below re-reads the
@@ -399,9 +399,13 @@ fn device_table_covers_the_first_iphone_to_current_models() {
         kb.device_by_chip(0x8010, 0x99).is_none(),
         "unknown pair is None, not a guess"
     );
-    // Unknown ids stay unknown.
+    // libirecovery's table names the iPhone 17 line too; the iPod touch 7 is there.
     let air = kb.find_device("iPhone18,4").unwrap();
-    assert_eq!((air.board.as_deref(), air.bdid), (None, None));
+    assert_eq!((air.board.as_deref(), air.bdid), (Some("D23AP"), Some(0x0A)));
+    assert_eq!(
+        kb.device_by_chip(0x8010, 0x16).unwrap().product_type,
+        "iPod9,1"
+    );
 }
 
 #[test]
@@ -656,4 +660,105 @@ fn the_same_error_after_dfu_on_another_computer_follows_the_fix_rates() {
             cause.id
         );
     }
+}
+
+/// A model's name that several variants share gives the family, never one variant; an
+/// A-number names its own variant; a number shared by two variants names only the model.
+#[test]
+fn a_family_name_gives_its_variants_and_an_a_number_its_own() {
+    let kb = kb();
+    for (typed, model, candidates) in [
+        ("iphone 7", "iPhone 7", &["iPhone9,1", "iPhone9,3"][..]),
+        ("iPhone X", "iPhone X", &["iPhone10,3", "iPhone10,6"][..]),
+        ("ipad 9", "iPad (9th gen)", &["iPad12,1", "iPad12,2"][..]),
+        ("iPhone SE 2", "iPhone SE (2nd gen)", &["iPhone12,8"][..]),
+    ] {
+        let found = kb.resolve_model(typed).unwrap();
+        assert_eq!(found.model, model, "{typed}");
+        assert_eq!(found.candidates(), candidates, "{typed}");
+        if candidates.len() > 1 {
+            assert_eq!(found.product_type(), None, "{typed}: no variant is picked");
+            assert_eq!(found.board(), None, "{typed}: no board");
+            let stand_in = kb.find_device(typed).unwrap();
+            assert_eq!(stand_in.known_product_type(), None, "{typed}");
+            assert_eq!((stand_in.board.as_deref(), stand_in.cpid), (None, None));
+            assert_eq!(stand_in.variants, candidates, "{typed}");
+        }
+    }
+    // The A-numbers of the issue: A1778 is the GSM iPhone 7, A2111 an iPhone 11.
+    let a1778 = kb.resolve_model("A1778").unwrap();
+    assert_eq!(a1778.product_type(), Some("iPhone9,3"));
+    assert_eq!(a1778.board(), Some("D101AP"));
+    assert_eq!(kb.find_device("a1660").unwrap().product_type, "iPhone9,1");
+    assert_eq!(kb.find_device("A2111").unwrap().product_type, "iPhone12,1");
+    assert_eq!(kb.find_device("A1784").unwrap().product_type, "iPhone9,4");
+    assert_eq!(kb.find_device("A1905").unwrap().product_type, "iPhone10,4");
+    assert_eq!(kb.find_device("A2602").unwrap().product_type, "iPad12,1");
+    assert_eq!(kb.find_device("A3084").unwrap().product_type, "iPhone17,2");
+    // A number two variants share names the model, not one of them.
+    let a1332 = kb.resolve_model("A1332").unwrap();
+    assert_eq!(a1332.candidates(), ["iPhone3,1", "iPhone3,2"]);
+    assert_eq!(a1332.product_type(), None);
+    assert!(a1332.device().is_none());
+    // A dual-source chip: the product type is known, the board is not.
+    let six_s = kb.resolve_model("iPhone 6s").unwrap();
+    assert_eq!(six_s.product_type(), Some("iPhone8,1"));
+    assert_eq!(six_s.board(), None);
+    // Words that could be several models stay a question.
+    assert!(kb.resolve_model("iPhone SE").unwrap_err().candidates.len() >= 3);
+}
+
+/// Every iPhone and iPad in the table carries sourced A-numbers, and a number names one model.
+#[test]
+fn every_iphone_and_ipad_has_sourced_model_numbers() {
+    let kb = kb();
+    for d in kb.devices.iter().filter(|d| d.kind != kb::DeviceKind::Ipod) {
+        assert!(
+            kb.model_numbers
+                .iter()
+                .any(|t| t.numbers.get(&d.product_type).is_some_and(|n| !n.is_empty())),
+            "{} has no model number",
+            d.product_type
+        );
+    }
+    assert_eq!(kb.find_device("A2178").unwrap().product_type, "iPod9,1");
+}
+
+/// A Wi-Fi-only iPad and an iPod touch have no modem: no modem fault, no "No Service" question.
+#[test]
+fn a_wifi_only_ipad_has_no_modem_cause() {
+    let kb = kb();
+    let baseband = kb.cause("baseband").unwrap();
+    for wifi in ["iPad12,1", "iPad6,3", "iPod9,1"] {
+        let d = kb.find_device(wifi).unwrap();
+        assert_eq!(d.has_modem(), Some(false), "{wifi}");
+        assert_eq!(kb.prior(baseband, Some(d)), 0.0, "{wifi}");
+    }
+    for cellular in ["iPad12,2", "iPad6,4", "iPhone9,3"] {
+        let d = kb.find_device(cellular).unwrap();
+        assert_eq!(d.has_modem(), Some(true), "{cellular}");
+        assert!(kb.prior(baseband, Some(d)) > 0.0, "{cellular}");
+    }
+    // The family "iPad 9" may have a modem: the cause stays possible.
+    let family = kb.find_device("ipad 9").unwrap();
+    assert_eq!(family.has_modem(), None);
+    assert!(kb.prior(baseband, Some(family)) > 0.0);
+    // Sold both ways under one product type: unknown, not guessed.
+    assert_eq!(kb.find_device("iPad1,1").unwrap().has_modem(), None);
+    // The iPhone 7 family keeps the iPhone 7 group (its audio-chip cause).
+    let iphone7 = kb.find_device("iPhone 7").unwrap();
+    assert!(kb.groups_of(iphone7).contains(&"iphone-7"));
+}
+
+/// The iPod touch 7 is known by its names, board and chip, with its own DFU buttons.
+#[test]
+fn the_ipod_touch_7_is_known() {
+    let kb = kb();
+    for typed in ["iPod touch 7", "iPod 7", "iPod9,1", "N112AP", "iPod touch (7th generation)"] {
+        let d = kb.find_device(typed).unwrap();
+        assert_eq!(d.product_type, "iPod9,1", "{typed}");
+    }
+    let d = kb.find_device("iPod9,1").unwrap();
+    assert_eq!(d.dfu, "ipod-touch-7");
+    assert!(kb.dfu_family("ipod-touch-7").unwrap().recovery_buttons.contains("Volume Down"));
 }
