@@ -37,7 +37,7 @@ pub enum UsbError {
 pub const APPLE_VID: u16 = 0x05ac;
 
 /// What the device is doing, as its USB product id (and serial string) tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Normal,
@@ -129,6 +129,10 @@ pub struct AppleDevice {
     pub mode_detail: Option<String>,
     pub product_type: Option<String>,
     pub name: Option<String>,
+    /// The product types the device can be when only its model is known (a 30-pin iPhone 4's
+    /// USB product id names the model, not the variant); empty otherwise.
+    #[serde(default)]
+    pub candidates: Vec<String>,
     pub board: Option<String>,
     pub cpid: Option<u32>,
     pub bdid: Option<u32>,
@@ -201,6 +205,7 @@ impl AppleDevice {
             mode_detail: None,
             product_type: None,
             name: None,
+            candidates: Vec::new(),
             board: None,
             cpid: None,
             bdid: None,
@@ -235,12 +240,7 @@ impl AppleDevice {
             self.mode_detail = Some("pwned DFU".to_owned());
         }
         if self.mode == Mode::Unknown {
-            // SecureROM (DFU) strings carry SRTG; iBoot (recovery) strings do not.
-            self.mode = if info.srtg.is_some() {
-                Mode::Dfu
-            } else {
-                Mode::Recovery
-            };
+            self.mode = info.mode();
         }
         for (k, v) in info.tags {
             self.serial_tags.entry(k).or_insert(v);
@@ -280,7 +280,9 @@ impl AppleDevice {
     }
 
     /// Fills the model from the kb's device table (by chip and board id, else by product type
-    /// or board config). An unknown pair stays unknown.
+    /// or board config, else by a normal-mode USB product id that names one model). An unknown
+    /// pair stays unknown; a model with several variants gives its name and the candidates,
+    /// never one of them.
     pub fn finish(mut self, kb: &Kb) -> AppleDevice {
         let device = match (self.cpid, self.bdid) {
             (Some(cpid), Some(bdid)) => kb.device_by_chip(cpid, bdid),
@@ -308,6 +310,26 @@ impl AppleDevice {
             self.board = d.board.clone().or(self.board.take());
             self.cpid = self.cpid.or(d.cpid);
             self.bdid = self.bdid.or(d.bdid);
+        } else if self.product_type.is_none()
+            && self.cpid.is_none()
+            && self.vid == Some(APPLE_VID)
+            && let Some(found) = self.pid.and_then(|pid| kb.model_by_usb_product(pid))
+        {
+            // The product id of a 30-pin-era device names its model.
+            match found.device() {
+                Some(d) => {
+                    self.product_type = Some(d.product_type.clone());
+                    self.name = Some(d.name.clone());
+                    self.board = d.board.clone();
+                }
+                None => {
+                    self.product_type = found.product_type().map(str::to_owned);
+                    self.name = Some(found.model.to_owned());
+                    if self.product_type.is_none() {
+                        self.candidates = found.candidates().into_iter().map(str::to_owned).collect();
+                    }
+                }
+            }
         }
         if let Some(board) = &mut self.board {
             *board = board.to_ascii_uppercase();
@@ -400,6 +422,9 @@ impl AppleDevice {
         );
         if self.mode == Mode::Unknown {
             self.mode = other.mode;
+        }
+        if self.candidates.is_empty() {
+            self.candidates = other.candidates;
         }
         for (k, v) in other.serial_tags {
             self.serial_tags.entry(k).or_insert(v);

@@ -28,6 +28,18 @@ impl SerialInfo {
     pub fn identifies_a_device(&self) -> bool {
         self.cpid.is_some() || self.ecid.is_some()
     }
+
+    /// The mode the string itself shows: SecureROM (DFU) strings carry SRTG, iBoot (recovery)
+    /// strings the serial number or IMEI (SRNM, IMEI). A string cut before either shows none.
+    pub fn mode(&self) -> crate::Mode {
+        if self.srtg.is_some() {
+            crate::Mode::Dfu
+        } else if self.tags.contains_key("SRNM") || self.tags.contains_key("IMEI") {
+            crate::Mode::Recovery
+        } else {
+            crate::Mode::Unknown
+        }
+    }
 }
 
 fn is_tag(s: &str) -> bool {
@@ -75,8 +87,9 @@ pub fn parse(text: &str) -> SerialInfo {
             continue;
         }
         let tag = tag.to_ascii_uppercase();
+        // "[iBoot-2234.0.0.3.3]"; a SetupAPI log closes its own bracket right after: "...]]".
         let value = value.trim_start_matches('[');
-        let value = match value.rfind(']') {
+        let value = match value.find(']') {
             Some(end) => &value[..end],
             None => value,
         };
