@@ -25,6 +25,15 @@ fn mode_words(d: &AppleDevice) -> String {
     }
 }
 
+/// "iPhone3,1, iPhone3,2 or iPhone3,3".
+fn one_of(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// A device as readable lines.
 pub fn device_text(number: usize, d: &AppleDevice, show_ids: bool) -> String {
     let mut out = String::new();
@@ -37,6 +46,10 @@ pub fn device_text(number: usize, d: &AppleDevice, show_ids: bool) -> String {
                 .unwrap_or_default()
         ),
         (None, Some(pt)) => pt.clone(),
+        // The model is known, its variant is not (a 30-pin iPhone 4's product id).
+        (Some(name), None) if !d.candidates.is_empty() => {
+            format!("{name} ({})", one_of(&d.candidates))
+        }
         _ => "model unknown".to_owned(),
     };
     let model = match &d.os_version {

@@ -88,13 +88,15 @@ pub fn history(
         .as_deref()
         .map(|s| day("--since", s))
         .transpose()?;
-    // A model name matches every product type the kb knows it by (iPhone 7: 9,1 and 9,3).
+    // A model name matches every product type the kb knows it by (iPhone 7: 9,1 and 9,3), and
+    // the cases where only the model was known (recorded by its name).
     let product_types = match args.device.as_deref().map(|d| kb.find_device(d)) {
         Some(Ok(found)) => kb
             .devices
             .iter()
             .filter(|d| d.model == found.model)
             .map(|d| d.product_type.clone())
+            .chain(std::iter::once(found.model.clone()))
             .collect(),
         _ => Vec::new(),
     };

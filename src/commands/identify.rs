@@ -19,6 +19,9 @@ const MAX_PASTE: u64 = 16 * 1024 * 1024;
 struct IdentifyJson {
     devices: Vec<DeviceJson>,
     formats: Vec<&'static str>,
+    /// What the paste leaves open ("these may be one device").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 pub fn run(args: &IdentifyArgs) -> anyhow::Result<ExitCode> {
@@ -36,19 +39,23 @@ pub fn run(args: &IdentifyArgs) -> anyhow::Result<ExitCode> {
                 .map(|d| DeviceJson::new(d, args.show_ids))
                 .collect(),
             formats: found.formats.clone(),
+            notes: found.notes.clone(),
         })?;
     } else if found.devices.is_empty() {
         anstream::println!("No Apple phone or tablet found in this text.");
         anstream::print!(
             "{}",
             output::wrap(
-                "It reads: DFU / recovery serial strings, lsusb (also -v, -t and grepped pieces), dmesg, irecovery -q, idevicerestore -d lines, Windows device paths, ideviceinfo, system_profiler SPUSBDataType (text or -json), ioreg -p IOUSB -l (text or -a) and usbmuxd device records.",
+                "It reads: DFU / recovery serial strings (also ipwndfu's Found: line), lsusb (also -v, -t and grepped pieces), dmesg, irecovery -q (old and new, and its debug output), idevicerestore logs, Windows device ids (Device Manager, Get-PnpDevice, pnputil, SetupAPI logs, .reg exports) and driver names, ideviceinfo, idevice_id -l, system_profiler SPUSBDataType (text or -json), ioreg -p IOUSB -l (text or -a) and usbmuxd device records, with terminal colours and Windows line ends.",
                 "  ",
             )
         );
     } else {
         for (i, d) in found.devices.iter().enumerate() {
             anstream::print!("{}", device_text(i + 1, d, args.show_ids));
+        }
+        for note in &found.notes {
+            anstream::print!("{}", output::wrap(note, ""));
         }
         let mut footer = format!("Read as: {}.", found.formats.join(", "));
         if !args.show_ids {

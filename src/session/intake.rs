@@ -209,7 +209,9 @@ pub fn ask_model<'kb>(
             }
         };
         let Some(device) = found else {
-            prompt = "Type the model's name, product type or board, or press Enter to go on without it.".to_owned();
+            prompt =
+                "Type the model's name, product type or board, or press Enter to go on without it."
+                    .to_owned();
             continue;
         };
         return match pick_variant(kb, device, prompter)? {
@@ -236,7 +238,10 @@ fn pick_variant<'kb>(
         .filter_map(|p| kb.find_device(p).ok())
         .collect();
     let modems: Vec<Option<bool>> = variants.iter().map(|v| v.has_modem()).collect();
-    if device.has_modem().is_some() || !modems.contains(&Some(true)) || !modems.contains(&Some(false)) {
+    if device.has_modem().is_some()
+        || !modems.contains(&Some(true))
+        || !modems.contains(&Some(false))
+    {
         return Ok(Asked::Value(device));
     }
     let mut options = vec![
@@ -244,7 +249,10 @@ fn pick_variant<'kb>(
         Choice::new("cellular", "Wi-Fi + Cellular (it has a SIM tray or eSIM)"),
     ];
     options.push(Choice::new("unknown", "I don't know"));
-    let asked = format!("Is your {} the Wi-Fi or the Wi-Fi + Cellular model?", device.model);
+    let asked = format!(
+        "Is your {} the Wi-Fi or the Wi-Fi + Cellular model?",
+        device.model
+    );
     Ok(match prompter.choose(&asked, &options)? {
         None => Asked::Stop,
         Some(i) if i < 2 => {
@@ -387,14 +395,28 @@ mod tests {
     #[test]
     fn a_model_is_picked_by_number_and_a_family_is_not_guessed() {
         let (se, transcript) = asked(&["iPhone SE", "2"]);
-        assert_eq!(se.map(|d| d.model.as_str()), Some("iPhone SE (2nd gen)"), "{transcript}");
-        assert!(transcript.contains("1) iPhone SE (1st gen)"), "{transcript}");
+        assert_eq!(
+            se.map(|d| d.model.as_str()),
+            Some("iPhone SE (2nd gen)"),
+            "{transcript}"
+        );
+        assert!(
+            transcript.contains("1) iPhone SE (1st gen)"),
+            "{transcript}"
+        );
         let (seven, transcript) = asked(&["iphone 7"]);
         let seven = seven.unwrap();
         assert_eq!(seven.known_product_type(), None, "{transcript}");
-        assert!(transcript.contains("iPhone9,1 or iPhone9,3"), "{transcript}");
+        assert!(
+            transcript.contains("iPhone9,1 or iPhone9,3"),
+            "{transcript}"
+        );
         let (ipad, transcript) = asked(&["ipad 9", "1"]);
-        assert_eq!(ipad.map(|d| d.product_type.as_str()), Some("iPad12,1"), "{transcript}");
+        assert_eq!(
+            ipad.map(|d| d.product_type.as_str()),
+            Some("iPad12,1"),
+            "{transcript}"
+        );
         let (unsure, _) = asked(&["ipad 9", "3"]);
         assert_eq!(unsure.and_then(|d| d.known_product_type()), None);
     }

@@ -641,7 +641,10 @@ fn stand_ins(devices: &[Device]) -> Vec<Device> {
         }
     }
     for first in devices {
-        if out.iter().any(|d| !d.variants.is_empty() && d.model == first.model) {
+        if out
+            .iter()
+            .any(|d| !d.variants.is_empty() && d.model == first.model)
+        {
             continue;
         }
         let rows: Vec<&Device> = devices.iter().filter(|d| d.model == first.model).collect();

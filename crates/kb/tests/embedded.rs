@@ -130,7 +130,11 @@ fn seed_fixes_and_dfu_steps_exist() {
     );
     assert!(kb.dfu_signs.recovery_instead.contains("Apple logo"));
     assert!(kb.dfu_signs.cable_warning.contains("USB-C-to-Lightning"));
-    assert_eq!(kb.dfu_families.len(), 6, "five button families and the iPod touch 7");
+    assert_eq!(
+        kb.dfu_families.len(),
+        6,
+        "five button families and the iPod touch 7"
+    );
 }
 
 /// The code column of research/error-codes.md §1, expanded. The test below re-reads the
@@ -401,7 +405,10 @@ fn device_table_covers_the_first_iphone_to_current_models() {
     );
     // libirecovery's table names the iPhone 17 line too; the iPod touch 7 is there.
     let air = kb.find_device("iPhone18,4").unwrap();
-    assert_eq!((air.board.as_deref(), air.bdid), (Some("D23AP"), Some(0x0A)));
+    assert_eq!(
+        (air.board.as_deref(), air.bdid),
+        (Some("D23AP"), Some(0x0A))
+    );
     assert_eq!(
         kb.device_by_chip(0x8010, 0x16).unwrap().product_type,
         "iPod9,1"
@@ -714,9 +721,10 @@ fn every_iphone_and_ipad_has_sourced_model_numbers() {
     let kb = kb();
     for d in kb.devices.iter().filter(|d| d.kind != kb::DeviceKind::Ipod) {
         assert!(
-            kb.model_numbers
-                .iter()
-                .any(|t| t.numbers.get(&d.product_type).is_some_and(|n| !n.is_empty())),
+            kb.model_numbers.iter().any(|t| t
+                .numbers
+                .get(&d.product_type)
+                .is_some_and(|n| !n.is_empty())),
             "{} has no model number",
             d.product_type
         );
@@ -754,11 +762,22 @@ fn a_wifi_only_ipad_has_no_modem_cause() {
 #[test]
 fn the_ipod_touch_7_is_known() {
     let kb = kb();
-    for typed in ["iPod touch 7", "iPod 7", "iPod9,1", "N112AP", "iPod touch (7th generation)"] {
+    for typed in [
+        "iPod touch 7",
+        "iPod 7",
+        "iPod9,1",
+        "N112AP",
+        "iPod touch (7th generation)",
+    ] {
         let d = kb.find_device(typed).unwrap();
         assert_eq!(d.product_type, "iPod9,1", "{typed}");
     }
     let d = kb.find_device("iPod9,1").unwrap();
     assert_eq!(d.dfu, "ipod-touch-7");
-    assert!(kb.dfu_family("ipod-touch-7").unwrap().recovery_buttons.contains("Volume Down"));
+    assert!(
+        kb.dfu_family("ipod-touch-7")
+            .unwrap()
+            .recovery_buttons
+            .contains("Volume Down")
+    );
 }

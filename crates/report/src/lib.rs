@@ -46,11 +46,25 @@ impl<'a> View<'a> {
             .map(|d| d.model.as_str())
     }
 
+    /// The model with its product type, or the product types it can be when only the model
+    /// is known ("iPhone 7 (iPhone9,1 or iPhone9,3)").
     fn device(&self) -> String {
-        match (self.model(), self.case.ledger.product_type()) {
-            (Some(m), Some(p)) => format!("{m} ({p})"),
-            (None, Some(p)) => p.to_owned(),
-            _ => "unknown model".to_owned(),
+        let Some(p) = self.case.ledger.product_type() else {
+            return "unknown model".to_owned();
+        };
+        match self.kb.find_device(p) {
+            Ok(d) => format!("{} ({})", d.model, d.product_types_text()),
+            Err(_) => p.to_owned(),
+        }
+    }
+
+    /// The product type when the case's device is one variant; `None` when only its model is
+    /// known.
+    fn product_type(&self) -> Option<&str> {
+        let p = self.case.ledger.product_type()?;
+        match self.kb.find_device(p) {
+            Ok(d) if d.known_product_type().is_none() => None,
+            _ => Some(p),
         }
     }
 
@@ -533,7 +547,7 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
         "status": ledger.status(),
         "fixed_by": ledger.fixed_by(),
         "code": ledger.code(),
-        "product_type": ledger.product_type(),
+        "product_type": v.product_type(),
         "model": v.model(),
         "device": v.device(),
         "board": ledger.device.board,

@@ -67,7 +67,10 @@ static WINDOWS: LazyLock<Regex> = LazyLock::new(|| {
 /// Windows' names for the drivers an Apple device in each mode loads (Device Manager).
 const WINDOWS_DRIVERS: [(&str, Mode); 4] = [
     ("apple recovery (dfu) usb driver", Mode::Dfu),
-    ("apple recovery (iboot) usb composite device", Mode::Recovery),
+    (
+        "apple recovery (iboot) usb composite device",
+        Mode::Recovery,
+    ),
     ("apple recovery (iboot) usb driver", Mode::Recovery),
     ("apple mobile device usb composite device", Mode::Normal),
 ];
@@ -84,9 +87,8 @@ static CONNECTED_TO: LazyLock<Regex> = LazyLock::new(|| {
         r"Connected to ([A-Za-z]+\d+,\d+), model (\w+), cpid 0x([0-9a-fA-F]+), bdid 0x([0-9a-fA-F]+)",
     )
 });
-static MODE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^\s*(DFU|Recovery|WTF|Port DFU) Mode(?: via Debug USB \(KIS\))?\s*$")
-});
+static MODE_LINE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*(DFU|Recovery|WTF|Port DFU) Mode(?: via Debug USB \(KIS\))?\s*$"));
 /// idevicerestore: `Found device in DFU mode` (also Recovery, Restore, WTF).
 static FOUND_IN_MODE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\bFound device in (DFU|Recovery|Restore|WTF|Normal) mode\b"));
@@ -95,8 +97,9 @@ static FOUND_IN_MODE: LazyLock<Regex> =
 static FOUND_ECID: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bfound device with ECID:? (?:0x)?([0-9a-f]{6,16})\b"));
 /// idevicerestore's ECID lines: `ECID: 967983531442214` (decimal) or `Found ECID 5969...`.
-static ECID_LINE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\s*(?:\[\w+\]\s*)?(?:Found )?ECID:? (0x[0-9a-fA-F]{1,16}|[0-9a-fA-F]{1,20})\s*$"));
+static ECID_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^\s*(?:\[\w+\]\s*)?(?:Found )?ECID:? (0x[0-9a-fA-F]{1,16}|[0-9a-fA-F]{1,20})\s*$")
+});
 /// A UDID named as one: `udid 427d...`, `UDID: 0000...`, `idevice_id -l`'s `<udid> (USB)`.
 static UDID_NAMED: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -129,7 +132,8 @@ pub fn identify(kb: &Kb, text: &str) -> Identified {
     let mut devices = Vec::new();
     tree::parse_trees(&text, &mut devices, &mut found.formats);
     parse_lines(&text, &mut devices, &mut found.formats);
-    let has_identity = |d: &AppleDevice| d.ecid.is_some() || d.udid.is_some() || d.usb_path.is_some();
+    let has_identity =
+        |d: &AppleDevice| d.ecid.is_some() || d.udid.is_some() || d.usb_path.is_some();
     let says_something = |d: &AppleDevice| {
         d.mode != Mode::Unknown
             || d.vid.is_some()
@@ -283,12 +287,19 @@ fn clean(text: &str) -> std::borrow::Cow<'_, str> {
         .chars()
         .map(|c| match c {
             '\r' => '\n',
-            '\u{1b}' | '\t' | '\n' => c,
+            // ESC opens an escape sequence and BEL may close one (a window title).
+            '\u{1b}' | '\u{7}' | '\t' | '\n' => c,
             c if c.is_control() => ' ',
             c => c,
         })
         .collect();
-    std::borrow::Cow::Owned(anstream::adapter::strip_str(&spaced).to_string())
+    let stripped = anstream::adapter::strip_str(&spaced).to_string();
+    std::borrow::Cow::Owned(
+        stripped
+            .chars()
+            .map(|c| if stray(c) { ' ' } else { c })
+            .collect(),
+    )
 }
 
 /// Two records can describe the same device: nothing conflicts, and an identity field is
@@ -553,7 +564,10 @@ fn parse_lines(text: &str, out: &mut Vec<AppleDevice>, formats: &mut Vec<&'stati
             continue;
         }
         let lower = trimmed.to_ascii_lowercase();
-        if let Some((_, mode)) = WINDOWS_DRIVERS.iter().find(|(name, _)| lower.contains(name)) {
+        if let Some((_, mode)) = WINDOWS_DRIVERS
+            .iter()
+            .find(|(name, _)| lower.contains(name))
+        {
             note(formats, "windows driver name");
             let mut d = AppleDevice::new("windows driver");
             d.mode = *mode;
@@ -766,7 +780,10 @@ fn mode_word(word: &str) -> Mode {
 /// `hex_by_default`.
 fn ecid_value(value: &str, hex_by_default: bool) -> Option<u64> {
     let value = value.trim();
-    if let Some(hex) = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
+    if let Some(hex) = value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
         return u64::from_str_radix(hex, 16).ok();
     }
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_hexdigit()) {

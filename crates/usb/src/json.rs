@@ -34,6 +34,9 @@ pub struct DeviceJson {
     mode_detail: Option<String>,
     product_type: Option<String>,
     name: Option<String>,
+    /// The product types the device can be when only its model is known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    candidates: Vec<String>,
     board: Option<String>,
     cpid: Option<String>,
     bdid: Option<String>,
@@ -69,6 +72,7 @@ impl DeviceJson {
             mode_detail: d.mode_detail.clone(),
             product_type: d.product_type.clone(),
             name: d.name.clone(),
+            candidates: d.candidates.clone(),
             board: d.board.clone(),
             cpid: d.cpid.map(|v| format!("0x{v:04X}")),
             bdid: d.bdid.map(|v| format!("0x{v:02X}")),

@@ -326,7 +326,8 @@ impl AppleDevice {
                     self.product_type = found.product_type().map(str::to_owned);
                     self.name = Some(found.model.to_owned());
                     if self.product_type.is_none() {
-                        self.candidates = found.candidates().into_iter().map(str::to_owned).collect();
+                        self.candidates =
+                            found.candidates().into_iter().map(str::to_owned).collect();
                     }
                 }
             }

@@ -58,7 +58,10 @@ fn assert_masked(d: &AppleDevice) -> Result<(), TestCaseError> {
         prop_assert!(!json.contains(&hex), "ECID {hex} shown in {json}");
     }
     for id in [&d.serial_number, &d.udid, &d.imei].into_iter().flatten() {
-        prop_assert!(id.chars().count() < 8 || !json.contains(id.as_str()), "{id} shown in {json}");
+        prop_assert!(
+            id.chars().count() < 8 || !json.contains(id.as_str()),
+            "{id} shown in {json}"
+        );
     }
     Ok(())
 }

@@ -123,21 +123,29 @@ irecv_event_cb: device 000370603a8a4026 (udid: N/A) connected in Recovery mode")
 /// name alone.
 #[test]
 fn windows_device_ids_in_every_form() {
-    let d = one(r"USB\VID_05AC&PID_1227\CPID:8015_CPRV:11_CPFM:03_SCEP:01_BDID:0E_ECID:001A2B3C4D5E6F70_IBFL:3C_SRTG:[IBOOT-3332.0.0.1.23]");
+    let d = one(
+        r"USB\VID_05AC&PID_1227\CPID:8015_CPRV:11_CPFM:03_SCEP:01_BDID:0E_ECID:001A2B3C4D5E6F70_IBFL:3C_SRTG:[IBOOT-3332.0.0.1.23]",
+    );
     assert_eq!(model(&d), (Mode::Dfu, Some("iPhone10,6")));
-    let d = one(r">>>  [Device Install (Hardware initiated) - USB\VID_05AC&PID_1281\CPID:8010_CPRV:11_CPFM:03_SCEP:01_BDID:08_ECID:001A2B3C4D5E6F70_IBFL:1A_SRNM:[F17XXXXXHG7F]_IMEI:[355XXXXXXXXXXXX]]
->>>  Section start 2021/03/04 10:11:12.345");
+    let d = one(
+        r">>>  [Device Install (Hardware initiated) - USB\VID_05AC&PID_1281\CPID:8010_CPRV:11_CPFM:03_SCEP:01_BDID:08_ECID:001A2B3C4D5E6F70_IBFL:1A_SRNM:[F17XXXXXHG7F]_IMEI:[355XXXXXXXXXXXX]]
+>>>  Section start 2021/03/04 10:11:12.345",
+    );
     assert_eq!(model(&d), (Mode::Recovery, Some("iPhone9,1")));
     assert_eq!(d.imei.as_deref(), Some("355XXXXXXXXXXXX"));
     let d = one(r"Hardware IDs: USB\VID_05AC&PID_12A8&REV_1403&MI_00");
     assert_eq!(model(&d), (Mode::Normal, None));
-    let d = one(r"Instance ID:                USB\VID_05AC&PID_12A8\00008030001E2D2E0C02802E
+    let d = one(
+        r"Instance ID:                USB\VID_05AC&PID_12A8\00008030001E2D2E0C02802E
 Device Description:         Apple Mobile Device USB Composite Device
-Class Name:                 USB");
+Class Name:                 USB",
+    );
     assert_eq!(model(&d), (Mode::Normal, None));
     assert_eq!(d.cpid, Some(0x8030));
     // Registry exports double the backslashes.
-    let d = one(r#""DeviceInstance"="USB\\VID_05AC&PID_1281\\CPID:8960_CPRV:11_CPFM:03_SCEP:01_BDID:00_ECID:000A1B2C3D4E5F60_IBFL:1B""#);
+    let d = one(
+        r#""DeviceInstance"="USB\\VID_05AC&PID_1281\\CPID:8960_CPRV:11_CPFM:03_SCEP:01_BDID:00_ECID:000A1B2C3D4E5F60_IBFL:1B""#,
+    );
     assert_eq!(model(&d), (Mode::Recovery, Some("iPhone6,1")));
     let d = one("Universal Serial Bus controllers\n    Apple Recovery (DFU) USB Driver");
     assert_eq!(model(&d), (Mode::Dfu, None));
@@ -166,7 +174,9 @@ fn a_stray_nul_inside_a_paste() {
 /// is kept as a tag and never read as an ECID or a UDID.
 #[test]
 fn nonc_without_snon() {
-    let d = one("CPID:8950 CPRV:20 CPFM:03 SCEP:01 BDID:00 ECID:000004AB12CD34EF IBFL:03 SRNM:[DNPXXXXXXXXX] IMEI:[013XXXXXXXXXXXX] NONC:1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b");
+    let d = one(
+        "CPID:8950 CPRV:20 CPFM:03 SCEP:01 BDID:00 ECID:000004AB12CD34EF IBFL:03 SRNM:[DNPXXXXXXXXX] IMEI:[013XXXXXXXXXXXX] NONC:1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+    );
     assert_eq!(model(&d), (Mode::Recovery, Some("iPhone5,1")));
     assert_eq!(d.ecid, Some(0x0000_04AB_12CD_34EF));
     assert_eq!(d.udid, None);
@@ -186,7 +196,11 @@ MODE: Recovery");
     assert_eq!(model(&d), (Mode::Recovery, Some("iPhone5,1")));
     assert_eq!(d.udid, None);
     // A NONC line alone says nothing about a device.
-    assert!(read("NONC: 1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b").devices.is_empty());
+    assert!(
+        read("NONC: 1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b")
+            .devices
+            .is_empty()
+    );
 }
 
 /// Devices before 2018 have a 40-hex-digit UDID: it names a device but no chip, ECID, mode or
@@ -201,13 +215,23 @@ fn a_40_digit_udid_of_an_old_device() {
         Some("3e2f9a1c4b5d6e7f8091a2b3c4d5e6f708192a3b")
     );
     // With a DFU string of a device it cannot be tied to: one device, and the paste says so.
-    let found = read("Telling device with udid 3e2f9a1c4b5d6e7f8091a2b3c4d5e6f708192a3b to enter recovery mode.
-CPID:8015 CPRV:11 CPFM:03 SCEP:01 BDID:0A ECID:001838E00801EFAE IBFL:3C SRTG:[iBoot-3332.0.0.1.23]");
+    let found = read(
+        "Telling device with udid 3e2f9a1c4b5d6e7f8091a2b3c4d5e6f708192a3b to enter recovery mode.
+CPID:8015 CPRV:11 CPFM:03 SCEP:01 BDID:0A ECID:001838E00801EFAE IBFL:3C SRTG:[iBoot-3332.0.0.1.23]",
+    );
     assert_eq!(found.devices.len(), 1, "{:#?}", found.devices);
     assert_eq!(model(&found.devices[0]), (Mode::Dfu, Some("iPhone10,4")));
-    assert!(found.notes.iter().any(|n| n.contains("UDID")), "{:?}", found.notes);
+    assert!(
+        found.notes.iter().any(|n| n.contains("UDID")),
+        "{:?}",
+        found.notes
+    );
     // A 40-digit hash that is not named as a UDID is not a device.
-    assert!(read("commit 3e2f9a1c4b5d6e7f8091a2b3c4d5e6f708192a3b").devices.is_empty());
+    assert!(
+        read("commit 3e2f9a1c4b5d6e7f8091a2b3c4d5e6f708192a3b")
+            .devices
+            .is_empty()
+    );
 }
 
 /// Tags iBoot adds over the years (SDOM, SIKA, NONC, SNON, PWND) and tags not yet seen are kept
@@ -235,11 +259,13 @@ fn new_and_unknown_serial_tags() {
 /// the id names a model with several variants, the variants are candidates, none is picked.
 #[test]
 fn lsusb_of_30_pin_era_devices() {
-    let found = read("Bus 002 Device 004: ID 05ac:1294 Apple, Inc. iPhone 3GS
+    let found = read(
+        "Bus 002 Device 004: ID 05ac:1294 Apple, Inc. iPhone 3GS
 Bus 002 Device 005: ID 05ac:1292 Apple, Inc. iPhone 3G
 Bus 001 Device 010: ID 05ac:129e Apple, Inc. iPod Touch 4.Gen
 Bus 001 Device 011: ID 05ac:1297 Apple, Inc. iPhone 4
-Bus 001 Device 012: ID 05ac:1222 Apple, Inc. Mobile Device (WTF Mode)");
+Bus 001 Device 012: ID 05ac:1222 Apple, Inc. Mobile Device (WTF Mode)",
+    );
     let got: Vec<(Mode, Option<&str>)> = found.devices.iter().map(model).collect();
     assert_eq!(
         got,
@@ -255,26 +281,60 @@ Bus 001 Device 012: ID 05ac:1222 Apple, Inc. Mobile Device (WTF Mode)");
     assert_eq!(iphone4.name.as_deref(), Some("iPhone 4"));
     assert_eq!(iphone4.candidates, ["iPhone3,1", "iPhone3,2", "iPhone3,3"]);
     // A modern id names a family only: no model.
-    assert_eq!(model(&one("Bus 001 Device 003: ID 05ac:12a8 Apple, Inc. iPhone 5/5C/5S/6/SE/7/8/X/XR")), (Mode::Normal, None));
+    assert_eq!(
+        model(&one(
+            "Bus 001 Device 003: ID 05ac:12a8 Apple, Inc. iPhone 5/5C/5S/6/SE/7/8/X/XR"
+        )),
+        (Mode::Normal, None)
+    );
 }
 
 /// An lsusb line and a serial string in one paste: one device when it can only be the one,
 /// and said so when the lsusb line could be either of two.
 #[test]
 fn a_paste_that_could_be_two_devices_says_so() {
-    let found = read("Bus 001 Device 005: ID 05ac:1227 Apple, Inc. Mobile Device (DFU Mode)
-CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRTG:[iBoot-2696.0.0.1.33]");
+    let found = read(
+        "Bus 001 Device 005: ID 05ac:1227 Apple, Inc. Mobile Device (DFU Mode)
+CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRTG:[iBoot-2696.0.0.1.33]",
+    );
     assert_eq!(found.devices.len(), 1, "{:#?}", found.devices);
     assert_eq!(model(&found.devices[0]), (Mode::Dfu, Some("iPhone9,3")));
-    let found = read("Bus 001 Device 005: ID 05ac:1227 Apple, Inc. Mobile Device (DFU Mode)
+    let found = read(
+        "Bus 001 Device 005: ID 05ac:1227 Apple, Inc. Mobile Device (DFU Mode)
 CPID:8010 CPRV:11 CPFM:03 SCEP:01 BDID:0C ECID:001A2B3C4D5E6F70 IBFL:3C SRTG:[iBoot-2696.0.0.1.33]
-CPID:8015 CPRV:11 CPFM:03 SCEP:01 BDID:0A ECID:001838E00801EFAE IBFL:3C SRTG:[iBoot-3332.0.0.1.23]");
+CPID:8015 CPRV:11 CPFM:03 SCEP:01 BDID:0A ECID:001838E00801EFAE IBFL:3C SRTG:[iBoot-3332.0.0.1.23]",
+    );
     let models: Vec<_> = found.devices.iter().map(model).collect();
     assert!(models.contains(&(Mode::Dfu, Some("iPhone9,3"))));
     assert!(models.contains(&(Mode::Dfu, Some("iPhone10,4"))));
     assert!(!found.notes.is_empty(), "{:#?}", found.devices);
     // Re-enumerations of one phone: the same id with a new device number each time.
-    let found = read("Bus 001 Device 011: ID 05ac:1281 Apple, Inc. Apple Mobile Device [Recovery Mode]
-Bus 001 Device 012: ID 05ac:1281 Apple, Inc. Apple Mobile Device [Recovery Mode]");
-    assert!(found.notes.iter().any(|n| n.contains("one device")), "{:?}", found.notes);
+    let found = read(
+        "Bus 001 Device 011: ID 05ac:1281 Apple, Inc. Apple Mobile Device [Recovery Mode]
+Bus 001 Device 012: ID 05ac:1281 Apple, Inc. Apple Mobile Device [Recovery Mode]",
+    );
+    assert!(
+        found.notes.iter().any(|n| n.contains("one device")),
+        "{:?}",
+        found.notes
+    );
+}
+
+/// PowerShell's `Get-PnpDevice -PresentOnly | Where-Object InstanceId -like 'USB\VID_05AC*'`:
+/// a table with CRLF line ends whose InstanceId column Windows PowerShell cuts with "...".
+#[test]
+fn get_pnpdevice_tables() {
+    let table = "\r\nStatus     Class           FriendlyName                                  InstanceId\r\n------     -----           ------------                                  ----------\r\nOK         USB             Apple Mobile Device USB Composite Device      USB\\VID_05AC&PID_12A8\\00008030001E2D2E0C02802E\r\nOK         USBDevice       Apple Recovery (DFU) USB Driver               USB\\VID_05AC&PID_1227\\CPID:8015_CPRV:11_CPFM:03_SCEP:01_BDID:0E_ECID:001A2...\r\n\r\n";
+    let found = read(table);
+    let got: Vec<(Mode, Option<u32>)> = found.devices.iter().map(|d| (d.mode, d.cpid)).collect();
+    assert_eq!(
+        got,
+        [(Mode::Normal, Some(0x8030)), (Mode::Dfu, Some(0x8015))],
+        "{:#?}",
+        found.devices
+    );
+    // The cut ECID is not read as a number.
+    assert_eq!(found.devices[1].ecid, None);
+    // The board id survived the cut: the model is known.
+    assert_eq!(found.devices[1].product_type.as_deref(), Some("iPhone10,6"));
 }
