@@ -54,8 +54,9 @@ fn report(err: &anyhow::Error) -> ExitCode {
     } else {
         "restore-doctor: error"
     };
-    // Messages echo what was typed or read; none of it may drive the terminal.
+    // Messages echo what was typed or read (file names too); none of it may drive the
+    // terminal or start a line of its own.
     let message = format!("{err:#}");
-    anstream::eprintln!("{prefix}: {}", kb::text::printable(&message));
+    anstream::eprintln!("{prefix}: {}", kb::text::one_line(&message));
     ExitCode::from(2)
 }

@@ -264,7 +264,11 @@ pub fn report(db: Option<&Path>, args: &ReportArgs) -> anyhow::Result<ExitCode> 
         Some(path) => {
             std::fs::write(path, text)
                 .map_err(|e| UsageError::new(format!("cannot write {}: {e}", path.display())))?;
-            anstream::eprintln!("Wrote {} (case {}).", path.display(), case.id);
+            anstream::eprintln!(
+                "Wrote {} (case {}).",
+                kb::text::one_line(&path.display().to_string()),
+                case.id
+            );
         }
         None => {
             use std::io::Write as _;

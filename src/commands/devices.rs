@@ -94,7 +94,11 @@ pub fn run(args: &DevicesArgs) -> anyhow::Result<ExitCode> {
                 .collect()
         };
         usb::snapshot::save(path, &shared)?;
-        anstream::eprintln!("Saved {} device(s) to {}.", devices.len(), path.display());
+        anstream::eprintln!(
+            "Saved {} device(s) to {}.",
+            devices.len(),
+            kb::text::one_line(&path.display().to_string())
+        );
     }
     if args.json {
         output::print_json(&DevicesJson {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use kb::text::printable;
+use kb::text::{one_line, printable};
 use logs::LogReport;
 use serde::Serialize;
 
@@ -28,7 +28,7 @@ pub fn report_text(path: &Path, r: &LogReport) -> String {
     let _ = writeln!(
         out,
         "{} · {} · {} lines",
-        paint(STRONG, &printable(&path.display().to_string())),
+        paint(STRONG, &one_line(&path.display().to_string())),
         writer(r),
         r.lines
     );
@@ -167,7 +167,7 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
     if collected.files.is_empty() {
         output::line("No restore logs found. Looked in:")?;
         for dir in log_files::default_locations() {
-            output::line(format!("  {}", printable(&dir.display().to_string())))?;
+            output::line(format!("  {}", one_line(&dir.display().to_string())))?;
         }
         output::line("  the current directory (files named *restore*, *updater* or *.log)")?;
         output::line("Pass a file or folder: restore-doctor logs PATH")?;
@@ -209,7 +209,7 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
             if i > 0 {
                 output::line("")?;
             }
-            let name = paint(STRONG, &printable(&path.display().to_string()));
+            let name = paint(STRONG, &one_line(&path.display().to_string()));
             let text = match e {
                 Examined::Read {
                     report,

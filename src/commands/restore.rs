@@ -47,7 +47,7 @@ pub fn run(db: Option<&std::path::Path>, args: &RestoreArgs) -> anyhow::Result<E
     screen.note(&format!(
         "Running idevicerestore {} ({}): {}.",
         tool.version,
-        kb::text::printable(&tool.path.display().to_string()),
+        kb::text::one_line(&tool.path.display().to_string()),
         if erase.is_some() {
             "a full restore that ERASES the phone"
         } else {

@@ -310,7 +310,7 @@ enum Source {
 impl Recording {
     /// Checks the recording at `path` from end to end.
     pub fn open(path: &Path) -> anyhow::Result<Recording> {
-        let shown = kb::text::printable(&path.display().to_string()).into_owned();
+        let shown = kb::text::one_line(&path.display().to_string()).into_owned();
         let file = open(path, &shown)?;
         let too_large = || -> anyhow::Error {
             UsageError::new(format!(

@@ -229,3 +229,42 @@ fn more_files_than_the_limit_say_how_many_were_left_out() {
         &out.stdout[out.stdout.len().saturating_sub(300)..]
     );
 }
+
+/// Each spelling of an identifier the audit found shown, on a line `logs` quotes, and the part
+/// of it that must not be shown.
+const SPELLINGS: &[(&str, &str)] = &[
+    ("ChipID=1543505009998", "15435050"),
+    ("SN: DNPX12345678", "DNPX1234"),
+    ("Serial# F17XXXXX1234", "F17XXXXX"),
+    ("serial_number=C39ZK0ABN72J", "C39ZK0AB"),
+    ("IMEI 35 678901 234567 8", "678901 234"),
+    ("ICCID 89012601234567890123", "8901260123456"),
+    ("apple id anna.berg@icloud.com", "anna.berg"),
+    ("owner +44 20 7946 0958", "7946 0"),
+    ("WiFiAddress a4:83:e7:12:34:56", "a4:83:e7"),
+    ("DeviceName=Anna's iPhone", "Anna"),
+];
+
+#[test]
+fn every_spelling_of_an_identifier_is_masked_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (spelling, _)) in SPELLINGS.iter().enumerate() {
+        std::fs::write(
+            dir.path().join(format!("restore-{i}.log")),
+            format!("Status: Verification Error\n[12:00:01] USB disconnect {spelling}\nERROR: Unable to send data to ASR\n"),
+        )
+        .unwrap();
+    }
+    let folder = dir.path().to_str().unwrap();
+    let text = run(&["logs", folder]).stdout;
+    let json = run(&["logs", "--json", folder]).stdout;
+    let shown = run(&["logs", "--json", "--show-ids", folder]).stdout;
+    for (spelling, secret) in SPELLINGS {
+        assert!(
+            shown.contains(secret),
+            "{spelling} is quoted at all: {shown}"
+        );
+        assert!(!text.contains(secret), "{spelling} in {text}");
+        assert!(!json.contains(secret), "{spelling} in {json}");
+    }
+}

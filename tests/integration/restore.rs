@@ -692,3 +692,33 @@ fn an_ecid_that_is_not_a_number_is_refused() {
     );
     assert_eq!(stand_in.args(), None);
 }
+
+/// The tool's own lines, shown live (text and JSON), never show an identifier in any of the
+/// spellings the audit of issue 28 found.
+#[test]
+fn identifiers_in_the_tools_lines_are_masked_live() {
+    let stand_in = StandIn::new("identifiers");
+    let db = tempfile::tempdir().unwrap();
+    let db = db.path().join("ids.sqlite");
+    let secrets = [
+        "15435050",
+        "DNPX1234",
+        "F17XXXXX",
+        "C39ZK0AB",
+        "678901 234",
+        "8901260123",
+        "anna.berg",
+        "7946 0",
+        "a4:83:e7",
+    ];
+    let ipsw = stand_in.ipsw();
+    let (_, text, _) = stand_in.restore(&db, &[&ipsw]);
+    let (_, json, _) = stand_in.restore(&db, &[&ipsw, "--json"]);
+    assert!(text.contains("ERROR: Unable to restore device"), "{text}");
+    assert!(json.contains("ERROR: Unable to restore device"), "{json}");
+    for out in [&text, &json] {
+        for secret in secrets {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+    }
+}

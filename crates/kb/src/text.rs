@@ -1,7 +1,11 @@
 //! Text that came from outside (pastes, logs, files, arguments) made safe to show: control
-//! characters and terminal escapes removed, and personal identifiers masked.
+//! characters and terminal escapes removed, names kept on one line, personal identifiers masked.
+
+mod identifiers;
 
 use std::borrow::Cow;
+
+pub use identifiers::{IdPattern, PATTERNS, redact_identifiers};
 
 /// `text` without control characters (escape sequences, bells, carriage returns, C1 codes);
 /// tabs become spaces and newlines stay. Printable text is returned as it is.
@@ -31,6 +35,26 @@ pub fn mask(id: &str) -> String {
     "*".repeat(chars.len() - keep) + &chars[chars.len() - keep..].iter().collect::<String>()
 }
 
+/// A name from outside (a file, a folder, a bench) on one line: newlines, tabs and other control
+/// characters are written as escapes (`\n`, `\t`, `\u{1b}`), so a name can never start a line
+/// of its own or move the cursor. Plain names are returned as they are.
+pub fn one_line(name: &str) -> Cow<'_, str> {
+    if !name.chars().any(char::is_control) {
+        return Cow::Borrowed(name);
+    }
+    Cow::Owned(
+        name.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// Masks identifiers (as [`redact_identifiers`]) in every string of a JSON value; our own
 /// values only, which are a few levels deep.
 pub fn redact_json(value: &mut serde_json::Value) {
@@ -39,109 +63,6 @@ pub fn redact_json(value: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
         serde_json::Value::Object(map) => map.values_mut().for_each(redact_json),
         _ => {}
-    }
-}
-
-/// Labels after which the value is personal (case does not matter).
-const LABELLED: [&str; 12] = [
-    "ecid:",
-    "ecid=",
-    "ecid ",
-    "uniquechipid",
-    "srnm:",
-    "serialnumber",
-    "serial number",
-    "serial:",
-    "imei",
-    "udid",
-    "uniquedeviceid",
-    "devicename",
-];
-
-/// `text` with ECIDs, UDIDs, serial numbers, IMEIs and device names masked: a value after one of
-/// their labels, a 40-character hex UDID, an `8-16` hex UDID, a bare 13–16 digit hex ECID and
-/// a 15-digit IMEI. Error codes (at most ten digits) and everything else are left alone.
-pub fn redact_identifiers(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    // ASCII lower-casing keeps every byte where it was (the labels are ASCII), so positions in
-    // `lower` are positions in `text`.
-    let lower = text.to_ascii_lowercase();
-    let mut masked_until = 0;
-    let mut i = 0;
-    while i < text.len() {
-        if i >= masked_until
-            && let Some(label) = LABELLED.iter().find(|l| lower[i..].starts_with(*l))
-        {
-            // Past separators and plist tags: "ECID: ", "SRNM:[", "</key><string>".
-            let mut value_start = i + label.len();
-            loop {
-                let rest = &text[value_start..];
-                if let Some(tag) = ["</key>", "<string>", "<integer>"]
-                    .iter()
-                    .find(|t| rest.starts_with(*t))
-                {
-                    value_start += tag.len();
-                } else if rest.starts_with([' ', ':', '=', '"', '[', '>', '\t']) {
-                    value_start += 1;
-                } else {
-                    break;
-                }
-            }
-            let value_len = text[value_start..]
-                .find(|c: char| {
-                    if *label == "devicename" {
-                        matches!(c, '\n' | '<' | '"' | ',' | ']')
-                    } else {
-                        !(c.is_ascii_alphanumeric() || c == '-')
-                    }
-                })
-                .unwrap_or(text.len() - value_start);
-            out.push_str(&text[i..value_start]);
-            out.push_str(&mask(&text[value_start..value_start + value_len]));
-            i = value_start + value_len;
-            masked_until = i;
-            continue;
-        }
-        let rest = &text[i..];
-        let token_len = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-            .unwrap_or(rest.len());
-        let at_word_start = i == 0
-            || !text[..i]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-');
-        if token_len > 0 && at_word_start {
-            let token = &rest[..token_len];
-            out.push_str(&if is_identifier(token) {
-                mask(token)
-            } else {
-                token.to_owned()
-            });
-            i += token_len;
-            continue;
-        }
-        let c = rest.chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
-    }
-    out
-}
-
-fn is_identifier(token: &str) -> bool {
-    let hex = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit());
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    let bare = token.strip_prefix("0x").unwrap_or(token);
-    match token.split_once('-') {
-        // The UDID of a phone from 2018 on: 8 hex, a dash, 16 hex.
-        Some((a, b)) => a.len() == 8 && b.len() == 16 && hex(a) && hex(b),
-        None => {
-            (token.len() == 40 && hex(token))
-                || (token.len() == 15 && digits(token))
-                || ((13..=16).contains(&bare.len())
-                    && hex(bare)
-                    && bare.chars().any(|c| c.is_ascii_digit()))
-        }
     }
 }
 
@@ -160,33 +81,11 @@ mod tests {
     }
 
     #[test]
-    fn identifiers_are_masked_and_codes_are_not() {
-        let line = "ECID: 0x001A2B3C4D5E6F70 UDID 00008101-001A2B3C4D5E6F70 SRNM:[F17XXXXX1234] IMEI 356789012345678 error 4013 0xE8000015";
-        let masked = redact_identifiers(line);
-        for secret in [
-            "001A2B3C4D5E",
-            "00008101-001A2B3C4D5E",
-            "F17XXXXX",
-            "35678901234",
-        ] {
-            assert!(!masked.contains(secret), "{secret} in {masked}");
-        }
-        assert!(
-            masked.contains("error 4013") && masked.contains("0xE8000015"),
-            "{masked}"
-        );
-        let bare = redact_identifiers("device 0123456789abcdef0123456789abcdef01234567 gone");
-        assert!(
-            bare.contains("****4567") && !bare.contains("0123456789abcdef"),
-            "{bare}"
-        );
-        // A capital whose lower case is longer (Ⱥ, ⱥ) once split a character here.
-        assert!(redact_identifiers("{Ⱥ\u{afaf}-8 ecid: 0x001A2B3C4D5E6F70").contains("****"));
-        let name = redact_identifiers("<key>DeviceName</key><string>Anna's iPhone</string>");
-        assert!(!name.contains("Anna"), "{name}");
+    fn names_stay_on_one_line() {
         assert_eq!(
-            redact_identifiers("restore-os phase, 4014"),
-            "restore-os phase, 4014"
+            one_line("a.log\nrestore-doctor: all good\r\u{1b}[2J"),
+            "a.log\\nrestore-doctor: all good\\r\\u{1b}[2J"
         );
+        assert!(matches!(one_line("Anna's log é.txt"), Cow::Borrowed(_)));
     }
 }

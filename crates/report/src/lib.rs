@@ -17,13 +17,6 @@ struct View<'a> {
     causes: Vec<CauseShare>,
 }
 
-/// All but the last four characters as stars.
-pub fn mask(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    let keep = chars.len().min(4);
-    "*".repeat(chars.len() - keep) + &chars[chars.len() - keep..].iter().collect::<String>()
-}
-
 impl<'a> View<'a> {
     fn new(kb: &'a Kb, case: &'a StoredCase, show_ids: bool) -> View<'a> {
         View {
@@ -71,8 +64,22 @@ impl<'a> View<'a> {
     fn ecid(&self) -> Option<String> {
         self.case.ledger.device.ecid.map(|e| {
             let text = format!("0x{e:016X}");
-            if self.show_ids { text } else { mask(&text) }
+            if self.show_ids {
+                text
+            } else {
+                kb::text::mask(&text)
+            }
         })
+    }
+
+    /// Text that came from outside (a tool's line, an answer typed in), identifiers masked
+    /// unless asked.
+    fn outside(&self, text: &str) -> String {
+        if self.show_ids {
+            text.to_owned()
+        } else {
+            kb::text::redact_identifiers(text)
+        }
     }
 
     fn port(&self) -> Option<String> {
@@ -217,7 +224,7 @@ impl<'a> View<'a> {
                     e.kind.words().to_owned(),
                     e.port.clone().unwrap_or_default(),
                     e.phase.map(|p| p.words().to_owned()).unwrap_or_default(),
-                    e.message.clone(),
+                    self.outside(&e.message),
                 ]
             })
             .collect();
@@ -253,7 +260,7 @@ impl<'a> View<'a> {
                 };
                 let value = match subject {
                     Subject::Model => self.device(),
-                    _ => e.value.clone(),
+                    _ => self.outside(&e.value),
                 };
                 rows.push((what.to_owned(), value, e.source.words().to_owned()));
             }
@@ -261,8 +268,8 @@ impl<'a> View<'a> {
         for e in ledger.answers() {
             if let Subject::Answer(q) = &e.subject {
                 let (what, value) = self.kb.question(q).map_or_else(
-                    || (q.clone(), e.value.clone()),
-                    |k| (k.text.clone(), k.words(&e.value).to_owned()),
+                    || (q.clone(), self.outside(&e.value)),
+                    |k| (k.text.clone(), self.outside(k.words(&e.value))),
                 );
                 rows.push((what, value, e.source.words().to_owned()));
             }
@@ -520,7 +527,7 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
                 .current(&e.subject)
                 .is_some_and(|c| std::ptr::eq(c, e));
             serde_json::json!({
-                "at": stored_time(e.at), "kind": kind, "name": name, "value": e.value,
+                "at": stored_time(e.at), "kind": kind, "name": name, "value": v.outside(&e.value),
                 "source": e.source, "counts": counts,
             })
         })
@@ -533,7 +540,7 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
     let events: Vec<serde_json::Value> = ledger
         .events()
         .iter()
-        .map(|e| serde_json::json!({"at": stored_time(e.at), "kind": e.kind, "port": e.port, "phase": e.phase, "message": e.message}))
+        .map(|e| serde_json::json!({"at": stored_time(e.at), "kind": e.kind, "port": e.port, "phase": e.phase, "message": v.outside(&e.message)}))
         .collect();
     let first: Vec<serde_json::Value> = v
         .check_first()
@@ -616,5 +623,35 @@ mod tests {
         let html = html(kb, &case, false);
         assert!(html.contains("the owner declined every step that erases"));
         assert!(json(kb, &case, false)["data_warning"].is_string());
+    }
+
+    #[test]
+    fn text_from_outside_is_masked_in_every_format_unless_asked() {
+        let kb = Kb::embedded().unwrap();
+        let mut ledger = Ledger::new();
+        ledger.add(
+            Subject::answer("owner-note"),
+            "call anna.berg@icloud.com",
+            EvidenceSource::Person,
+        );
+        ledger.event(
+            kb::EventKind::Drop,
+            Some("1-2".into()),
+            None,
+            "ERROR: lost the phone SN: DNPX12345678 ChipID=1543505009998 IMEI 35 678901 234567 8",
+        );
+        let case = stored(ledger);
+        let secrets = ["anna.berg", "DNPX1234", "15435050", "678901 234"];
+        for show in [false, true] {
+            for out in [
+                markdown(kb, &case, show),
+                html(kb, &case, show),
+                json(kb, &case, show).to_string(),
+            ] {
+                for secret in secrets {
+                    assert_eq!(out.contains(secret), show, "{secret}, shown {show}: {out}");
+                }
+            }
+        }
     }
 }

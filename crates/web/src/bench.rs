@@ -521,8 +521,33 @@ mod tests {
         masked.usb_change(true, &phone("1-1"));
         let id = masked.restore_started("1-1", false);
         masked.restore_news(id, &json!({"kind": "line", "line": "ECID: 0x1A2B3C4D5E6F"}));
+        // The spellings an audit found shown in a restore's log tail (issue 28).
+        for line in [
+            "ChipID=1543505009998",
+            "SN: DNPX12345678",
+            "Serial# F17XXXXX1234",
+            "IMEI 35 678901 234567 8",
+            "ICCID 89012601234567890123",
+            "anna.berg@icloud.com",
+            "+44 20 7946 0958",
+            "WiFiAddress a4:83:e7:12:34:56",
+        ] {
+            masked.restore_news(id, &json!({"kind": "line", "line": line}));
+        }
         let text = masked.snapshot().to_string();
         assert!(!text.contains("1A2B3C4D5E6F"), "{text}");
+        for secret in [
+            "15435050",
+            "DNPX1234",
+            "F17XXXXX",
+            "678901 234",
+            "8901260123",
+            "anna.berg",
+            "7946 0",
+            "a4:83:e7",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
         assert!(!masked.devices().to_string().contains("1A2B3C4D5E6F"));
         let shown = Bench::new(true);
         shown.usb_change(true, &phone("1-1"));
