@@ -1,7 +1,9 @@
 //! Restore logs on disk: where Finder, iTunes and Apple Devices keep them, which files a
-//! command should read, and reading one with a progress line for big files.
+//! command should read (the newest first), and reading one with a progress line for big files.
 
-use std::io::IsTerminal;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -13,6 +15,11 @@ use crate::usage_error::UsageError;
 const MAX_FILES: usize = 200;
 /// How deep directories are walked.
 const MAX_DEPTH: usize = 4;
+/// Most files looked at (their modification time) in one run; past that the count of files
+/// left out is a lower bound, and said so.
+const MAX_SEEN: usize = 200_000;
+/// Bytes of each file looked at to tell text from binary.
+const SAMPLE: usize = 64 * 1024;
 /// Files at least this big get a progress line on a terminal.
 const PROGRESS_FROM: u64 = 64 * 1024 * 1024;
 
@@ -41,14 +48,15 @@ pub fn default_locations() -> Vec<PathBuf> {
 /// the last week, newest first.
 pub fn recent_default_logs() -> Vec<PathBuf> {
     let week = std::time::Duration::from_secs(7 * 24 * 3600);
-    let mut files = Vec::new();
+    let mut newest = Newest::new(20);
     for dir in default_locations() {
-        walk(&dir, &mut files);
+        walk(&dir, &mut newest);
     }
-    files.extend(current_directory_logs());
+    for path in current_directory_logs() {
+        newest.offer(modified(&path), path);
+    }
+    let mut files = newest.after(Vec::new()).files;
     files.retain(|p| modified(p).elapsed().is_ok_and(|age| age < week));
-    files.sort_by_key(|p| std::cmp::Reverse(modified(p)));
-    files.truncate(20);
     files
 }
 
@@ -75,16 +83,24 @@ fn current_directory_logs() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Adds the files under `dir` (at most [`MAX_DEPTH`] folders down; links not followed).
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Offers the files under `dir` (at most [`MAX_DEPTH`] folders down; links not followed).
+fn walk(dir: &Path, newest: &mut Newest) {
     let files = walkdir::WalkDir::new(dir)
         .max_depth(MAX_DEPTH + 1)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(walkdir::DirEntry::into_path);
-    let room = (MAX_FILES * 4).saturating_sub(out.len());
-    out.extend(files.take(room));
+        .filter(|e| e.file_type().is_file());
+    for entry in files {
+        if newest.full() {
+            return;
+        }
+        let time = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        newest.offer(time, entry.into_path());
+    }
 }
 
 fn modified(path: &Path) -> SystemTime {
@@ -93,46 +109,98 @@ fn modified(path: &Path) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// The files a command will read, and how many more there were past the limit.
+/// The newest `keep` files of all those offered, by modification time (then by path), and how
+/// many were offered: memory stays bounded by `keep` in a folder of any size.
+struct Newest {
+    keep: usize,
+    /// The oldest kept file on top, to be pushed out by a newer one.
+    heap: BinaryHeap<Reverse<(SystemTime, PathBuf)>>,
+    seen: usize,
+}
+
+impl Newest {
+    fn new(keep: usize) -> Newest {
+        Newest {
+            keep,
+            heap: BinaryHeap::with_capacity(keep + 1),
+            seen: 0,
+        }
+    }
+
+    /// Whether [`MAX_SEEN`] files were looked at: the rest are not.
+    fn full(&self) -> bool {
+        self.seen >= MAX_SEEN
+    }
+
+    fn offer(&mut self, time: SystemTime, path: PathBuf) {
+        self.seen += 1;
+        self.heap.push(Reverse((time, path)));
+        if self.heap.len() > self.keep {
+            self.heap.pop();
+        }
+    }
+
+    /// The files `given` (at most `keep` of them), then as many of the newest kept as there is
+    /// room for, newest first.
+    fn after(self, mut given: Vec<PathBuf>) -> Collected {
+        let offered = given.len() + self.seen;
+        given.truncate(self.keep);
+        let room = self.keep - given.len();
+        given.extend(
+            self.heap
+                .into_sorted_vec()
+                .into_iter()
+                .take(room)
+                .map(|Reverse((_, path))| path),
+        );
+        Collected {
+            left_out: offered - given.len(),
+            left_out_at_least: self.seen >= MAX_SEEN,
+            files: given,
+        }
+    }
+}
+
+/// The files a command will read (the newest first), and how many more there were past the
+/// limit.
 pub struct Collected {
     pub files: Vec<PathBuf>,
     pub left_out: usize,
+    /// The folders held more files than were looked at: `left_out` is a lower bound.
+    pub left_out_at_least: bool,
 }
 
-/// The files to read: files named on the command line in the order given; what a folder or
-/// the default locations hold, newest first. A path that exists but is not a file or folder (a
-/// device, a pipe) is kept, so it can be reported by name rather than called missing.
+/// The files to read: the files given, in the order given, then the files of the folders given
+/// (or of the default locations), newest first, up to [`MAX_FILES`] in all. A path that exists
+/// but is not a file or folder (a device, a pipe) is kept, so it can be reported by name rather
+/// than called missing.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Collected> {
-    let mut files = Vec::new();
+    let mut given = Vec::new();
+    let mut newest = Newest::new(MAX_FILES);
     if paths.is_empty() {
         for dir in default_locations() {
-            walk(&dir, &mut files);
+            walk(&dir, &mut newest);
         }
-        if files.is_empty() {
-            files = current_directory_logs();
-        }
-        files.sort_by_key(|p| std::cmp::Reverse(modified(p)));
-    } else {
-        for path in paths {
-            if path.is_dir() {
-                let mut found = Vec::new();
-                walk(path, &mut found);
-                found.sort_by_key(|p| std::cmp::Reverse(modified(p)));
-                files.extend(found);
-            } else if path.as_os_str() == "-" || std::fs::metadata(path).is_ok() {
-                files.push(path.clone());
-            } else {
-                return Err(UsageError::new(format!(
-                    "{}: no such file or directory",
-                    kb::text::printable(&path.display().to_string())
-                ))
-                .into());
+        if newest.seen == 0 {
+            for path in current_directory_logs() {
+                newest.offer(modified(&path), path);
             }
         }
     }
-    let left_out = files.len().saturating_sub(MAX_FILES);
-    files.truncate(MAX_FILES);
-    Ok(Collected { files, left_out })
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut newest);
+        } else if path.as_os_str() == "-" || std::fs::metadata(path).is_ok() {
+            given.push(path.clone());
+        } else {
+            return Err(UsageError::new(format!(
+                "{}: no such file or directory",
+                kb::text::one_line(&path.display().to_string())
+            ))
+            .into());
+        }
+    }
+    Ok(newest.after(given))
 }
 
 /// Why a file was not read as a log.
@@ -170,68 +238,66 @@ pub enum Examined {
 /// broken file is reported rather than stopping the run, and what was read is checked for
 /// being a restore log at all.
 pub fn examine(kb: &kb::Kb, path: &Path) -> Examined {
-    let head = if path.as_os_str() == "-" {
-        Vec::new()
-    } else {
+    if path.as_os_str() != "-" {
         match std::fs::metadata(path) {
             Ok(m) if !m.is_file() => return Examined::Skipped(Skipped::NotAFile),
             Err(e) => return Examined::Skipped(Skipped::Unreadable(e.to_string())),
-            Ok(_) => match read_head(path) {
-                Ok(head) => head,
-                Err(e) => return Examined::Skipped(Skipped::Unreadable(e.to_string())),
-            },
+            Ok(_) => {}
         }
+    }
+    let input = match Input::open(path) {
+        Ok(input) => input,
+        Err(e) => return Examined::Skipped(Skipped::Unreadable(e.to_string())),
     };
-    if looks_binary(&head) {
+    if logs::is_binary(&input.head) {
         return Examined::Skipped(Skipped::Binary);
     }
-    match read(kb, path) {
+    let head = input.head[..input.head.len().min(8192)].to_vec();
+    match analyze(kb, path, input) {
         Ok(report) => Examined::Read {
             restore_log: is_restore_log(&report, &head),
             report: Box::new(report),
         },
-        Err(e) => Examined::Skipped(Skipped::Unreadable(e.to_string())),
+        // "cannot be read: cannot read the log: …" says it twice; the reason is enough.
+        Err(e) => Examined::Skipped(Skipped::Unreadable(
+            std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string),
+        )),
     }
 }
 
-/// The first bytes of a file, enough to tell text from binary.
-fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut head = Vec::new();
-    std::fs::File::open(path)?
-        .take(8192)
-        .read_to_end(&mut head)?;
-    Ok(head)
+/// A file or standard input opened for reading, with its first bytes already taken.
+struct Input {
+    head: Vec<u8>,
+    rest: Box<dyn Read + Send>,
+    /// The size on disk (0 for standard input).
+    size: u64,
 }
 
-/// Binary rather than text: zero bytes or many control bytes, unless it is gzip or UTF-16
-/// (whose zero bytes fall on every other position).
-fn looks_binary(head: &[u8]) -> bool {
-    if head.is_empty() || head.starts_with(&[0x1f, 0x8b]) {
-        return false;
+impl Input {
+    /// Opens `path` (standard input for `-`, read with the same cap as an unpacked file) and
+    /// takes its first [`SAMPLE`] bytes.
+    fn open(path: &Path) -> std::io::Result<Input> {
+        let (mut reader, size): (Box<dyn Read + Send>, u64) = if path.as_os_str() == "-" {
+            let stdin = logs::Limited::new(std::io::stdin(), logs::MAX_UNPACKED, "standard input");
+            (Box::new(stdin), 0)
+        } else {
+            let file = std::fs::File::open(path)?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            (Box::new(file), size)
+        };
+        let mut head = Vec::with_capacity(SAMPLE);
+        (&mut reader).take(SAMPLE as u64).read_to_end(&mut head)?;
+        Ok(Input {
+            head,
+            rest: reader,
+            size,
+        })
     }
-    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
-        return false;
+
+    /// Everything, the first bytes included.
+    fn reader(self) -> impl Read + Send + 'static {
+        std::io::Cursor::new(self.head).chain(self.rest)
     }
-    let zeros_at = |parity: usize| {
-        head.iter()
-            .skip(parity)
-            .step_by(2)
-            .filter(|b| **b == 0)
-            .count()
-    };
-    let half = head.len() / 2 + 1;
-    let (even, odd) = (zeros_at(0), zeros_at(1));
-    let utf16 =
-        (even * 10 > half * 4 && odd * 20 < half) || (odd * 10 > half * 4 && even * 20 < half);
-    if utf16 {
-        return false;
-    }
-    let controls = head
-        .iter()
-        .filter(|b| matches!(**b, 0..=8 | 0x0e..=0x1a | 0x1c..=0x1f))
-        .count();
-    even + odd > 0 || controls * 10 > head.len()
 }
 
 /// A restore log (or a pasted restore message) rather than some other text: it has lines,
@@ -269,24 +335,18 @@ fn is_restore_log(report: &LogReport, head: &[u8]) -> bool {
 
 /// Reads one file (or standard input for `-`).
 pub fn read(kb: &kb::Kb, path: &Path) -> anyhow::Result<LogReport> {
-    if path.as_os_str() == "-" {
-        return Ok(logs::analyze_reader(kb, std::io::stdin(), &mut |_| {})?);
+    let shown = || kb::text::one_line(&path.display().to_string()).into_owned();
+    if path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(UsageError::new(format!("{}: {}", shown(), Skipped::NotAFile)).into());
     }
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return Err(UsageError::new(format!(
-            "{}: {}",
-            kb::text::printable(&path.display().to_string()),
-            Skipped::NotAFile
-        ))
-        .into());
-    }
-    let file = std::fs::File::open(path).map_err(|e| {
-        UsageError::new(format!(
-            "cannot read {}: {e}",
-            kb::text::printable(&path.display().to_string())
-        ))
-    })?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let input =
+        Input::open(path).map_err(|e| UsageError::new(format!("cannot read {}: {e}", shown())))?;
+    Ok(analyze(kb, path, input)?)
+}
+
+/// Analyses an opened input, with a progress line on a terminal for a big file.
+fn analyze(kb: &kb::Kb, path: &Path, input: Input) -> Result<LogReport, logs::LogError> {
+    let size = input.size;
     let show = size >= PROGRESS_FROM && std::io::stderr().is_terminal();
     let mut last_percent = u64::MAX;
     let mut progress = |read: u64| {
@@ -295,31 +355,14 @@ pub fn read(kb: &kb::Kb, path: &Path) -> anyhow::Result<LogReport> {
             last_percent = percent;
             anstream::eprint!(
                 "\r  reading {}: {percent:>3} % of {} MB ",
-                kb::text::printable(&path.display().to_string()),
+                kb::text::one_line(&path.display().to_string()),
                 size >> 20
             );
         }
     };
-    let report = logs::analyze_reader(kb, file, &mut progress)?;
+    let report = logs::analyze_reader(kb, input.reader(), &mut progress);
     if show {
         anstream::eprintln!();
     }
-    Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn binary_is_told_from_text_gzip_and_utf16() {
-        assert!(looks_binary(b"\x7fELF\x02\x01\x01\0\0\0\0\0"));
-        assert!(!looks_binary(b"2026-01-01 idevicerestore: error 4013\n"));
-        assert!(!looks_binary(&[0x1f, 0x8b, 8, 0, 0, 0]));
-        let utf16: Vec<u8> = "error 4013 while restoring\r\n"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        assert!(!looks_binary(&utf16));
-    }
+    report
 }

@@ -224,10 +224,15 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
             output::line(output::fit(conceal(text).trim_end()))?;
         }
         if collected.left_out > 0 {
+            let more = if collected.left_out_at_least {
+                "At least "
+            } else {
+                ""
+            };
             output::line(output::fit(&paint(
                 WARN,
                 &format!(
-                    "\n{} more file(s) were not read: the newest {} were. Pass a file or a smaller folder to read the others.",
+                    "\n{more}{} more file(s) were not read: only the newest {} by modification time were. Pass a file or a smaller folder to read the others.",
                     collected.left_out,
                     collected.files.len()
                 ),

@@ -230,6 +230,172 @@ fn more_files_than_the_limit_say_how_many_were_left_out() {
     );
 }
 
+/// A real log, as bytes.
+fn real_log() -> Vec<u8> {
+    std::fs::read(sample("idevicerestore-issue-138")).unwrap()
+}
+
+#[test]
+fn endless_standard_input_ends_with_a_clear_message() {
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let out = crate::harness::command()
+        .args(["logs", "-"])
+        .stdin(zero)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("- · cannot be read: more than 64 MB of zero bytes in a row from byte 0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn zero_padding_and_stray_bytes_do_not_hide_a_real_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = real_log();
+    // As a crash leaves it: the log, then zero padding, then the log again after a restart.
+    let mut padded = log.clone();
+    padded.extend([0u8; 4096]);
+    padded.extend(&log);
+    std::fs::write(dir.path().join("padded.log"), &padded).unwrap();
+    let mut leading = vec![0u8; 4096];
+    leading.extend(&log);
+    std::fs::write(dir.path().join("leading.log"), &leading).unwrap();
+    for stray in [
+        &b"\xff\xfe\xfd\xfc\xfb"[..],
+        b"\xfe\xff\x80\x81\x82",
+        b"\xc0\xc1\xf5\xf6\xf7",
+    ] {
+        let mut bytes = stray.to_vec();
+        bytes.extend(&log);
+        std::fs::write(
+            dir.path().join(format!("stray-{:02x}.log", stray[0])),
+            bytes,
+        )
+        .unwrap();
+    }
+    let json = run(&["logs", "--json", dir.path().to_str().unwrap()]).json();
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 5, "{json}");
+    for f in files {
+        assert_eq!(f["restore_log"], true, "{f}");
+        assert_eq!(f["final_code"], -1, "{f}");
+        assert_eq!(f["phase"], "firmware", "{f}");
+    }
+}
+
+#[test]
+fn a_code_far_into_one_enormous_line_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one-line.log");
+    let mut line = "0123456789abcdef ".repeat(1 << 20).into_bytes();
+    line.extend(b"ERROR: Unable to restore device\n");
+    line.extend("filler ".repeat(100_000).into_bytes());
+    line.extend(b"An unknown error occurred (4013).");
+    std::fs::write(&path, &line).unwrap();
+    let json = run(&["logs", "--json", path.to_str().unwrap()]).json();
+    let file = &json["files"][0];
+    assert_eq!(file["final_code"], 4013, "{file}");
+    assert_eq!(file["codes"][0]["line"], 2, "{file}");
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_saying_so() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b'A'; 1 << 20]).unwrap();
+    let bomb = gz.finish().unwrap().repeat(1024);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("restore.log.gz");
+    std::fs::write(&path, bomb).unwrap();
+    let out = run(&["logs", path.to_str().unwrap()]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    // The message is wrapped to the terminal: its words, whatever the line breaks.
+    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("unpacks to over 250 times its size (a gzip bomb"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Sets a file's modification time to `seconds_ago` before now.
+fn age(path: &std::path::Path, seconds_ago: u64) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(seconds_ago))
+        .unwrap();
+}
+
+#[test]
+fn a_big_folder_is_read_newest_first_and_the_files_left_out_are_counted_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let newest = dir.path().join("restore-newest.log");
+    std::fs::write(&newest, "An unknown error occurred (4013).\n").unwrap();
+    for i in 0..1999u64 {
+        let path = dir.path().join(format!("old-{i:04}.log"));
+        std::fs::write(&path, "An unknown error occurred (4014).\n").unwrap();
+        age(&path, 3600 + i);
+    }
+    let json = run(&["logs", "--json", dir.path().to_str().unwrap()]).json();
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 200);
+    assert_eq!(json["left_out"], 1800, "{}", json["left_out"]);
+    assert!(
+        files[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("restore-newest.log")
+    );
+    assert_eq!(files[0]["final_code"], 4013);
+    // Then by age: old-0000 is the youngest of the rest, old-0198 the oldest read.
+    assert!(files[1]["path"].as_str().unwrap().ends_with("old-0000.log"));
+    assert!(
+        files[199]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("old-0198.log")
+    );
+    let text = run(&["logs", dir.path().to_str().unwrap()]);
+    assert!(
+        text.stdout.contains(
+            "1800 more file(s) were not read: only the newest 200 by modification time were."
+        ),
+        "{}",
+        &text.stdout[text.stdout.len().saturating_sub(300)..]
+    );
+}
+
+#[test]
+fn a_newline_in_a_file_name_never_forges_an_output_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir
+        .path()
+        .join("x.log\nrestore-doctor: all clear, no error\u{1b}[2J");
+    std::fs::write(&evil, real_log()).unwrap();
+    let out = run(&["logs", dir.path().to_str().unwrap()]);
+    assert!(
+        out.stdout
+            .lines()
+            .all(|l| !l.starts_with("restore-doctor: all clear")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("x.log\\nrestore-doctor: all clear, no error\\u{1b}[2J · "),
+        "{}",
+        out.stdout
+    );
+    let missing = run(&["logs", "/no/such\nrestore-doctor: fine"]);
+    assert!(
+        missing
+            .usage_error()
+            .contains("/no/such\\nrestore-doctor: fine")
+    );
+}
+
 /// Each spelling of an identifier the audit found shown, on a line `logs` quotes, and the part
 /// of it that must not be shown.
 const SPELLINGS: &[(&str, &str)] = &[

@@ -6,8 +6,10 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::Kb;
 
-/// Longest text read for a dialog; a dialog is a sentence or two.
-const MAX_CHARS: usize = 16 * 1024;
+/// Longest text read for a dialog: as long as the longest line (or window of a longer line)
+/// the log scanner hands over (`logs::MAX_LINE`, 64 KiB), so a dialog quoted far into a long
+/// line is still read; a pasted text is read up to it.
+const MAX_CHARS: usize = 64 * 1024;
 /// How far after "unknown error" its number may stand ("unbekannten Fehlers nicht
 /// wiederhergestellt werden (4013)").
 const AFTER_UNKNOWN: usize = 80;

@@ -18,10 +18,11 @@ use kb::{Kb, Observation, Phase, Role};
 use serde::Serialize;
 
 use facts::{LineFacts, OperationFact};
-pub use input::{CHUNK, Encoding};
+pub use input::{CHUNK, Encoding, Limited, MAX_UNPACKED, is_binary};
 use rules::CodeSource;
 
-/// Longest line examined; the rest of a longer line is skipped.
+/// Longest line examined at once; a longer line is read in windows of this size, cut between
+/// words.
 pub const MAX_LINE: usize = 64 * 1024;
 /// Most items of each kind kept per file, so memory stays bounded on any input.
 const MAX_ITEMS: usize = 500;
@@ -762,6 +763,47 @@ mod tests {
                 text.pop();
             }
             proptest::prop_assert_eq!(in_blocks(&text, block_bytes), in_blocks(&text, CHUNK));
+        }
+    }
+
+    /// A line of `len` bytes of filler words with `insert` at each of `at`.
+    fn long_line(len: usize, inserts: &[(usize, &str)]) -> String {
+        let mut line = "lorem ipsum dolor ".repeat(len / 18 + 1);
+        line.truncate(len);
+        for (at, text) in inserts.iter().rev() {
+            line.insert_str(*at, text);
+        }
+        line
+    }
+
+    #[test]
+    fn a_code_deep_in_an_enormous_line_is_found_on_that_line() {
+        let big = long_line(
+            3 << 20,
+            &[
+                (MAX_LINE - 5, " An unknown error occurred (4013). "),
+                ((3 << 20) - 10, " An unknown error occurred (4014). "),
+            ],
+        );
+        let text = format!("INFO: idevicerestore 1.0.0\n{big}\nStatus: Disk Failure\n");
+        for block_bytes in [CHUNK, 1000, MAX_LINE + 7] {
+            let report = in_blocks(&text, block_bytes);
+            assert_eq!(report.lines, 3, "{block_bytes}");
+            let codes: Vec<(i64, u64)> = report.codes.iter().map(|c| (c.code, c.line)).collect();
+            assert!(codes.contains(&(4014, 2)), "{block_bytes}: {codes:?}");
+            assert_eq!(report, in_blocks(&text, CHUNK), "{block_bytes}");
+        }
+        // The same line as the whole input, with no line end.
+        let alone = in_blocks(&big, 4096);
+        assert_eq!((alone.lines, alone.final_code), (1, Some(4014)));
+    }
+
+    #[test]
+    fn a_dialog_quoted_late_in_a_line_or_window_is_read() {
+        for len in [40_000, MAX_LINE - 100, 5 * MAX_LINE / 2] {
+            let line = long_line(len, &[(len - 50, " An unknown error occurred (4013). ")]);
+            let report = in_blocks(&format!("{line}\n"), CHUNK);
+            assert_eq!(report.final_code, Some(4013), "{len}");
         }
     }
 }

@@ -9,10 +9,33 @@ use crate::facts::{self, Hits, LineFacts};
 use crate::input::{CHUNK, TextReader};
 use crate::{MAX_LINE, find};
 
-/// Text handed to one worker: whole lines, or the examined start of one enormous line.
+/// Text handed to one worker: whole lines, or one window of an enormous line (its start, which
+/// counts the line, or a later part of it).
 enum Block {
     Lines(Vec<u8>),
     LongLineStart(Vec<u8>),
+    LongLinePart(Vec<u8>),
+}
+
+/// Where to end a window of a line longer than [`MAX_LINE`]: at the last space, tab, comma or
+/// semicolon in its last kilobyte, so that a word (a code, "error 4013") is not cut in two;
+/// else at a character boundary just before [`MAX_LINE`].
+fn window_end(text: &[u8]) -> usize {
+    if text.len() <= MAX_LINE {
+        return text.len();
+    }
+    let end = MAX_LINE;
+    let from = end.saturating_sub(1024);
+    if let Some(i) = text[from..end]
+        .iter()
+        .rposition(|b| matches!(b, b' ' | b'\t' | b',' | b';'))
+    {
+        return from + i + 1;
+    }
+    (from.max(1)..=end)
+        .rev()
+        .find(|&i| text[i] & 0xc0 != 0x80)
+        .unwrap_or(end)
 }
 
 /// What a worker read from one block.
@@ -84,7 +107,8 @@ fn cut_blocks(
 ) -> std::io::Result<()> {
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK * 2);
     let mut seq = 0u64;
-    let mut skipping_long_line = false;
+    // Inside a line longer than MAX_LINE: it is read on in windows of at most MAX_LINE bytes.
+    let mut in_long_line = false;
     let send = |seq: &mut u64, block: Block, read_total: u64| {
         let sent = jobs.send((*seq, block, read_total)).is_ok();
         *seq += 1;
@@ -93,17 +117,32 @@ fn cut_blocks(
     loop {
         let n = text.read_into(&mut buffer)?;
         let read_total = text.bytes_taken();
-        if skipping_long_line {
-            match memchr::memchr(b'\n', &buffer) {
-                Some(i) => {
-                    buffer.drain(..=i);
-                    skipping_long_line = false;
+        while in_long_line {
+            let part = match memchr::memchr(b'\n', &buffer) {
+                Some(i) if i <= MAX_LINE => {
+                    in_long_line = false;
+                    let rest = buffer.split_off(i + 1);
+                    let mut part = std::mem::replace(&mut buffer, rest);
+                    part.pop();
+                    part
                 }
-                None => buffer.clear(),
+                _ if buffer.len() > MAX_LINE => {
+                    let rest = buffer.split_off(window_end(&buffer));
+                    std::mem::replace(&mut buffer, rest)
+                }
+                // The line's last window, at the end of the input.
+                _ if n == 0 => {
+                    in_long_line = false;
+                    std::mem::take(&mut buffer)
+                }
+                _ => break,
+            };
+            if !part.is_empty() && !send(&mut seq, Block::LongLinePart(part), read_total) {
+                return Ok(());
             }
         }
         if n == 0 {
-            if !buffer.is_empty() || seq == 0 {
+            if !in_long_line && (!buffer.is_empty() || seq == 0) {
                 send(
                     &mut seq,
                     Block::Lines(std::mem::take(&mut buffer)),
@@ -112,7 +151,7 @@ fn cut_blocks(
             }
             return Ok(());
         }
-        while buffer.len() >= block_bytes {
+        while !in_long_line && buffer.len() >= block_bytes {
             let cut = memchr::memrchr(b'\n', &buffer[..block_bytes])
                 .or_else(|| memchr::memchr(b'\n', &buffer[block_bytes..]).map(|i| block_bytes + i));
             let block = match cut {
@@ -122,10 +161,10 @@ fn cut_blocks(
                     Block::Lines(std::mem::replace(&mut buffer, rest))
                 }
                 None if buffer.len() > MAX_LINE => {
-                    // One enormous line: look at its start once, skip the rest of it.
-                    skipping_long_line = true;
-                    buffer.truncate(MAX_LINE);
-                    Block::LongLineStart(std::mem::take(&mut buffer))
+                    // One enormous line: its first window counts it, the rest follow.
+                    in_long_line = true;
+                    let rest = buffer.split_off(window_end(&buffer));
+                    Block::LongLineStart(std::mem::replace(&mut buffer, rest))
                 }
                 None => break,
             };
@@ -138,20 +177,28 @@ fn cut_blocks(
 
 /// Finds and reads the lines worth reading in one block.
 fn read_block(block: Block, read_total: u64) -> BlockFacts {
-    let text = match block {
-        Block::LongLineStart(start) => {
-            let mut hits = Hits::default();
-            find::each_mark(&start, |_, _, m| hits.add(m));
-            let line = facts::read_line(1, 0..start.len(), &facts::line_text(&start), &hits);
-            return BlockFacts {
-                lines: 1,
-                read_total,
-                facts: (!line.is_empty()).then_some(line).into_iter().collect(),
-                text: start,
-            };
-        }
-        Block::Lines(bytes) => bytes,
+    let (window, lines) = match block {
+        Block::Lines(bytes) => return read_lines(bytes, read_total),
+        Block::LongLineStart(window) => (window, 1),
+        // A later window of the line the last block counted: its facts are on that line.
+        Block::LongLinePart(window) => (window, 0),
     };
+    let mut hits = Hits::default();
+    find::each_mark(&window, |_, _, m| hits.add(m));
+    let line = hits
+        .has_trigger()
+        .then(|| facts::read_line(lines, 0..window.len(), &facts::line_text(&window), &hits))
+        .filter(|line| !line.is_empty());
+    BlockFacts {
+        lines,
+        read_total,
+        facts: line.into_iter().collect(),
+        text: window,
+    }
+}
+
+/// Finds and reads the lines worth reading in a block of whole lines.
+fn read_lines(text: Vec<u8>, read_total: u64) -> BlockFacts {
     let mut reader = BlockReader {
         block: text.as_slice(),
         lines: 0,
@@ -161,16 +208,14 @@ fn read_block(block: Block, read_total: u64) -> BlockFacts {
     // The line being gathered: its span and what was found in it so far.
     let mut open: Option<(Range<usize>, Hits)> = None;
     // Marks come line by line; a line holding a trigger is read when its last mark is in.
-    find::each_mark(reader.block, |start, len, mark| {
+    find::each_mark(reader.block, |start, _, mark| {
         if open.as_ref().is_none_or(|(span, _)| start > span.end) {
             if let Some((span, hits)) = open.take() {
                 reader.read(span, &hits);
             }
             open = Some((reader.line_around(start), Hits::default()));
         }
-        if let Some((span, hits)) = open.as_mut()
-            && start + len <= span.start + MAX_LINE
-        {
+        if let Some((_, hits)) = open.as_mut() {
             hits.add(mark);
         }
     });
@@ -212,15 +257,29 @@ impl BlockReader<'_> {
         let skipped = memchr::memchr_iter(b'\n', &self.block[self.counted_to..span.start]).count();
         self.lines += skipped as u64 + 1;
         self.counted_to = (span.end + 1).min(self.block.len());
-        let raw = &self.block[span.start..span.end.min(span.start + MAX_LINE)];
-        let line = facts::read_line(
-            self.lines,
-            span.start..span.start + raw.len(),
-            &facts::line_text(raw),
-            hits,
-        );
-        if !line.is_empty() {
-            self.facts.push(line);
+        if span.len() <= MAX_LINE {
+            let raw = &self.block[span.clone()];
+            let line = facts::read_line(self.lines, span, &facts::line_text(raw), hits);
+            if !line.is_empty() {
+                self.facts.push(line);
+            }
+            return;
+        }
+        // A line longer than MAX_LINE is read in windows, each with the marks in it.
+        let mut at = span.start;
+        while at < span.end {
+            let end = at + window_end(&self.block[at..span.end]);
+            let raw = &self.block[at..end];
+            let mut window_hits = Hits::default();
+            find::each_mark(raw, |_, _, m| window_hits.add(m));
+            if window_hits.has_trigger() {
+                let line =
+                    facts::read_line(self.lines, at..end, &facts::line_text(raw), &window_hits);
+                if !line.is_empty() {
+                    self.facts.push(line);
+                }
+            }
+            at = end;
         }
     }
 
