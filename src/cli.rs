@@ -241,8 +241,11 @@ With a shop's shared history (--db postgres://…) cases from every bench are li
 each with its bench; ports are counted per bench, and benches are summed. --bench NAME keeps one \
 bench's cases. --import FILE reads finished cases written elsewhere, one JSON object a line \
 (the samples/cases.jsonl shape: error_code, device, tried_without_success, resolved_by, \
-confidence); all are stored or none.",
-        after_help = "Examples:\n  restore-doctor history\n  restore-doctor history --bench front-desk\n  restore-doctor history --import old-notes.jsonl\n  restore-doctor history --code 4013 --since 2026-11-01\n  restore-doctor history --device \"iPhone 7\" --json\n  restore-doctor history --port 1-2\n  restore-doctor history --delete C1A2B3\n  restore-doctor history --prune --before 2026-01-01"
+confidence); all are stored or none. A case's id is its key: importing the same file again adds \
+nothing. A file saved by Windows Notepad (byte-order mark, CRLF) reads as any other. A line whose \
+outcome (resolved_by) the knowledge base does not know refuses the file, naming the line, unless \
+--skip-unknown.",
+        after_help = "Examples:\n  restore-doctor history\n  restore-doctor history --bench front-desk\n  restore-doctor history --import old-notes.jsonl\n  restore-doctor history --import old-notes.jsonl --skip-unknown\n  restore-doctor history --code 4013 --since 2026-11-01\n  restore-doctor history --device \"iPhone 7\" --json\n  restore-doctor history --port 1-2\n  restore-doctor history --delete C1A2B3\n  restore-doctor history --prune --before 2026-01-01"
     )]
     History(HistoryArgs),
 
@@ -719,6 +722,11 @@ pub struct HistoryArgs {
     /// Store the finished cases in FILE (one JSON object a line, the cases.jsonl shape).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["delete", "prune"])]
     pub import: Option<std::path::PathBuf>,
+
+    /// With --import: store the cases whose outcome is known and skip (and count) the others,
+    /// rather than refusing the file. Exits 1 when any was skipped.
+    #[arg(long, requires = "import")]
+    pub skip_unknown: bool,
 
     /// Delete every case last touched before --before.
     #[arg(long, requires = "before", conflicts_with_all = ["device", "code", "since", "port"])]

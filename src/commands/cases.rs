@@ -61,7 +61,7 @@ pub fn history(
 ) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     if let Some(file) = &args.import {
-        return super::record::import(db, file, args.json);
+        return super::record::import(db, file, args.skip_unknown, args.json);
     }
     if let Some(id) = &args.delete {
         let mut store = case_store::open(db)?;

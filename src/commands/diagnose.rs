@@ -125,9 +125,15 @@ fn shell_word(word: &str) -> String {
 
 /// `restore-doctor [--db FILE] diagnose --resume CASE`, as the person started it.
 fn resume_by_id(db: Option<&Path>, id: &str) -> String {
+    // A password in the place is shown masked: the person types it again.
     let db = db
         .filter(|_| std::env::var_os("RESTORE_DOCTOR_DB").is_none())
-        .map(|d| format!(" --db {}", shell_word(&d.display().to_string())))
+        .map(|d| {
+            format!(
+                " --db {}",
+                shell_word(&store::Location::from(d).to_string())
+            )
+        })
         .unwrap_or_default();
     format!("{}{db} diagnose --resume {id}", shell_word(&program()))
 }

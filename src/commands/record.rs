@@ -102,7 +102,12 @@ pub fn run(db: Option<&Path>, args: &RecordArgs) -> anyhow::Result<ExitCode> {
     };
     let mut store = case_store::open(db)?;
     let id = store
-        .import(&[(outcome.ledger(), Some(args.confidence.level().id()))])?
+        .import(&[store::Import {
+            ledger: outcome.ledger(),
+            confidence: Some(args.confidence.level().id()),
+            source_id: None,
+        }])?
+        .ids
         .remove(0);
     let case = store.case(&id)?;
     if args.json {
@@ -140,10 +145,17 @@ pub fn run(db: Option<&Path>, args: &RecordArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `history --import FILE`: every case of a cases file, all stored in one go or none.
-pub fn import(db: Option<&Path>, path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+/// `history --import FILE`: every case of a cases file, all stored in one go or none; cases
+/// already imported (by their id) are not added again. An unknown outcome refuses the file,
+/// naming its line, unless `skip_unknown` (then the exit code is 1 when any was skipped).
+pub fn import(
+    db: Option<&Path>,
+    path: &Path,
+    skip_unknown: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let shown = kb::text::printable(&path.display().to_string()).into_owned();
+    let shown = kb::text::one_line(&path.display().to_string()).into_owned();
     let file = std::fs::File::open(path)
         .map_err(|e| UsageError::new(format!("cannot read {shown}: {e}")))?;
     let mut bytes = Vec::new();
@@ -156,12 +168,13 @@ pub fn import(db: Option<&Path>, path: &Path, json: bool) -> anyhow::Result<Exit
         .into());
     }
     let text = String::from_utf8_lossy(&bytes);
-    let cases = kb::parse_cases(&text).map_err(|e| UsageError::new(format!("{shown}: {e}")))?;
+    let cases =
+        kb::parse_case_lines(&text).map_err(|e| UsageError::new(format!("{shown}: {e}")))?;
     let mut outcomes = Vec::new();
-    let mut skipped = Vec::new();
-    for case in &cases {
+    let mut unknown = Vec::new();
+    for (line, case) in &cases {
         let Some(resolution) = kb.resolution(&case.resolved_by) else {
-            skipped.push(case.id.clone());
+            unknown.push((*line, case));
             continue;
         };
         let reading = kb.read_case(case);
@@ -181,39 +194,90 @@ pub fn import(db: Option<&Path>, path: &Path, json: bool) -> anyhow::Result<Exit
             fixed,
             port: None,
         };
-        outcomes.push((outcome.ledger(), Some(case.confidence.id())));
+        outcomes.push(store::Import {
+            ledger: outcome.ledger(),
+            confidence: Some(case.confidence.id()),
+            source_id: Some(case.id.as_str()),
+        });
+    }
+    if let (Some((line, case)), false) = (unknown.first(), skip_unknown) {
+        return Err(UsageError::new(format!(
+            "{shown}: line {line}: the outcome '{}' (resolved_by) is not one the knowledge base knows{}; nothing was imported (--skip-unknown imports the others)",
+            kb::text::one_line(&kb::text::printable(&case.resolved_by)),
+            match unknown.len() {
+                1 => String::new(),
+                n => format!(", nor are {} more", n - 1),
+            }
+        ))
+        .into());
     }
     let mut store = case_store::open(db)?;
-    let ids = store.import(&outcomes)?;
-    let fixed = outcomes
+    let imported = store.import(&outcomes)?;
+    let new: Vec<&store::Import> = outcomes
         .iter()
-        .filter(|(l, _)| l.status() == CaseStatus::Fixed)
+        .filter(|o| {
+            o.source_id
+                .is_none_or(|id| !imported.already.iter().any(|a| a == id))
+        })
+        .collect();
+    let fixed = new
+        .iter()
+        .filter(|o| o.ledger.status() == CaseStatus::Fixed)
         .count();
+    let added = imported.ids.len();
+    let status = if unknown.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
     if json {
+        // Skipped: cases not stored, because already there or with an unknown outcome.
+        let skipped: Vec<&str> = imported
+            .already
+            .iter()
+            .map(String::as_str)
+            .chain(unknown.iter().map(|(_, c)| c.id.as_str()))
+            .collect();
         output::print_json(&json!({
-            "imported": ids.len(),
+            "imported": added,
             "fixed": fixed,
-            "unresolved": ids.len() - fixed,
+            "unresolved": added - fixed,
             "skipped": skipped,
-            "cases": ids,
+            "cases": imported.ids,
         }))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(status);
     }
     output::line(format!(
-        "Imported {} case(s) from {shown} into {}: {fixed} fixed, {} not fixed by anything tried.",
-        ids.len(),
+        "Imported {added} case(s) from {shown} into {}: {fixed} fixed, {} not fixed by anything tried.",
         store.location(),
-        ids.len() - fixed
+        added - fixed
     ))?;
-    if !skipped.is_empty() {
-        output::line(output::wrap(
-            &format!(
-                "Skipped {}: their outcome (resolved_by) is not one the knowledge base knows ({}).",
-                skipped.len(),
-                skipped.join(", ")
-            ),
-            "",
-        ).trim_end())?;
+    if !imported.already.is_empty() {
+        output::line(format!(
+            "{} case(s) were already in the history (same id) and were not added again.",
+            imported.already.len()
+        ))?;
     }
-    Ok(ExitCode::SUCCESS)
+    if !unknown.is_empty() {
+        let mut lines: Vec<String> = unknown
+            .iter()
+            .take(10)
+            .map(|(l, _)| l.to_string())
+            .collect();
+        if unknown.len() > 10 {
+            lines.push(format!("and {} more", unknown.len() - 10));
+        }
+        output::line(
+            output::wrap(
+                &format!(
+                    "Skipped {}: their outcome (resolved_by) is not one the knowledge base knows (lines {}).",
+                    unknown.len(),
+                    lines.join(", ")
+                ),
+                "",
+            )
+            .trim_end(),
+        )?;
+    }
+    Ok(status)
 }

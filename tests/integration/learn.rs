@@ -310,3 +310,153 @@ fn a_recorded_port_never_drives_the_terminal() {
     assert!(history.contains("port 1-1[2J"), "{history}");
     assert!(!history.contains('\u{1b}'), "{history:?}");
 }
+
+/// Three finished cases in the cases.jsonl shape, the third with an outcome the kb does not
+/// know.
+const THREE: [&str; 3] = [
+    r#"{"id":"shop-1","error_code":4013,"device":"iPhone 11","tried_without_success":["swap-cable"],"resolved_by":"computer-port","confidence":"high"}"#,
+    r#"{"id":"shop-2","error_code":9,"device":"iPhone 7","resolved_by":"unresolved","confidence":"low"}"#,
+    r#"{"id":"shop-3","error_code":4014,"resolved_by":"prayed-to-the-phone","confidence":"low"}"#,
+];
+
+#[test]
+fn importing_the_same_file_twice_adds_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("twice.sqlite");
+    let db = db.to_str().unwrap();
+    let file = dir.path().join("cases.jsonl");
+    std::fs::write(&file, format!("{}\n{}\n", THREE[0], THREE[1])).unwrap();
+    let file = file.to_str().unwrap();
+    let first = json_of(db, &["history", "--import", file, "--json"]);
+    assert_eq!(first["imported"], 2, "{first}");
+    let again = json_of(db, &["history", "--import", file, "--json"]);
+    assert_eq!(again["imported"], 0, "{again}");
+    assert_eq!(again["skipped"], serde_json::json!(["shop-1", "shop-2"]));
+    let (status, stdout, _) = run_on(db, None, &["history", "--import", file]);
+    assert_eq!(status, 0);
+    assert!(
+        stdout
+            .contains("2 case(s) were already in the history (same id) and were not added again."),
+        "{stdout}"
+    );
+    let history = json_of(db, &["history", "--json"]);
+    assert_eq!(history["cases"].as_array().unwrap().len(), 2, "{history}");
+}
+
+#[test]
+fn a_file_saved_by_windows_notepad_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("notepad.sqlite");
+    let file = dir.path().join("cases.jsonl");
+    std::fs::write(&file, format!("\u{feff}{}\r\n{}\r\n", THREE[0], THREE[1])).unwrap();
+    let imported = json_of(
+        db.to_str().unwrap(),
+        &["history", "--import", file.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(imported["imported"], 2, "{imported}");
+}
+
+#[test]
+fn an_unknown_outcome_is_an_error_naming_its_line_unless_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unknown.sqlite");
+    let db = db.to_str().unwrap();
+    let file = dir.path().join("cases.jsonl");
+    std::fs::write(&file, THREE.join("\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let (status, stdout, stderr) = run_on(db, None, &["history", "--import", file]);
+    assert_eq!(status, 2, "{stdout}{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("line 3: the outcome 'prayed-to-the-phone' (resolved_by) is not one the knowledge base knows; nothing was imported"),
+        "{stderr}"
+    );
+    assert!(!Path::new(db).exists(), "nothing written");
+    let (status, stdout, _) = run_on(db, None, &["history", "--import", file, "--skip-unknown"]);
+    assert_eq!(status, 1, "some were skipped: {stdout}");
+    assert!(stdout.contains("Imported 2 case(s)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Skipped 1: their outcome (resolved_by) is not one the knowledge base knows (lines 3)."
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_enormous_import_line_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.jsonl");
+    let symptom = "it says 4013 ".repeat(50 << 20 >> 4);
+    let huge = format!(
+        r#"{{"id":"big","error_code":4013,"symptoms":["{symptom}"],"resolved_by":"computer-port","confidence":"low"}}"#
+    );
+    std::fs::write(&file, format!("{}\n{huge}\n", THREE[0])).unwrap();
+    let db = dir.path().join("huge.sqlite");
+    let (status, _, stderr) = run_on(
+        db.to_str().unwrap(),
+        None,
+        &["history", "--import", file.to_str().unwrap()],
+    );
+    assert_eq!(status, 2, "{stderr}");
+    assert!(
+        stderr.contains("line 2: longer than 64 KB; a case is one short JSON object"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_db_in_a_folder_that_does_not_exist_is_an_error_and_no_folder_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("no-such-folder/cases.sqlite");
+    let (status, stdout, stderr) = run_on(
+        db.to_str().unwrap(),
+        None,
+        &["record", "--code", "4013", "--fixed", "change-port"],
+    );
+    assert_eq!(status, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!dir.path().join("no-such-folder").exists());
+}
+
+#[test]
+fn a_libpq_keyword_string_is_postgresql_and_its_password_is_never_shown() {
+    let Some(server) = pgserver::Server::for_test() else {
+        return;
+    };
+    let url = server.create_database("keywords").unwrap();
+    let keywords = |password: &str| {
+        format!(
+            "host=127.0.0.1 port={} user=postgres password={password} dbname=keywords",
+            server.port()
+        )
+    };
+    let db = keywords(pgserver::PASSWORD);
+    let (status, stdout, stderr) = run_on(
+        &db,
+        Some("front"),
+        &["record", "--code", "4013", "--fixed", "change-port"],
+    );
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    // The case is in the server, not in a stray local file.
+    assert_eq!(
+        json_of(&url, &["history", "--json"])["cases"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, stdout, stderr) = run_on(&db, None, &["history", "--code", "1"]);
+    assert!(stdout.contains("password=***"), "{stdout}");
+    assert!(!format!("{stdout}{stderr}").contains(pgserver::PASSWORD));
+    let (status, stdout, stderr) = run_on(&keywords("not-the-password"), None, &["history"]);
+    assert_eq!(status, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("refused the user name or password"),
+        "{stderr}"
+    );
+    assert!(
+        !format!("{stdout}{stderr}").contains("not-the-password"),
+        "{stderr}"
+    );
+}

@@ -45,7 +45,7 @@ pub use lazy::Lazy;
 pub use notes::Note;
 pub use outcomes::{
     CaseField, CaseLineError, CaseReading, Confidence, OutcomeGroup, Phrase, RealCase, Resolution,
-    parse_cases,
+    parse_case_lines, parse_cases,
 };
 pub use questions::{Observation, Question, UNKNOWN_ANSWER};
 use serde::{Deserialize, Serialize};

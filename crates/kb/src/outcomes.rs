@@ -233,26 +233,45 @@ pub struct CaseLineError {
 /// The most lines a cases file may have; more is refused rather than read without end.
 pub const MAX_CASE_LINES: usize = 100_000;
 
-/// Reads a cases file, one JSON object a line (blank lines skipped).
-pub fn parse_cases(text: &str) -> Result<Vec<RealCase>, CaseLineError> {
+/// The longest line of a cases file. A case is a few hundred bytes; a line of megabytes is
+/// refused at once rather than read through every phrase rule.
+pub const MAX_CASE_LINE: usize = 64 * 1024;
+
+/// Reads a cases file, one JSON object a line, each case with its line number (from 1). Blank
+/// lines are skipped; a UTF-8 byte-order mark and CRLF line ends (as Windows Notepad saves a
+/// file) are read as any other. The first line that is too long or not a case is the error.
+pub fn parse_case_lines(text: &str) -> Result<Vec<(usize, RealCase)>, CaseLineError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut cases = Vec::new();
     for (i, line) in text.lines().enumerate() {
+        let at = |message: String| CaseLineError {
+            line: i + 1,
+            message,
+        };
         if i >= MAX_CASE_LINES {
-            return Err(CaseLineError {
-                line: i + 1,
-                message: format!("more than {MAX_CASE_LINES} lines"),
-            });
+            return Err(at(format!("more than {MAX_CASE_LINES} lines")));
+        }
+        if line.len() > MAX_CASE_LINE {
+            return Err(at(format!(
+                "longer than {} KB; a case is one short JSON object",
+                MAX_CASE_LINE >> 10
+            )));
         }
         if line.trim().is_empty() {
             continue;
         }
-        let case = serde_json::from_str(line).map_err(|e| CaseLineError {
-            line: i + 1,
-            message: e.to_string(),
-        })?;
-        cases.push(case);
+        let case = serde_json::from_str(line).map_err(|e| at(e.to_string()))?;
+        cases.push((i + 1, case));
     }
     Ok(cases)
+}
+
+/// [`parse_case_lines`] without the line numbers.
+pub fn parse_cases(text: &str) -> Result<Vec<RealCase>, CaseLineError> {
+    Ok(parse_case_lines(text)?
+        .into_iter()
+        .map(|(_, case)| case)
+        .collect())
 }
 
 /// A case read into the engine's vocabulary: what it knew before the real fix.
@@ -708,5 +727,24 @@ mod tests {
             assert_eq!(tool(host).as_deref(), Some(answer), "{host}");
         }
         assert_eq!(tool("a Windows laptop"), None);
+    }
+
+    #[test]
+    fn a_notepad_file_with_a_byte_order_mark_and_crlf_is_read_with_its_line_numbers() {
+        let line = r#"{"id":"n1","resolved_by":"computer-port","confidence":"high"}"#;
+        let text = format!("\u{feff}{line}\r\n\r\n{line}\r\n");
+        let cases = super::parse_case_lines(&text).unwrap();
+        let lines: Vec<usize> = cases.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, [1, 3]);
+        assert_eq!(cases[0].1.id, "n1");
+    }
+
+    #[test]
+    fn an_enormous_line_is_refused_by_its_number_without_being_parsed() {
+        let huge = format!("{{\"id\":\"{}\"}}", "x".repeat(super::MAX_CASE_LINE));
+        let text = format!("\n{huge}\n");
+        let error = super::parse_case_lines(&text).unwrap_err();
+        assert_eq!(error.line, 2);
+        assert!(error.message.contains("longer than 64 KB"), "{error}");
     }
 }

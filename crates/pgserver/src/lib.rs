@@ -109,16 +109,7 @@ impl Server {
                     "UTF8",
                 ],
             )?;
-            let options = format!(
-                "-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=60"
-            );
-            let log = format!("{data}/server.log");
-            match server.run(
-                "pg_ctl",
-                &[
-                    "-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
-                ],
-            ) {
+            match server.start_again() {
                 Ok(()) => return Ok(Some(server)),
                 Err(e) => last = e,
             }
@@ -194,6 +185,22 @@ impl Server {
             .batch_execute(&format!("CREATE DATABASE \"{quoted}\""))
             .map_err(|e| e.to_string())?;
         Ok(self.url(&quoted))
+    }
+
+    /// Starts the stopped server again, on the same port with the same data.
+    pub fn start_again(&self) -> Result<(), String> {
+        let data = self.data();
+        let options = format!(
+            "-p {} -k {data} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=60",
+            self.port
+        );
+        let log = format!("{data}/server.log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
+            ],
+        )
     }
 
     /// Stops the server at once (as a crash or a pulled plug would); it can be started again.

@@ -31,6 +31,10 @@ pub enum StoreError {
     #[error("{path} does not exist")]
     Missing { path: String },
     #[error(
+        "the folder {folder} does not exist, so {path} cannot be made there; create the folder first, or check --db for a typing mistake"
+    )]
+    NoFolder { path: String, folder: String },
+    #[error(
         "{path} was written by a newer Restore Doctor (schema {found}, this one knows {}); it was left untouched",
         crate::SCHEMA_VERSION
     )]
@@ -60,6 +64,9 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("cannot use the case history at {location}: {message}; nothing was written")]
     Server { location: String, message: String },
+    /// The server did not answer (refused, timed out, gone): worth trying again later.
+    #[error("cannot use the case history at {location}: {message}; nothing was written")]
+    Unreachable { location: String, message: String },
     #[error("PostgreSQL: {}", describe_postgres(.0))]
     Postgres(#[from] postgres::Error),
     #[error("{0}")]
@@ -97,12 +104,37 @@ pub(crate) fn from_postgres(location: &str, e: postgres::Error) -> StoreError {
             // "error connecting to server" says little; its source says why (refused, timed out).
             let why = std::error::Error::source(&e)
                 .map_or_else(|| e.to_string(), |source| format!("{e}: {source}"));
-            format!("the server cannot be reached ({why})")
+            return StoreError::Unreachable {
+                location: location.to_owned(),
+                message: format!("the server cannot be reached ({why})"),
+            };
         }
     };
     StoreError::Server {
         location: location.to_owned(),
         message,
+    }
+}
+
+impl StoreError {
+    /// Whether trying again later may succeed: the server could not be reached or the
+    /// connection was lost (a restart, a network cut), or another writer held the file.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Unreachable { .. } => true,
+            StoreError::Postgres(e) => {
+                // Class 08: connection exceptions; 57P01–57P03: the server shutting down or
+                // starting up.
+                e.is_closed()
+                    || e.code()
+                        .is_none_or(|c| c.code().starts_with("08") || c.code().starts_with("57P0"))
+            }
+            StoreError::Sql(e) => matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
     }
 }
 

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_cases.sql"),
     include_str!("../migrations/002_ledger.sql"),
     include_str!("../migrations/003_benches.sql"),
+    include_str!("../migrations/004_source_ids.sql"),
 ];
 
 /// The schema version this build writes.
@@ -109,6 +110,24 @@ pub struct FinishedCase {
     pub actions: Vec<(String, StepOutcome)>,
 }
 
+/// A finished case to import: its ledger, how sure its record is, and its id in the file it
+/// came from (its key: the same id is never imported twice).
+#[derive(Debug, Clone)]
+pub struct Import<'a> {
+    pub ledger: Ledger,
+    pub confidence: Option<&'a str>,
+    pub source_id: Option<&'a str>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// The new cases' ids, in order.
+    pub ids: Vec<String>,
+    /// The source ids already in the history, not added again.
+    pub already: Vec<String>,
+}
+
 /// An open case history.
 pub struct Store {
     conn: Conn,
@@ -163,6 +182,19 @@ impl Store {
     /// Opens (creating if missing) the history at `location` and brings its schema up to date.
     pub fn open(location: impl Into<Location>) -> Result<Store, StoreError> {
         Self::open_with(location.into(), Access::ReadWrite)
+    }
+
+    /// Opens (creating it and its folder if missing) the history in the OS data folder, the
+    /// one place whose folder this program makes itself.
+    pub fn open_default() -> Result<Store, StoreError> {
+        let path = default_path();
+        if let Some(dir) = path.parent() {
+            let shown = kb::text::one_line(&path.display().to_string()).into_owned();
+            std::fs::create_dir_all(dir).map_err(|e| {
+                errors::from_io(&shown, &format!("cannot create {}", dir.display()), e)
+            })?;
+        }
+        Self::open(path)
     }
 
     /// Opens an existing history for reading only: works on a read-only mount, never migrates
@@ -315,16 +347,34 @@ impl Store {
         Ok((id, saved))
     }
 
-    /// Stores finished cases recorded elsewhere (by hand, or a shop's old notes), each with how
-    /// sure its record is, all or none. Returns their ids in order.
-    pub fn import(&mut self, cases: &[(Ledger, Option<&str>)]) -> Result<Vec<String>, StoreError> {
+    /// Stores finished cases recorded elsewhere (by hand, or a shop's old notes), all or none.
+    /// A case whose source id is already in the history (the same file imported again) is not
+    /// added a second time.
+    pub fn import(&mut self, cases: &[Import<'_>]) -> Result<Imported, StoreError> {
         let tx = self.conn.begin()?;
-        let ids = cases
-            .iter()
-            .map(|(ledger, confidence)| self.insert(&tx, ledger, *confidence).map(|(id, _)| id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut imported = Imported::default();
+        for case in cases {
+            if let Some(source_id) = case.source_id {
+                let known = tx.query(
+                    "SELECT id FROM cases WHERE source_id = ?1",
+                    &[source_id.into()],
+                )?;
+                if !known.is_empty() {
+                    imported.already.push(source_id.to_owned());
+                    continue;
+                }
+            }
+            let (id, _) = self.insert(&tx, &case.ledger, case.confidence)?;
+            if let Some(source_id) = case.source_id {
+                tx.query(
+                    "UPDATE cases SET source_id = ?2 WHERE id = ?1",
+                    &[id.as_str().into(), source_id.into()],
+                )?;
+            }
+            imported.ids.push(id);
+        }
         tx.commit()?;
-        Ok(ids)
+        Ok(imported)
     }
 
     fn insert(
@@ -723,13 +773,18 @@ const BUSY_WAIT: Duration = Duration::from_secs(10);
 
 /// A SQLite connection to the file at `path`, set up to wait for other writers.
 fn sqlite_connection(path: &std::path::Path, access: Access) -> Result<Conn, StoreError> {
-    let shown = path.display().to_string();
+    let shown = kb::text::one_line(&path.display().to_string()).into_owned();
     let conn = match access {
         Access::ReadWrite => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    errors::from_io(&shown, &format!("cannot create {}", dir.display()), e)
-                })?;
+            // A folder is never made here: a typing mistake in --db must not leave a stray
+            // history somewhere (the default folder is made by [`Store::open_default`]).
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && !dir.is_dir()
+            {
+                return Err(StoreError::NoFolder {
+                    path: shown,
+                    folder: kb::text::one_line(&dir.display().to_string()).into_owned(),
+                });
             }
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
