@@ -13,7 +13,7 @@ use usb::source::DeviceSource;
 use crate::case_store::CaseKeeper;
 use crate::output::{self, DIM, HEADING, paint};
 use crate::session::exit_offer::{self, Offered};
-use crate::session::intake::{self, Asked};
+use crate::session::intake::{self, Asked, ErrorAnswer};
 use crate::session::prompter::{Choice, Prompter, Reworded};
 use crate::session::{dfu_coach, render, retry_watch};
 
@@ -197,12 +197,15 @@ impl Session<'_, '_> {
         }
         if intake.code && self.ledger.code().is_none() {
             let prompt = "What error number did Finder, iTunes or Apple Devices show? Type it (4013) or paste the message; press Enter if there was none.";
-            match intake::ask_error_code(self.prompter, prompt)? {
-                Asked::Value(Some(code)) => {
+            match intake::ask_error_code(kb, self.prompter, prompt)? {
+                Asked::Value(ErrorAnswer::Code(code)) => {
                     self.ledger
                         .add(Subject::Code, code.to_string(), EvidenceSource::Person);
                 }
-                Asked::Value(None) => {}
+                Asked::Value(ErrorAnswer::Message(report)) => {
+                    intake::record_message(&mut self.ledger, &report);
+                }
+                Asked::Value(ErrorAnswer::Nothing) => {}
                 Asked::Stop => return Ok((Ending::Stopped, None)),
             }
         }
@@ -589,9 +592,12 @@ impl Session<'_, '_> {
         };
         match options[picked].key.as_str() {
             "same" => self.repeats("yes"),
-            "new" => match intake::ask_error_code(self.prompter, "Which number now?")? {
+            "new" => match intake::ask_error_code(self.kb, self.prompter, "Which number now?")? {
                 Asked::Stop => return Ok(false),
-                Asked::Value(Some(code)) if Some(code) != before => {
+                Asked::Value(ErrorAnswer::Message(report)) => {
+                    intake::record_message(&mut self.ledger, &report);
+                }
+                Asked::Value(ErrorAnswer::Code(code)) if Some(code) != before => {
                     self.ledger
                         .add(Subject::Code, code.to_string(), EvidenceSource::Person);
                     let message = match before {

@@ -8,6 +8,7 @@ use case::{Ledger, Subject};
 use kb::{EventKind, EvidenceSource, Kb};
 use usb::source::DeviceSource;
 
+use crate::output;
 use crate::session::prompter::{Choice, Prompter};
 
 /// What the person did with a question.
@@ -287,26 +288,78 @@ fn model_line(device: &kb::Device) -> String {
     }
 }
 
-pub fn ask_error_code(prompter: &mut dyn Prompter, prompt: &str) -> io::Result<Asked<Option<i64>>> {
+/// What the person gave at the error prompt.
+pub enum ErrorAnswer {
+    /// An error number (typed, or found in what they pasted).
+    Code(i64),
+    /// A message a restore tool or Apple's dialog prints, read as a log line: what it says
+    /// about the phase and the failure becomes evidence.
+    Message(Box<logs::LogReport>),
+    /// Nothing (Enter).
+    Nothing,
+}
+
+/// Asks for the error number; a pasted message the log reader knows is taken as evidence and
+/// said in words, anything else is asked again with what was wrong.
+pub fn ask_error_code(
+    kb: &Kb,
+    prompter: &mut dyn Prompter,
+    prompt: &str,
+) -> io::Result<Asked<ErrorAnswer>> {
     let mut prompt = prompt.to_owned();
     for _ in 0..5 {
         let Some(answer) = prompter.text(&prompt)? else {
             return Ok(Asked::Stop);
         };
         if answer.is_empty() {
-            return Ok(Asked::Value(None));
+            return Ok(Asked::Value(ErrorAnswer::Nothing));
         }
-        match kb::parse_code(&answer) {
-            Ok(code) => return Ok(Asked::Value(Some(code))),
-            Err(e) => {
-                prompt = format!(
-                    "{}. Try again, or press Enter to go on without it.",
-                    upper_first(&e.to_string())
-                )
-            }
+        let not_a_code = match kb::parse_code(&answer) {
+            Ok(code) => return Ok(Asked::Value(ErrorAnswer::Code(code))),
+            Err(e) => e,
+        };
+        let report = logs::analyze_text(kb, &answer);
+        if let Some(code) = report.final_code {
+            return Ok(Asked::Value(ErrorAnswer::Code(code)));
         }
+        if !report.kb_observations().is_empty() {
+            prompter.say(&output::wrap(&message_words(&report), "  "))?;
+            return Ok(Asked::Value(ErrorAnswer::Message(Box::new(report))));
+        }
+        prompt = format!(
+            "{}, nor a message I know. Type the number (4013), paste the whole line the tool printed, or press Enter to go on without it.",
+            upper_first(&not_a_code.to_string())
+        );
     }
-    Ok(Asked::Value(None))
+    Ok(Asked::Value(ErrorAnswer::Nothing))
+}
+
+/// What a pasted message showed goes into the case as the log's evidence: its answers (the
+/// phase, a failed step, the tool) and its findings.
+pub fn record_message(ledger: &mut Ledger, report: &logs::LogReport) {
+    for finding in &report.findings {
+        let text = format!("pasted message: {}", finding.text);
+        ledger.event(EventKind::LogFinding, None, report.phase, text);
+    }
+    for o in report.kb_observations() {
+        ledger.observe(&o, EvidenceSource::Log);
+    }
+}
+
+/// A pasted message in words: whose it is, when it failed and what that implies.
+fn message_words(report: &logs::LogReport) -> String {
+    let mut words = match &report.failed_step {
+        Some(step) => format!("That is {}'s message \"{}\".", step.tool, step.message),
+        None => "I know that message.".to_owned(),
+    };
+    if let Some(phase) = report.phase {
+        words.push_str(&format!(" It failed while {}.", phase.words()));
+    }
+    for finding in &report.findings {
+        words.push(' ');
+        words.push_str(finding.text);
+    }
+    words
 }
 
 /// Asks what the person already tried, as one multi-select from the kb's actions (the repair

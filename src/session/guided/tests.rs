@@ -326,6 +326,47 @@ fn bad_model_and_code_are_asked_again_with_a_hint() {
     assert_eq!(end.ledger.entries()[0].source, EvidenceSource::Person);
 }
 
+/// A message pasted at the error prompt is read as a log line: said in words, its phase and
+/// failed step taken as evidence, and the number is not asked again.
+#[test]
+fn a_pasted_message_at_the_error_prompt_becomes_evidence() {
+    let mut p = ScriptedPrompter::new(&[
+        "iPhone 7",
+        "ERROR: Unable to connect to device in restore mode",
+        "q",
+    ]);
+    let end = run(
+        kb(),
+        &mut p,
+        Start {
+            ask_device: true,
+            ask_code: true,
+            ..Start::quiet(Ledger::new())
+        },
+    )
+    .unwrap();
+    assert!(
+        p.transcript.contains("That is idevicerestore's message")
+            && p.transcript.contains(kb::Phase::RecoveryBoot.words()),
+        "{}",
+        p.transcript
+    );
+    assert!(
+        !p.transcript.contains("not an error code"),
+        "{}",
+        p.transcript
+    );
+    assert_eq!(end.ledger.code(), None);
+    let phase = end
+        .ledger
+        .entries()
+        .iter()
+        .find(|e| e.subject == Subject::answer("failed-phase"))
+        .expect("the phase is evidence");
+    assert_eq!(phase.value, "recovery-boot");
+    assert_eq!(phase.source, EvidenceSource::Log);
+}
+
 /// Everything cheap has failed on an iPhone 12 stuck in a boot loop.
 fn restore_is_next(backup: &str) -> Ledger {
     let mut ledger = with(
