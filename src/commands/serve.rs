@@ -350,7 +350,7 @@ impl RecoveryExiter for PageExiter {
                         if let Progress::Telling(_) = progress {
                             say("telling the phone to start iOS (irecovery)");
                         } else if let Some(line) =
-                            super::exit_recovery::progress_line(&progress, false)
+                            exit_recovery::words::progress_line(&progress, false)
                         {
                             say(&line);
                         }
@@ -359,8 +359,8 @@ impl RecoveryExiter for PageExiter {
                 match results {
                     Ok(results) => {
                         for result in &results {
-                            say(&super::exit_recovery::verdict_text(kb, result, false));
-                            super::exit_recovery::keep_case(db.as_deref(), result, false);
+                            say(&exit_recovery::words::verdict_text(kb, result, false));
+                            exit_recovery::words::keep_case(db.as_deref(), result, false);
                         }
                         bench.cases_changed();
                     }

@@ -6,6 +6,7 @@ mod choose;
 mod comeback;
 mod ecid;
 mod irecovery;
+pub mod words;
 
 use std::time::{Duration, Instant};
 
