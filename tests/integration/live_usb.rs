@@ -623,13 +623,7 @@ fn serve_without_replay_shows_the_emulated_bench_and_follows_it() {
     ) else {
         return;
     };
-    let first = bench.stdout.wait_for("the address", |t| t.contains('\n'));
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
+    let address = dashboard_address(&bench);
     let ports = || -> Vec<String> {
         let body = http_get(&address, "/api/devices");
         let json: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
@@ -699,13 +693,7 @@ fn serve_tells_a_phone_in_recovery_mode_to_start_ios() {
     let Some(bench) = Bench::start(&setup, &args) else {
         return;
     };
-    let first = bench.stdout.wait_for("the address", |t| t.contains('\n'));
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
+    let address = dashboard_address(&bench);
     let port_1_3 = || -> (Value, bool) {
         let state: Value = serde_json::from_str(&http_get(&address, "/api/state")).unwrap();
         let enabled = state["exit_recovery_enabled"] == true;
@@ -765,6 +753,17 @@ fn serve_tells_a_phone_in_recovery_mode_to_start_ios() {
     bench.interrupt();
     let out = bench.finish();
     assert_eq!(out.status, 0, "{}", out.stderr);
+}
+
+/// The `host:port` the dashboard printed as its first line.
+fn dashboard_address(bench: &Bench) -> String {
+    let first = bench.stdout.wait_for("the address", |t| t.contains('\n'));
+    first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned()
 }
 
 /// One HTTP/1.1 POST of a JSON body from the page's own origin; the status and the answer.
