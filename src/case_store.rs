@@ -2,59 +2,36 @@
 //! and keeping a session's ledger saved as it grows.
 
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use case::Ledger;
 use store::{Location, Saved, Store, StoreError};
-
-/// The bench (this computer, in a shop's shared history) new cases are put on.
-static BENCH: OnceLock<Option<String>> = OnceLock::new();
-
-/// Sets the bench for this run: `--bench` / `RESTORE_DOCTOR_BENCH`, else the host name.
-pub fn set_bench(bench: Option<String>) {
-    let bench = bench
-        .or_else(|| gethostname::gethostname().into_string().ok())
-        .map(|b| {
-            kb::text::printable(b.trim())
-                .chars()
-                .take(64)
-                .collect::<String>()
-        })
-        .filter(|b| !b.is_empty());
-    // Set once, from main; a second call changes nothing.
-    let _ = BENCH.set(bench);
-}
 
 /// `--db` / `RESTORE_DOCTOR_DB` (a file, or a `postgres://` URL), or the OS data folder.
 pub fn location(db: Option<&Path>) -> Location {
     db.map_or_else(|| Location::File(store::default_path()), Location::from)
 }
 
-/// Opens the case history to write (creating and migrating it as needed).
-pub fn open(db: Option<&Path>) -> Result<Store, StoreError> {
-    open_at(&location(db))
-}
-
-fn open_at(location: &Location) -> Result<Store, StoreError> {
+/// Opens the case history at `location` to write (creating and migrating it as needed); new
+/// cases go on `bench`.
+pub fn open(location: &Location, bench: Option<&str>) -> Result<Store, StoreError> {
     let mut store = if location.file() == Some(store::default_path().as_path()) {
         Store::open_default()?
     } else {
         Store::open(location)?
     };
-    store.set_bench(BENCH.get().cloned().flatten());
+    store.set_bench(bench.map(str::to_owned));
     Ok(store)
 }
 
 /// Opens the case history to read: works on a read-only mount and never creates a file. A
 /// database from an older release is brought up to date first when it can be written.
-pub fn open_to_read(db: Option<&Path>) -> Result<Option<Store>, StoreError> {
-    let location = location(db);
+pub fn open_to_read(location: &Location, bench: Option<&str>) -> Result<Option<Store>, StoreError> {
     if !location.exists() {
         return Ok(None);
     }
-    match Store::open_read_only(&location) {
-        Err(StoreError::NeedsMigration { .. }) => open_at(&location).map(Some),
+    match Store::open_read_only(location) {
+        Err(StoreError::NeedsMigration { .. }) => open(location, bench).map(Some),
         other => other.map(Some),
     }
 }
@@ -75,6 +52,7 @@ const FINAL_WAIT: Duration = Duration::from_secs(30);
 /// was not saved.
 pub struct CaseKeeper {
     location: Location,
+    bench: Option<String>,
     store: Option<Store>,
     id: Option<String>,
     saved: Saved,
@@ -91,10 +69,11 @@ struct Trouble {
 }
 
 impl CaseKeeper {
-    /// A keeper for a new case in the database at `db` (or the default one).
-    pub fn new(db: Option<&Path>) -> CaseKeeper {
+    /// A keeper for a new case in the history at `location`, on `bench`.
+    pub fn new(location: Location, bench: Option<String>) -> CaseKeeper {
         CaseKeeper {
-            location: location(db),
+            location,
+            bench,
             store: None,
             id: None,
             saved: Saved::default(),
@@ -108,6 +87,7 @@ impl CaseKeeper {
     pub fn resume(store: Store, id: String, ledger: &Ledger) -> CaseKeeper {
         CaseKeeper {
             location: store.location().clone(),
+            bench: store.bench().map(str::to_owned),
             store: Some(store),
             id: Some(id),
             saved: Saved::everything(ledger),
@@ -201,7 +181,9 @@ impl CaseKeeper {
     fn save(&mut self, ledger: &Ledger) -> Result<Option<String>, StoreError> {
         let store = match &mut self.store {
             Some(store) => store,
-            None => self.store.insert(open_at(&self.location)?),
+            None => self
+                .store
+                .insert(open(&self.location, self.bench.as_deref())?),
         };
         match &self.id {
             Some(id) => {
@@ -238,7 +220,7 @@ mod tests {
             return;
         };
         let url = server.create_database("keeper").unwrap();
-        let mut keeper = CaseKeeper::new(Some(Path::new(&url)));
+        let mut keeper = CaseKeeper::new(Location::parse(&url), None);
         let mut ledger = started();
         let id = keeper.keep(&ledger).expect("the case is opened");
 
@@ -276,7 +258,7 @@ mod tests {
             return;
         };
         let url = server.create_database("away").unwrap();
-        let mut keeper = CaseKeeper::new(Some(Path::new(&url)));
+        let mut keeper = CaseKeeper::new(Location::parse(&url), None);
         keeper.final_wait = Duration::from_secs(1);
         let mut ledger = started();
         let id = keeper.keep(&ledger).expect("the case is opened");
@@ -303,7 +285,10 @@ mod tests {
     fn a_db_path_in_a_missing_folder_is_refused_and_nothing_is_made() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("typo/cases.sqlite");
-        let error = open(Some(&path)).err().expect("refused").to_string();
+        let error = open(&location(Some(&path)), None)
+            .err()
+            .expect("refused")
+            .to_string();
         assert!(error.contains("does not exist"), "{error}");
         assert!(!dir.path().join("typo").exists());
     }

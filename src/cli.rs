@@ -513,8 +513,8 @@ pub struct RestoreArgs {
 
     /// The phone to restore when several are attached (hex 0x… or decimal). Give it once per
     /// phone to restore several.
-    #[arg(long, value_name = "ECID")]
-    pub ecid: Vec<String>,
+    #[arg(long, value_name = "ECID", value_parser = ecid)]
+    pub ecid: Vec<crate::exit_recovery::Ecid>,
 
     /// Restore every phone on USB that is in DFU or recovery mode.
     #[arg(long, conflicts_with = "ecid")]

@@ -8,8 +8,8 @@ mod device_view;
 mod exit_recovery;
 mod interrupt;
 mod knowledge;
-mod learning;
 mod log_files;
+mod ops;
 mod output;
 mod plan_text;
 mod session;
@@ -18,6 +18,7 @@ mod usage_error;
 mod usb_source;
 mod usb_watch;
 mod usbmux_view;
+mod views;
 
 use std::io;
 use std::process::ExitCode;
@@ -28,9 +29,8 @@ use usage_error::UsageError;
 fn main() -> ExitCode {
     let cli = Cli::parse_in_order();
     output::set_color(cli.color);
-    case_store::set_bench(cli.bench.clone());
-    learning::configure(cli.db.as_deref(), cli.no_learn);
-    match commands::run(cli) {
+    let context = ops::Context::new(cli.db.clone(), cli.bench.clone(), !cli.no_learn);
+    match commands::run(&context, cli) {
         Ok(code) => code,
         Err(err) => report(&err),
     }

@@ -1,16 +1,15 @@
 //! `restore-doctor history` and `restore-doctor report [CASE]`: the case history of devices
 //! and bench ports (and deleting from it), and reports for a forum, a repair shop or tools.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use store::{Filter, StoredCase};
 
-use crate::case_store;
 use crate::cli::{HistoryArgs, ReportArgs, ReportFormat};
 use crate::knowledge::knowledge;
+use crate::ops::Context;
 use crate::output::{self, DIM, STRONG, paint};
 use crate::usage_error::UsageError;
 
@@ -54,24 +53,17 @@ fn when(text: &str, now: &jiff::Zoned) -> Option<Timestamp> {
 }
 
 /// `history`; `bench` (the global `--bench`) keeps one bench's cases.
-pub fn history(
-    db: Option<&Path>,
-    bench: Option<&str>,
-    args: &HistoryArgs,
-) -> anyhow::Result<ExitCode> {
+pub fn history(ctx: &Context, bench: Option<&str>, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    if let Some(file) = &args.import {
-        return super::record::import(db, file, args.skip_unknown, args.json);
-    }
     if let Some(id) = &args.delete {
-        let mut store = case_store::open(db)?;
+        let mut store = ctx.open_store()?;
         let id = store.delete(id).map_err(not_found(&store))?;
         output::line(format!("Deleted case {id}."))?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.prune {
         let before = day("--before", args.before.as_deref().unwrap_or_default())?;
-        let mut store = case_store::open(db)?;
+        let mut store = ctx.open_store()?;
         let n = store.prune(before)?;
         output::line(format!(
             "Deleted {n} case(s) last touched before {}.",
@@ -109,8 +101,8 @@ pub fn history(
         bench: bench.map(str::to_owned),
         limit: 200,
     };
-    let Some(store) = case_store::open_to_read(db)? else {
-        return no_history(db, args.json);
+    let Some(store) = ctx.open_to_read()? else {
+        return no_history(ctx, args.json);
     };
     let cases = store.history(&filter)?;
     let ports = store.ports(since)?;
@@ -209,7 +201,7 @@ fn case_line(kb: &kb::Kb, case: &StoredCase) -> String {
     )
 }
 
-fn no_history(db: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+fn no_history(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         output::print_json(&HistoryJson {
             cases: Vec::new(),
@@ -219,7 +211,7 @@ fn no_history(db: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         output::line(format!(
             "No case history yet ({} does not exist).",
-            case_store::location(db)
+            ctx.location()
         ))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -238,12 +230,12 @@ fn not_found(store: &store::Store) -> impl Fn(store::StoreError) -> anyhow::Erro
     }
 }
 
-pub fn report(db: Option<&Path>, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+pub fn report(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let Some(store) = case_store::open_to_read(db)? else {
+    let Some(store) = ctx.open_to_read()? else {
         return Err(UsageError::new(format!(
             "no case history yet ({} does not exist); a `restore-doctor diagnose` session makes the first case",
-            case_store::location(db)
+            ctx.location()
         ))
         .into());
     };

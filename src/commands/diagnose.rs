@@ -9,10 +9,11 @@ use case::{Ledger, Skipped, Subject};
 use engine::Assessment;
 use kb::{EvidenceSource, Kb, StepKind, StepOutcome};
 
-use crate::case_store::{self, CaseKeeper};
+use crate::case_store::CaseKeeper;
 use crate::cli::DiagnoseArgs;
 use crate::interrupt::exit_cleanly_on_interrupt;
 use crate::knowledge::{DeviceJson, knowledge, resolve_model};
+use crate::ops::{Context, evidence};
 use crate::output::{self, DIM, HEADING, paint};
 use crate::plan_text::{cause_lines, step_text};
 use crate::session::guided::{self, Ending, Start};
@@ -21,19 +22,22 @@ use crate::session::prompter::TerminalPrompter;
 use crate::usage_error::UsageError;
 use crate::{log_files, usb_source};
 
-pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let (mut ledger, mut keeper) = match &args.resume {
         Some(id) => {
-            let store = case_store::open(db)?;
+            let store = ctx.open_store()?;
             let case = store.case(id).map_err(|e| UsageError::new(e.to_string()))?;
-            output::line(paint(
-                DIM,
-                &format!(
-                    "Case {} resumed (restore-doctor report {} writes its report).",
-                    case.id, case.id
-                ),
-            ))?;
+            // `--json` prints one JSON object and nothing else.
+            if !args.json {
+                output::line(paint(
+                    DIM,
+                    &format!(
+                        "Case {} resumed (restore-doctor report {} writes its report).",
+                        case.id, case.id
+                    ),
+                ))?;
+            }
             let keeper = CaseKeeper::resume(store, case.id.clone(), &case.ledger);
             (case.ledger, Some(keeper))
         }
@@ -43,8 +47,9 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     if args.plan || args.json {
         let evidence = ledger.evidence(kb, Skipped::PutOff);
         let (code, device) = (evidence.code, evidence.device);
-        let assessment =
-            crate::learning::assess(kb, evidence).map_err(|e| UsageError::new(e.to_string()))?;
+        let assessment = ctx
+            .assess(kb, evidence)
+            .map_err(|e| UsageError::new(e.to_string()))?;
         if args.json {
             output::print_json(&PlanJson {
                 code,
@@ -69,7 +74,7 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
         Vec::new()
     };
     if !args.no_save && keeper.is_none() {
-        keeper = Some(CaseKeeper::new(db));
+        keeper = Some(ctx.keeper());
     }
     let resumed = args.resume.is_some();
     let start = Start {
@@ -84,13 +89,13 @@ pub fn run(db: Option<&Path>, args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
         ask_tried: !resumed && args.failed.is_empty() && args.cannot.is_empty(),
     };
     let mut prompter = TerminalPrompter::new();
-    let end = guided::run(kb, &mut prompter, start)?;
+    let end = guided::run(ctx, kb, &mut prompter, start)?;
     Ok(match end.ending {
         Ending::NeedsRepair => ExitCode::from(1),
         Ending::Fixed(_) => ExitCode::SUCCESS,
         Ending::Stopped => {
             let hint = match keeper.as_ref().and_then(CaseKeeper::id) {
-                Some(id) => resume_by_id(db, id),
+                Some(id) => resume_by_id(ctx.db(), id),
                 None => resume_by_flags(&end.ledger),
             };
             output::line(format!(
@@ -175,12 +180,10 @@ fn resume_by_flags(ledger: &Ledger) -> String {
 fn add_arguments(kb: &Kb, args: &DiagnoseArgs, ledger: &mut Ledger) -> anyhow::Result<()> {
     for path in &args.log {
         let report = log_files::read(kb, path)?;
-        if let Some(code) = report.final_code {
-            ledger.add(Subject::Code, code.to_string(), EvidenceSource::Log);
-        }
-        for o in report.kb_observations() {
-            ledger.observe(&o, EvidenceSource::Log);
-        }
+        let name = path
+            .file_name()
+            .map_or_else(|| "a log".to_owned(), |n| n.to_string_lossy().into_owned());
+        evidence::log_report(ledger, &report, &name);
     }
     if let Some(text) = &args.code {
         let code = kb::parse_code(text).map_err(|e| UsageError::new(e.to_string()))?;

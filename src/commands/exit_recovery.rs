@@ -16,11 +16,12 @@ use crate::exit_recovery::{
     self, Irecovery, Outcome, PhoneResult, Refusal, Stopper, Target, Waits, Wanted, device_words,
 };
 use crate::knowledge::knowledge;
+use crate::ops::Context;
 use crate::output::{self, DIM, paint};
 use crate::usage_error::UsageError;
 use crate::usb_source;
 
-pub fn run(db: Option<&std::path::Path>, args: &ExitRecoveryArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, args: &ExitRecoveryArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let stopper = Stopper::on_signals()?;
     let source = usb_source::source(None, args.sysfs_root.as_deref());
@@ -88,7 +89,7 @@ pub fn run(db: Option<&std::path::Path>, args: &ExitRecoveryArgs) -> anyhow::Res
     }
     let shown: Vec<(&PhoneResult, Option<String>)> = results
         .iter()
-        .map(|r| (r, keep_case(db, r, args.no_save)))
+        .map(|r| (r, keep_case(ctx, r, args.no_save)))
         .collect();
     if args.json {
         output::print_json(&json!({

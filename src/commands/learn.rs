@@ -9,15 +9,16 @@ use serde_json::json;
 
 use crate::cli::LearnArgs;
 use crate::knowledge::knowledge;
-use crate::learning::{self, Group, Learned};
+use crate::ops::Context;
+use crate::ops::learn::{self, Group, Learned};
 use crate::output::{self, DIM, STRONG, paint};
 
 /// Causes shown per group.
 const CAUSES_SHOWN: usize = 3;
 
-pub fn run(args: &LearnArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, args: &LearnArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
-    let groups = learning::groups(kb);
+    let groups = learn::groups(kb, ctx.finished_cases());
     let compared: Vec<Comparison> = groups
         .iter()
         .filter_map(|(group, learned)| Comparison::of(kb, group, learned))

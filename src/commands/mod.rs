@@ -13,33 +13,34 @@ mod learn;
 mod logs;
 mod record;
 mod restore;
-mod restore_bench;
 mod serve;
 mod watch;
-mod watch_view;
 
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use crate::ops::Context;
 
-/// Runs the command the person asked for.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let db = cli.db.as_deref();
+/// Runs the command the person asked for, in `ctx`.
+pub fn run(ctx: &Context, cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None => diagnose::run(db, &crate::cli::DiagnoseArgs::default()),
-        Some(Command::Diagnose(args)) => diagnose::run(db, &args),
-        Some(Command::History(args)) => cases::history(db, cli.bench.as_deref(), &args),
-        Some(Command::Report(args)) => cases::report(db, &args),
-        Some(Command::Record(args)) => record::run(db, &args),
-        Some(Command::Learn(args)) => learn::run(&args),
+        None => diagnose::run(ctx, &crate::cli::DiagnoseArgs::default()),
+        Some(Command::Diagnose(args)) => diagnose::run(ctx, &args),
+        Some(Command::History(args)) => match &args.import {
+            Some(file) => record::import(ctx, file, args.skip_unknown, args.json),
+            None => cases::history(ctx, cli.bench.as_deref(), &args),
+        },
+        Some(Command::Report(args)) => cases::report(ctx, &args),
+        Some(Command::Record(args)) => record::run(ctx, &args),
+        Some(Command::Learn(args)) => learn::run(ctx, &args),
         Some(Command::Dfu(args)) => dfu::run(&args),
-        Some(Command::Serve(args)) => serve::run(db, &args),
-        Some(Command::ExitRecovery(args)) => exit_recovery::run(db, &args),
+        Some(Command::Serve(args)) => serve::run(ctx, &args),
+        Some(Command::ExitRecovery(args)) => exit_recovery::run(ctx, &args),
         Some(Command::Devices(args)) => devices::run(&args),
         Some(Command::Identify(args)) => identify::run(&args),
-        Some(Command::Watch(args)) => watch::run(&args),
+        Some(Command::Watch(args)) => watch::run(ctx, &args),
         Some(Command::Logs(args)) => logs::run(&args),
-        Some(Command::Restore(args)) => restore::run(db, &args),
+        Some(Command::Restore(args)) => restore::run(ctx, &args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Completions { shell }) => completions::run(shell),
     }

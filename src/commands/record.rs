@@ -9,9 +9,9 @@ use case::{Ledger, Subject};
 use kb::{CaseStatus, EvidenceSource, Kb, OutcomeGroup, StepKind, StepOutcome};
 use serde_json::json;
 
-use crate::case_store;
 use crate::cli::RecordArgs;
 use crate::knowledge::{knowledge, resolve_model};
+use crate::ops::Context;
 use crate::output::{self, DIM, paint};
 use crate::usage_error::UsageError;
 
@@ -74,7 +74,7 @@ fn known_action(kb: &Kb, id: &str) -> anyhow::Result<String> {
     }
 }
 
-pub fn run(db: Option<&Path>, args: &RecordArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, args: &RecordArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let code = kb::parse_code(&args.code).map_err(|e| UsageError::new(e.to_string()))?;
     let device = resolve_model(kb, args.model.model.as_deref())?;
@@ -100,7 +100,7 @@ pub fn run(db: Option<&Path>, args: &RecordArgs) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|p| kb::text::printable(p.trim()).chars().take(64).collect()),
     };
-    let mut store = case_store::open(db)?;
+    let mut store = ctx.open_store()?;
     let id = store
         .import(&[store::Import {
             ledger: outcome.ledger(),
@@ -149,7 +149,7 @@ pub fn run(db: Option<&Path>, args: &RecordArgs) -> anyhow::Result<ExitCode> {
 /// already imported (by their id) are not added again. An unknown outcome refuses the file,
 /// naming its line, unless `skip_unknown` (then the exit code is 1 when any was skipped).
 pub fn import(
-    db: Option<&Path>,
+    ctx: &Context,
     path: &Path,
     skip_unknown: bool,
     json: bool,
@@ -211,7 +211,7 @@ pub fn import(
         ))
         .into());
     }
-    let mut store = case_store::open(db)?;
+    let mut store = ctx.open_store()?;
     let imported = store.import(&outcomes)?;
     let new: Vec<&store::Import> = outcomes
         .iter()

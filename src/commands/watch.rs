@@ -2,31 +2,30 @@
 //! or replayed from a recording; every drop is reported at once with its phase, port and the
 //! engine's next step.
 
-use std::io::{BufReader, IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use engine::{Evidence, StepKind};
-use kb::{Kb, Observation};
+use kb::Kb;
 use serde::Serialize;
-use watch::{EventKind, Finding, Seen, Tracker};
+use watch::{EventKind, Finding, Tracker};
 
 use crate::cli::WatchArgs;
-use crate::commands::watch_view::LiveView;
 use crate::interrupt;
 use crate::knowledge::{knowledge, resolve_model};
+use crate::ops::Context;
+use crate::ops::watch::{Advice, Recording};
 use crate::output::{self, DIM, GOOD, STRONG, WARN, paint};
 use crate::usage_error::UsageError;
 use crate::usb_source;
 use crate::usb_watch::LinkWatch;
-
-/// Largest recording read.
-const MAX_RECORDING: u64 = 64 * 1024 * 1024;
+use crate::views::watch_view::LiveView;
 
 /// Shows findings as they come, as text or one JSON object per line.
 struct Reporter<'kb> {
+    ctx: &'kb Context,
     kb: &'kb Kb,
     json: bool,
     code: Option<i64>,
@@ -60,70 +59,6 @@ struct VerdictJson {
     observations: Vec<(String, String)>,
 }
 
-/// The engine's next step after what the link showed and what else is known about the port
-/// (and the code and model, when known).
-fn next_step(
-    kb: &Kb,
-    observations: Vec<Observation>,
-    code: Option<i64>,
-    model: Option<&kb::Device>,
-) -> Option<engine::Step> {
-    let evidence = Evidence {
-        code,
-        device: model,
-        observations,
-        ..Evidence::default()
-    };
-    let assessment = engine::assess(kb, &evidence).ok()?;
-    assessment
-        .plan
-        .into_iter()
-        .find(|s| s.kind == StepKind::Action)
-}
-
-/// The findings of one watch summed up as they come, and the engine's next step for them,
-/// worked out again only when the evidence changes: a link that flaps all day costs one
-/// assessment per change of evidence, not one per alert, and memory stays flat.
-#[derive(Default)]
-pub(super) struct Advice<'kb> {
-    pub seen: Seen,
-    /// The evidence and model the last step was worked out for, and that step.
-    last: Option<(
-        Vec<Observation>,
-        Option<&'kb kb::Device>,
-        Option<engine::Step>,
-    )>,
-}
-
-impl<'kb> Advice<'kb> {
-    /// Takes in a finding.
-    pub fn add(&mut self, f: &Finding) {
-        self.seen.add(f);
-    }
-
-    /// The engine's next step given what was seen, what else is `known` about the port (such
-    /// as a hub in its path), and the code and model, if known.
-    pub fn next_step(
-        &mut self,
-        kb: &Kb,
-        code: Option<i64>,
-        model: Option<&'kb kb::Device>,
-        known: &[Observation],
-    ) -> Option<engine::Step> {
-        let mut observations = known.to_vec();
-        observations.extend(self.seen.observations());
-        if let Some((said, for_model, step)) = &self.last
-            && *said == observations
-            && *for_model == model
-        {
-            return step.clone();
-        }
-        let step = next_step(kb, observations.clone(), code, model);
-        self.last = Some((observations, model, step.clone()));
-        step
-    }
-}
-
 impl<'kb> Reporter<'kb> {
     /// Keeps a finding as evidence and, for an alert, works out the next step.
     fn record(&mut self, f: &Finding) -> Option<engine::Step> {
@@ -136,7 +71,8 @@ impl<'kb> Reporter<'kb> {
         self.advice.add(f);
         let alert = matches!(f.kind, EventKind::Drop | EventKind::Loop);
         if alert {
-            self.advice.next_step(self.kb, self.code, self.model, &[])
+            self.advice
+                .next_step(self.ctx, self.kb, self.code, self.model, &[])
         } else {
             None
         }
@@ -256,7 +192,7 @@ impl<'kb> Reporter<'kb> {
     }
 }
 
-pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let kb = knowledge()?;
     let code = match &args.code {
         Some(text) => Some(kb::parse_code(text).map_err(|e| UsageError::new(e.to_string()))?),
@@ -264,6 +200,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     };
     let model = resolve_model(kb, args.model.model.as_deref())?;
     let mut reporter = Reporter {
+        ctx,
         kb,
         json: args.json,
         code,
@@ -290,75 +227,6 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// A recording (`devices --watch --record`, or written by hand) whose every line was checked, so
-/// a replay never stops half-way on a bad one. A file's events are read from it again as the
-/// replay goes, so memory holds a line at a time; a pipe, which cannot be read twice, is kept
-/// in memory (within the same size limit).
-pub(super) struct Recording {
-    source: Source,
-    /// The path as messages show it.
-    shown: String,
-}
-
-enum Source {
-    File(PathBuf),
-    Memory(Vec<u8>),
-}
-
-impl Recording {
-    /// Checks the recording at `path` from end to end.
-    pub fn open(path: &Path) -> anyhow::Result<Recording> {
-        let shown = kb::text::one_line(&path.display().to_string()).into_owned();
-        let file = open(path, &shown)?;
-        let too_large = || -> anyhow::Error {
-            UsageError::new(format!(
-                "{shown} is larger than {} MB: not a recording this command replays (split it, or record less)",
-                MAX_RECORDING >> 20
-            ))
-            .into()
-        };
-        let regular = file.metadata().is_ok_and(|m| m.is_file());
-        let source = if regular {
-            if file.metadata().map_or(0, |m| m.len()) > MAX_RECORDING {
-                return Err(too_large());
-            }
-            Source::File(path.to_owned())
-        } else {
-            let mut bytes = Vec::new();
-            file.take(MAX_RECORDING + 1).read_to_end(&mut bytes)?;
-            if bytes.len() as u64 > MAX_RECORDING {
-                return Err(too_large());
-            }
-            Source::Memory(bytes)
-        };
-        let recording = Recording { source, shown };
-        if let Some(Err(e)) = recording.events()?.find(Result::is_err) {
-            return Err(e);
-        }
-        Ok(recording)
-    }
-
-    /// The events, read as they are taken (a file at most [`MAX_RECORDING`] bytes of it); a
-    /// line that went bad since the check is an error there, and the last item.
-    pub fn events(
-        &self,
-    ) -> anyhow::Result<impl Iterator<Item = anyhow::Result<watch::scenario::Event>> + '_> {
-        let reader: Box<dyn std::io::BufRead + '_> = match &self.source {
-            Source::File(path) => {
-                Box::new(BufReader::new(open(path, &self.shown)?.take(MAX_RECORDING)))
-            }
-            Source::Memory(bytes) => Box::new(bytes.as_slice()),
-        };
-        Ok(watch::scenario::Events::new(reader)
-            .map(|e| e.map_err(|e| UsageError::new(format!("{}: {e}", self.shown)).into())))
-    }
-}
-
-fn open(path: &Path, shown: &str) -> anyhow::Result<std::fs::File> {
-    std::fs::File::open(path)
-        .map_err(|e| UsageError::new(format!("cannot read {shown}: {e}")).into())
 }
 
 fn replay(

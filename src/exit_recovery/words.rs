@@ -6,8 +6,8 @@ use kb::{CaseStatus, Kb};
 use usb::Mode;
 
 use super::{ACTION, Outcome, PhoneResult, Progress, Target};
-use crate::case_store::CaseKeeper;
 use crate::exit_recovery;
+use crate::ops::Context;
 use crate::output::{self, DIM, GOOD, STRONG, WARN, paint};
 
 pub fn progress_line(progress: &Progress, several: bool) -> Option<String> {
@@ -57,11 +57,7 @@ const AFTER_RECOVERY: &str = "try-update-instead";
 
 /// Keeps the run as a case: its step with the outcome and what USB showed. Returns the case id
 /// when it was saved.
-pub fn keep_case(
-    db: Option<&std::path::Path>,
-    result: &PhoneResult,
-    no_save: bool,
-) -> Option<String> {
+pub fn keep_case(ctx: &Context, result: &PhoneResult, no_save: bool) -> Option<String> {
     let mut ledger = exit_recovery::ledger_for(&result.target);
     exit_recovery::record(&mut ledger, result);
     ledger.step(ACTION, StepKind::Action, result.outcome.step_outcome());
@@ -73,7 +69,7 @@ pub fn keep_case(
     if no_save {
         return None;
     }
-    let mut keeper = CaseKeeper::new(db);
+    let mut keeper = ctx.keeper();
     keeper.keep(&ledger);
     keeper.id().map(str::to_owned)
 }

@@ -11,6 +11,7 @@ use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Observation, StepOutcome};
 use usb::source::DeviceSource;
 
 use crate::case_store::CaseKeeper;
+use crate::ops::{Context, evidence};
 use crate::output::{self, DIM, HEADING, paint};
 use crate::session::exit_offer::{self, Offered};
 use crate::session::intake::{self, Asked, ErrorAnswer};
@@ -75,7 +76,12 @@ impl Start<'_> {
 }
 
 /// Runs a guided session.
-pub fn run(kb: &Kb, prompter: &mut dyn Prompter, start: Start<'_>) -> io::Result<SessionEnd> {
+pub fn run(
+    ctx: &Context,
+    kb: &Kb,
+    prompter: &mut dyn Prompter,
+    start: Start<'_>,
+) -> io::Result<SessionEnd> {
     let kind = start
         .ledger
         .product_type()
@@ -83,6 +89,7 @@ pub fn run(kb: &Kb, prompter: &mut dyn Prompter, start: Start<'_>) -> io::Result
         .map(|d| d.kind);
     let mut reworded = Reworded::new(prompter, kind);
     let mut session = Session {
+        ctx,
         kb,
         prompter: &mut reworded,
         ledger: start.ledger,
@@ -133,6 +140,7 @@ enum Offer {
 }
 
 struct Session<'a, 'kb> {
+    ctx: &'a Context,
     kb: &'kb Kb,
     prompter: &'a mut dyn Prompter,
     ledger: Ledger,
@@ -203,7 +211,7 @@ impl Session<'_, '_> {
                         .add(Subject::Code, code.to_string(), EvidenceSource::Person);
                 }
                 Asked::Value(ErrorAnswer::Message(report)) => {
-                    intake::record_message(&mut self.ledger, &report);
+                    evidence::log_report(&mut self.ledger, &report, "pasted message");
                 }
                 Asked::Value(ErrorAnswer::Nothing) => {}
                 Asked::Stop => return Ok((Ending::Stopped, None)),
@@ -293,16 +301,18 @@ impl Session<'_, '_> {
     /// shop.
     fn next_step(&mut self) -> io::Result<Option<(Assessment, Step)>> {
         let kb = self.kb;
-        let mut assessment =
-            match crate::learning::assess(kb, self.ledger.evidence(kb, Skipped::PutOff)) {
-                Ok(a) => a,
-                Err(e) => {
-                    self.prompter.say(&format!(
-                        "The answers so far contradict each other ({e}). Stopping here."
-                    ))?;
-                    return Ok(None);
-                }
-            };
+        let mut assessment = match self
+            .ctx
+            .assess(kb, self.ledger.evidence(kb, Skipped::PutOff))
+        {
+            Ok(a) => a,
+            Err(e) => {
+                self.prompter.say(&format!(
+                    "The answers so far contradict each other ({e}). Stopping here."
+                ))?;
+                return Ok(None);
+            }
+        };
         let escalation_first = assessment
             .plan
             .iter()
@@ -332,8 +342,9 @@ impl Session<'_, '_> {
                 )
                 .trim_end(),
             )?;
-            if let Ok(back) =
-                crate::learning::assess(kb, self.ledger.evidence(kb, Skipped::BroughtBack))
+            if let Ok(back) = self
+                .ctx
+                .assess(kb, self.ledger.evidence(kb, Skipped::BroughtBack))
             {
                 assessment = back;
             }
@@ -409,13 +420,7 @@ impl Session<'_, '_> {
                 .say("  That line does not say; pick an answer, or \"I don't know\".")?;
             return Ok(false);
         };
-        if let Some(code) = report.final_code {
-            self.ledger
-                .add(Subject::Code, code.to_string(), EvidenceSource::Log);
-        }
-        for o in &observations {
-            self.ledger.observe(o, EvidenceSource::Log);
-        }
+        evidence::log_report(&mut self.ledger, &report, "pasted line");
         self.ledger.step(
             question.id.clone(),
             StepKind::Question,
@@ -595,7 +600,7 @@ impl Session<'_, '_> {
             "new" => match intake::ask_error_code(self.kb, self.prompter, "Which number now?")? {
                 Asked::Stop => return Ok(false),
                 Asked::Value(ErrorAnswer::Message(report)) => {
-                    intake::record_message(&mut self.ledger, &report);
+                    evidence::log_report(&mut self.ledger, &report, "pasted message");
                 }
                 Asked::Value(ErrorAnswer::Code(code)) if Some(code) != before => {
                     self.ledger

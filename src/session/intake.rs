@@ -5,9 +5,10 @@ use std::io;
 use std::path::PathBuf;
 
 use case::{Ledger, Subject};
-use kb::{EventKind, EvidenceSource, Kb};
+use kb::{EvidenceSource, Kb};
 use usb::source::DeviceSource;
 
+use crate::ops::evidence;
 use crate::output;
 use crate::session::prompter::{Choice, Prompter};
 
@@ -36,24 +37,14 @@ pub fn look_at_usb(kb: &Kb, source: &dyn DeviceSource, ledger: &mut Ledger) -> (
     let note = match devices.as_slice() {
         [] => "No iPhone or iPad is visible on USB right now.".to_owned(),
         [device] => {
-            if let Some(product_type) = &device.product_type {
-                ledger.add(Subject::Model, product_type.clone(), EvidenceSource::Usb);
-            }
-            ledger.device.port = device.usb_path.clone().or(ledger.device.port.take());
-            ledger.device.hubs = Some(device.external_hubs().min(255) as u8);
-            ledger.device.ecid = device.ecid.or(ledger.device.ecid);
-            ledger.device.board = device
-                .product_type
-                .as_deref()
-                .and_then(|p| kb.find_device(p).ok())
-                .and_then(|d| d.board.clone())
-                .or(ledger.device.board.take());
-            for o in usb::evidence::observations(&devices, source.is_live()) {
-                ledger.observe(&o, EvidenceSource::Usb);
-            }
-            if let Some(os) = crate::this_computer::os().filter(|_| source.on_this_computer()) {
-                ledger.observe(&kb::Observation::new("host-os", os), EvidenceSource::Usb);
-            }
+            evidence::usb_look(
+                kb,
+                ledger,
+                &devices,
+                device,
+                source.is_live(),
+                source.on_this_computer(),
+            );
             let model = device
                 .name
                 .clone()
@@ -139,27 +130,16 @@ pub fn read_recent_logs(
             continue;
         };
         let name = file_name(path);
-        if let Some(code) = report.final_code {
-            if ledger.code().is_none() {
-                let phase = report.phase.map_or("phase not shown", |p| p.id());
-                prompter.say(&format!(
-                    "  {name}: error {} ({phase})",
-                    kb::display_code(code)
-                ))?;
-            }
-            ledger.add(Subject::Code, code.to_string(), EvidenceSource::Log);
+        if let Some(code) = report.final_code
+            && ledger.code().is_none()
+        {
+            let phase = report.phase.map_or("phase not shown", |p| p.id());
+            prompter.say(&format!(
+                "  {name}: error {} ({phase})",
+                kb::display_code(code)
+            ))?;
         }
-        for finding in &report.findings {
-            ledger.event(
-                EventKind::LogFinding,
-                None,
-                report.phase,
-                format!("{name}: {}", finding.text),
-            );
-        }
-        for o in report.kb_observations() {
-            ledger.observe(&o, EvidenceSource::Log);
-        }
+        evidence::log_report(ledger, &report, &name);
     }
     Ok(Some(()))
 }
@@ -332,18 +312,6 @@ pub fn ask_error_code(
         );
     }
     Ok(Asked::Value(ErrorAnswer::Nothing))
-}
-
-/// What a pasted message showed goes into the case as the log's evidence: its answers (the
-/// phase, a failed step, the tool) and its findings.
-pub fn record_message(ledger: &mut Ledger, report: &logs::LogReport) {
-    for finding in &report.findings {
-        let text = format!("pasted message: {}", finding.text);
-        ledger.event(EventKind::LogFinding, None, report.phase, text);
-    }
-    for o in report.kb_observations() {
-        ledger.observe(&o, EvidenceSource::Log);
-    }
 }
 
 /// A pasted message in words: whose it is, when it failed and what that implies.

@@ -357,10 +357,15 @@ fn the_erase_confirmation_in_a_terminal_needs_the_word() {
 /// does, before replaying the real lines of that failure (idevicerestore#759). Returns the
 /// stand-in.
 pub fn dropping_stand_in(bus: &Path) -> PathBuf {
-    let phone = bus.join("bus/usb/devices/1-1");
+    dropping_stand_in_on(bus, "1-1")
+}
+
+/// The same, with the phone on `port` (`1-2.2`: behind a hub).
+pub fn dropping_stand_in_on(bus: &Path, port: &str) -> PathBuf {
+    let phone = bus.join("bus/usb/devices").join(port);
     crate::harness::sysfs_device(
         bus,
-        "1-1",
+        port,
         &[
             ("idVendor", "05ac"),
             ("idProduct", "1281"),

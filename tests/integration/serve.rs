@@ -1088,3 +1088,92 @@ async fn a_bus_that_cannot_be_read_is_said_instead_of_no_phone_seen() {
     );
     browser.close().await;
 }
+
+/// The same evidence gets the same next step in every command: a phone that drops in restore
+/// mode, restored once by `restore` and once from the dashboard, gets the next step that
+/// `diagnose --plan` gives its case.
+#[test]
+fn restore_the_dashboard_and_diagnose_name_the_same_next_step() {
+    let next_in_plan = |db: &Path, case: &str| -> String {
+        let out = command()
+            .arg("--db")
+            .arg(db)
+            .args(["diagnose", "--resume", case, "--plan", "--json"])
+            .output()
+            .unwrap();
+        let plan: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let step = plan["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "action")
+            .unwrap_or_else(|| panic!("an action in {plan}"));
+        step["id"].as_str().unwrap().to_owned()
+    };
+
+    // Behind a hub: only a case that keeps what USB showed of the phone knows it.
+    let port = "1-2.2";
+    let bus = tempfile::tempdir().unwrap();
+    let tool = crate::restore::dropping_stand_in_on(bus.path(), port);
+    let db = tempfile::tempdir().unwrap();
+    let db = db.path().join("cases.sqlite");
+    let out = command()
+        .arg("--db")
+        .arg(&db)
+        .args(["restore", "--latest", "--json", "--idevicerestore"])
+        .arg(&tool)
+        .arg("--sysfs-root")
+        .arg(bus.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let verdict: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(verdict["kind"], "verdict", "{stdout}");
+    let from_restore = verdict["next_step"]["id"].as_str().unwrap().to_owned();
+    let case = verdict["case"].as_str().unwrap();
+    assert_eq!(next_in_plan(&db, case), from_restore, "{stdout}");
+    assert_eq!(from_restore, "remove-hub", "the hub comes first: {stdout}");
+
+    let bus = tempfile::tempdir().unwrap();
+    let tool = crate::restore::dropping_stand_in_on(bus.path(), port);
+    let server = Server::start(
+        "127.0.0.1:0",
+        &[
+            "--sysfs-root",
+            bus.path().to_str().unwrap(),
+            "--idevicerestore",
+            tool.to_str().unwrap(),
+        ],
+    );
+    let state = || body_json(&server.request("GET", "/api/state", &[], "").1);
+    let started = Instant::now();
+    let until = |what: &str, ready: &dyn Fn(&Value) -> bool| loop {
+        let now = state();
+        if ready(&now) {
+            return now;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{what}: {now}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    until("the phone on its port", &|s| {
+        s["ports"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["port"] == port && p["present"] == true))
+    });
+    let (status, answer) = server.post("/api/restores", &json!({ "port": port }).to_string());
+    assert_eq!(status, 202, "{answer}");
+    let state = until("the restore's verdict", &|s| {
+        s["restores"][0]["verdict"]["kind"] == "verdict"
+    });
+    let verdict = &state["restores"][0]["verdict"];
+    assert_eq!(
+        verdict["next_step"]["id"].as_str(),
+        Some(from_restore.as_str()),
+        "the dashboard and `restore` disagree: {state}"
+    );
+    let page_db = server.db.path().join("cases.sqlite");
+    let case = verdict["case"].as_str().unwrap();
+    assert_eq!(next_in_plan(&page_db, case), from_restore, "{state}");
+}

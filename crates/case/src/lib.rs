@@ -92,11 +92,7 @@ pub struct Event {
 }
 
 /// One cause and its share of the belief at the end.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CauseShare {
-    pub id: String,
-    pub probability: f64,
-}
+pub use kb::CauseShare;
 
 /// The engine's last word on a case: the ranked causes and the effort it expected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

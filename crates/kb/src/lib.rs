@@ -15,6 +15,7 @@ pub(crate) mod codes;
 pub(crate) mod devices;
 pub(crate) mod dfu;
 pub(crate) mod dialogs;
+mod event;
 pub(crate) mod files;
 pub(crate) mod lazy;
 pub(crate) mod notes;
@@ -40,6 +41,7 @@ pub use devices::{
 };
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use dialogs::{DialogCode, DialogExample, DialogLanguage};
+pub use event::{CauseShare, NamedStep, RestoreEvent, RestoreVerdict, Stamped};
 pub use files::KbFiles;
 pub use lazy::Lazy;
 pub use notes::Note;
@@ -55,7 +57,9 @@ pub use tool_messages::{
     MessageSource, Role, ServerStatus, Tool, ToolKind, ToolMessage, ToolMessages,
 };
 pub use validate::Problem;
-pub use vocab::{CaseStatus, EventKind, EvidenceSource, Phase, StepKind, StepOutcome, Strength};
+pub use vocab::{
+    CaseStatus, EventKind, EvidenceSource, Phase, RestoreStep, StepKind, StepOutcome, Strength,
+};
 
 /// A kb name as it reads inside a sentence: the first letter lowered unless the first word is
 /// an acronym or a proper noun ("Use a different USB port" → "use a different USB port",

@@ -59,6 +59,34 @@ impl Phase {
 }
 
 words! {
+/// A step of idevicerestore's progress (its `-P` output numbers them 0 to 6).
+pub enum RestoreStep {
+    Detect,
+    Prepare,
+    UploadFilesystem,
+    VerifyFilesystem,
+    FlashFirmware,
+    FlashBaseband,
+    UpdateOtherFirmware,
+}
+}
+
+impl RestoreStep {
+    /// The step in plain words.
+    pub fn words(self) -> &'static str {
+        match self {
+            RestoreStep::Detect => "finding the phone",
+            RestoreStep::Prepare => "preparing the phone",
+            RestoreStep::UploadFilesystem => "sending the system",
+            RestoreStep::VerifyFilesystem => "verifying the system",
+            RestoreStep::FlashFirmware => "flashing firmware",
+            RestoreStep::FlashBaseband => "flashing the modem",
+            RestoreStep::UpdateOtherFirmware => "updating other chips",
+        }
+    }
+}
+
+words! {
 /// Where a piece of evidence came from. The order of strength is [`EvidenceSource::strength`].
 pub enum EvidenceSource {
     /// The person said so (an answer, or `--observe` / `--code` / `--model`).

@@ -281,6 +281,11 @@ impl Store {
         self.bench = bench;
     }
 
+    /// The bench new cases go on.
+    pub fn bench(&self) -> Option<&str> {
+        self.bench.as_deref()
+    }
+
     fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
         let tx = self.conn.begin()?;
         tx.lock_schema()?;

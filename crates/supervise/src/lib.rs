@@ -15,12 +15,12 @@ use std::io;
 use std::process::Command;
 use std::time::Instant;
 
-use kb::{Kb, Phase};
+use kb::{Kb, Phase, RestoreEvent};
 use logs::{LineNews, LiveLog, LogReport};
-use serde::Serialize;
 
 pub use firmware::{Firmware, Ipsw, IpswError};
 pub use group::{Exit, GRACE, Group, Hold, StopSignal, Stopper, Stream};
+pub use kb::RestoreStep as Step;
 pub use lines::Lines;
 pub use tool::{Tool, ToolError};
 
@@ -81,77 +81,28 @@ impl Request {
     }
 }
 
-/// idevicerestore's progress steps (`-P` prints `progress: STEP FRACTION`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    Detect,
-    Prepare,
-    UploadFilesystem,
-    VerifyFilesystem,
-    FlashFirmware,
-    FlashBaseband,
-    UpdateOtherFirmware,
-}
-
-impl Step {
-    fn from_number(n: u32) -> Option<Step> {
-        Some(match n {
-            0 => Step::Detect,
-            1 => Step::Prepare,
-            2 => Step::UploadFilesystem,
-            3 => Step::VerifyFilesystem,
-            4 => Step::FlashFirmware,
-            5 => Step::FlashBaseband,
-            6 => Step::UpdateOtherFirmware,
-            _ => return None,
-        })
-    }
-
-    /// The step in plain words.
-    pub fn words(self) -> &'static str {
-        match self {
-            Step::Detect => "finding the phone",
-            Step::Prepare => "preparing the phone",
-            Step::UploadFilesystem => "sending the system",
-            Step::VerifyFilesystem => "verifying the system",
-            Step::FlashFirmware => "flashing firmware",
-            Step::FlashBaseband => "flashing the modem",
-            Step::UpdateOtherFirmware => "updating other chips",
-        }
-    }
+/// A progress step by the number idevicerestore's `-P` prints for it.
+fn step_from_number(n: u32) -> Option<Step> {
+    Some(match n {
+        0 => Step::Detect,
+        1 => Step::Prepare,
+        2 => Step::UploadFilesystem,
+        3 => Step::VerifyFilesystem,
+        4 => Step::FlashFirmware,
+        5 => Step::FlashBaseband,
+        6 => Step::UpdateOtherFirmware,
+        _ => return None,
+    })
 }
 
 /// Reads a `progress: STEP FRACTION` line.
 fn progress_in(line: &str) -> Option<(Step, f64)> {
     let mut words = line.strip_prefix("progress: ")?.split_whitespace();
-    let step = Step::from_number(words.next()?.parse().ok()?)?;
+    let step = step_from_number(words.next()?.parse().ok()?)?;
     let fraction: f64 = words.next()?.parse().ok()?;
     fraction
         .is_finite()
         .then_some((step, fraction.clamp(0.0, 1.0)))
-}
-
-/// Something the run showed, as it happened.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Happening {
-    /// A line of the tool's output (control characters removed).
-    Line(String),
-    /// The phone was identified (`iPhone9,3`).
-    Device(String),
-    /// The restore moved into a phase.
-    Phase(Phase),
-    Progress(Step, f64),
-    /// A line reporting a failure.
-    Error(String),
-    /// The device left the bus between stages, as it does when it restarts into the next one.
-    Disconnect,
-    /// The device left the bus in restore mode, where it must stay until the restore is done:
-    /// the drop behind 4013.
-    Drop(Phase),
-    /// The device came back in a mode.
-    Reconnect(String),
-    Finding(&'static str),
 }
 
 /// How a run ended.
@@ -207,14 +158,14 @@ impl Ending {
     }
 }
 
-/// Runs `tool` for `request` as a [`Group`] ended by `stopper`, telling `seen` each happening
-/// as the output arrives.
+/// Runs `tool` for `request` as a [`Group`] ended by `stopper`, telling `seen` each event as
+/// the output arrives.
 pub fn run(
     kb: &Kb,
     tool: &Tool,
     request: &Request,
     stopper: &Stopper,
-    seen: &mut dyn FnMut(Happening),
+    seen: &mut dyn FnMut(RestoreEvent),
 ) -> io::Result<Ending> {
     let started = Instant::now();
     let mut command = Command::new(&tool.path);
@@ -264,51 +215,64 @@ impl Reading {
         live: &mut LiveLog,
         line: &str,
         device: &mut Option<String>,
-        seen: &mut dyn FnMut(Happening),
+        seen: &mut dyn FnMut(RestoreEvent),
     ) {
         let printable = kb::text::printable(line).trim_end().to_owned();
         if printable.is_empty() {
             return;
         }
         if let Some((step, fraction)) = progress_in(&printable) {
-            seen(Happening::Progress(step, fraction));
+            seen(RestoreEvent::Progress { step, fraction });
             return;
         }
         let news: LineNews = live.push_line(&printable);
         self.no_device |= printable.contains("Unable to discover device mode");
         self.finished |= printable.contains("Restore Finished");
-        seen(Happening::Line(printable.clone()));
+        seen(RestoreEvent::Line {
+            line: printable.clone(),
+        });
         if device.is_none()
             && let Some(product) = identified_in(&printable)
         {
             *device = Some(product.to_owned());
-            seen(Happening::Device(product.to_owned()));
+            seen(RestoreEvent::Device {
+                product_type: product.to_owned(),
+            });
         }
         if let Some((phase, failure)) = news.phase {
             if self.phase != Some(phase) {
                 self.phase = Some(phase);
-                seen(Happening::Phase(phase));
+                seen(RestoreEvent::phase(phase));
             }
             if failure {
-                seen(Happening::Error(printable.clone()));
+                seen(RestoreEvent::Error {
+                    line: printable.clone(),
+                });
             }
         } else if printable.starts_with("ERROR") || news.code.is_some() {
-            seen(Happening::Error(printable.clone()));
+            seen(RestoreEvent::Error {
+                line: printable.clone(),
+            });
         }
         let in_restore_mode = matches!(self.phase, Some(Phase::RestoreOs | Phase::Firmware));
         match news.usb {
             Some(None) if in_restore_mode && !self.finished => {
                 self.drops += 1;
-                seen(Happening::Drop(self.phase.unwrap_or(Phase::RestoreOs)));
+                seen(RestoreEvent::Drop {
+                    phase: self.phase.unwrap_or(Phase::RestoreOs),
+                    source: "tool".to_owned(),
+                });
             }
-            Some(None) => seen(Happening::Disconnect),
-            Some(Some(mode)) => seen(Happening::Reconnect(mode)),
+            Some(None) => seen(RestoreEvent::Disconnect { phase: self.phase }),
+            Some(Some(mode)) => seen(RestoreEvent::Reconnect { mode }),
             None => {}
         }
         for finding in news.findings {
             if !self.findings.contains(&finding) {
                 self.findings.push(finding);
-                seen(Happening::Finding(finding));
+                seen(RestoreEvent::Finding {
+                    text: finding.to_owned(),
+                });
             }
         }
     }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use kb::{NamedStep, Phase, RestoreEvent, RestoreStep, RestoreVerdict, Stamped};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
@@ -58,12 +59,13 @@ pub struct RestoreView {
     /// `running`, `restored` or `failed`.
     pub state: &'static str,
     pub erase: bool,
-    pub phase: Option<String>,
+    pub phase: Option<Phase>,
     pub phase_words: Option<String>,
-    pub step: Option<String>,
+    pub step: Option<RestoreStep>,
     pub fraction: Option<f64>,
     pub log: VecDeque<String>,
-    pub verdict: Option<Value>,
+    /// The `restore --json` verdict line.
+    pub verdict: Option<Stamped<RestoreEvent>>,
 }
 
 #[derive(Debug, Default)]
@@ -183,10 +185,10 @@ impl Bench {
 
     /// What the timeline tracker made of the link, in the `watch --json` shape, with the
     /// engine's next step for an alert.
-    pub fn finding(&self, finding: &Finding, next_step: Option<Value>) {
+    pub fn finding(&self, finding: &Finding, next_step: Option<&NamedStep>) {
         let mut object = serde_json::to_value(finding).unwrap_or_default();
-        if let Some(step) = &next_step {
-            object["next_step"] = step.clone();
+        if let Some(step) = next_step {
+            object["next_step"] = serde_json::to_value(step).unwrap_or_default();
         }
         if let Some(phase) = finding.phase {
             object["phase_words"] = Value::from(phase.words());
@@ -308,58 +310,65 @@ impl Bench {
         if let Some(p) = Self::port(&mut state, port) {
             p.restore = Some(id);
         }
-        self.send(&mut state, "restore", json!(view));
+        self.send(&mut state, "restore", restore_view(&view));
         id
     }
 
-    /// Something a running restore said: a `restore --json` object, or `{"kind":"line"}`.
-    pub fn restore_news(&self, id: u64, news: &Value) {
+    /// Something a running restore said: its phase and progress, and a line of its log tail.
+    pub fn restore_news(&self, id: u64, event: &RestoreEvent) {
         let mut state = self.lock();
         let Some(view) = state.restores.get_mut(&id) else {
             return;
         };
-        let text = |key: &str| news[key].as_str().map(str::to_owned);
-        match news["kind"].as_str() {
-            Some("phase") => {
-                view.phase = text("phase");
-                view.phase_words = text("words");
+        let (kind, text) = match event {
+            RestoreEvent::Phase { phase, words } => {
+                view.phase = Some(*phase);
+                view.phase_words = Some(words.clone());
+                ("", String::new())
             }
-            Some("progress") => {
-                view.step = text("step");
-                view.fraction = news["fraction"].as_f64();
+            RestoreEvent::Progress { step, fraction } => {
+                view.step = Some(*step);
+                view.fraction = Some(*fraction);
+                ("", String::new())
             }
-            Some("line") => push_line(&mut view.log, text("line").unwrap_or_default()),
-            Some(kind) => push_line(
-                &mut view.log,
-                format!(
-                    "{kind}: {}",
-                    text("line")
-                        .or_else(|| text("text"))
-                        .or_else(|| text("product_type"))
-                        .or_else(|| text("mode"))
-                        .or_else(|| text("phase"))
-                        .unwrap_or_default()
-                ),
+            RestoreEvent::Line { line } => ("", line.clone()),
+            RestoreEvent::Device { product_type } => ("device", product_type.clone()),
+            RestoreEvent::Error { line } => ("error", line.clone()),
+            RestoreEvent::Drop { phase, .. } => ("drop", phase.id().to_owned()),
+            RestoreEvent::Disconnect { phase } => (
+                "disconnect",
+                phase.map(Phase::id).unwrap_or_default().to_owned(),
             ),
-            None => return,
+            RestoreEvent::Reconnect { mode } => ("reconnect", mode.clone()),
+            RestoreEvent::Finding { text } => ("finding", text.clone()),
+            RestoreEvent::Verdict(_) => return,
+        };
+        match event {
+            RestoreEvent::Phase { .. } | RestoreEvent::Progress { .. } => {}
+            RestoreEvent::Line { .. } => push_line(&mut view.log, text),
+            _ => push_line(&mut view.log, format!("{kind}: {text}")),
         }
-        let view = json!(view);
+        let view = restore_view(view);
         self.send(&mut state, "restore", view);
     }
 
-    /// A restore ended with its verdict (the `restore --json` verdict line).
-    pub fn restore_ended(&self, id: u64, verdict: Value) {
+    /// A restore ended with its verdict (kept as the `restore --json` verdict line).
+    pub fn restore_ended(&self, id: u64, verdict: RestoreVerdict) {
+        let t = self.t();
         let mut state = self.lock();
         let Some(view) = state.restores.get_mut(&id) else {
             return;
         };
-        view.state = if verdict["restored"] == true {
+        view.state = if verdict.restored {
             "restored"
         } else {
             "failed"
         };
-        view.verdict = Some(verdict);
-        let view = json!(view);
+        view.verdict = Some(Stamped {
+            t,
+            event: RestoreEvent::Verdict(Box::new(verdict)),
+        });
+        let view = restore_view(view);
         self.send(&mut state, "restore", view);
         self.send(&mut state, "cases", json!({}));
     }
@@ -447,6 +456,11 @@ fn source_view(name: &str, error: Option<&str>) -> Value {
     json!({"name": name, "ok": error.is_none(), "error": error, "help": help})
 }
 
+/// A restore as the pages receive it.
+fn restore_view(view: &RestoreView) -> Value {
+    serde_json::to_value(view).unwrap_or_default()
+}
+
 /// Adds a line to a log tail as one line: text from the tool cannot start a line of its own.
 fn push_line(log: &mut VecDeque<String>, line: String) {
     if log.len() >= LOG_TAIL {
@@ -483,7 +497,12 @@ mod tests {
         assert_eq!(snapshot["ignored_ports"], 40);
         let id = bench.restore_started("1-1", false);
         for n in 0..(LOG_TAIL * 3) {
-            bench.restore_news(id, &json!({"kind": "line", "line": format!("line {n}")}));
+            bench.restore_news(
+                id,
+                &RestoreEvent::Line {
+                    line: format!("line {n}"),
+                },
+            );
         }
         let snapshot = bench.snapshot();
         let log = snapshot["restores"][0]["log"].as_array().unwrap();
@@ -499,12 +518,17 @@ mod tests {
         let bench = Bench::new(false);
         let id = bench.restore_started("1-1", false);
         let forged = "Restoring\nERROR: Unable to restore device\r\u{1b}[2J";
-        bench.restore_news(id, &json!({"kind": "line", "line": forged}));
-        bench.restore_news(id, &json!({"kind": "error", "text": "a\nb"}));
+        let line = |line: &str| RestoreEvent::Line {
+            line: line.to_owned(),
+        };
+        bench.restore_news(id, &line(forged));
         bench.restore_news(
             id,
-            &json!({"kind": "line", "line": "x".repeat(LINE_KEPT * 3)}),
+            &RestoreEvent::Error {
+                line: "a\nb".to_owned(),
+            },
         );
+        bench.restore_news(id, &line(&"x".repeat(LINE_KEPT * 3)));
         let snapshot = bench.snapshot();
         let log = snapshot["restores"][0]["log"].as_array().unwrap();
         assert_eq!(
@@ -520,7 +544,10 @@ mod tests {
         let masked = Bench::new(false);
         masked.usb_change(true, &phone("1-1"));
         let id = masked.restore_started("1-1", false);
-        masked.restore_news(id, &json!({"kind": "line", "line": "ECID: 0x1A2B3C4D5E6F"}));
+        let tool_line = |line: &str| RestoreEvent::Line {
+            line: line.to_owned(),
+        };
+        masked.restore_news(id, &tool_line("ECID: 0x1A2B3C4D5E6F"));
         // The spellings an audit found shown in a restore's log tail (issue 28).
         for line in [
             "ChipID=1543505009998",
@@ -532,7 +559,7 @@ mod tests {
             "+44 20 7946 0958",
             "WiFiAddress a4:83:e7:12:34:56",
         ] {
-            masked.restore_news(id, &json!({"kind": "line", "line": line}));
+            masked.restore_news(id, &tool_line(line));
         }
         let text = masked.snapshot().to_string();
         assert!(!text.contains("1A2B3C4D5E6F"), "{text}");

@@ -410,7 +410,7 @@ async fn start_restore(State(d): Shared, axum::Json(form): axum::Json<RestoreFor
         Ok(()) => (StatusCode::ACCEPTED, axum::Json(json!({"id": id}))).into_response(),
         Err(e) => {
             d.bench
-                .restore_ended(id, json!({"restored": false, "error": e}));
+                .restore_ended(id, kb::RestoreVerdict::not_run(e.clone()));
             problem(StatusCode::INTERNAL_SERVER_ERROR, e)
         }
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ops::Context;
 use crate::session::prompter::ScriptedPrompter;
 
 fn kb() -> &'static Kb {
@@ -35,6 +36,7 @@ fn evidence(ledger: &Ledger) -> engine::Evidence<'static> {
 fn an_ipad_is_called_an_ipad_from_the_moment_its_model_is_known() {
     let mut p = ScriptedPrompter::new(&["iPad7,5", "4013", "fixed"]);
     run(
+        &Context::default(),
         kb(),
         &mut p,
         Start {
@@ -57,6 +59,7 @@ fn an_ipad_is_called_an_ipad_from_the_moment_its_model_is_known() {
 fn a_cable_fault_ends_fixed_at_the_first_step() {
     let mut p = ScriptedPrompter::new(&["iPhone 12", "4013", "fixed"]);
     let end = run(
+        &Context::default(),
         kb(),
         &mut p,
         Start {
@@ -117,7 +120,7 @@ fn iphone_7_with_greyed_voice_memos_reaches_the_audio_ic_verdict_in_a_few_steps(
         "same",
     ];
     let mut p = ScriptedPrompter::new(&answers);
-    let end = run(kb(), &mut p, Start::quiet(start)).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, Start::quiet(start)).unwrap();
     assert_eq!(end.ending, Ending::NeedsRepair, "{}", p.transcript);
     assert!(end.ledger.steps().len() <= 5, "{}", p.transcript);
     assert!(
@@ -141,6 +144,7 @@ fn iphone_7_with_greyed_voice_memos_reaches_the_audio_ic_verdict_in_a_few_steps(
 fn failures_change_the_plan_and_are_not_offered_again() {
     let mut p = ScriptedPrompter::new(&["", "4013", "failed", "same", "failed", "same", "q"]);
     let end = run(
+        &Context::default(),
         kb(),
         &mut p,
         Start {
@@ -177,7 +181,7 @@ fn leaving_recovery_mode_comes_first_after_a_failed_update() {
     );
     let start_again = start.clone();
     let mut p = ScriptedPrompter::new(&["fixed"]);
-    let end = run(kb(), &mut p, Start::quiet(start)).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, Start::quiet(start)).unwrap();
     assert_eq!(
         end.ending,
         Ending::Fixed("exit-recovery-mode".to_owned()),
@@ -193,7 +197,7 @@ fn leaving_recovery_mode_comes_first_after_a_failed_update() {
     assert!(p.transcript.contains("system whole"), "{}", p.transcript);
     // Leaving recovery mode runs no restore, so there is no new error number to ask about.
     let mut p = ScriptedPrompter::new(&["failed", "q"]);
-    run(kb(), &mut p, Start::quiet(start_again)).unwrap();
+    run(&Context::default(), kb(), &mut p, Start::quiet(start_again)).unwrap();
     assert!(
         !p.transcript.contains("Did the error number change"),
         "{}",
@@ -205,7 +209,7 @@ fn leaving_recovery_mode_comes_first_after_a_failed_update() {
 fn a_new_error_number_after_a_failed_step_redoes_the_plan() {
     let start = with(no_questions(), &[(Subject::Code, "4013")]);
     let mut p = ScriptedPrompter::new(&["failed", "new", "3194", "q"]);
-    let end = run(kb(), &mut p, Start::quiet(start)).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, Start::quiet(start)).unwrap();
     assert_eq!(end.ledger.code(), Some(3194), "{}", p.transcript);
     assert!(
         end.ledger
@@ -227,7 +231,7 @@ fn a_new_error_number_after_a_failed_step_redoes_the_plan() {
 fn a_skipped_step_comes_back_later() {
     let start = with(no_questions(), &[(Subject::Code, "4013")]);
     let mut p = ScriptedPrompter::new(&["skip", "failed", "none", "q"]);
-    let end = run(kb(), &mut p, Start::quiet(start)).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, Start::quiet(start)).unwrap();
     let offers: Vec<&str> = p
         .transcript
         .lines()
@@ -254,7 +258,7 @@ fn no_more_than_three_questions_come_before_the_first_action() {
     // Steps tried before the session (on the command line) do not open the budget again.
     start.step("dfu-restore", StepKind::Action, StepOutcome::Failed);
     let mut p = ScriptedPrompter::new(&["unknown"; 12]);
-    run(kb(), &mut p, Start::quiet(start)).unwrap();
+    run(&Context::default(), kb(), &mut p, Start::quiet(start)).unwrap();
     let before_action = p.transcript.split("Next:").next().unwrap();
     let questions = before_action.matches("Question:").count();
     assert!(
@@ -283,7 +287,7 @@ fn questions_come_at_most_three_in_a_row_between_actions() {
     script.extend(["unknown"; 12]);
     script.push("q");
     let mut p = ScriptedPrompter::new(&script);
-    run(kb(), &mut p, Start::quiet(start)).unwrap();
+    run(&Context::default(), kb(), &mut p, Start::quiet(start)).unwrap();
     assert!(
         p.transcript.matches("Next:").count() >= 2,
         "{}",
@@ -299,6 +303,7 @@ fn questions_come_at_most_three_in_a_row_between_actions() {
 fn bad_model_and_code_are_asked_again_with_a_hint() {
     let mut p = ScriptedPrompter::new(&["iphne 7", "iPhone 7", "abc", "4013", "q"]);
     let end = run(
+        &Context::default(),
         kb(),
         &mut p,
         Start {
@@ -336,6 +341,7 @@ fn a_pasted_message_at_the_error_prompt_becomes_evidence() {
         "q",
     ]);
     let end = run(
+        &Context::default(),
         kb(),
         &mut p,
         Start {
@@ -398,7 +404,13 @@ fn restore_is_next(backup: &str) -> Ledger {
 fn an_erase_needs_the_typed_word_and_says_what_is_lost() {
     for not_the_word in ["1", "e", "yes", ""] {
         let mut p = ScriptedPrompter::new(&[not_the_word, "q"]);
-        let end = run(kb(), &mut p, Start::quiet(restore_is_next("no"))).unwrap();
+        let end = run(
+            &Context::default(),
+            kb(),
+            &mut p,
+            Start::quiet(restore_is_next("no")),
+        )
+        .unwrap();
         assert!(
             p.transcript.contains("Type erase to go ahead"),
             "{}",
@@ -417,7 +429,13 @@ fn an_erase_needs_the_typed_word_and_says_what_is_lost() {
         );
     }
     let mut p = ScriptedPrompter::new(&["erase", "known", "fixed"]);
-    let end = run(kb(), &mut p, Start::quiet(restore_is_next("yes"))).unwrap();
+    let end = run(
+        &Context::default(),
+        kb(),
+        &mut p,
+        Start::quiet(restore_is_next("yes")),
+    )
+    .unwrap();
     assert!(
         matches!(&end.ending, Ending::Fixed(by) if kb().action(by).unwrap().erases_data),
         "{}",
@@ -446,7 +464,7 @@ fn the_dfu_coach_is_offered_before_a_dfu_restore_and_q_stops_it_at_once() {
         ledger
     };
     let mut p = ScriptedPrompter::new(&["erase", "coach", "", "fixed"]);
-    let end = run(kb(), &mut p, Start::quiet(start())).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, Start::quiet(start())).unwrap();
     assert_eq!(
         end.ending,
         Ending::Fixed("dfu-restore".to_owned()),
@@ -464,7 +482,7 @@ fn the_dfu_coach_is_offered_before_a_dfu_restore_and_q_stops_it_at_once() {
         "get-ready and the five timed steps"
     );
     let mut p = ScriptedPrompter::new(&["erase", "coach", "q"]);
-    let end = run(kb(), &mut p, Start::quiet(start())).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, Start::quiet(start())).unwrap();
     assert_eq!(end.ending, Ending::Stopped);
     assert_eq!(p.countdown_seconds, 0, "nothing counted after q");
 }
@@ -503,7 +521,7 @@ fn watching_a_retry_turns_a_drop_into_evidence() {
         usb: Some(&source),
         ..Start::quiet(with(no_questions(), &[(Subject::Code, "4013")]))
     };
-    let end = run(kb(), &mut p, start).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, start).unwrap();
     assert!(
         p.transcript.contains("the 4013 pattern"),
         "{}",
@@ -540,7 +558,7 @@ fn recent_logs_are_offered_and_their_code_is_used() {
         ask_code: true,
         ..Start::quiet(no_questions())
     };
-    let end = run(kb(), &mut p, start).unwrap();
+    let end = run(&Context::default(), kb(), &mut p, start).unwrap();
     assert!(
         p.transcript.contains("I found 1 restore log(s)"),
         "{}",
@@ -588,6 +606,7 @@ fn a_pasted_log_line_answers_the_firmware_question() {
         "update_stockholm: NfRestore Failed with error 6",
     ]);
     let mut session = Session {
+        ctx: &Context::default(),
         kb: kb(),
         prompter: &mut p,
         ledger: Ledger::new(),

@@ -2,40 +2,11 @@
 //! engine's local experience for one code and model, and the words a plan says when it changed.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use engine::{Assessment, EngineError, Evidence, LocalCase, LocalExperience};
 use kb::{Confidence, Device, Kb, StepOutcome};
 use serde::Serialize;
 use store::FinishedCase;
-
-/// Where the history to learn from is, set once by `main` (`None`: `--no-learn`).
-static SOURCE: OnceLock<Option<Option<PathBuf>>> = OnceLock::new();
-/// The history's finished cases, read on first use.
-static FINISHED: OnceLock<Vec<FinishedCase>> = OnceLock::new();
-/// Finished cases learned from: the most recent ones.
-const MOST_CASES: usize = 5_000;
-
-/// Learns from the history at `db` (or the default one), unless `off`.
-pub fn configure(db: Option<&Path>, off: bool) {
-    // Set once, from main; a second call changes nothing.
-    let _ = SOURCE.set((!off).then(|| db.map(Path::to_owned)));
-}
-
-/// The finished cases; none when learning is off or no history can be read.
-fn finished() -> &'static [FinishedCase] {
-    FINISHED.get_or_init(|| {
-        let Some(Some(db)) = SOURCE.get().map(|s| s.as_ref().map(Option::as_deref)) else {
-            return Vec::new();
-        };
-        crate::case_store::open_to_read(db)
-            .ok()
-            .flatten()
-            .and_then(|store| store.finished_cases(MOST_CASES).ok())
-            .unwrap_or_default()
-    })
-}
 
 /// One code on one model (or on every model, when the model is unknown).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -125,10 +96,15 @@ fn model_of(kb: &Kb, product_type: Option<&str>) -> Option<String> {
 
 /// What the shop's finished cases teach about `code` on `device` (every model when it is
 /// unknown); `None` without a code or without such cases.
-pub fn for_case(kb: &Kb, code: Option<i64>, device: Option<&Device>) -> Option<Learned> {
+pub fn for_case(
+    kb: &Kb,
+    finished: &[FinishedCase],
+    code: Option<i64>,
+    device: Option<&Device>,
+) -> Option<Learned> {
     let code = code?;
     let mut learned = Learned::default();
-    for case in finished().iter().filter(|c| c.code == Some(code)) {
+    for case in finished.iter().filter(|c| c.code == Some(code)) {
         let same_model = match device {
             Some(d) => {
                 model_of(kb, case.product_type.as_deref()).as_deref() == Some(d.model.as_str())
@@ -143,9 +119,9 @@ pub fn for_case(kb: &Kb, code: Option<i64>, device: Option<&Device>) -> Option<L
 }
 
 /// Every group the shop's finished cases teach about.
-pub fn groups(kb: &Kb) -> BTreeMap<Group, Learned> {
+pub fn groups(kb: &Kb, finished: &[FinishedCase]) -> BTreeMap<Group, Learned> {
     let mut groups: BTreeMap<Group, Learned> = BTreeMap::new();
-    for case in finished() {
+    for case in finished {
         let group = Group {
             code: case.code,
             model: model_of(kb, case.product_type.as_deref()),
@@ -155,10 +131,14 @@ pub fn groups(kb: &Kb) -> BTreeMap<Group, Learned> {
     groups
 }
 
-/// The engine's assessment with what the shop learned for this code and model, the plan's
-/// reasons saying so where it has a record.
-pub fn assess(kb: &Kb, evidence: Evidence) -> Result<Assessment, EngineError> {
-    let learned = for_case(kb, evidence.code, evidence.device);
+/// The engine's assessment with what the shop's `finished` cases teach for this code and
+/// model, the plan's reasons saying so where it has a record.
+pub fn assess(
+    kb: &Kb,
+    finished: &[FinishedCase],
+    evidence: Evidence,
+) -> Result<Assessment, EngineError> {
+    let learned = for_case(kb, finished, evidence.code, evidence.device);
     let evidence = Evidence {
         local: learned.as_ref().map(|l| &l.experience),
         ..evidence
