@@ -5,8 +5,9 @@
 
 use std::fmt::Write as _;
 
-use case::{CauseShare, StoredCase, Subject, stored_time};
-use kb::{CaseStatus, Kb, StepOutcome};
+use case::{CauseShare, StoredCase, Subject, Verdict, stored_time};
+use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Phase, StepKind, StepOutcome};
+use serde::Serialize;
 
 /// A case prepared for showing: names looked up, identifiers masked or not.
 struct View<'a> {
@@ -509,11 +510,81 @@ pub fn html(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
     v.reword(out)
 }
 
+/// A case as `report --json`, `cases --json` and the dashboard give it.
+///
+/// Made into a [`serde_json::Value`] before it is printed, so its keys come out in
+/// alphabetical order at every level (this workspace's serde_json keeps an object's keys
+/// sorted), the order other tools have always read, whatever order the fields are declared in.
+#[derive(Serialize)]
+struct CaseJson<'a> {
+    id: &'a str,
+    created_at: String,
+    updated_at: String,
+    status: CaseStatus,
+    fixed_by: Option<&'a str>,
+    code: Option<i64>,
+    product_type: Option<&'a str>,
+    model: Option<&'a str>,
+    device: String,
+    board: Option<&'a str>,
+    bench: Option<&'a str>,
+    port: Option<&'a str>,
+    hubs: Option<u8>,
+    ecid: Option<String>,
+    /// Only when identifiers are shown.
+    device_key: Option<&'a str>,
+    verdict: Option<&'a Verdict>,
+    causes: &'a [CauseShare],
+    evidence: Vec<EvidenceJson<'a>>,
+    steps: Vec<StepJson<'a>>,
+    events: Vec<EventJson<'a>>,
+    check_first: Vec<CheckFirst>,
+    data_warning: Option<&'static str>,
+}
+
+/// A piece of evidence; `counts` is false for one overruled or repeated.
+#[derive(Serialize)]
+struct EvidenceJson<'a> {
+    at: String,
+    /// `code`, `model` or `observation`.
+    kind: &'static str,
+    /// The question an observation answers; `code` or `model` for those.
+    name: &'a str,
+    value: String,
+    source: EvidenceSource,
+    counts: bool,
+}
+
+#[derive(Serialize)]
+struct StepJson<'a> {
+    at: String,
+    step: &'a str,
+    kind: StepKind,
+    outcome: StepOutcome,
+}
+
+#[derive(Serialize)]
+struct EventJson<'a> {
+    at: String,
+    kind: EventKind,
+    port: Option<&'a str>,
+    phase: Option<Phase>,
+    message: String,
+}
+
+/// A hardware cause worth a shop's first look.
+#[derive(Serialize)]
+struct CheckFirst {
+    cause: String,
+    probability: f64,
+    why: String,
+}
+
 /// The case as JSON: the ledger with names added and identifiers masked by default.
 pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
     let v = View::new(kb, case, show_ids);
     let ledger = &case.ledger;
-    let evidence: Vec<serde_json::Value> = ledger
+    let evidence = ledger
         .entries()
         .iter()
         .map(|e| {
@@ -522,55 +593,75 @@ pub fn json(kb: &Kb, case: &StoredCase, show_ids: bool) -> serde_json::Value {
                 Subject::Model => ("model", "model"),
                 Subject::Answer(q) => ("observation", q.as_str()),
             };
-            // Overruled or repeated evidence is kept in the record but does not count.
-            let counts = ledger
-                .current(&e.subject)
-                .is_some_and(|c| std::ptr::eq(c, e));
-            serde_json::json!({
-                "at": stored_time(e.at), "kind": kind, "name": name, "value": v.outside(&e.value),
-                "source": e.source, "counts": counts,
-            })
+            EvidenceJson {
+                at: stored_time(e.at),
+                kind,
+                name,
+                value: v.outside(&e.value),
+                source: e.source,
+                // Overruled or repeated evidence is kept in the record but does not count.
+                counts: ledger
+                    .current(&e.subject)
+                    .is_some_and(|c| std::ptr::eq(c, e)),
+            }
         })
         .collect();
-    let steps: Vec<serde_json::Value> = ledger
+    let steps = ledger
         .steps()
         .iter()
-        .map(|s| serde_json::json!({"at": stored_time(s.at), "step": s.id, "kind": s.kind, "outcome": s.outcome}))
+        .map(|s| StepJson {
+            at: stored_time(s.at),
+            step: &s.id,
+            kind: s.kind,
+            outcome: s.outcome,
+        })
         .collect();
-    let events: Vec<serde_json::Value> = ledger
+    let events = ledger
         .events()
         .iter()
-        .map(|e| serde_json::json!({"at": stored_time(e.at), "kind": e.kind, "port": e.port, "phase": e.phase, "message": v.outside(&e.message)}))
+        .map(|e| EventJson {
+            at: stored_time(e.at),
+            kind: e.kind,
+            port: e.port.as_deref(),
+            phase: e.phase,
+            message: v.outside(&e.message),
+        })
         .collect();
-    let first: Vec<serde_json::Value> = v
+    let check_first = v
         .check_first()
         .into_iter()
-        .map(|(name, p, why)| serde_json::json!({"cause": name, "probability": p, "why": why}))
+        .map(|(cause, probability, why)| CheckFirst {
+            cause,
+            probability,
+            why,
+        })
         .collect();
-    serde_json::json!({
-        "id": case.id,
-        "created_at": stored_time(case.created_at),
-        "updated_at": stored_time(case.updated_at),
-        "status": ledger.status(),
-        "fixed_by": ledger.fixed_by(),
-        "code": ledger.code(),
-        "product_type": v.product_type(),
-        "model": v.model(),
-        "device": v.device(),
-        "board": ledger.device.board,
-        "bench": case.bench,
-        "port": ledger.device.port,
-        "hubs": ledger.device.hubs,
-        "ecid": v.ecid(),
-        "device_key": if show_ids { case.device_key.clone() } else { None },
-        "verdict": ledger.verdict(),
-        "causes": v.causes(),
-        "evidence": evidence,
-        "steps": steps,
-        "events": events,
-        "check_first": first,
-        "data_warning": v.data_warning(),
-    })
+    let typed = CaseJson {
+        id: &case.id,
+        created_at: stored_time(case.created_at),
+        updated_at: stored_time(case.updated_at),
+        status: ledger.status(),
+        fixed_by: ledger.fixed_by(),
+        code: ledger.code(),
+        product_type: v.product_type(),
+        model: v.model(),
+        device: v.device(),
+        board: ledger.device.board.as_deref(),
+        bench: case.bench.as_deref(),
+        port: ledger.device.port.as_deref(),
+        hubs: ledger.device.hubs,
+        ecid: v.ecid(),
+        device_key: case.device_key.as_deref().filter(|_| show_ids),
+        verdict: ledger.verdict(),
+        causes: v.causes(),
+        evidence,
+        steps,
+        events,
+        check_first,
+        data_warning: v.data_warning(),
+    };
+    // Strings, numbers and string-keyed maps only: nothing here can fail to become a value.
+    serde_json::to_value(typed).unwrap_or_default()
 }
 
 #[cfg(test)]
