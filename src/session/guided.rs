@@ -237,6 +237,23 @@ impl Session<'_, '_> {
                 }
                 Asked::Stop => return Ok((Ending::Stopped, None)),
             }
+            let device = self
+                .ledger
+                .product_type()
+                .and_then(|p| kb.find_device(p).ok());
+            match intake::ask_symptoms(kb, self.prompter, device, &self.ledger)? {
+                Asked::Value(signs) => {
+                    for id in signs {
+                        self.ledger.observe(
+                            &kb::Observation::new(id.clone(), "yes"),
+                            EvidenceSource::Person,
+                        );
+                        self.ledger
+                            .step(id, StepKind::Question, StepOutcome::Answered);
+                    }
+                }
+                Asked::Stop => return Ok((Ending::Stopped, None)),
+            }
             self.keep()?;
         }
         let mut last = None;

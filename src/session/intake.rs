@@ -363,6 +363,59 @@ pub fn ask_tried(kb: &Kb, prompter: &mut dyn Prompter) -> io::Result<Asked<Vec<S
     Ok(Asked::Value(Vec::new()))
 }
 
+/// Asks which signs the person already knows, in one checklist built from the kb's questions
+/// with a symptom (those that apply to the `device`, when it is known, and are not answered
+/// yet in `ledger`). Returns the questions whose "yes" was picked.
+pub fn ask_symptoms(
+    kb: &Kb,
+    prompter: &mut dyn Prompter,
+    device: Option<&kb::Device>,
+    ledger: &Ledger,
+) -> io::Result<Asked<Vec<String>>> {
+    let groups = device.map(|d| kb.groups_of(d));
+    let signs: Vec<(&str, &str)> = kb
+        .questions
+        .iter()
+        .filter(|q| {
+            q.applies_to.is_empty()
+                || groups
+                    .as_ref()
+                    .is_none_or(|g| q.applies_to.iter().any(|a| g.contains(&a.as_str())))
+        })
+        .filter(|q| ledger.current(&case::Subject::answer(&q.id)).is_none())
+        .filter_map(|q| Some((q.id.as_str(), q.symptom.as_deref()?)))
+        .collect();
+    if signs.is_empty() {
+        return Ok(Asked::Value(Vec::new()));
+    }
+    let mut list = "Do you already know any of these?".to_owned();
+    for (i, (_, sign)) in signs.iter().enumerate() {
+        list.push_str(&format!("\n  {}) {sign}", i + 1));
+    }
+    prompter.say(&list)?;
+    let mut prompt =
+        "Type their numbers (for example: 2 3), or press Enter if none of them.".to_owned();
+    for _ in 0..5 {
+        let Some(answer) = prompter.text(&prompt)? else {
+            return Ok(Asked::Stop);
+        };
+        match pick_many(&answer, signs.len()) {
+            Ok(picked) => {
+                return Ok(Asked::Value(
+                    picked.into_iter().map(|i| signs[i].0.to_owned()).collect(),
+                ));
+            }
+            Err(message) => {
+                prompt = format!(
+                    "{message}. Type numbers from 1 to {}, or press Enter for none.",
+                    signs.len()
+                )
+            }
+        }
+    }
+    Ok(Asked::Value(Vec::new()))
+}
+
 /// Reads a list of option numbers (1-based, separated by spaces or commas; "none" or nothing
 /// for none) into 0-based indices, each once.
 fn pick_many(answer: &str, options: usize) -> Result<Vec<usize>, String> {

@@ -22,9 +22,9 @@ fn repair_case(db: &str) -> String {
             "--observe",
             "voice-memos-greyed=yes",
         ],
-        // Enter: nothing tried yet; then a backup exists and the phone stopped starting by
-        // itself.
-        b"\nyes\nby-itself\n",
+        // Enter: nothing tried yet; Enter: no other sign known; then a backup exists and the
+        // phone stopped starting by itself.
+        b"\n\nyes\nby-itself\n",
     );
     assert_eq!(out.status, 1, "a repair verdict: {}", out.stdout);
     let line = out
@@ -154,7 +154,7 @@ fn a_stopped_session_can_be_resumed() {
             "--model",
             "iPhone 12",
         ],
-        &[&b"\n"[..], &b"failed\nunknown\n".repeat(10)].concat(),
+        &[&b"\n\n"[..], &b"failed\nunknown\n".repeat(10)].concat(),
     );
     let id = first
         .stdout

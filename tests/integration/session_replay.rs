@@ -95,6 +95,9 @@ fn session_input(key: &AnswerKey, path: &[(StepKind, String)]) -> String {
         .map(|id| (choices.iter().position(|c| c == id).unwrap() + 1).to_string())
         .collect();
     lines.push(tried.join(" "));
+    // No sign named in the checklist: the person answers each question as it comes, as
+    // `--plan` asks it.
+    lines.push(String::new());
     let mut steps = path.iter().peekable();
     while let Some((kind, id)) = steps.next() {
         if *kind == StepKind::Question {

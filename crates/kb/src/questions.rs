@@ -52,6 +52,10 @@ pub struct Question {
     /// Only worth asking for devices in these groups.
     #[serde(default)]
     pub applies_to: Vec<String>,
+    /// A sign a person may already know, said as a statement ("Voice Memos was greyed out"):
+    /// the session lists these in one checklist, and a picked one is this question's "yes".
+    #[serde(default)]
+    pub symptom: Option<String>,
     /// Share of people asked who can answer; the others say "I don't know" (a question about
     /// a test most people have not done is worth less than its answers suggest).
     #[serde(default = "always")]

@@ -669,6 +669,13 @@ impl<'a> Checker<'a> {
             for g in &q.applies_to {
                 self.group_ref("questions.toml", entry, g);
             }
+            if q.symptom.is_some() && (q.observed_only || !q.has_answer("yes")) {
+                self.problem(
+                    "questions.toml",
+                    entry,
+                    "a symptom is a person's \"yes\": the question needs a yes answer and must be asked of people",
+                );
+            }
             for answer in &q.answers {
                 if !crate::questions::has_words(q, answer) {
                     self.problem(

@@ -633,3 +633,66 @@ fn a_pasted_log_line_answers_the_firmware_question() {
     );
     assert_eq!(ledger.steps().len(), 1, "one question, answered once");
 }
+
+/// The signs a person already knows are said in one checklist, in the kb's words for this
+/// model, and each picked one is that question's "yes": it is not asked again.
+#[test]
+fn known_signs_are_said_in_one_step_and_not_asked_again() {
+    let iphone7 = kb().find_device("iPhone9,3").unwrap();
+    let groups = kb().groups_of(iphone7);
+    let signs: Vec<&str> = kb()
+        .questions
+        .iter()
+        .filter(|q| q.symptom.is_some())
+        .filter(|q| {
+            q.applies_to.is_empty() || q.applies_to.iter().any(|g| groups.contains(&g.as_str()))
+        })
+        .map(|q| q.id.as_str())
+        .collect();
+    assert!(
+        !signs.contains(&"face-id-failed"),
+        "no Face ID on an iPhone 7"
+    );
+    let number = |id: &str| signs.iter().position(|s| *s == id).unwrap() + 1;
+    let picked = format!("{} {}", number("voice-memos-greyed"), number("boot-loop"));
+    // Nothing tried; two signs, one of them mistyped first.
+    let mut p = ScriptedPrompter::new(&["", "0", &picked]);
+    let start = with(
+        Ledger::new(),
+        &[(Subject::Model, "iPhone9,3"), (Subject::Code, "4013")],
+    );
+    let end = run(
+        &Context::default(),
+        kb(),
+        &mut p,
+        Start {
+            ask_tried: true,
+            ..Start::quiet(start)
+        },
+    )
+    .unwrap();
+    assert!(
+        p.transcript
+            .contains("Voice Memos or the speakerphone button was greyed out"),
+        "{}",
+        p.transcript
+    );
+    assert!(
+        p.transcript.contains("there is no option 0"),
+        "{}",
+        p.transcript
+    );
+    for id in ["voice-memos-greyed", "boot-loop"] {
+        let entry = end.ledger.current(&Subject::answer(id)).expect(id);
+        assert_eq!(
+            (entry.value.as_str(), entry.source),
+            ("yes", EvidenceSource::Person)
+        );
+    }
+    assert!(
+        !p.transcript
+            .contains("Question: Before the trouble started, were the Voice Memos"),
+        "{}",
+        p.transcript
+    );
+}
