@@ -165,6 +165,13 @@ pub fn line(text: impl std::fmt::Display) -> std::io::Result<()> {
 }
 
 /// Writes a value as pretty JSON followed by a newline.
+///
+/// Key order is part of the shapes other tools read byte for byte. A struct prints its fields
+/// in the order they are declared; a `serde_json::Value` prints an object's keys in
+/// alphabetical order (this workspace's serde_json is built without `preserve_order`). JSON
+/// first built as a `Value` keeps that order: its types declare their fields alphabetically,
+/// or are made into a `Value` with `serde_json::to_value` (which sorts every level, also of
+/// types from other crates) before printing.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use kb::Kb;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use usb::{AppleDevice, Mode};
 
 use crate::cli::ExitRecoveryArgs;
@@ -36,7 +37,7 @@ pub fn run(ctx: &Context, args: &ExitRecoveryArgs) -> anyhow::Result<ExitCode> {
         Err(refusal) => {
             let text = refusal_text(kb, &refusal, args.show_ids);
             if args.json {
-                output::print_json(&refusal_json(&refusal, &text, args.show_ids))?;
+                output::print_json(&refusal_json(&refusal, &text, args.show_ids)?)?;
             } else {
                 output::line(text.trim_end())?;
             }
@@ -92,18 +93,19 @@ pub fn run(ctx: &Context, args: &ExitRecoveryArgs) -> anyhow::Result<ExitCode> {
         .map(|r| (r, keep_case(ctx, r, args.no_save)))
         .collect();
     if args.json {
-        output::print_json(&json!({
-            "phones": shown
+        let run = RunJson {
+            phones: shown
                 .iter()
-                .map(|(r, case_id)| result_json(kb, r, case_id.as_deref(), &tool, args.show_ids))
-                .collect::<Vec<_>>(),
-            "left_in_dfu": chosen
+                .map(|(r, case_id)| phone_json(kb, r, case_id.as_deref(), &tool, args.show_ids))
+                .collect(),
+            left_in_dfu: chosen
                 .left_in_dfu
                 .iter()
                 .map(|d| DeviceJson::new(d, args.show_ids))
-                .collect::<Vec<_>>(),
-            "wait_seconds": args.wait,
-        }))?;
+                .collect(),
+            wait_seconds: args.wait,
+        };
+        output::print_json(&serde_json::to_value(run)?)?;
     } else {
         for (result, case_id) in &shown {
             output::line("")?;
@@ -250,7 +252,7 @@ fn refusal_text(kb: &Kb, refusal: &Refusal, show_ids: bool) -> String {
     output::wrap(&text, "")
 }
 
-fn refusal_json(refusal: &Refusal, text: &str, show_ids: bool) -> Value {
+fn refusal_json(refusal: &Refusal, text: &str, show_ids: bool) -> serde_json::Result<Value> {
     let (reason, devices): (&str, Vec<&AppleDevice>) = match refusal {
         Refusal::NoPhone => ("no-phone", Vec::new()),
         Refusal::InDfu(d) => ("dfu-mode", d.iter().collect()),
@@ -259,49 +261,119 @@ fn refusal_json(refusal: &Refusal, text: &str, show_ids: bool) -> Value {
         Refusal::Several(d) => ("several", d.iter().collect()),
         Refusal::NoEcid(d) => ("no-ecid", vec![d.as_ref()]),
     };
-    let mut value = json!({
-        "phones": [],
-        "refused": {
-            "reason": reason,
-            "message": text.split_whitespace().collect::<Vec<_>>().join(" "),
-            "devices": devices.into_iter().map(|d| DeviceJson::new(d, show_ids)).collect::<Vec<_>>(),
+    let mut value = serde_json::to_value(RefusalJson {
+        phones: Vec::new(),
+        refused: Refused {
+            reason,
+            message: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            devices: devices
+                .into_iter()
+                .map(|d| DeviceJson::new(d, show_ids))
+                .collect(),
         },
-    });
+    })?;
     if !show_ids {
         kb::text::redact_json(&mut value);
     }
-    value
+    Ok(value)
 }
 
-fn result_json(
-    kb: &Kb,
-    result: &PhoneResult,
-    case_id: Option<&str>,
-    tool: &Irecovery,
+fn phone_json<'a>(
+    kb: &'a Kb,
+    result: &'a PhoneResult,
+    case_id: Option<&'a str>,
+    tool: &'a Irecovery,
     show_ids: bool,
-) -> Value {
+) -> PhoneJson<'a> {
     let device = &result.target.device;
     let (mode, seconds) = match &result.outcome {
         Outcome::Back { mode, seconds } => (Some(mode.id()), Some(*seconds)),
         Outcome::Stayed { seconds } | Outcome::Gone { seconds } => (None, Some(*seconds)),
         _ => (None, None),
     };
-    json!({
-        "port": device.usb_path,
-        "name": device.name,
-        "product_type": device.product_type,
-        "ecid": result.target.ecid.shown(show_ids),
-        "outcome": result.outcome.id(),
-        "in_ios": result.outcome.in_ios(),
-        "mode": mode,
-        "seconds": seconds.map(|s| (s * 10.0).round() / 10.0),
-        "tool": result.tool.as_ref().map(|run| json!({
-            "version": tool.version,
-            "status": run.status,
-            "said": run.said,
-            "timed_out": run.timed_out,
-        })),
-        "case": case_id,
-        "next_step": next_step(kb, &result.outcome).map(|a| json!({"id": a.id, "name": a.name, "summary": a.summary})),
-    })
+    PhoneJson {
+        port: device.usb_path.as_deref(),
+        name: device.name.as_deref(),
+        product_type: device.product_type.as_deref(),
+        ecid: result.target.ecid.shown(show_ids),
+        outcome: result.outcome.id(),
+        in_ios: result.outcome.in_ios(),
+        mode,
+        seconds: seconds.map(|s| (s * 10.0).round() / 10.0),
+        tool: result.tool.as_ref().map(|run| ToolJson {
+            version: &tool.version,
+            status: run.status,
+            said: run.said.as_deref(),
+            timed_out: run.timed_out,
+        }),
+        case: case_id,
+        next_step: next_step(kb, &result.outcome).map(|a| StepJson {
+            id: &a.id,
+            name: &a.name,
+            summary: &a.summary,
+        }),
+    }
+}
+
+/// What `exit-recovery --json` prints. It is made into a `serde_json::Value` before printing,
+/// so its keys (and the devices') come out in alphabetical order (see [`output::print_json`]).
+#[derive(Serialize)]
+struct RunJson<'a> {
+    phones: Vec<PhoneJson<'a>>,
+    /// The phones in DFU mode, left as they are.
+    left_in_dfu: Vec<DeviceJson>,
+    wait_seconds: u32,
+}
+
+/// What `exit-recovery --json` prints when nothing was done.
+#[derive(Serialize)]
+struct RefusalJson<'a> {
+    /// Always empty: no phone was told anything.
+    phones: Vec<PhoneJson<'a>>,
+    refused: Refused,
+}
+
+/// Why nothing was done, in words, and the phones on USB that made it so.
+#[derive(Serialize)]
+struct Refused {
+    reason: &'static str,
+    message: String,
+    devices: Vec<DeviceJson>,
+}
+
+/// A phone told to start iOS, and what became of it.
+#[derive(Serialize)]
+struct PhoneJson<'a> {
+    port: Option<&'a str>,
+    name: Option<&'a str>,
+    product_type: Option<&'a str>,
+    ecid: String,
+    outcome: &'static str,
+    in_ios: bool,
+    /// The mode it came back in.
+    mode: Option<&'static str>,
+    /// Seconds until it came back, or until the wait ended.
+    seconds: Option<f64>,
+    /// irecovery's run; `None` when it was never started.
+    tool: Option<ToolJson<'a>>,
+    /// The case the run is kept as.
+    case: Option<&'a str>,
+    next_step: Option<StepJson<'a>>,
+}
+
+/// How irecovery's run went.
+#[derive(Serialize)]
+struct ToolJson<'a> {
+    version: &'a str,
+    status: Option<i32>,
+    said: Option<&'a str>,
+    timed_out: bool,
+}
+
+/// The action to take next, in words.
+#[derive(Serialize)]
+struct StepJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    summary: &'a str,
 }

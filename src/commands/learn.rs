@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use engine::{Assessment, Evidence, StepKind};
 use kb::Kb;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::LearnArgs;
 use crate::knowledge::knowledge;
@@ -24,10 +24,10 @@ pub fn run(ctx: &Context, args: &LearnArgs) -> anyhow::Result<ExitCode> {
         .filter_map(|(group, learned)| Comparison::of(kb, group, learned))
         .collect();
     if args.json {
-        output::print_json(&json!({
-            "pseudo_cases": kb.settings.local_pseudo_cases,
-            "groups": compared.iter().map(|c| c.json(kb)).collect::<Vec<_>>(),
-        }))?;
+        output::print_json(&LearnJson {
+            groups: compared.iter().map(|c| c.json(kb)).collect(),
+            pseudo_cases: kb.settings.local_pseudo_cases,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     if compared.is_empty() {
@@ -48,6 +48,49 @@ pub fn run(ctx: &Context, args: &LearnArgs) -> anyhow::Result<ExitCode> {
         ),
     )))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `learn --show --json` prints. Fields here and below are in alphabetical order, the
+/// order this JSON had when it was built as a `serde_json::Value` (see [`output::print_json`]).
+#[derive(Serialize)]
+struct LearnJson<'a> {
+    groups: Vec<GroupJson<'a>>,
+    /// What the knowledge base counts as, in cases, for one code on one model.
+    pseudo_cases: f64,
+}
+
+/// One code on one model: its record, and the first step and causes with and without it.
+#[derive(Serialize)]
+struct GroupJson<'a> {
+    actions: Vec<ActionJson<'a>>,
+    causes: Vec<CauseJson<'a>>,
+    code: Option<i64>,
+    first_step: FirstStep<'a>,
+    model: Option<&'a str>,
+}
+
+/// One action's record, in whole cases.
+#[derive(Serialize)]
+struct ActionJson<'a> {
+    fixed: u64,
+    id: &'a str,
+    name: &'a str,
+    tries: u64,
+}
+
+/// The first action planned from the knowledge base alone, and with what was learned.
+#[derive(Serialize)]
+struct FirstStep<'a> {
+    knowledge_base: Option<&'a str>,
+    learned: Option<&'a str>,
+}
+
+/// A cause's probability from the knowledge base alone, and with what was learned.
+#[derive(Serialize)]
+struct CauseJson<'a> {
+    id: &'a str,
+    knowledge_base: f64,
+    learned: f64,
 }
 
 /// One group: its record, and the engine's view with and without it.
@@ -112,27 +155,37 @@ impl<'a> Comparison<'a> {
         )
     }
 
-    fn json(&self, kb: &Kb) -> serde_json::Value {
-        let name = |id: &str| kb.action(id).map_or(id.to_owned(), |a| a.name.clone());
-        json!({
-            "code": self.group.code,
-            "model": self.group.model,
-            "actions": self.learned.records.iter().map(|r| json!({
-                "id": r.action,
-                "name": name(&r.action),
-                "fixed": r.fixed,
-                "tries": r.tries,
-            })).collect::<Vec<_>>(),
-            "first_step": {
-                "knowledge_base": Self::first_action(&self.kb_only),
-                "learned": Self::first_action(&self.with_local),
+    fn json<'s>(&'s self, kb: &'s Kb) -> GroupJson<'s> {
+        GroupJson {
+            actions: self
+                .learned
+                .records
+                .iter()
+                .map(|r| ActionJson {
+                    fixed: r.fixed,
+                    id: &r.action,
+                    name: kb.action(&r.action).map_or(&r.action, |a| &a.name),
+                    tries: r.tries,
+                })
+                .collect(),
+            causes: self
+                .with_local
+                .causes
+                .iter()
+                .take(CAUSES_SHOWN)
+                .map(|c| CauseJson {
+                    id: &c.id,
+                    knowledge_base: Self::probability(&self.kb_only, &c.id),
+                    learned: c.probability,
+                })
+                .collect(),
+            code: self.group.code,
+            first_step: FirstStep {
+                knowledge_base: Self::first_action(&self.kb_only),
+                learned: Self::first_action(&self.with_local),
             },
-            "causes": self.with_local.causes.iter().take(CAUSES_SHOWN).map(|c| json!({
-                "id": c.id,
-                "knowledge_base": Self::probability(&self.kb_only, &c.id),
-                "learned": c.probability,
-            })).collect::<Vec<_>>(),
-        })
+            model: self.group.model.as_deref(),
+        }
     }
 
     fn show(&self, kb: &Kb) -> std::io::Result<()> {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use kb::Phase;
 use kb::text::{one_line, printable};
 use logs::LogReport;
 use serde::Serialize;
@@ -15,11 +16,40 @@ use crate::knowledge::knowledge;
 use crate::log_files::{self, Examined};
 use crate::output::{self, DIM, STRONG, WARN, paint};
 
+/// What `logs --json` prints. Made into a `serde_json::Value` to mask identifiers, so its keys
+/// come out in alphabetical order (see [`output::print_json`]).
+#[derive(Serialize)]
+struct LogsJson<'a> {
+    files: Vec<FileJson<'a>>,
+    /// Files found but not read (more than a folder's share).
+    left_out: usize,
+}
+
+/// One file in `logs --json`: the report (`restore_log` false when it is not one, with no
+/// code or phase claimed), or why it was skipped.
 #[derive(Serialize)]
 struct FileJson<'a> {
     path: String,
+    restore_log: bool,
     #[serde(flatten)]
-    report: &'a LogReport,
+    read: FileRead<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FileRead<'a> {
+    Log(&'a LogReport),
+    /// Read, but no tool's restore log: its length, and `null` where a log says its format,
+    /// code and phase.
+    NotALog {
+        format: Option<&'static str>,
+        final_code: Option<i64>,
+        phase: Option<Phase>,
+        lines: u64,
+    },
+    Skipped {
+        skipped: String,
+    },
 }
 
 /// A report as text.
@@ -195,11 +225,14 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.json {
-        let files: Vec<serde_json::Value> = examined
-            .iter()
-            .map(|(path, e)| file_json(path, e))
-            .collect();
-        let mut value = serde_json::json!({ "files": files, "left_out": collected.left_out });
+        let files = LogsJson {
+            files: examined
+                .iter()
+                .map(|(path, e)| file_json(path, e))
+                .collect(),
+            left_out: collected.left_out,
+        };
+        let mut value = serde_json::to_value(files)?;
         if !args.show_ids {
             kb::text::redact_json(&mut value);
         }
@@ -246,29 +279,31 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// One file in `logs --json`: the report (`restore_log` false when it is not one, with no
-/// code or phase claimed), or why it was skipped.
-fn file_json(path: &Path, examined: &Examined) -> serde_json::Value {
-    let path = printable(&path.display().to_string()).into_owned();
-    match examined {
+fn file_json<'a>(path: &Path, examined: &'a Examined) -> FileJson<'a> {
+    let (restore_log, read) = match examined {
         Examined::Read {
             report,
             restore_log: true,
-        } => {
-            let mut value = serde_json::to_value(FileJson {
-                path: path.clone(),
-                report: report.as_ref(),
-            })
-            .unwrap_or_default();
-            value["restore_log"] = true.into();
-            value
-        }
-        Examined::Read { report, .. } => serde_json::json!({
-            "path": path, "restore_log": false, "format": null, "final_code": null,
-            "phase": null, "lines": report.lines,
-        }),
-        Examined::Skipped(why) => serde_json::json!({
-            "path": path, "restore_log": false, "skipped": why.to_string(),
-        }),
+        } => (true, FileRead::Log(report)),
+        Examined::Read { report, .. } => (
+            false,
+            FileRead::NotALog {
+                format: None,
+                final_code: None,
+                phase: None,
+                lines: report.lines,
+            },
+        ),
+        Examined::Skipped(why) => (
+            false,
+            FileRead::Skipped {
+                skipped: why.to_string(),
+            },
+        ),
+    };
+    FileJson {
+        path: printable(&path.display().to_string()).into_owned(),
+        restore_log,
+        read,
     }
 }

@@ -7,13 +7,27 @@ use std::process::ExitCode;
 
 use case::{Ledger, Subject};
 use kb::{CaseStatus, EvidenceSource, Kb, OutcomeGroup, StepKind, StepOutcome};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::RecordArgs;
 use crate::knowledge::{knowledge, resolve_model};
 use crate::ops::Context;
 use crate::output::{self, DIM, paint};
 use crate::usage_error::UsageError;
+
+/// What `history --import --json` prints. Fields in alphabetical order, the order this JSON
+/// had when it was built as a `serde_json::Value` (see [`output::print_json`]).
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    /// The new cases' ids, in order.
+    cases: &'a [String],
+    /// New cases a step fixed.
+    fixed: usize,
+    imported: usize,
+    /// Cases not stored, because already there or with an unknown outcome.
+    skipped: Vec<&'a str>,
+    unresolved: usize,
+}
 
 /// Largest cases file read.
 const MAX_IMPORT: u64 = 64 * 1024 * 1024;
@@ -231,20 +245,19 @@ pub fn import(
         ExitCode::from(1)
     };
     if json {
-        // Skipped: cases not stored, because already there or with an unknown outcome.
         let skipped: Vec<&str> = imported
             .already
             .iter()
             .map(String::as_str)
             .chain(unknown.iter().map(|(_, c)| c.id.as_str()))
             .collect();
-        output::print_json(&json!({
-            "imported": added,
-            "fixed": fixed,
-            "unresolved": added - fixed,
-            "skipped": skipped,
-            "cases": imported.ids,
-        }))?;
+        output::print_json(&ImportJson {
+            cases: &imported.ids,
+            fixed,
+            imported: added,
+            skipped,
+            unresolved: added - fixed,
+        })?;
         return Ok(status);
     }
     output::line(format!(
