@@ -205,3 +205,61 @@ fn every_text_command_fits_an_80_column_window() {
         }
     }
 }
+
+/// `restore` on a real terminal: its progress bar is drawn between idevicerestore's lines and
+/// never over them. The bytes the terminal received, played into a terminal emulator, leave
+/// every error line of the tool whole on the screen, then the verdict.
+#[test]
+fn restores_progress_bar_never_draws_over_a_line_of_the_tool() {
+    use std::io::Read as _;
+
+    let stand_in = crate::restore::StandIn::bench(&[("any", &["drop-in-restore-mode"])], 1, 0.1);
+    let db = tempfile::tempdir().unwrap();
+    let mut command = stand_in.command(&db.path().join("cases.sqlite"), &["--latest"]);
+    command
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    let (rows, columns) = (60, 100);
+    let mut session = Session::spawn(command).expect("spawn in a pty");
+    session
+        .get_process_mut()
+        .set_window_size(columns, rows)
+        .unwrap();
+    let mut shown = Vec::new();
+    // Everything the terminal receives until the program ends (EIO when the pty closes).
+    let _ = session.read_to_end(&mut shown);
+    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+    let mut terminal = vt100::Parser::new(size(rows), size(columns), 0);
+    terminal.process(&shown);
+    // Row by row, as a person sees them (indicatif pads its lines to the width, which the
+    // emulator counts as a row wrapping into the next).
+    let screen: String = terminal
+        .screen()
+        .rows(0, columns)
+        .map(|row| row.trim_end().to_owned() + "\n")
+        .collect();
+    let fixture = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/idevicerestore/drop-in-restore-mode.txt"),
+    )
+    .unwrap();
+    let errors: Vec<&str> = fixture.lines().filter(|l| l.starts_with("ERROR")).collect();
+    assert!(errors.len() >= 2);
+    let raw = String::from_utf8_lossy(&shown);
+    assert!(raw.contains('['), "a progress bar was drawn: {raw:?}");
+    for error in errors {
+        assert!(
+            screen.lines().any(|l| l.trim_end().ends_with(error)),
+            "{error:?} is not whole on the screen:\n{screen}"
+        );
+    }
+    let verdict = screen.find("The restore failed").expect("the verdict");
+    assert!(
+        screen[..verdict].contains("Unable to restore device"),
+        "the verdict comes after the tool's lines:\n{screen}"
+    );
+    assert!(
+        !screen.contains("sending the system ["),
+        "no progress bar is left on the screen:\n{screen}"
+    );
+}
