@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use kb::{NamedStep, Phase, RestoreEvent, RestoreStep, RestoreVerdict, Stamped};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::broadcast;
 use usb::AppleDevice;
 use usb::json::DeviceJson;
@@ -42,13 +42,97 @@ struct Port {
     device: Option<AppleDevice>,
     present: bool,
     stage: Option<Stage>,
-    last: Option<Value>,
+    /// What USB showed last.
+    last: Option<PortNews>,
     /// The last thing the bench did to the phone (told it to leave recovery mode), in words.
-    note: Option<Value>,
+    note: Option<PortNews>,
     drops: u32,
     loops: u32,
     glitches: u32,
     restore: Option<u64>,
+}
+
+/// Something seen or done on a port, in words.
+#[derive(Debug, Clone, Serialize)]
+struct PortNews {
+    /// Seconds since the bench started.
+    t: f64,
+    /// A timeline event's kind (`drop`, `attach`, …), or what the bench did (`exit-recovery`).
+    kind: &'static str,
+    message: String,
+}
+
+/// A port as the page shows it.
+#[derive(Serialize)]
+struct PortView<'a> {
+    port: &'a str,
+    present: bool,
+    device: Option<DeviceJson>,
+    stage: Option<Stage>,
+    stage_words: Option<&'static str>,
+    last: Option<&'a PortNews>,
+    note: Option<&'a PortNews>,
+    drops: u32,
+    loops: u32,
+    glitches: u32,
+    /// The restore running (or last run) on it.
+    restore: Option<u64>,
+}
+
+/// Everything a page needs when it opens.
+#[derive(Serialize)]
+struct Snapshot<'a> {
+    /// The sequence number the events that follow continue from.
+    seq: u64,
+    t: f64,
+    ports: Vec<PortView<'a>>,
+    alerts: &'a VecDeque<Value>,
+    restores: Vec<&'a RestoreView>,
+    ignored_ports: u64,
+    replay_done: bool,
+    /// The wall-clock time the bench started; `None` while a recording is replayed, whose
+    /// times are the recording's.
+    started_ms: Option<u64>,
+    sources: Vec<SourceView<'a>>,
+}
+
+/// The phones on the bench, in the `devices --json` shape, and whether each source of
+/// devices could be read.
+#[derive(Serialize)]
+struct DevicesView<'a> {
+    devices: Vec<DeviceJson>,
+    sources: Vec<SourceView<'a>>,
+}
+
+/// A source of devices as the API and the page show it: whether it could be read, why not,
+/// and what to do about it.
+#[derive(Serialize)]
+struct SourceView<'a> {
+    name: &'a str,
+    ok: bool,
+    error: Option<&'a str>,
+    /// What to do about the error (`null` when there is none); no such field for the bench
+    /// itself, which is always read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<Option<&'static str>>,
+}
+
+/// The bench itself as a source of devices: the phones it holds.
+const BENCH_SOURCE: SourceView<'static> = SourceView {
+    name: "bench",
+    ok: true,
+    error: None,
+    help: None,
+};
+
+/// The case history changed: pages reload their list (an empty object).
+#[derive(Serialize)]
+struct CasesChanged {}
+
+/// A replayed recording was played to its end.
+#[derive(Serialize)]
+struct Replayed {
+    done: bool,
 }
 
 /// A supervised restore as the page shows it.
@@ -143,7 +227,13 @@ impl Bench {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn send(&self, state: &mut State, event: &'static str, mut data: Value) {
+    /// Broadcasts `data` as JSON. Like everything the pages and the API receive, it goes through
+    /// a [`Value`], whose keys come out in alphabetical order at every level (this workspace's
+    /// serde_json is built without `preserve_order`): the order the pages have always had,
+    /// whatever order a type declares its fields in.
+    fn send(&self, state: &mut State, event: &'static str, data: impl Serialize) {
+        // Our own types, with string keys only: nothing here fails to become a value.
+        let mut data = serde_json::to_value(data).unwrap_or_default();
         state.seq += 1;
         if !self.show_ids {
             kb::text::redact_json(&mut data);
@@ -222,8 +312,7 @@ impl Bench {
             EventKind::Detach => port.present = false,
             _ => {}
         }
-        port.last =
-            Some(json!({"t": finding.t, "kind": object["kind"], "message": finding.message}));
+        port.last = Some(PortNews::of(finding));
         let view = self.port_view(name, port);
         if let Some(seen) = restoring.and_then(|id| state.restore_link.get_mut(&id))
             && seen.len() < LINK_KEPT
@@ -238,20 +327,9 @@ impl Bench {
         self.lock().restore_link.remove(&id).unwrap_or_default()
     }
 
+    /// A port as its event carries it: a value of its own, so that `send` can take the state.
     fn port_view(&self, name: &str, port: &Port) -> Value {
-        json!({
-            "port": name,
-            "present": port.present,
-            "device": port.device.as_ref().map(|d| DeviceJson::new(d, self.show_ids)),
-            "stage": port.stage,
-            "stage_words": port.stage.map(Stage::words),
-            "last": port.last,
-            "note": port.note,
-            "drops": port.drops,
-            "loops": port.loops,
-            "glitches": port.glitches,
-            "restore": port.restore,
-        })
+        serde_json::to_value(PortView::new(name, port, self.show_ids)).unwrap_or_default()
     }
 
     /// The phone on `port` with its ECID, when one is there now.
@@ -269,7 +347,11 @@ impl Bench {
         let Some(entry) = Self::port(&mut state, port) else {
             return;
         };
-        entry.note = Some(json!({"t": t, "kind": kind, "message": message}));
+        entry.note = Some(PortNews {
+            t,
+            kind,
+            message: message.to_owned(),
+        });
         let view = self.port_view(port, entry);
         self.send(&mut state, "port", view);
     }
@@ -370,13 +452,13 @@ impl Bench {
         });
         let view = restore_view(view);
         self.send(&mut state, "restore", view);
-        self.send(&mut state, "cases", json!({}));
+        self.send(&mut state, "cases", CasesChanged {});
     }
 
     /// A case was added to the history: pages reload their list.
     pub fn cases_changed(&self) {
         let mut state = self.lock();
-        self.send(&mut state, "cases", json!({}));
+        self.send(&mut state, "cases", CasesChanged {});
     }
 
     /// Whether a source of devices (`usb`, `usbmuxd`) could be read just now; a change is news
@@ -386,9 +468,8 @@ impl Bench {
         if state.sources.get(name) == Some(&error) {
             return;
         }
-        let view = source_view(name, error.as_deref());
+        self.send(&mut state, "source", source_view(name, error.as_deref()));
         state.sources.insert(name, error);
-        self.send(&mut state, "source", view);
     }
 
     /// The bench is fed from a recording: the times it shows are the recording's.
@@ -400,24 +481,30 @@ impl Bench {
     pub fn replay_finished(&self) {
         let mut state = self.lock();
         state.replay_done = true;
-        self.send(&mut state, "replay", json!({"done": true}));
+        self.send(&mut state, "replay", Replayed { done: true });
     }
 
     /// Everything a page needs when it opens: the ports, recent alerts and restores, and the
     /// sequence number the events that follow continue from.
     pub fn snapshot(&self) -> Value {
         let state = self.lock();
-        let mut value = json!({
-            "seq": state.seq,
-            "t": self.t(),
-            "ports": state.ports.iter().map(|(name, port)| self.port_view(name, port)).collect::<Vec<_>>(),
-            "alerts": state.alerts,
-            "restores": state.restores.values().collect::<Vec<_>>(),
-            "ignored_ports": state.ignored_ports,
-            "replay_done": state.replay_done,
-            "started_ms": (!state.replaying).then_some(self.started_ms),
-            "sources": state.sources.iter().map(|(name, error)| source_view(name, error.as_deref())).collect::<Vec<_>>(),
-        });
+        let snapshot = Snapshot {
+            seq: state.seq,
+            t: self.t(),
+            ports: state
+                .ports
+                .iter()
+                .map(|(name, port)| PortView::new(name, port, self.show_ids))
+                .collect(),
+            alerts: &state.alerts,
+            restores: state.restores.values().collect(),
+            ignored_ports: state.ignored_ports,
+            replay_done: state.replay_done,
+            started_ms: (!state.replaying).then_some(self.started_ms),
+            sources: source_views(&state.sources).collect(),
+        };
+        // Into a `Value` to mask identifiers, which also sorts its keys as `send` says.
+        let mut value = serde_json::to_value(snapshot).unwrap_or_default();
         if !self.show_ids {
             kb::text::redact_json(&mut value);
         }
@@ -427,33 +514,73 @@ impl Bench {
     /// The phones on the bench now, in the `devices --json` shape.
     pub fn devices(&self) -> Value {
         let state = self.lock();
-        let devices: Vec<DeviceJson> = state
-            .ports
-            .values()
-            .filter(|p| p.present)
-            .filter_map(|p| p.device.as_ref())
-            .map(|d| DeviceJson::new(d, self.show_ids))
-            .collect();
-        let mut sources = vec![json!({"name": "bench", "ok": true, "error": null})];
-        sources.extend(
-            state
-                .sources
-                .iter()
-                .map(|(name, error)| source_view(name, error.as_deref())),
-        );
-        json!({"devices": devices, "sources": sources})
+        let devices = DevicesView {
+            devices: state
+                .ports
+                .values()
+                .filter(|p| p.present)
+                .filter_map(|p| p.device.as_ref())
+                .map(|d| DeviceJson::new(d, self.show_ids))
+                .collect(),
+            sources: std::iter::once(BENCH_SOURCE)
+                .chain(source_views(&state.sources))
+                .collect(),
+        };
+        // Keys sorted as `send` says.
+        serde_json::to_value(devices).unwrap_or_default()
     }
 }
 
-/// A source of devices as the API and the page show it: whether it could be read, why not,
-/// and what to do about it.
-fn source_view(name: &str, error: Option<&str>) -> Value {
+impl<'a> PortView<'a> {
+    fn new(name: &'a str, port: &'a Port, show_ids: bool) -> PortView<'a> {
+        PortView {
+            port: name,
+            present: port.present,
+            device: port.device.as_ref().map(|d| DeviceJson::new(d, show_ids)),
+            stage: port.stage,
+            stage_words: port.stage.map(Stage::words),
+            last: port.last.as_ref(),
+            note: port.note.as_ref(),
+            drops: port.drops,
+            loops: port.loops,
+            glitches: port.glitches,
+            restore: port.restore,
+        }
+    }
+}
+
+impl PortNews {
+    /// What the timeline tracker saw on a port.
+    fn of(finding: &Finding) -> PortNews {
+        PortNews {
+            t: finding.t,
+            kind: finding.kind.id(),
+            message: finding.message.clone(),
+        }
+    }
+}
+
+/// Each source of devices as the API and the page show it.
+fn source_views<'a>(
+    sources: &'a BTreeMap<&'static str, Option<String>>,
+) -> impl Iterator<Item = SourceView<'a>> {
+    sources
+        .iter()
+        .map(|(name, error)| source_view(name, error.as_deref()))
+}
+
+fn source_view<'a>(name: &'a str, error: Option<&'a str>) -> SourceView<'a> {
     let help = error.map(|_| match name {
         "usb" => "Restore Doctor could not read this computer's USB bus. Run it as a user who may (on Linux: root, or with usbmuxd's udev rules); in a container or virtual machine, pass the USB devices through.",
         "usbmuxd" => "usbmuxd did not answer. Start it (Linux: the usbmuxd service; Windows: Apple Mobile Device Support, which comes with Apple Devices or iTunes).",
         _ => "This source of devices could not be read.",
     });
-    json!({"name": name, "ok": error.is_none(), "error": error, "help": help})
+    SourceView {
+        name,
+        ok: error.is_none(),
+        error,
+        help: Some(help),
+    }
 }
 
 /// A restore as the pages receive it.
@@ -477,6 +604,7 @@ fn push_line(log: &mut VecDeque<String>, line: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn phone(port: &str) -> AppleDevice {
         let mut device = AppleDevice::new("test");

@@ -21,8 +21,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use kb::Kb;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -195,9 +195,9 @@ async fn style() -> Response {
 
 async fn state(State(d): Shared) -> Response {
     let mut snapshot = d.bench.snapshot();
-    snapshot["restores_enabled"] = json!(d.restorer.is_some());
-    snapshot["exit_recovery_enabled"] = json!(d.exiter.is_some());
-    snapshot["show_ids"] = json!(d.show_ids);
+    snapshot["restores_enabled"] = Value::Bool(d.restorer.is_some());
+    snapshot["exit_recovery_enabled"] = Value::Bool(d.exiter.is_some());
+    snapshot["show_ids"] = Value::Bool(d.show_ids);
     axum::Json(snapshot).into_response()
 }
 
@@ -223,8 +223,47 @@ async fn events(State(d): Shared) -> impl IntoResponse {
 }
 
 /// A JSON error a page can show.
+#[derive(Serialize)]
+struct Problem {
+    error: String,
+}
+
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"error": message.into()}))).into_response()
+    let error = message.into();
+    (status, axum::Json(Problem { error })).into_response()
+}
+
+/// The answer to an accepted request to tell a phone to leave recovery mode.
+#[derive(Serialize)]
+struct Told {
+    ok: bool,
+}
+
+/// The answer to an accepted restore: its id, which its news carry.
+#[derive(Serialize)]
+struct Started {
+    id: u64,
+}
+
+/// The recent cases (each as `report --json` gives it) and each port's record.
+#[derive(Default, Serialize)]
+struct CaseList {
+    cases: Vec<Value>,
+    ports: Vec<store::PortHistory>,
+    /// The days the ports' record covers; absent when there is no case history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port_days: Option<i64>,
+}
+
+impl IntoResponse for CaseList {
+    fn into_response(self) -> Response {
+        // Through a `Value`, so that the keys (the ports' too) come out in alphabetical order,
+        // as everything the pages receive (see `Bench::send`).
+        match serde_json::to_value(self) {
+            Ok(value) => axum::Json(value).into_response(),
+            Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        }
+    }
 }
 
 /// Runs a read of the case history off the async threads.
@@ -258,16 +297,19 @@ async fn cases(State(d): Shared) -> Response {
         let cases = store.history(&filter).map_err(|e| e.to_string())?;
         let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * PORT_DAYS);
         let ports = store.ports(Some(since)).map_err(|e| e.to_string())?;
-        Ok(json!({
-            "cases": cases.iter().map(|c| report::json(kb, c, show_ids)).collect::<Vec<_>>(),
-            "ports": ports,
-            "port_days": PORT_DAYS,
-        }))
+        Ok(CaseList {
+            cases: cases
+                .iter()
+                .map(|c| report::json(kb, c, show_ids))
+                .collect(),
+            ports,
+            port_days: Some(PORT_DAYS),
+        })
     })
     .await;
     match read {
-        Ok(Some(value)) => axum::Json(value).into_response(),
-        Ok(None) => axum::Json(json!({"cases": [], "ports": []})).into_response(),
+        Ok(Some(list)) => list.into_response(),
+        Ok(None) => CaseList::default().into_response(),
         Err(response) => response,
     }
 }
@@ -336,7 +378,7 @@ async fn exit_recovery(State(d): Shared, axum::Json(form): axum::Json<ExitForm>)
         }
     }
     match exiter.start(form.port, phone, d.bench.clone()) {
-        Ok(()) => (StatusCode::ACCEPTED, axum::Json(json!({"ok": true}))).into_response(),
+        Ok(()) => (StatusCode::ACCEPTED, axum::Json(Told { ok: true })).into_response(),
         Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }
@@ -407,7 +449,7 @@ async fn start_restore(State(d): Shared, axum::Json(form): axum::Json<RestoreFor
         erase,
     };
     match restorer.start(job, d.bench.clone()) {
-        Ok(()) => (StatusCode::ACCEPTED, axum::Json(json!({"id": id}))).into_response(),
+        Ok(()) => (StatusCode::ACCEPTED, axum::Json(Started { id })).into_response(),
         Err(e) => {
             d.bench
                 .restore_ended(id, kb::RestoreVerdict::not_run(e.clone()));
