@@ -606,10 +606,13 @@ impl Session<'_, '_> {
                 Choice::new("none", "No number"),
             ],
         };
-        let Some(picked) = self
-            .prompter
-            .choose("Did the error number change?", &options)?
-        else {
+        // Without a number before, there is nothing to change: ask whether one showed.
+        let question = if before.is_some() {
+            "Did the error number change?"
+        } else {
+            "Did it show an error number this time?"
+        };
+        let Some(picked) = self.prompter.choose(question, &options)? else {
             return Ok(false);
         };
         match options[picked].key.as_str() {
