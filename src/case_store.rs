@@ -202,18 +202,22 @@ impl CaseKeeper {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "postgres")]
     use case::Subject;
+    #[cfg(feature = "postgres")]
     use kb::{CaseStatus, EvidenceSource, StepKind, StepOutcome};
 
     use super::*;
 
     /// A ledger with a code, as a session has after its first answer.
+    #[cfg(feature = "postgres")]
     fn started() -> Ledger {
         let mut ledger = Ledger::new();
         ledger.add(Subject::Code, "4013".to_owned(), EvidenceSource::Person);
         ledger
     }
 
+    #[cfg(feature = "postgres")]
     #[test]
     fn what_a_restarted_postgresql_missed_is_written_when_it_answers_and_the_case_ends_fixed() {
         let Some(server) = pgserver::Server::for_test() else {
@@ -252,6 +256,7 @@ mod tests {
         assert_eq!(steps, ["swap-cable", "change-port"]);
     }
 
+    #[cfg(feature = "postgres")]
     #[test]
     fn a_history_that_stays_away_leaves_the_case_open_and_is_not_tried_for_ever() {
         let Some(server) = pgserver::Server::for_test() else {

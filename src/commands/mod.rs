@@ -13,6 +13,7 @@ mod learn;
 mod logs;
 mod record;
 mod restore;
+#[cfg(feature = "dashboard")]
 mod serve;
 mod watch;
 
@@ -34,7 +35,12 @@ pub fn run(ctx: &Context, cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Record(args)) => record::run(ctx, &args),
         Some(Command::Learn(args)) => learn::run(ctx, &args),
         Some(Command::Dfu(args)) => dfu::run(&args),
+        #[cfg(feature = "dashboard")]
         Some(Command::Serve(args)) => serve::run(ctx, &args),
+        #[cfg(not(feature = "dashboard"))]
+        Some(Command::Serve(_)) => Err(anyhow::anyhow!(
+            "this build of Restore Doctor has no dashboard (it was built without the `dashboard` feature); `serve` needs a build with it"
+        )),
         Some(Command::ExitRecovery(args)) => exit_recovery::run(ctx, &args),
         Some(Command::Devices(args)) => devices::run(&args),
         Some(Command::Identify(args)) => identify::run(&args),

@@ -6,6 +6,7 @@ pub mod context;
 pub mod evidence;
 pub mod learn;
 pub mod restore;
+#[cfg(feature = "dashboard")]
 pub mod serve_feed;
 pub mod watch;
 

@@ -7,11 +7,9 @@
 //! comparison. `RESTORE_DOCTOR_BLESS=1 cargo test --test integration golden` rewrites them; do
 //! that only for a change of shape that is meant, and say so in its commit.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use crate::harness::{command, sysfs_dfu_iphone7_behind_hub};
 use crate::restore::StandIn;
@@ -479,10 +477,15 @@ fn case_history_json_is_unchanged() {
     golden("cases.json", &all);
 }
 
+#[cfg(feature = "dashboard")]
 /// A `serve --replay` of a bench recording, run to its end: the page's state (the ports and
 /// the alerts, which are the SSE `port` and `finding` payloads) and the devices.
 #[test]
 fn dashboard_json_is_unchanged() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
     let db = tempfile::tempdir().unwrap();
     let mut child = command()
         .current_dir(root())

@@ -136,6 +136,7 @@ fn ten_outcomes_from_two_benches_in_sqlite_change_the_plan() {
     ten_outcomes_from_two_benches_change_the_plan(db.to_str().unwrap());
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn ten_outcomes_from_two_benches_in_postgresql_change_the_plan() {
     let Some(server) = pgserver::Server::for_test() else {
@@ -419,6 +420,7 @@ fn a_db_in_a_folder_that_does_not_exist_is_an_error_and_no_folder_is_made() {
     assert!(!dir.path().join("no-such-folder").exists());
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn a_libpq_keyword_string_is_postgresql_and_its_password_is_never_shown() {
     let Some(server) = pgserver::Server::for_test() else {

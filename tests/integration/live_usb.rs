@@ -615,6 +615,7 @@ fn watch_live_tells_the_ibec_reenumeration_from_the_failed_restore_mode_entry() 
 
 const RECOVERY_8: &str = "recovery-iphone8-palera1n-17.umockdev";
 
+#[cfg(feature = "dashboard")]
 #[test]
 fn serve_without_replay_shows_the_emulated_bench_and_follows_it() {
     let Some(bench) = Bench::start(
@@ -665,6 +666,7 @@ fn serve_without_replay_shows_the_emulated_bench_and_follows_it() {
     assert_eq!(out.status, 0, "{}", out.stderr);
 }
 
+#[cfg(feature = "dashboard")]
 /// The page tells the phone in recovery mode to start iOS: irecovery (the stand-in) is run
 /// for it alone, the phone comes back in normal mode on its port and the port says so in
 /// words; the DFU phone beside it is refused with nothing sent.
@@ -755,6 +757,7 @@ fn serve_tells_a_phone_in_recovery_mode_to_start_ios() {
     assert_eq!(out.status, 0, "{}", out.stderr);
 }
 
+#[cfg(feature = "dashboard")]
 /// The `host:port` the dashboard printed as its first line.
 fn dashboard_address(bench: &Bench) -> String {
     let first = bench.stdout.wait_for("the address", |t| t.contains('\n'));
@@ -766,6 +769,7 @@ fn dashboard_address(bench: &Bench) -> String {
         .to_owned()
 }
 
+#[cfg(feature = "dashboard")]
 /// One HTTP/1.1 POST of a JSON body from the page's own origin; the status and the answer.
 fn http_post(address: &str, path: &str, body: &str) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(address).unwrap();
@@ -787,6 +791,7 @@ fn http_post(address: &str, path: &str, body: &str) -> (u16, String) {
     (status, response)
 }
 
+#[cfg(feature = "dashboard")]
 /// One HTTP/1.1 GET; the body.
 fn http_get(address: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(address).unwrap();
@@ -810,6 +815,7 @@ fn http_get(address: &str, path: &str) -> String {
     }
 }
 
+#[cfg(feature = "dashboard")]
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {

@@ -7,6 +7,7 @@ mod dfu;
 mod diagnose;
 mod exit_recovery;
 mod explain;
+mod features;
 mod golden;
 mod harness;
 mod help;
@@ -16,6 +17,7 @@ mod live_usb;
 mod logs;
 mod restore;
 mod restore_bench;
+#[cfg(feature = "dashboard")]
 mod serve;
 mod session_replay;
 mod terminal;

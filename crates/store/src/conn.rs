@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use postgres::types::Type;
 use rusqlite::types::ValueRef;
 
 use crate::StoreError;
+use crate::server;
 
 /// A statement parameter: every value the store writes is a whole number or text.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,25 +89,14 @@ pub(crate) type Row = Vec<Cell>;
 /// Which database a connection talks to.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<postgres::Client>),
+    Postgres(RefCell<server::Client>),
 }
 
 impl Conn {
     /// Connects to a PostgreSQL server by URL, giving up after `timeout`; `shown` names it
     /// in errors (with its password masked).
     pub(crate) fn postgres(url: &str, shown: &str, timeout: Duration) -> Result<Conn, StoreError> {
-        let mut config: postgres::Config = url.parse().map_err(|e| StoreError::Server {
-            location: shown.to_owned(),
-            message: format!("not a PostgreSQL address this can use ({e})"),
-        })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(timeout);
-        }
-        config.application_name("restore-doctor");
-        let client = config
-            .connect(postgres::NoTls)
-            .map_err(|e| crate::errors::from_postgres(shown, e))?;
-        Ok(Conn::Postgres(RefCell::new(client)))
+        server::connect(url, shown, timeout).map(|client| Conn::Postgres(RefCell::new(client)))
     }
 
     pub(crate) fn is_postgres(&self) -> bool {
@@ -144,18 +133,7 @@ impl Conn {
                 })?;
                 Ok(rows.collect::<rusqlite::Result<Vec<Row>>>()?)
             }
-            Conn::Postgres(client) => {
-                let sql = dollar_placeholders(sql);
-                let typed: Vec<(&(dyn postgres::types::ToSql + Sync), Type)> = params
-                    .iter()
-                    .map(|p| match p {
-                        Param::Int(n) => (n as &(dyn postgres::types::ToSql + Sync), Type::INT8),
-                        Param::Text(t) => (t as &(dyn postgres::types::ToSql + Sync), Type::TEXT),
-                    })
-                    .collect();
-                let rows = client.borrow_mut().query_typed(&sql, &typed)?;
-                rows.iter().map(pg_row).collect()
-            }
+            Conn::Postgres(client) => server::query(&mut client.borrow_mut(), sql, params),
         }
     }
 
@@ -163,7 +141,7 @@ impl Conn {
     pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
-            Conn::Postgres(client) => Ok(client.borrow_mut().batch_execute(sql)?),
+            Conn::Postgres(client) => server::batch(&mut client.borrow_mut(), sql),
         }
     }
 
@@ -218,62 +196,5 @@ impl Drop for Transaction<'_> {
             // the store, which ends the transaction anyway.
             let _ = self.conn.batch("ROLLBACK");
         }
-    }
-}
-
-/// `?1` → `$1`: PostgreSQL's placeholders. The store's statements hold no `?` elsewhere.
-fn dollar_placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('$');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn pg_row(row: &postgres::Row) -> Result<Row, StoreError> {
-    (0..row.len())
-        .map(|i| {
-            let column = &row.columns()[i];
-            let cell = match *column.type_() {
-                Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Cell::Int),
-                Type::INT4 => row
-                    .try_get::<_, Option<i32>>(i)?
-                    .map(|n| Cell::Int(n.into())),
-                Type::INT2 => row
-                    .try_get::<_, Option<i16>>(i)?
-                    .map(|n| Cell::Int(n.into())),
-                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
-                    row.try_get::<_, Option<String>>(i)?.map(Cell::Text)
-                }
-                Type::BOOL => row
-                    .try_get::<_, Option<bool>>(i)?
-                    .map(|b| Cell::Int(b.into())),
-                ref other => {
-                    return Err(StoreError::Unsupported(format!(
-                        "column {} has type {other}",
-                        column.name()
-                    )));
-                }
-            };
-            Ok(cell.unwrap_or(Cell::Null))
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_become_dollars_and_nothing_else_changes() {
-        assert_eq!(
-            dollar_placeholders("SELECT ?1, '?' FROM t WHERE a = ?12 AND b IS NULL"),
-            "SELECT $1, '?' FROM t WHERE a = $12 AND b IS NULL"
-        );
     }
 }

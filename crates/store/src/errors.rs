@@ -67,53 +67,16 @@ pub enum StoreError {
     /// The server did not answer (refused, timed out, gone): worth trying again later.
     #[error("cannot use the case history at {location}: {message}; nothing was written")]
     Unreachable { location: String, message: String },
-    #[error("PostgreSQL: {}", describe_postgres(.0))]
+    #[cfg(feature = "postgres")]
+    #[error("PostgreSQL: {}", crate::server::describe(.0))]
     Postgres(#[from] postgres::Error),
+    /// A PostgreSQL address given to a build without the `postgres` feature.
+    #[error(
+        "cannot use the case history at {location}: this build of Restore Doctor has no PostgreSQL support (it was built without the `postgres` feature); give --db a file, or use a build with PostgreSQL"
+    )]
+    NoPostgres { location: String },
     #[error("{0}")]
     Unsupported(String),
-}
-
-/// A PostgreSQL error in words: the server's own message and its SQLSTATE code.
-fn describe_postgres(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    }
-}
-
-/// Classifies an error met while connecting to (or first reading) a PostgreSQL history. The
-/// URL is never part of the message; `location` is shown with its password masked.
-pub(crate) fn from_postgres(location: &str, e: postgres::Error) -> StoreError {
-    use postgres::error::SqlState;
-    let message = match e.code() {
-        Some(c)
-            if *c == SqlState::INVALID_PASSWORD
-                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
-        {
-            format!(
-                "the server refused the user name or password ({})",
-                describe_postgres(&e)
-            )
-        }
-        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => format!(
-            "the server has no such database; create it first (createdb) ({})",
-            describe_postgres(&e)
-        ),
-        Some(_) => describe_postgres(&e),
-        None => {
-            // "error connecting to server" says little; its source says why (refused, timed out).
-            let why = std::error::Error::source(&e)
-                .map_or_else(|| e.to_string(), |source| format!("{e}: {source}"));
-            return StoreError::Unreachable {
-                location: location.to_owned(),
-                message: format!("the server cannot be reached ({why})"),
-            };
-        }
-    };
-    StoreError::Server {
-        location: location.to_owned(),
-        message,
-    }
 }
 
 impl StoreError {
@@ -122,13 +85,8 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         match self {
             StoreError::Unreachable { .. } => true,
-            StoreError::Postgres(e) => {
-                // Class 08: connection exceptions; 57P01–57P03: the server shutting down or
-                // starting up.
-                e.is_closed()
-                    || e.code()
-                        .is_none_or(|c| c.code().starts_with("08") || c.code().starts_with("57P0"))
-            }
+            #[cfg(feature = "postgres")]
+            StoreError::Postgres(e) => crate::server::is_transient(e),
             StoreError::Sql(e) => matches!(
                 e.sqlite_error_code(),
                 Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)

@@ -8,6 +8,8 @@
 mod conn;
 mod errors;
 mod location;
+#[cfg_attr(not(feature = "postgres"), path = "no_server.rs")]
+mod server;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -811,7 +813,8 @@ fn sqlite_connection(path: &std::path::Path, access: Access) -> Result<Conn, Sto
 /// Names the place in an error that came from a query.
 fn in_place(shown: &str, e: StoreError) -> StoreError {
     match e {
-        StoreError::Postgres(e) => errors::from_postgres(shown, e),
+        #[cfg(feature = "postgres")]
+        StoreError::Postgres(e) => server::classify(shown, e),
         other => errors::in_file(shown, other),
     }
 }

@@ -19,6 +19,7 @@ fn writer() -> Command {
 /// databases on a private PostgreSQL server.
 enum Place {
     Files(tempfile::TempDir),
+    #[cfg(feature = "postgres")]
     Server(pgserver::Server),
 }
 
@@ -27,6 +28,7 @@ impl Place {
         Place::Files(tempfile::tempdir().unwrap())
     }
 
+    #[cfg(feature = "postgres")]
     fn postgres() -> Option<Place> {
         pgserver::Server::for_test().map(Place::Server)
     }
@@ -34,6 +36,7 @@ impl Place {
     fn fresh(&self, name: &str) -> Location {
         match self {
             Place::Files(dir) => Location::File(dir.path().join(format!("{name}.sqlite"))),
+            #[cfg(feature = "postgres")]
             Place::Server(server) => Location::parse(&server.create_database(name).unwrap()),
         }
     }
@@ -599,6 +602,7 @@ fn benches_and_outcomes(place: &Place) {
     assert_eq!(front.finished_cases(1).unwrap().len(), 1, "the limit holds");
 }
 
+#[cfg(feature = "postgres")]
 /// The same suite on PostgreSQL, one database per part on one private server.
 #[test]
 fn the_shared_suite_on_postgresql() {
@@ -612,6 +616,7 @@ fn the_shared_suite_on_postgresql() {
     two_writers(&place);
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn sigkill_on_postgresql_loses_no_committed_case() {
     let Some(place) = Place::postgres() else {
@@ -620,6 +625,7 @@ fn sigkill_on_postgresql_loses_no_committed_case() {
     sigkill_loses_nothing(&place.fresh("crash"));
 }
 
+#[cfg(feature = "postgres")]
 /// Bad places on a real server: nothing reached, a wrong password, no such database, a
 /// database of another program or of a newer release. Clear errors, passwords never shown,
 /// nothing written.
@@ -688,4 +694,29 @@ fn bad_postgresql_places_are_clear_errors_and_nothing_is_written() {
         store::SCHEMA_VERSION + 1,
         "not migrated down or touched"
     );
+}
+
+/// A build without the `postgres` feature refuses a PostgreSQL address in one clear line,
+/// never echoes its password and makes no file of that name.
+#[cfg(not(feature = "postgres"))]
+#[test]
+fn a_build_without_postgresql_refuses_a_server_address_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let before: Vec<_> = std::fs::read_dir(".").unwrap().collect();
+    for url in [
+        "postgres://shop:hunter2@db.local/cases",
+        "host=db.local user=shop password=hunter2 dbname=cases",
+    ] {
+        let message = match Store::open(Location::parse(url)) {
+            Ok(_) => panic!("{url} opened"),
+            Err(e) => e.to_string(),
+        };
+        assert!(message.contains("no PostgreSQL support"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+        assert!(Store::open_read_only(Location::parse(url)).is_err());
+    }
+    let after: Vec<_> = std::fs::read_dir(".").unwrap().collect();
+    assert_eq!(before.len(), after.len(), "no file was made");
+    drop(dir);
 }
