@@ -183,7 +183,7 @@ fn writer(r: &LogReport) -> String {
     }
     let kb = knowledge().ok();
     let name = kb
-        .and_then(|kb| kb.tool_messages().ok()?.tool(id))
+        .and_then(|kb| kb.tool_messages().tool(id))
         .map_or(id, |t| t.name.as_str());
     match r.built_on {
         Some(base) if base != id => format!("{name}, built on {base}"),

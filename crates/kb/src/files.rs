@@ -188,6 +188,8 @@ impl KbFiles {
         let settings: Option<Settings> = parse("settings.toml", &self.settings, bad);
         let outcomes: Option<OutcomesFile> = parse("outcomes.toml", &self.outcomes, bad);
         let dialogs: Option<DialogsFile> = parse("dialogs.toml", &self.dialogs, bad);
+        let tool_messages: Option<ToolMessages> =
+            parse("tool-messages.toml", &self.tool_messages, bad);
         let real_cases = parse_cases(&self.real_cases)
             .map_err(|e| {
                 bad.push(Problem {
@@ -212,9 +214,23 @@ impl KbFiles {
             Some(outcomes),
             Some(dialogs),
             Some(real_cases),
+            Some(tool_messages),
         ) = (
-            sources, categories, codes, causes, actions, questions, groups, devices, dfu, notes,
-            settings, outcomes, dialogs, real_cases,
+            sources,
+            categories,
+            codes,
+            causes,
+            actions,
+            questions,
+            groups,
+            devices,
+            dfu,
+            notes,
+            settings,
+            outcomes,
+            dialogs,
+            real_cases,
+            tool_messages,
         )
         else {
             return Err(KbError::Unreadable(std::mem::take(bad)));
@@ -241,43 +257,12 @@ impl KbFiles {
             phrases: Lazy::ready(outcomes.phrase),
             dialog_languages: Lazy::ready(dialogs.language),
             real_cases: Lazy::ready(real_cases),
-            tool_messages_text: Lazy::ready(self.tool_messages.clone()),
-            tool_messages: std::sync::OnceLock::new(),
+            tool_messages: Lazy::ready(tool_messages),
             code_index: HashMap::new(),
             device_names: std::sync::OnceLock::new(),
             stand_ins: std::sync::OnceLock::new(),
         };
         kb.index();
         Ok(kb)
-    }
-}
-
-/// Parses the tool message table (tool-messages.toml) and checks it against `kb`.
-pub(crate) fn parse_tool_messages(kb: &Kb, text: &str) -> Result<ToolMessages, KbError> {
-    let mut unreadable = Vec::new();
-    let Some(table) = parse::<ToolMessages>("tool-messages.toml", text, &mut unreadable) else {
-        return Err(KbError::Unreadable(unreadable));
-    };
-    let problems = super::validate::tool_messages(kb, &table);
-    if problems.is_empty() {
-        Ok(table)
-    } else {
-        Err(KbError::Invalid(problems))
-    }
-}
-
-impl Kb {
-    /// Makes the lookup indexes (each code number's entry, the first entry naming it wins).
-    pub(crate) fn index(&mut self) {
-        self.code_index.clear();
-        for (i, entry) in self.codes.iter().enumerate() {
-            for number in entry.numbers() {
-                self.code_index.entry(number).or_insert(i);
-            }
-        }
-    }
-
-    pub(crate) fn code_position(&self, code: i64) -> Option<usize> {
-        self.code_index.get(&code).copied()
     }
 }

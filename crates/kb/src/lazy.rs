@@ -18,6 +18,7 @@ pub struct Lazy<T> {
 
 impl<T> Lazy<T> {
     /// A value already read (from the TOML files).
+    #[cfg(any(feature = "source", not(kb_image)))]
     pub(crate) fn ready(value: T) -> Lazy<T> {
         Lazy {
             bytes: Box::default(),

@@ -16,6 +16,7 @@ pub(crate) mod devices;
 pub(crate) mod dfu;
 pub(crate) mod dialogs;
 mod event;
+#[cfg(any(feature = "source", not(kb_image)))]
 pub(crate) mod files;
 pub(crate) mod lazy;
 pub(crate) mod notes;
@@ -42,6 +43,7 @@ pub use devices::{
 pub use dfu::{DfuFamily, DfuSigns, DfuStep};
 pub use dialogs::{DialogCode, DialogExample, DialogLanguage};
 pub use event::{CauseShare, NamedStep, RestoreEvent, RestoreVerdict, Stamped};
+#[cfg(any(feature = "source", not(kb_image)))]
 pub use files::KbFiles;
 pub use lazy::Lazy;
 pub use notes::Note;
@@ -165,10 +167,8 @@ pub struct Kb {
     /// The real cases the engine is calibrated and checked on (real-cases.jsonl).
     pub real_cases: Lazy<Vec<RealCase>>,
     /// What the restore tools print and what it means (tool-messages.toml): checked when the
-    /// program is built, parsed on first use, as only log reading needs it.
-    tool_messages_text: Lazy<String>,
-    #[serde(skip)]
-    tool_messages: OnceLock<Result<ToolMessages, KbError>>,
+    /// program is built, read on first use, as only log reading needs it.
+    tool_messages: Lazy<ToolMessages>,
     /// Each code number's entry, made when the kb is loaded.
     #[serde(skip)]
     code_index: HashMap<i64, usize>,
@@ -213,10 +213,12 @@ impl Kb {
         postcard::to_allocvec(self).expect("a knowledge base always serialises")
     }
 
-    /// Parses and validates a set of data files.
+    /// Parses and validates a set of data files (the `source` feature; the build does it).
+    #[cfg(any(feature = "source", not(kb_image)))]
     pub fn load(files: &KbFiles) -> Result<Kb, KbError> {
         let kb = files.parse()?;
-        let problems = validate::check(&kb);
+        let mut problems = validate::check(&kb);
+        problems.extend(validate::tool_messages(&kb, &kb.tool_messages));
         if problems.is_empty() {
             Ok(kb)
         } else {
@@ -224,11 +226,23 @@ impl Kb {
         }
     }
 
-    /// The tool message table, parsed and checked on first use.
-    pub fn tool_messages(&self) -> Result<&ToolMessages, &KbError> {
-        self.tool_messages
-            .get_or_init(|| files::parse_tool_messages(self, &self.tool_messages_text))
-            .as_ref()
+    /// The tool message table, checked when the program was built and read on first use.
+    pub fn tool_messages(&self) -> &ToolMessages {
+        &self.tool_messages
+    }
+
+    /// Makes the lookup indexes (each code number's entry, the first entry naming it wins).
+    pub(crate) fn index(&mut self) {
+        self.code_index.clear();
+        for (i, entry) in self.codes.iter().enumerate() {
+            for number in entry.numbers() {
+                self.code_index.entry(number).or_insert(i);
+            }
+        }
+    }
+
+    pub(crate) fn code_position(&self, code: i64) -> Option<usize> {
+        self.code_index.get(&code).copied()
     }
 
     pub fn cause(&self, id: &str) -> Option<&Cause> {

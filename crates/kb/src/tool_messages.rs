@@ -3,12 +3,12 @@
 //! consequence; the tools and what they are built on; the firmware components and what a
 //! failed update of each implies; Apple's signing-server statuses and error domains.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Phase;
 
 /// The whole table (tool-messages.toml).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToolMessages {
     /// Where messages were read from: a repository at a commit, or a public page.
@@ -27,7 +27,7 @@ pub struct ToolMessages {
 }
 
 /// A place messages were read from.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageSource {
     pub id: String,
@@ -40,7 +40,7 @@ pub struct MessageSource {
 }
 
 /// How a tool is related to the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ToolKind {
     /// Apple's own software (Finder, iTunes, Apple Devices, the phone's restore daemon).
@@ -52,7 +52,7 @@ pub enum ToolKind {
 }
 
 /// A program whose output a log can be.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tool {
     /// The `format` a log of it is reported as.
@@ -70,7 +70,7 @@ pub struct Tool {
 }
 
 /// A part of the phone (or a step) a message can name.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     pub id: String,
@@ -83,7 +83,7 @@ pub struct Component {
 }
 
 /// What Apple's signing server (TSS) means by a status it sends back (`STATUS=94`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerStatus {
     pub status: u32,
@@ -94,7 +94,7 @@ pub struct ServerStatus {
 }
 
 /// An error domain in Apple's logs, and whether its numbers are the codes Apple's app shows.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorDomain {
     pub id: String,
@@ -107,7 +107,7 @@ pub struct ErrorDomain {
 }
 
 /// One number of a domain and what it was seen to mean.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DomainNumber {
     pub number: i64,
@@ -117,7 +117,7 @@ pub struct DomainNumber {
 
 /// A phase as the table gives it: one of the restore's phases, the phase of the step in
 /// progress (a message printed in several phases), or none (the tool's own set-up).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MessagePhase {
     Extract,
@@ -146,7 +146,7 @@ impl MessagePhase {
 }
 
 /// How loud the tool printed a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     Error,
@@ -158,7 +158,7 @@ pub enum Level {
 }
 
 /// What a message says about the restore.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// The tool found the phone and starts (again): what came before was another attempt.
@@ -189,7 +189,7 @@ impl Role {
 }
 
 /// The messages one function of a tool prints.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionMessages {
     pub tool: String,
@@ -205,7 +205,7 @@ pub struct FunctionMessages {
 
 /// A message as printed, with its placeholders: `{n}` a number, `{x}` a hex number, `{f}` a
 /// fraction, `{s}` any text.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Message {
     pub level: Level,

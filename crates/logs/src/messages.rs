@@ -92,7 +92,7 @@ pub static CATALOG: LazyLock<Catalog> =
 
 /// The built-in tool message table (none if the kb does not load, which its tests prevent).
 pub fn table() -> Option<&'static kb::ToolMessages> {
-    kb::Kb::embedded().ok()?.tool_messages().ok()
+    Some(kb::Kb::embedded().ok()?.tool_messages())
 }
 
 /// The shortest literal a message is looked for by.

@@ -72,7 +72,6 @@ fn every_failure_message_is_read_as_its_tools_log_with_a_phase() {
         let mut seen = std::collections::HashSet::new();
         let failures: Vec<ToolMessage> = kb
             .tool_messages()
-            .unwrap()
             .messages()
             .filter(|m| m.tool == tool && matches!(m.role, Role::Cause | Role::Consequence))
             .filter(|m| seen.insert(m.text))
@@ -118,14 +117,12 @@ fn every_failure_message_in_the_table_maps_to_a_phase() {
     let kb = kb::Kb::embedded().unwrap();
     let unmapped: Vec<String> = kb
         .tool_messages()
-        .unwrap()
         .messages()
         .filter(|m| m.role.is_failure() && m.phase == kb::MessagePhase::None)
         .map(|m| format!("{} {}: {}", m.tool, m.function, m.text))
         .collect();
     let failures = kb
         .tool_messages()
-        .unwrap()
         .messages()
         .filter(|m| m.role.is_failure() && ["idevicerestore", "futurerestore"].contains(&m.tool))
         .count();
