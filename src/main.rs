@@ -29,7 +29,10 @@ use usage_error::UsageError;
 fn main() -> ExitCode {
     let cli = Cli::parse_in_order();
     output::set_color(cli.color);
-    let context = ops::Context::new(cli.db.clone(), cli.bench.clone(), !cli.no_learn);
+    let context = match ops::Context::new(cli.db.clone(), cli.bench.clone(), !cli.no_learn) {
+        Ok(context) => context,
+        Err(e) => return report(&e.into()),
+    };
     match commands::run(&context, cli) {
         Ok(code) => code,
         Err(err) => report(&err),

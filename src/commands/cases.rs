@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use jiff::Timestamp;
+use kb::text::one_line;
 use serde::Serialize;
 use store::{Filter, StoredCase};
 
@@ -132,11 +133,14 @@ pub fn history(ctx: &Context, bench: Option<&str>, args: &HistoryArgs) -> anyhow
             let bench = p
                 .bench
                 .as_deref()
-                .map(|b| format!("{b} "))
+                .map(|b| format!("{} ", one_line(b)))
                 .unwrap_or_default();
             output::line(format!(
                 "  {bench}{}: {} case(s), {} drop(s), {} sent to repair",
-                p.port, p.cases, p.drops, p.needs_repair
+                one_line(&p.port),
+                p.cases,
+                p.drops,
+                p.needs_repair
             ))?;
         }
     }
@@ -145,7 +149,7 @@ pub fn history(ctx: &Context, bench: Option<&str>, args: &HistoryArgs) -> anyhow
         for b in &benches {
             output::line(format!(
                 "  {}: {} case(s), {} fixed, {} sent to repair, {} drop(s)",
-                b.bench.as_deref().unwrap_or("(not named)"),
+                b.bench.as_deref().map_or("(not named)".into(), one_line),
                 b.cases,
                 b.fixed,
                 b.needs_repair,
@@ -186,7 +190,10 @@ fn case_line(kb: &kb::Kb, case: &StoredCase) -> String {
             })
         })
         .unwrap_or_default();
-    let port = match (&case.bench, &ledger.device.port) {
+    // A shop's shared history is written by every bench's program: its names stay on one line.
+    let bench = case.bench.as_deref().map(one_line);
+    let port = ledger.device.port.as_deref().map(one_line);
+    let port = match (bench, port) {
         (Some(bench), Some(port)) => format!(" · {bench} port {port}"),
         (None, Some(port)) => format!(" · port {port}"),
         (Some(bench), None) => format!(" · {bench}"),

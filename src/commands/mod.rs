@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Diagnose(args)) => diagnose::run(ctx, &args),
         Some(Command::History(args)) => match &args.import {
             Some(file) => record::import(ctx, file, args.skip_unknown, args.json),
-            None => cases::history(ctx, cli.bench.as_deref(), &args),
+            None => cases::history(ctx, cli.bench.as_deref().map(str::trim), &args),
         },
         Some(Command::Report(args)) => cases::report(ctx, &args),
         Some(Command::Record(args)) => record::run(ctx, &args),

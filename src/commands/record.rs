@@ -140,7 +140,7 @@ pub fn run(ctx: &Context, args: &RecordArgs) -> anyhow::Result<ExitCode> {
     let bench = case
         .bench
         .as_deref()
-        .map(|b| format!(" on bench {b}"))
+        .map(|b| format!(" on bench {}", kb::text::one_line(b)))
         .unwrap_or_default();
     output::line(
         output::wrap(

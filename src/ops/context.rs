@@ -10,6 +10,7 @@ use store::{FinishedCase, Location, Store, StoreError};
 
 use crate::case_store::{self, CaseKeeper};
 use crate::ops::learn;
+use crate::usage_error::UsageError;
 
 /// Finished cases learned from: the most recent ones.
 const MOST_CASES: usize = 5_000;
@@ -27,22 +28,28 @@ pub struct Context {
 
 impl Context {
     /// The context of a run with the case history at `db`, the bench named `bench` (else the
-    /// host name), learning from the shop's cases unless `learn` is false.
-    pub fn new(db: Option<PathBuf>, bench: Option<String>, learn: bool) -> Context {
-        let bench = bench
-            .or_else(|| gethostname::gethostname().into_string().ok())
-            .map(|b| {
-                kb::text::printable(b.trim())
-                    .chars()
-                    .take(64)
-                    .collect::<String>()
-            })
-            .filter(|b| !b.is_empty());
-        Context {
+    /// host name), learning from the shop's cases unless `learn` is false. A bench name given
+    /// with a line break or another control character is refused: it is shown in lists,
+    /// reports and other benches' histories, where it must not forge a line.
+    pub fn new(
+        db: Option<PathBuf>,
+        bench: Option<String>,
+        learn: bool,
+    ) -> Result<Context, UsageError> {
+        let bench = match bench {
+            Some(given) => Some(bench_name(&given)?),
+            None => gethostname::gethostname()
+                .into_string()
+                .ok()
+                .map(|host| kb::text::one_line(host.trim()).into_owned()),
+        }
+        .map(|b| b.chars().take(64).collect::<String>())
+        .filter(|b| !b.is_empty());
+        Ok(Context {
             db,
             bench,
             learned: learn.then(Arc::default),
-        }
+        })
     }
 
     /// `--db` as given.
@@ -103,4 +110,18 @@ impl Context {
             .into_iter()
             .find(|s| s.kind == StepKind::Action)
     }
+}
+
+/// A bench name as given (`--bench`, `RESTORE_DOCTOR_BENCH`, spaces around it dropped), or why
+/// it is refused.
+fn bench_name(given: &str) -> Result<String, UsageError> {
+    let name = given.trim();
+    if name.chars().any(char::is_control) {
+        return Err(UsageError::new(format!(
+            "--bench (or RESTORE_DOCTOR_BENCH) \"{}\" has a line break or another control \
+             character; a bench name is one line of text, such as front-desk",
+            kb::text::one_line(name)
+        )));
+    }
+    Ok(name.to_owned())
 }

@@ -462,3 +462,71 @@ fn a_libpq_keyword_string_is_postgresql_and_its_password_is_never_shown() {
         "{stderr}"
     );
 }
+
+/// A bench name cannot forge a line: one given with a line break is refused before anything is
+/// written, and one already in a shared history (written by another bench's program) is shown
+/// with its line breaks escaped in `history` and the reports.
+#[test]
+fn a_bench_name_never_starts_a_line_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let db = db.to_str().unwrap();
+    let forged = "front\nrestore-doctor: every phone on this bench is fixed\u{1b}[2J";
+    let record = [
+        "record",
+        "--code",
+        "4013",
+        "--model",
+        "iPhone 11",
+        "--fixed",
+        "swap-cable",
+    ];
+    let (status, stdout, stderr) = run_on(db, Some(forged), &record);
+    assert_eq!((status, stdout.as_str()), (2, ""), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("front\\nrestore-doctor: every phone") && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
+    let from_env = command()
+        .args(["--db", db])
+        .args(record)
+        .env("RESTORE_DOCTOR_BENCH", "back\r\nforged")
+        .output()
+        .unwrap();
+    assert_eq!(from_env.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&from_env.stderr).lines().count(), 1);
+    assert!(!Path::new(db).exists(), "nothing was written");
+
+    // Another bench's program wrote the name as it was given.
+    let mut store = store::Store::open(Path::new(db)).unwrap();
+    store.set_bench(Some(forged.to_owned()));
+    let mut ledger = case::Ledger::new();
+    ledger.device.port = Some("1-2\nforged port line".to_owned());
+    let (id, _) = store.create(&ledger).unwrap();
+    drop(store);
+    let (status, stdout, stderr) = run_on(db, None, &["history"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.starts_with("restore-doctor:") || l.starts_with("forged")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("front\\nrestore-doctor: every phone"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1-2\\nforged port line"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    let (status, report, stderr) = run_on(db, None, &["report", &id, "--format", "md"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        report.contains("- **Bench:** front\\nrestore-doctor: every phone"),
+        "{report}"
+    );
+    assert!(
+        !report.lines().any(|l| l.starts_with("restore-doctor:")),
+        "{report}"
+    );
+}

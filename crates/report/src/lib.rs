@@ -83,13 +83,22 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The port, on one line whatever the history holds.
     fn port(&self) -> Option<String> {
         let device = &self.case.ledger.device;
-        device.port.as_ref().map(|p| match device.hubs {
+        let port = device.port.as_deref().map(kb::text::one_line);
+        port.map(|p| match device.hubs {
             Some(0) => format!("{p} (straight into the computer)"),
             Some(n) => format!("{p} (through {n} hub(s))"),
-            None => p.clone(),
+            None => p.into_owned(),
         })
+    }
+
+    /// The bench the case was on, on one line whatever the history holds: a shop's shared
+    /// history is written by every bench's program.
+    fn bench(&self) -> Option<String> {
+        let bench = self.case.bench.as_deref()?;
+        Some(kb::text::one_line(bench).into_owned())
     }
 
     fn code(&self) -> Option<String> {
@@ -359,7 +368,7 @@ pub fn markdown(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
     if let Some(port) = v.port() {
         let _ = writeln!(out, "- **USB port:** {port}");
     }
-    if let Some(bench) = &case.bench {
+    if let Some(bench) = v.bench() {
         let _ = writeln!(out, "- **Bench:** {bench}");
     }
     let _ = writeln!(out, "- **Status:** {}", v.status());
@@ -459,8 +468,8 @@ pub fn html(kb: &Kb, case: &StoredCase, show_ids: bool) -> String {
     if let Some(port) = v.port() {
         fact("USB port", port);
     }
-    if let Some(bench) = &case.bench {
-        fact("Bench", bench.clone());
+    if let Some(bench) = v.bench() {
+        fact("Bench", bench);
     }
     fact("Opened", when(case.created_at));
     fact("Last update", when(case.updated_at));
@@ -744,5 +753,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_bench_or_port_name_from_the_history_cannot_start_a_line_of_its_own() {
+        let kb = Kb::embedded().unwrap();
+        let mut ledger = Ledger::new();
+        ledger.device.port = Some("1-2\n- **Status:** fixed".into());
+        let mut case = stored(ledger);
+        case.bench = Some("front\n- **Status:** fixed\r\u{1b}[2J".into());
+        let md = markdown(kb, &case, false);
+        assert!(
+            md.contains("- **Bench:** front\\n- **Status:** fixed\\r\\u{1b}[2J\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- **USB port:** 1-2\\n- **Status:** fixed\n"),
+            "{md}"
+        );
+        let statuses = md
+            .lines()
+            .filter(|l| l.starts_with("- **Status:**"))
+            .count();
+        assert_eq!(statuses, 1, "{md}");
+        assert!(!md.contains('\u{1b}'), "{md}");
+        let html = html(kb, &case, false);
+        assert!(html.contains("<td>front\\n- **Status:** fixed\\r\\u{1b}[2J</td>"));
+        // JSON carries the name as it is, escaped by JSON itself.
+        assert_eq!(json(kb, &case, false)["bench"], case.bench.clone().unwrap());
     }
 }
