@@ -28,9 +28,26 @@ fn has_digit(value: &str) -> bool {
     value.bytes().any(|b| b.is_ascii_digit())
 }
 
-/// A phone number has 8 to 15 digits (ITU E.164), whatever separates them.
-fn phone_digits(value: &str) -> bool {
-    (8..=15).contains(&value.bytes().filter(u8::is_ascii_digit).count())
+/// A phone number has 8 to 15 digits (ITU E.164), whatever separates them; after a `+`, a
+/// country code (none starts with 0); brackets only around an area code or a trunk prefix
+/// (`(555)`, `(0)20`). A time zone before a year (`+1000 2026`), a date, a decimal
+/// (`+12.345678` s) or a count with a bracket (`45 (1234567 of …`) is none.
+fn phone_number(value: &str) -> bool {
+    static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"^(?:\+0",
+            r"|\+(?:0[0-9]|1[0-4])(?:00|15|30|45) (?:19|20)[0-9]{2}",
+            r"|(?:19|20)[0-9]{2}[-./](?:0[1-9]|1[0-2])[-./](?:0[1-9]|[12][0-9]|3[01])",
+            r"|\+?[0-9]+\.[0-9]+$)",
+        ))
+        .expect("the phone checks compile (tested)")
+    });
+    static AREA_CODE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\([0-9]{1,4}\)").expect("compiles (tested)"));
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    (8..=15).contains(&digits)
+        && !NOT_A_PHONE.is_match(value)
+        && !AREA_CODE.replace_all(value, "").contains(['(', ')'])
 }
 
 fn pattern(name: &'static str, regex: String, accept: fn(&str) -> bool) -> IdPattern {
@@ -132,12 +149,13 @@ pub static PATTERNS: LazyLock<Vec<IdPattern>> = LazyLock::new(|| {
             "phone number after its label",
             "phone[ _-]?(?:number)?|msisdn|tel",
             r"\+?[0-9](?:[ ().-]{0,2}[0-9]){5,16}",
-            phone_digits,
+            phone_number,
         ),
+        // A `+` after a letter or digit joins a version (`1.3.0+20230101`), not a number.
         pattern(
             "international phone number",
-            r"(?P<id>\+[0-9](?:[ ().-]{0,2}[0-9]){6,16})".to_owned(),
-            phone_digits,
+            r"(?:^|[^0-9A-Za-z+])(?P<id>\+[0-9](?:[ ().-]{0,2}[0-9]){6,16})".to_owned(),
+            phone_number,
         ),
         pattern(
             "North American phone number",
@@ -436,16 +454,41 @@ mod tests {
             "2345",
             "carrier ok",
         );
+        masks(
+            "phone number after its label",
+            "<key>PhoneNumber</key><string>+46 70 123 45 67</string>",
+            "70 123",
+            "</string>",
+        );
+        masks(
+            "phone number after its label",
+            "tel: 030 12345678",
+            "1234",
+            "tel: ",
+        );
+        masks(
+            "phone number after its label",
+            "MSISDN=447700900123 attached",
+            "4477009",
+            "attached",
+        );
     }
 
     #[test]
     fn international_phone_number() {
-        masks(
-            "international phone number",
-            "call +44 20 7946 0958 for the shop",
-            "7946",
-            "for the shop",
-        );
+        for (line, secret) in [
+            ("call +44 20 7946 0958 for the shop", "7946"),
+            ("call +44 (0)20 7946 0958 for the shop", "7946"),
+            ("her number: +1 (555) 123-4567 for the shop", "(555) 123"),
+            ("call +1-555-123-4567 for the shop", "555-123"),
+            ("call +49 151 23456789 for the shop", "151 2345"),
+            ("call +4915123456789 for the shop", "4915123"),
+            ("call +33 6 12 34 56 78 for the shop", "6 12 34"),
+            ("call +86 138 0013 8000 for the shop", "138 0013"),
+            ("owner (+61 412 345 678) for the shop", "412 345"),
+        ] {
+            masks("international phone number", line, secret, "for the shop");
+        }
     }
 
     #[test]
@@ -462,6 +505,36 @@ mod tests {
             "555.123",
             "today",
         );
+        masks(
+            "North American phone number",
+            "call 555-123-4567 today",
+            "555-123",
+            "today",
+        );
+    }
+
+    #[test]
+    fn times_sizes_counts_and_versions_are_not_phone_numbers() {
+        for line in [
+            // A time zone before the year, as `date` and many logs write the time.
+            "Thu Jan 01 12:34:56 +0000 2026 restore started",
+            "Wed Aug 27 13:08:45 +1000 2025",
+            "2026-01-01 12:34:56 +0530 2026",
+            // Times and sizes after the word phone.
+            "phone: 2026-01-01 12:34:56 restore started",
+            "phone: 45 % (1234567 of 2345678 bytes)",
+            "phone 1 of 12, 104857600 bytes sent",
+            "tel 12.3456789 s",
+            // Relative times, decimals and versions.
+            "elapsed +12.345678 s",
+            "[  +12.345678] usb 1-1: USB disconnect, device number 42",
+            "libimobiledevice 1.3.0+20230101 idevicerestore 1.0.0+git20240101",
+            "iOS 18.1.1 (22B91), iBoot-11881.40.129, build 22B5045g",
+            "Sending NOR data now (2097152 bytes)",
+            "Status: 0x12345678 after 4013 (14 %, 123456789 bytes)",
+        ] {
+            assert_eq!(redact_identifiers(line), line);
+        }
     }
 
     #[test]
