@@ -117,9 +117,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let bench = dashboard.bench.clone();
     let app = router(dashboard);
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(limits::HEADER_READ_TIMEOUT);
+    let http = http();
     let connections = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -148,6 +146,29 @@ pub async fn serve(
     bench.close();
     let _ = tokio::time::timeout(CLOSING_TIME, connections.shutdown()).await;
     Ok(())
+}
+
+/// How the server speaks on each connection: HTTP/1.1, a request head within
+/// [`limits::HEADER_READ_TIMEOUT`], and answers still sent to a client that closed its sending
+/// side once its requests were sent (`nc -N`, a script's socket).
+fn http() -> hyper::server::conn::http1::Builder {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+        .half_close(true);
+    http
+}
+
+/// Serves one connection (any byte stream) as [`serve`] serves each one, until the client is
+/// done with it: what the `dashboard` fuzz target sends its bytes through.
+pub async fn serve_connection<S>(stream: S, app: Router) -> hyper::Result<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    http()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await
 }
 
 type Shared = State<Arc<Dashboard>>;
