@@ -44,15 +44,7 @@ pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// "38 %", or "<1 %" for small non-zero values.
-pub fn percent(p: f64) -> String {
-    let pct = p * 100.0;
-    if pct > 0.0 && pct < 1.0 {
-        "<1 %".to_owned()
-    } else {
-        format!("{pct:.0} %")
-    }
-}
+pub use kb::percent;
 
 /// "25 min", "2 h 5 min".
 pub fn minutes(m: f64) -> String {
@@ -229,12 +221,5 @@ mod tests {
         for line in fit_to(text, 24).lines() {
             assert!(line.len() <= 24, "{line}");
         }
-    }
-
-    #[test]
-    fn percent_never_rounds_small_values_to_zero() {
-        assert_eq!(percent(0.004), "<1 %");
-        assert_eq!(percent(0.0), "0 %");
-        assert_eq!(percent(0.386), "39 %");
     }
 }

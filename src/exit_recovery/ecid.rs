@@ -65,17 +65,12 @@ impl Ecid {
     /// The form put on irecovery's command line after `-i`: `0x` and 16 hex digits, which its
     /// `strtoull(…, 0)` reads as hex and which can never be taken for an option.
     pub fn arg(self) -> String {
-        format!("0x{:016X}", self.0)
+        kb::text::ecid(self.0, true)
     }
 
     /// As people see it: masked (`0x************6F70`) unless `show` is set.
     pub fn shown(self, show: bool) -> String {
-        let hex = format!("{:016X}", self.0);
-        if show {
-            format!("0x{hex}")
-        } else {
-            format!("0x{}", kb::text::mask(&hex))
-        }
+        kb::text::ecid(self.0, show)
     }
 }
 

@@ -99,7 +99,7 @@ fn label(phone: &Phone) -> String {
 }
 
 fn masked_ecid(phone: &Phone) -> String {
-    kb::text::mask(&format!("{:X}", phone.ecid))
+    kb::text::ecid(phone.ecid, false)
 }
 
 fn id(phone: &Phone) -> PhoneId {

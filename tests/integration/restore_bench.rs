@@ -192,8 +192,8 @@ fn several_ecids_are_restored_by_ecid_and_told_apart_on_screen() {
     assert_eq!(stand_in.runs(IPHONE_X).len(), 1);
     assert_eq!(stand_in.most_at_once(), 2);
     // Not on this bus, so no port: the masked ECID tells them apart.
-    assert!(stdout.contains("[ECID **********6F70]"), "{stdout}");
-    assert!(stdout.contains("[ECID *********5061]"), "{stdout}");
+    assert!(stdout.contains("[ECID 0x************6F70]"), "{stdout}");
+    assert!(stdout.contains("[ECID 0x************5061]"), "{stdout}");
     assert!(!stdout.contains("1A2B3C4D5E6F70"), "{stdout}");
 }
 

@@ -17,7 +17,7 @@ pub mod replay;
 #[cfg(feature = "evaluation")]
 pub mod simulate;
 
-use kb::{Device, Kb, Observation};
+use kb::{Device, Kb, Observation, percent};
 use serde::Serialize;
 
 pub use experience::{Experience, LocalCase, LocalExperience, Prior};
@@ -482,15 +482,6 @@ struct Explainer<'a> {
     model: &'a Model,
     /// The answers so far: they can change what an action fixes, and so why it is next.
     observations: &'a [Observation],
-}
-
-fn percent(p: f64) -> String {
-    let pct = p * 100.0;
-    if pct > 0.0 && pct < 1.0 {
-        "<1 %".to_owned()
-    } else {
-        format!("{pct:.0} %")
-    }
 }
 
 impl Explainer<'_> {

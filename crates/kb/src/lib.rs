@@ -79,6 +79,17 @@ pub fn in_sentence(name: &str) -> String {
     }
 }
 
+/// A probability as people read it: "38 %", or "<1 %" for a small value that is not zero
+/// (never "0 %" for something still possible).
+pub fn percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if pct > 0.0 && pct < 1.0 {
+        "<1 %".to_owned()
+    } else {
+        format!("{pct:.0} %")
+    }
+}
+
 /// Why a knowledge base could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -344,7 +355,15 @@ impl Kb {
 
 #[cfg(test)]
 mod tests {
-    use super::in_sentence;
+    use super::{in_sentence, percent};
+
+    #[test]
+    fn percent_never_rounds_small_values_to_zero() {
+        assert_eq!(percent(0.004), "<1 %");
+        assert_eq!(percent(0.0), "0 %");
+        assert_eq!(percent(0.386), "39 %");
+        assert_eq!(percent(1.0), "100 %");
+    }
 
     #[test]
     fn names_read_naturally_inside_sentences() {

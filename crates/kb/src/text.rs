@@ -35,6 +35,18 @@ pub fn mask(id: &str) -> String {
     "*".repeat(chars.len() - keep) + &chars[chars.len() - keep..].iter().collect::<String>()
 }
 
+/// An ECID as the tools print it and people read it: `0x` and 16 hex digits
+/// (`0x001838E00801EFAE`), all but the last four masked unless `show`
+/// (`0x************EFAE`).
+pub fn ecid(value: u64, show: bool) -> String {
+    let hex = format!("{value:016X}");
+    if show {
+        format!("0x{hex}")
+    } else {
+        format!("0x{}", mask(&hex))
+    }
+}
+
 /// A name from outside (a file, a folder, a bench) on one line: newlines, tabs and other control
 /// characters are written as escapes (`\n`, `\t`, `\u{1b}`), so a name can never start a line
 /// of its own or move the cursor. Plain names are returned as they are.

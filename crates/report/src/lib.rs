@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use case::{CauseShare, StoredCase, Subject, Verdict, stored_time};
-use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Phase, StepKind, StepOutcome};
+use kb::{CaseStatus, EventKind, EvidenceSource, Kb, Phase, StepKind, StepOutcome, percent};
 use serde::Serialize;
 
 /// A case prepared for showing: names looked up, identifiers masked or not.
@@ -63,14 +63,11 @@ impl<'a> View<'a> {
     }
 
     fn ecid(&self) -> Option<String> {
-        self.case.ledger.device.ecid.map(|e| {
-            let text = format!("0x{e:016X}");
-            if self.show_ids {
-                text
-            } else {
-                kb::text::mask(&text)
-            }
-        })
+        self.case
+            .ledger
+            .device
+            .ecid
+            .map(|e| kb::text::ecid(e, self.show_ids))
     }
 
     /// Text that came from outside (a tool's line, an answer typed in), identifiers masked
@@ -343,10 +340,6 @@ impl Table {
         }
         let _ = writeln!(out, "</table>");
     }
-}
-
-fn percent(p: f64) -> String {
-    format!("{:.0} %", p * 100.0)
 }
 
 fn md_cell(text: &str) -> String {

@@ -12,10 +12,7 @@ pub fn id_text(value: Option<String>, show: bool) -> Option<String> {
 
 /// The ECID as `0x` and 16 hex digits, all but the last four masked unless `show`.
 pub fn ecid_text(d: &AppleDevice, show: bool) -> Option<String> {
-    d.ecid.map(|e| {
-        let hex = format!("{e:016X}");
-        format!("0x{}", if show { hex } else { kb::text::mask(&hex) })
-    })
+    d.ecid.map(|e| kb::text::ecid(e, show))
 }
 
 /// A hub in the JSON shape.

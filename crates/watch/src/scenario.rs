@@ -226,7 +226,7 @@ pub fn format_event(event: &Event) -> String {
         let _ = write!(line, " {:04x}:{pid:04x}", d.vid.unwrap_or(APPLE_VID));
     }
     if let Some(ecid) = d.ecid {
-        let _ = write!(line, " ecid=0x{ecid:016X}");
+        let _ = write!(line, " ecid={}", kb::text::ecid(ecid, true));
     } else if let Some(udid) = &d.udid {
         let _ = write!(line, " udid={udid}");
     }
