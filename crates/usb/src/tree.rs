@@ -338,32 +338,6 @@ fn usbmuxd_devices(nodes: &[Node], out: &mut Vec<AppleDevice>) {
     }
 }
 
-/// JSON as a plist value (nulls dropped), so one walker serves both.
-fn json_to_plist(json: &serde_json::Value) -> Value {
-    match json {
-        serde_json::Value::Object(map) => Value::Dictionary(
-            map.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), json_to_plist(v)))
-                .collect(),
-        ),
-        serde_json::Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .filter(|v| !v.is_null())
-                .map(json_to_plist)
-                .collect(),
-        ),
-        serde_json::Value::String(s) => Value::String(s.clone()),
-        serde_json::Value::Bool(b) => Value::Boolean(*b),
-        serde_json::Value::Number(n) => match n.as_u64() {
-            Some(u) => Value::Integer(u.into()),
-            None => Value::Real(n.as_f64().unwrap_or(0.0)),
-        },
-        serde_json::Value::Null => Value::String(String::new()),
-    }
-}
-
 /// The part of a paste that is a property list, if any.
 fn plist_slice(text: &str) -> Option<&str> {
     let start = text.find("<?xml").or_else(|| text.find("<plist"))?;
@@ -387,13 +361,14 @@ pub(crate) fn parse_trees(text: &str, out: &mut Vec<AppleDevice>, formats: &mut 
         devices_from_nodes(&system_profiler_text(text), "system_profiler", out);
     }
     let trimmed = text.trim_start();
+    // JSON read straight into a plist value, so one walker serves both.
     if trimmed.starts_with('{')
         && text.contains("SPUSB")
-        && let Ok(json) = serde_json::from_str::<serde_json::Value>(trimmed)
+        && let Ok(json) = serde_json::from_str::<Value>(trimmed)
     {
         note("system_profiler -json");
         let mut nodes = Vec::new();
-        nodes_from_value(&json_to_plist(&json), &["_items"], None, 0, &mut nodes);
+        nodes_from_value(&json, &["_items"], None, 0, &mut nodes);
         devices_from_nodes(&nodes, "system_profiler", out);
     }
     if let Some(xml) = plist_slice(text)
