@@ -61,12 +61,10 @@ impl ToolRun {
 }
 
 impl Irecovery {
-    /// The first `irecovery` on PATH, if there is one (without running it).
+    /// The first `irecovery` on PATH (`irecovery.exe` on Windows), if there is one (without
+    /// running it).
     pub fn on_path() -> Option<PathBuf> {
-        let paths = std::env::var_os("PATH")?;
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("irecovery"))
-            .find(|candidate| candidate.is_file())
+        which::which("irecovery").ok()
     }
 
     /// The tool at `path`, or the first on PATH, checked by its `-V`.

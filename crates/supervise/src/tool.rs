@@ -38,7 +38,7 @@ impl Tool {
     pub fn find(path: Option<&Path>, stopper: &Stopper) -> Result<Tool, ToolError> {
         let path = match path {
             Some(path) => path.to_owned(),
-            None => on_path("idevicerestore").ok_or(ToolError::NotFound)?,
+            None => which::which("idevicerestore").map_err(|_| ToolError::NotFound)?,
         };
         let shown = path.display().to_string();
         let not_runnable = |e: std::io::Error| ToolError::NotRunnable {
@@ -72,12 +72,4 @@ impl Tool {
             }),
         }
     }
-}
-
-/// The first executable file called `name` in PATH's folders.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
 }
