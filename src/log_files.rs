@@ -1,5 +1,5 @@
 //! Restore logs on disk: where Finder, iTunes and Apple Devices keep them, which files a
-//! command should read (the newest first), and reading one with a progress line for big files.
+//! command should read (the newest first), and reading one with a progress bar for big files.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -20,7 +20,7 @@ const MAX_DEPTH: usize = 4;
 const MAX_SEEN: usize = 200_000;
 /// Bytes of each file looked at to tell text from binary.
 const SAMPLE: usize = 64 * 1024;
-/// Files at least this big get a progress line on a terminal.
+/// Files at least this big get a progress bar on a terminal.
 const PROGRESS_FROM: u64 = 64 * 1024 * 1024;
 
 /// Where Finder, iTunes and Apple Devices keep restore logs, per OS (existing ones only).
@@ -344,25 +344,28 @@ pub fn read(kb: &kb::Kb, path: &Path) -> anyhow::Result<LogReport> {
     Ok(analyze(kb, path, input)?)
 }
 
-/// Analyses an opened input, with a progress line on a terminal for a big file.
+/// Analyses an opened input, with a progress bar on a terminal for a big file.
 fn analyze(kb: &kb::Kb, path: &Path, input: Input) -> Result<LogReport, logs::LogError> {
     let size = input.size;
-    let show = size >= PROGRESS_FROM && std::io::stderr().is_terminal();
-    let mut last_percent = u64::MAX;
+    let bar = (size >= PROGRESS_FROM && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "  reading {msg}: [{bar:30}] {percent:>3} % of {total_bytes}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(kb::text::one_line(&path.display().to_string()).into_owned());
+        bar
+    });
     let mut progress = |read: u64| {
-        let percent = read * 100 / size.max(1);
-        if show && percent != last_percent {
-            last_percent = percent;
-            anstream::eprint!(
-                "\r  reading {}: {percent:>3} % of {} MB ",
-                kb::text::one_line(&path.display().to_string()),
-                size >> 20
-            );
+        if let Some(bar) = &bar {
+            bar.set_position(read);
         }
     };
     let report = logs::analyze_reader(kb, input.reader(), &mut progress);
-    if show {
-        anstream::eprintln!();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     report
 }
