@@ -59,7 +59,41 @@ fn report(err: &anyhow::Error) -> ExitCode {
     };
     // Messages echo what was typed or read (file names too); none of it may drive the
     // terminal or start a line of its own.
-    let message = format!("{err:#}");
-    anstream::eprintln!("{prefix}: {}", kb::text::one_line(&message));
+    anstream::eprintln!("{prefix}: {}", kb::text::one_line(&message(err)));
     ExitCode::from(2)
+}
+
+/// The error and its causes, `: `-joined, up to the first cause the message already says (an
+/// error that words its source into its own message has said what lies below it too).
+fn message(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            break;
+        }
+        message = format!("{message}: {text}");
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn a_cause_already_worded_into_the_message_is_not_said_again() {
+        let io = std::io::Error::other("disk on fire");
+        let plain = anyhow::Error::new(io).context("cannot read cases.sqlite");
+        assert_eq!(message(&plain), "cannot read cases.sqlite: disk on fire");
+        let worded = store::StoreError::Corrupted {
+            path: "cases.sqlite".to_owned(),
+            cause: store::Cause::Io {
+                doing: "reading".to_owned(),
+                source: std::io::Error::other("disk on fire"),
+            },
+        };
+        let said = message(&anyhow::Error::new(worded));
+        assert_eq!(said.matches("disk on fire").count(), 1, "{said}");
+    }
 }

@@ -17,17 +17,33 @@ pub enum StoreError {
     )]
     Foreign { path: String },
     #[error(
-        "{path} is damaged (SQLite: {message}); it was left untouched. Move it aside to start a new history, or restore a backup of it"
+        "{path} is damaged (SQLite: {cause}); it was left untouched. Move it aside to start a new history, or restore a backup of it"
     )]
-    Corrupted { path: String, message: String },
+    Corrupted {
+        path: String,
+        #[source]
+        cause: Cause,
+    },
     #[error(
-        "{path} cannot be written: the file or its folder is read-only ({message}). `history` and `report` can still read it; point --db at a writable place to save cases"
+        "{path} cannot be written: the file or its folder is read-only ({cause}). `history` and `report` can still read it; point --db at a writable place to save cases"
     )]
-    ReadOnly { path: String, message: String },
-    #[error("the disk holding {path} is full ({message}); free some space and try again")]
-    DiskFull { path: String, message: String },
-    #[error("{path}: {message}")]
-    CannotOpen { path: String, message: String },
+    ReadOnly {
+        path: String,
+        #[source]
+        cause: Cause,
+    },
+    #[error("the disk holding {path} is full ({cause}); free some space and try again")]
+    DiskFull {
+        path: String,
+        #[source]
+        cause: Cause,
+    },
+    #[error("{path}: {cause}")]
+    CannotOpen {
+        path: String,
+        #[source]
+        cause: Cause,
+    },
     #[error("{path} does not exist")]
     Missing { path: String },
     #[error(
@@ -57,9 +73,9 @@ pub enum StoreError {
         why: String,
     },
     #[error("cannot encode the case: {0}")]
-    Encode(String),
+    Encode(#[from] serde_json::Error),
     #[error("no random numbers from the operating system: {0}")]
-    Random(String),
+    Random(#[from] getrandom::Error),
     #[error("{}", describe(.0))]
     Sql(#[from] rusqlite::Error),
     #[error("cannot use the case history at {location}: {message}; nothing was written")]
@@ -77,6 +93,20 @@ pub enum StoreError {
     NoPostgres { location: String },
     #[error("{0}")]
     Unsupported(String),
+}
+
+/// What SQLite or the file system said, kept as the source of the error that names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum Cause {
+    #[error("{0}")]
+    Sql(#[from] rusqlite::Error),
+    /// What was being done (`cannot write there`) and the system's error.
+    #[error("{doing}: {source}")]
+    Io {
+        doing: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {
@@ -114,15 +144,24 @@ fn describe(e: &rusqlite::Error) -> String {
 /// Classifies a SQLite error met while opening or migrating the file at `path`.
 pub(crate) fn from_sql(path: &str, e: rusqlite::Error) -> StoreError {
     let path = path.to_owned();
-    let message = e.to_string();
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => StoreError::NotADatabase { path },
-        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupted { path, message },
-        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
-            StoreError::ReadOnly { path, message }
-        }
-        Some(ErrorCode::DiskFull) => StoreError::DiskFull { path, message },
-        Some(ErrorCode::CannotOpen) => StoreError::CannotOpen { path, message },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupted {
+            path,
+            cause: e.into(),
+        },
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => StoreError::ReadOnly {
+            path,
+            cause: e.into(),
+        },
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull {
+            path,
+            cause: e.into(),
+        },
+        Some(ErrorCode::CannotOpen) => StoreError::CannotOpen {
+            path,
+            cause: e.into(),
+        },
         _ => StoreError::Sql(e),
     }
 }
@@ -169,13 +208,17 @@ pub(crate) fn check_writable(path: &Path) -> Result<(), StoreError> {
 /// Classifies an I/O error met while preparing the file's folder.
 pub(crate) fn from_io(path: &str, doing: &str, e: std::io::Error) -> StoreError {
     let path = path.to_owned();
-    let message = format!("{doing}: {e}");
-    match e.kind() {
+    let kind = e.kind();
+    let cause = Cause::Io {
+        doing: doing.to_owned(),
+        source: e,
+    };
+    match kind {
         std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
-            StoreError::ReadOnly { path, message }
+            StoreError::ReadOnly { path, cause }
         }
-        std::io::ErrorKind::StorageFull => StoreError::DiskFull { path, message },
-        _ => StoreError::CannotOpen { path, message },
+        std::io::ErrorKind::StorageFull => StoreError::DiskFull { path, cause },
+        _ => StoreError::CannotOpen { path, cause },
     }
 }
 

@@ -24,7 +24,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use conn::{Cell, Conn, Param, Row, Transaction};
-pub use errors::StoreError;
+pub use errors::{Cause, StoreError};
 pub use location::Location;
 /// The SQLite binding, for tools and tests that inspect a database file directly.
 pub use rusqlite;
@@ -864,12 +864,12 @@ fn write(
     let ecid = device
         .ecid
         .filter(|_| device.keep_ecid)
-        .map(|e| format!("0x{e:016X}"));
+        .map(|e| kb::text::ecid(e, true));
     let verdict = ledger
         .verdict()
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| StoreError::Encode(e.to_string()))?;
+        .map_err(StoreError::Encode)?;
     // Updating the case row first also locks it: writers of one case take turns from here.
     let changed = tx.query(
         "UPDATE cases SET updated_at = ?2,
@@ -993,7 +993,7 @@ fn hex(bytes: &[u8]) -> String {
 /// `N` random bytes from the OS, as hex.
 fn random_hex<const N: usize>() -> Result<String, StoreError> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError::Random(e.to_string()))?;
+    getrandom::fill(&mut bytes)?;
     Ok(hex(&bytes))
 }
 

@@ -353,6 +353,9 @@ fn a_damaged_database_says_so() {
         .expect_err("refused");
     let text = err.to_string();
     assert!(text.contains("damaged"), "{text}");
+    // SQLite's own error is kept as the source, not only its words.
+    let source = std::error::Error::source(&err).expect("the source is kept");
+    assert!(text.contains(&source.to_string()), "{text} / {source}");
 }
 
 #[test]
