@@ -192,6 +192,10 @@ fn statuses(answer: &[u8]) -> Vec<u16> {
             })
         };
         rest = &rest[head_end + 4..];
+        if rest.starts_with(b"HTTP/1.1 ") {
+            // An answer to HEAD: its length is said, its body not sent (no body starts so).
+            continue;
+        }
         if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
             rest = after_chunks(rest);
         } else {
@@ -202,13 +206,16 @@ fn statuses(answer: &[u8]) -> Vec<u16> {
     found
 }
 
-/// What follows a chunked body (an event stream's) at the start of `body`.
+/// What follows a chunked body (an event stream's) at the start of `body`; nothing when it
+/// was cut off.
 fn after_chunks(mut body: &[u8]) -> &[u8] {
     while let Some(line_end) = find(body, b"\r\n") {
-        let size = std::str::from_utf8(&body[..line_end])
+        let Some(size) = std::str::from_utf8(&body[..line_end])
             .ok()
             .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
-            .expect("a chunk size");
+        else {
+            return &[];
+        };
         body = &body[(line_end + 2 + size + 2).min(body.len())..];
         if size == 0 {
             break;
