@@ -346,8 +346,8 @@ fn restore_json_lines_are_unchanged() {
     }
     let stand_in = StandIn::bench(
         &[
-            ("0x1a2b3c4d5e6f70", &["success"]),
-            ("0xb1c2d3e4f5061", &["drop-in-restore-mode", "success"]),
+            ("0x001A2B3C4D5E6F70", &["success"]),
+            ("0x000B1C2D3E4F5061", &["drop-in-restore-mode", "success"]),
         ],
         1,
         0.0,

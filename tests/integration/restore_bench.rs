@@ -4,9 +4,9 @@
 use crate::harness::{run_with, sysfs_device};
 use crate::restore::StandIn;
 
-const IPHONE7: &str = "0x1a2b3c4d5e6f70";
-const IPHONE_X: &str = "0xb1c2d3e4f5061";
-const IPAD: &str = "0x112233445566aa";
+const IPHONE7: &str = "0x001A2B3C4D5E6F70";
+const IPHONE_X: &str = "0x000B1C2D3E4F5061";
+const IPAD: &str = "0x00112233445566AA";
 
 /// A bench: three phones on a hub (DFU on 1-2.1 and 1-2.3, recovery on 1-2.2) and a fourth
 /// on 1-1 that booted normally and must be left alone.

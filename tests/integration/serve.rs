@@ -352,7 +352,7 @@ async fn an_erase_from_the_page_needs_the_word_and_a_second_confirmation() {
     if !browser_present() {
         return;
     }
-    let stand_in = StandIn::bench(&[("0xc03", &["success"])], 1, 0.0);
+    let stand_in = StandIn::bench(&[("0x0000000000000C03", &["success"])], 1, 0.0);
     let recording = bench_recording();
     let server = Server::start(
         "127.0.0.1:0",
@@ -407,7 +407,7 @@ async fn an_erase_from_the_page_needs_the_word_and_a_second_confirmation() {
     assert!(again.is_displayed().await.unwrap(), "a second confirmation");
     assert!(start.text().await.unwrap().contains("Yes, erase"));
     assert!(
-        stand_in.runs("0xc03").is_empty(),
+        stand_in.runs("0x0000000000000C03").is_empty(),
         "nothing started before the second yes"
     );
 
@@ -428,7 +428,7 @@ async fn an_erase_from_the_page_needs_the_word_and_a_second_confirmation() {
         .unwrap();
     assert_eq!(refused, json!([403, 403, 403]));
     assert!(
-        stand_in.runs("0xc03").is_empty(),
+        stand_in.runs("0x0000000000000C03").is_empty(),
         "idevicerestore never started by them"
     );
 
@@ -442,7 +442,7 @@ async fn an_erase_from_the_page_needs_the_word_and_a_second_confirmation() {
         .await;
     assert_eq!(state, "restored");
     // Started once, for the phone on that port, with the erase.
-    let runs = stand_in.runs("0xc03");
+    let runs = stand_in.runs("0x0000000000000C03");
     assert_eq!(runs.len(), 1);
     assert!(runs[0].contains(&"-e".to_owned()), "{runs:?}");
     let log = page
@@ -703,7 +703,7 @@ fn a_restore_from_the_page_ends_when_the_server_stops() {
     });
 }
 
-/// A bus with a phone in recovery mode on port 1-1 (ECID 0x1a2b3c4d5e6f70).
+/// A bus with a phone in recovery mode on port 1-1 (ECID 0x001A2B3C4D5E6F70).
 fn recovery_phone_on_1_1() -> tempfile::TempDir {
     let bus = tempfile::tempdir().unwrap();
     crate::harness::sysfs_device(
@@ -727,7 +727,7 @@ fn recovery_phone_on_1_1() -> tempfile::TempDir {
 #[test]
 fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
     let bus = recovery_phone_on_1_1();
-    let stand_in = StandIn::bench(&[("0x1a2b3c4d5e6f70", &["success"])], 1, 0.0);
+    let stand_in = StandIn::bench(&[("0x001A2B3C4D5E6F70", &["success"])], 1, 0.0);
     let server = Server::start(
         "127.0.0.1:0",
         &[
@@ -759,7 +759,7 @@ fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
         );
     }
     assert!(
-        stand_in.runs("0x1a2b3c4d5e6f70").is_empty(),
+        stand_in.runs("0x001A2B3C4D5E6F70").is_empty(),
         "never started"
     );
     let ipsw = stand_in.ipsw();
@@ -773,7 +773,7 @@ fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
             .as_str()
             .is_some_and(|s| s != "running")
     });
-    let runs = stand_in.runs("0x1a2b3c4d5e6f70");
+    let runs = stand_in.runs("0x001A2B3C4D5E6F70");
     let args = &runs[0];
     assert_eq!(args[args.len() - 2..], ["--".to_owned(), ipsw], "{args:?}");
     assert!(!args.contains(&"-e".to_owned()), "{args:?}");
@@ -785,7 +785,7 @@ fn an_ipsw_field_that_reads_as_flags_never_reaches_the_tool() {
 #[test]
 fn requests_addressed_to_another_name_or_from_another_origin_are_refused() {
     let bus = recovery_phone_on_1_1();
-    let stand_in = StandIn::bench(&[("0x1a2b3c4d5e6f70", &["success"])], 1, 0.0);
+    let stand_in = StandIn::bench(&[("0x001A2B3C4D5E6F70", &["success"])], 1, 0.0);
     let server = Server::start(
         "127.0.0.1:0",
         &[
@@ -867,7 +867,7 @@ fn requests_addressed_to_another_name_or_from_another_origin_are_refused() {
     assert_eq!(status, 403, "{answer}");
     assert!(answer.contains("nothing was done"), "{answer}");
     assert!(
-        stand_in.runs("0x1a2b3c4d5e6f70").is_empty(),
+        stand_in.runs("0x001A2B3C4D5E6F70").is_empty(),
         "no restore, and no erase, was started"
     );
     // The page's own origin is fine.
@@ -880,7 +880,7 @@ fn requests_addressed_to_another_name_or_from_another_origin_are_refused() {
 #[test]
 fn a_request_body_is_bounded_in_size_and_time() {
     let bus = recovery_phone_on_1_1();
-    let stand_in = StandIn::bench(&[("0x1a2b3c4d5e6f70", &["success"])], 1, 0.0);
+    let stand_in = StandIn::bench(&[("0x001A2B3C4D5E6F70", &["success"])], 1, 0.0);
     let server = Server::start(
         "127.0.0.1:0",
         &[
@@ -932,7 +932,7 @@ fn a_request_body_is_bounded_in_size_and_time() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
-        stand_in.runs("0x1a2b3c4d5e6f70").is_empty(),
+        stand_in.runs("0x001A2B3C4D5E6F70").is_empty(),
         "nothing was started"
     );
 }

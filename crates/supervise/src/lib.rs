@@ -64,11 +64,11 @@ impl Request {
     /// erase). `--` ends the options, and the one operand after it is the IPSW
     /// (`argc - optind == 1`); Debian's binary does this (`idevicerestore -- -h` looks for a
     /// phone instead of printing its help). `-i`'s value is read whole with `strtoull(…, 0)`,
-    /// so the ECID is written from a number as `0x…`.
+    /// so the ECID is written from a number as `0x` and 16 hex digits, as everywhere else.
     pub fn args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["-P".into(), "-d".into()];
         if let Some(ecid) = self.ecid {
-            args.extend(["-i".into(), format!("{ecid:#x}").into()]);
+            args.extend(["-i".into(), kb::text::ecid(ecid, true).into()]);
         }
         if self.erase.is_some() {
             args.push("-e".into());
@@ -323,14 +323,24 @@ mod tests {
         );
         assert_eq!(
             args,
-            ["-P", "-d", "-i", "0x1234", "--", path.to_str().unwrap()]
+            [
+                "-P",
+                "-d",
+                "-i",
+                "0x0000000000001234",
+                "--",
+                path.to_str().unwrap()
+            ]
         );
         let erase = Request {
             erase: ErasePermit::typed("erase"),
             firmware: Firmware::Latest,
             ..update
         };
-        assert_eq!(erase.args(), ["-P", "-d", "-i", "0x1234", "-e", "-l"]);
+        assert_eq!(
+            erase.args(),
+            ["-P", "-d", "-i", "0x0000000000001234", "-e", "-l"]
+        );
     }
 
     #[test]
