@@ -56,6 +56,10 @@ impl Kb {
     /// be restored / updated". With several dialogs, the last one's. Full-width, Arabic-Indic
     /// and other digits, full-width brackets and right-to-left marks are read as written.
     pub fn dialog_code(&self, text: &str) -> Option<DialogCode<'_>> {
+        // Plain ASCII folds to itself in lower case, so without a bracket it holds no code.
+        if text.is_ascii() && !text.contains(['(', ')']) {
+            return None;
+        }
         let text = fold(text);
         last_dialog(
             &self.dialog_languages,
@@ -120,6 +124,16 @@ fn last_dialog<'a>(
 /// brackets, composed accents), lower case, every decimal digit as ASCII, apostrophes and minus
 /// signs as ASCII, direction marks and other invisible format characters dropped.
 pub(crate) fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        // ASCII is its own compatibility form; only case and the backquote change.
+        let cut = text.len().min(MAX_CHARS);
+        return text[..cut].to_ascii_lowercase().replace('`', "'");
+    }
+    fold_any(text)
+}
+
+/// [`fold`] for any text.
+fn fold_any(text: &str) -> String {
     let cut = text
         .char_indices()
         .nth(MAX_CHARS)
@@ -173,6 +187,14 @@ fn bracketed_number(rest: &str, window: usize) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// ASCII text folds the quick way exactly as the general way folds it.
+        #[test]
+        fn ascii_folds_as_any_text_folds(text in "[ -~]{0,60}") {
+            proptest::prop_assert_eq!(fold(&text), fold_any(&text));
+        }
+    }
 
     #[test]
     fn folding_reads_other_digits_and_brackets() {

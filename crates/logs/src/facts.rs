@@ -26,8 +26,8 @@ pub struct Hits {
     usb: bool,
     failure: bool,
     findings: u32,
-    /// The message-catalog anchors in the line.
-    messages: Vec<u32>,
+    /// The message-catalog anchors in the line (rarely more than a few: kept inline).
+    messages: smallvec::SmallVec<[u32; 4]>,
     /// Whether any trigger is in the line (a failure word alone makes no line worth reading).
     triggered: bool,
 }
@@ -113,8 +113,9 @@ pub struct LineFacts {
     pub code: Option<CodeFact>,
     pub tool_code: Option<i64>,
     pub operation: Option<OperationFact>,
-    pub checkpoint_failure: Option<Checkpoint>,
-    pub tss: Option<TssStatus>,
+    /// Rare, so boxed: every line read is moved into its block's list.
+    pub checkpoint_failure: Option<Box<Checkpoint>>,
+    pub tss: Option<Box<TssStatus>>,
     /// The device leaving or coming back; the details are read only while the report has room.
     pub usb: Option<UsbKind>,
     /// Where the line is in its block.
@@ -195,7 +196,7 @@ pub fn read_line(no: u64, span: Range<usize>, line: &str, hits: &Hits) -> LineFa
         phase_here = phase_here.or(Some((0, from_checkpoint)));
     }
     if hits.tss {
-        facts.tss = tss_in(no, line);
+        facts.tss = tss_in(no, line).map(Box::new);
     }
     if hits.usb || hits.findings & (1 << 8 | 1 << 12) != 0 {
         usb_in(&mut facts, line);
@@ -253,6 +254,7 @@ impl LineFacts {
 }
 
 fn codes_in(facts: &mut LineFacts, line: &str, prose: bool) {
+    let prose = prose && rules::may_name_a_code(line);
     let found = |code: i64, source: CodeSource| {
         Some(CodeFact {
             code,
@@ -324,6 +326,7 @@ fn codes_in(facts: &mut LineFacts, line: &str, prose: bool) {
             facts.code = found(code, CodeSource::Server);
         }
     } else if prose
+        && rules::may_name_the_app(line)
         && let Some(c) = rules::APP_CODE.captures(line)
         && let Some(code) = c.get(1).or_else(|| c.get(2)).and_then(|m| int(m.as_str()))
     {
@@ -407,21 +410,21 @@ fn checkpoints_in(facts: &mut LineFacts, line: &str) -> Option<Phase> {
     if rules::holds(line, "FAILURE:(")
         && let Some(c) = rules::FAILURE_CODE.captures(line)
     {
-        facts.checkpoint_failure = Some(Checkpoint {
+        facts.checkpoint_failure = Some(Box::new(Checkpoint {
             id: format!("0x{}", &c[2]),
             name: Some(c[3].to_owned()),
             result: c[1].parse().unwrap_or(0),
             line: no,
-        });
+        }));
     } else if rules::holds(line, "Checkpoint FAILURE id")
         && let Some(c) = rules::CHECKPOINT_FAIL.captures(line)
     {
-        facts.checkpoint_failure = Some(Checkpoint {
+        facts.checkpoint_failure = Some(Box::new(Checkpoint {
             id: format!("0x{}", &c[1]),
             name: c.get(3).map(|m| short(m.as_str())),
             result: c[2].parse().unwrap_or(0),
             line: no,
-        });
+        }));
     }
     let hex = |s: &str| u32::from_str_radix(s, 16).ok();
     if rules::holds(line, "restore-step-codes") {

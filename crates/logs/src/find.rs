@@ -43,11 +43,13 @@ static MARKS: LazyLock<Vec<(&'static str, Mark)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Every literal looked for, in the order of the marks.
+pub fn literals() -> Vec<&'static str> {
+    MARKS.iter().map(|(literal, _)| *literal).collect()
+}
+
 /// Finds every mark.
-static SEARCH: LazyLock<WindowSearch> = LazyLock::new(|| {
-    let literals: Vec<&str> = MARKS.iter().map(|(l, _)| *l).collect();
-    WindowSearch::new(&literals)
-});
+static SEARCH: LazyLock<WindowSearch> = LazyLock::new(|| WindowSearch::new(&literals()));
 
 /// Calls `each` with the start, length and meaning of every mark in `text`, overlaps
 /// included, line by line (within a line, in no particular order).

@@ -352,7 +352,7 @@ impl<'kb> Analyzer<'kb> {
             None => {}
         }
         if let Some(failure) = facts.checkpoint_failure {
-            push(&mut self.report.checkpoint_failures, failure);
+            push(&mut self.report.checkpoint_failures, *failure);
         }
         // A status without its message, printed again within a few lines, is the same answer.
         if let Some(tss) = facts.tss
@@ -363,7 +363,7 @@ impl<'kb> Analyzer<'kb> {
                     .iter()
                     .any(|t| t.status == tss.status && no - t.line < 5))
         {
-            push(&mut self.report.tss, tss);
+            push(&mut self.report.tss, *tss);
         }
         self.unexpected_disconnect |= facts.unexpected_disconnect;
         if let Some(kind) = facts.usb
@@ -608,8 +608,15 @@ pub fn decode_text(bytes: &[u8], limit: usize) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The literals the scanner searches for (what a comparison with grep tools should search).
+/// Every literal the scanner searches for (the rules' triggers, the dialog's wordings, the
+/// failure words and the tool messages' anchors): what a comparison with grep tools should search.
 pub fn search_literals() -> Vec<&'static str> {
+    find::literals()
+}
+
+/// The rules' own triggers alone, a part of [`search_literals`] (what the scan bench compared
+/// with before the dialog's wordings and the tool messages were looked for too).
+pub fn trigger_literals() -> Vec<&'static str> {
     rules::TRIGGERS
         .iter()
         .map(|(literal, _)| *literal)

@@ -136,6 +136,71 @@ pub const TOOL_DOMAINS: [&str; 12] = [
     "usb",
     "irecv",
 ];
+/// "error" in any case, for [`may_name_a_code`].
+static ERROR_WORD: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["error"])
+        .expect("a valid word")
+});
+
+/// Whether [`QUOTED_CODE`], [`PROSE_CODE`] or [`APP_CODE`] may match `line`: in plain ASCII
+/// each needs a number just after "error" (past spaces, quotes, colons and "code") or just
+/// before it. Most lines of a failed restore say "error" with no number near it, and this
+/// costs far less than the case-blind regexes; other text is always left to them.
+pub fn may_name_a_code(line: &str) -> bool {
+    if !line.is_ascii() {
+        return true;
+    }
+    let bytes = line.as_bytes();
+    let number_at = |at: usize| match bytes.get(at) {
+        Some(b'-') => bytes.get(at + 1).is_some_and(u8::is_ascii_digit),
+        Some(b) => b.is_ascii_digit(),
+        None => false,
+    };
+    ERROR_WORD.find_iter(line).any(|word| {
+        let mut after = word.end();
+        loop {
+            match bytes.get(after) {
+                Some(b) if b.is_ascii_whitespace() || b"\"':".contains(b) || *b == 0x0b => {
+                    after += 1;
+                }
+                _ if bytes
+                    .get(after..after + 4)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"code")) =>
+                {
+                    after += 4;
+                }
+                _ => break,
+            }
+        }
+        let spaces = bytes[..word.start()]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace() || **b == 0x0b)
+            .count();
+        number_at(after)
+            || (spaces > 0
+                && word
+                    .start()
+                    .checked_sub(spaces + 1)
+                    .is_some_and(|at| bytes[at].is_ascii_digit()))
+    })
+}
+
+/// The names of Apple's apps [`APP_CODE`] begins with, in any case.
+static APP_NAMES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["itunes", "finder", "apple devices"])
+        .expect("valid names")
+});
+
+/// Whether [`APP_CODE`] may match `line`: plain ASCII must name one of Apple's apps.
+pub fn may_name_the_app(line: &str) -> bool {
+    !line.is_ascii() || APP_NAMES.is_match(line)
+}
+
 pub static AMR_CODE: LazyLock<Regex> = LazyLock::new(|| re(r"AMR ?[Ee]rror:? (-?\d+)"));
 pub static SERVER_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r"cached server error text: \((\d+)\)"));
@@ -613,6 +678,52 @@ mod tests {
         #[test]
         fn find_in_agrees_with_str_find(line in "[ab(:]{0,40}", needle in "[ab(:]{1,4}") {
             proptest::prop_assert_eq!(find_in(&line, &needle), line.find(needle.as_str()));
+        }
+    }
+
+    proptest::proptest! {
+        /// A line the quick look passes over is one none of the three regexes matches.
+        #[test]
+        fn a_line_passed_over_names_no_code(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "error", "Error", "ERROR", " ", "\t", "\x0b", "code", "Code", ":", "'",
+                    "\"", "-", "4013", "9", "itunes", "Finder", "apple devices", "x", "(",
+                    ")", "e", "rror",
+                ]),
+                0..12,
+            )
+        ) {
+            let line = parts.concat();
+            if !may_name_a_code(&line) {
+                proptest::prop_assert!(!QUOTED_CODE.is_match(&line), "{line:?}");
+                proptest::prop_assert!(!PROSE_CODE.is_match(&line), "{line:?}");
+                proptest::prop_assert!(!APP_CODE.is_match(&line), "{line:?}");
+            }
+            if !may_name_the_app(&line) {
+                proptest::prop_assert!(!APP_CODE.is_match(&line), "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_number_near_error_is_looked_at() {
+        for line in [
+            "iTunes gives error 9",
+            "I got a 2001 error with Finder",
+            "error: -1",
+            "Error code: 4013",
+            "ERROR '14'",
+            "エラー 4013 error",
+        ] {
+            assert!(may_name_a_code(line), "{line:?}");
+        }
+        for line in [
+            "ERROR: Unable to send iBEC",
+            "error writing image 12",
+            "08:05:01 <Error> failed",
+        ] {
+            assert!(!may_name_a_code(line), "{line:?}");
         }
     }
 

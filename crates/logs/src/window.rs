@@ -23,6 +23,13 @@ fn commonness(window: &[u8]) -> usize {
         .count()
 }
 
+/// The expected work a window brings as a literal's anchor: how often it is met (each common
+/// byte counted as four times as likely) times the literals compared each time it is.
+fn cost(window: &[u8; 4], sharers: usize) -> (usize, usize) {
+    let commonness = commonness(window);
+    ((1usize << (2 * commonness)) * sharers, commonness)
+}
+
 /// A search for a fixed set of literals of three bytes or more. Each literal is known by one
 /// of its 4-byte windows (the one with the fewest common bytes; a three-byte literal by every
 /// window that starts with it), so each occurrence is found exactly once, at its window.
@@ -37,6 +44,22 @@ pub struct WindowSearch {
     /// (literal, where its window starts in it), grouped by slot in slot order.
     anchors: Vec<(u16, u16)>,
     literals: Vec<&'static [u8]>,
+    /// Each literal's first eight bytes (fewer when it is shorter) as a little-endian word
+    /// and the mask of the bytes it has: most candidates are refused by one comparison.
+    heads: Vec<(u64, u64)>,
+}
+
+/// A literal's first eight bytes, or fewer, as a word and the mask of the bytes present.
+fn head(literal: &[u8]) -> (u64, u64) {
+    let n = literal.len().min(8);
+    let mut bytes = [0u8; 8];
+    bytes[..n].copy_from_slice(&literal[..n]);
+    let mask = if n == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    };
+    (u64::from_le_bytes(bytes), mask)
 }
 
 impl WindowSearch {
@@ -44,6 +67,20 @@ impl WindowSearch {
     /// fewer than 65536 of them; the built-in literals are checked by the tests.
     pub fn new(literals: &[&'static str]) -> WindowSearch {
         let literals: Vec<&'static [u8]> = literals.iter().map(|l| l.as_bytes()).collect();
+        // How many literals hold each 4-byte window: a window many share makes every
+        // occurrence of it a comparison with each of them.
+        let mut sharers: std::collections::HashMap<[u8; 4], usize> = Default::default();
+        for literal in &literals {
+            let mut windows: Vec<[u8; 4]> = literal
+                .windows(4)
+                .map(|w| w.try_into().expect("4 bytes"))
+                .collect();
+            windows.sort_unstable();
+            windows.dedup();
+            for window in windows {
+                *sharers.entry(window).or_default() += 1;
+            }
+        }
         let mut slotted: Vec<(u16, u16, u16)> = Vec::new();
         for (index, literal) in literals.iter().enumerate() {
             let index = u16::try_from(index).expect("fewer than 65536 literals");
@@ -59,7 +96,10 @@ impl WindowSearch {
                 "a literal under three bytes: {literal:?}"
             );
             let offset = (0..=literal.len() - 4)
-                .min_by_key(|&at| commonness(&literal[at..at + 4]))
+                .min_by_key(|&at| {
+                    let window: [u8; 4] = literal[at..at + 4].try_into().expect("4 bytes");
+                    cost(&window, sharers.get(&window).copied().unwrap_or(1))
+                })
                 .unwrap_or(0);
             let window = literal[offset..offset + 4].try_into().expect("4 bytes");
             let offset = u16::try_from(offset).expect("a literal under 64 KiB");
@@ -87,6 +127,7 @@ impl WindowSearch {
             marked_before,
             group_starts,
             anchors: slotted.into_iter().map(|(_, l, o)| (l, o)).collect(),
+            heads: literals.iter().map(|l| head(l)).collect(),
             literals,
         }
     }
@@ -149,6 +190,18 @@ impl WindowSearch {
         self.seen[usize::from(slot >> 6)] & (1 << (slot & 63)) != 0
     }
 
+    /// Whether literal `index` starts at `start` in `text`: its head compared as one word
+    /// where eight bytes are there, the rest only when the head is right.
+    fn is_at(&self, text: &[u8], start: usize, index: usize) -> bool {
+        let literal = self.literals[index];
+        let Some(word) = text.get(start..start + 8) else {
+            return text[start..].starts_with(literal);
+        };
+        let (head, mask) = self.heads[index];
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        word & mask == head && (literal.len() <= 8 || text[start + 8..].starts_with(&literal[8..]))
+    }
+
     /// Calls `each` for the literals whose window, in `slot`, sits at `at`.
     fn confirm(
         &self,
@@ -164,7 +217,7 @@ impl WindowSearch {
         for &(index, offset) in &self.anchors[group] {
             let index = usize::from(index);
             if let Some(start) = at.checked_sub(usize::from(offset))
-                && text[start..].starts_with(self.literals[index])
+                && self.is_at(text, start, index)
             {
                 each(start, index)?;
             }
