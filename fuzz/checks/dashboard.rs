@@ -179,11 +179,13 @@ fn statuses(answer: &[u8]) -> Vec<u16> {
     let mut rest = answer;
     while let Some(head_end) = find(rest, b"\r\n\r\n") {
         let head = std::str::from_utf8(&rest[..head_end]).expect("an answer's head is text");
+        // HTTP/1.1, or 1.0 when the request was 1.0.
         let status = head
             .strip_prefix("HTTP/1.1 ")
+            .or_else(|| head.strip_prefix("HTTP/1.0 "))
             .and_then(|s| s.get(..3))
             .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("not an HTTP/1.1 status line: {head:?}"));
+            .unwrap_or_else(|| panic!("not an HTTP/1.x status line: {head:?}"));
         found.push(status);
         let header = |name: &str| {
             head.lines().find_map(|l| {
@@ -192,7 +194,7 @@ fn statuses(answer: &[u8]) -> Vec<u16> {
             })
         };
         rest = &rest[head_end + 4..];
-        if rest.starts_with(b"HTTP/1.1 ") {
+        if rest.starts_with(b"HTTP/1.1 ") || rest.starts_with(b"HTTP/1.0 ") {
             // An answer to HEAD: its length is said, its body not sent (no body starts so).
             continue;
         }
