@@ -4,7 +4,8 @@
 //! USB, the seed article's order, Apple's order, a random order, the engine told every answer
 //! for free (the most better questions could give) and an oracle
 //! that knows the true cause (about the best any policy can reach);
-//! then the real cases replayed per group; then the time of one assessment.
+//! then the real cases replayed per group; then the time of one assessment (alone with
+//! `BENCH_ASSESSMENT_ONLY=1`).
 //! `RESTORE_DOCTOR_CASES=FILE.jsonl` replays a held-out set of cases (the cases.jsonl shape)
 //! as well, with the priors calibrated on the kb's own cases only.
 
@@ -44,6 +45,10 @@ fn mean_costs(
 
 fn main() {
     let kb = Kb::embedded().expect("embedded kb");
+    if std::env::var_os("BENCH_ASSESSMENT_ONLY").is_some() {
+        time_one_assessment(kb);
+        return;
+    }
     // A held-out set is read first, so a wrong path stops the bench before its long part.
     let held_out_cases = std::env::var_os("RESTORE_DOCTOR_CASES").map(|path| {
         match read_cases(std::path::Path::new(&path)) {
@@ -186,6 +191,12 @@ fn main() {
         print_table(kb, &cases, &held_out);
     }
 
+    time_one_assessment(kb);
+}
+
+/// The time of one assessment (4013 on an iPhone 7), 2,000 times: the work behind every
+/// answer in the session.
+fn time_one_assessment(kb: &Kb) {
     let evidence = Evidence {
         code: Some(CODE),
         device: Some(kb.find_device("iPhone9,3").expect("iPhone 7")),
