@@ -67,6 +67,13 @@ fn failed_under(fixes: &[f64], belief: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// [`failed_under`] without a new belief: the belief is multiplied where it is.
+fn fail_in_place(fixes: &[f64], belief: &mut [f64]) {
+    for (p, f) in belief.iter_mut().zip(fixes) {
+        *p *= 1.0 - f;
+    }
+}
+
 /// Expected cost of following `actions` in order from `belief` (normalised internally):
 /// each action's minutes weighted by the probability that every earlier one failed, and the
 /// data's value once, at the first step that loses it.
@@ -85,7 +92,7 @@ pub fn sequence_cost(model: &Model, belief: &[f64], actions: &[usize], data_at_s
         }
         cost += model.expected_cost(a, &b, at_stake);
         at_stake &= !model.actions[a].erases_data;
-        b = after_failure(model, &b, a);
+        fail_in_place(&model.actions[a].fixes, &mut b);
     }
     cost
 }
@@ -116,12 +123,23 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
             if done || !available {
                 continue;
             }
+            // What the action fixes and, while the data is at stake, the mass under which it
+            // loses the data, in one pass (each sum in the same order as `Iterator::sum`).
             let fixes = situation.fixes(model, i);
-            let fixed: f64 = fixes.iter().zip(&b).map(|(f, p)| f * p).sum();
+            let action = &model.actions[i];
+            let (mut fixed, mut lost) = (-0.0f64, -0.0f64);
+            for ((f, l), p) in fixes.iter().zip(&action.data_loss).zip(&b) {
+                fixed += f * p;
+                lost += l * p;
+            }
             if fixed <= 0.0 {
                 continue;
             }
-            let cost = model.expected_cost(i, &b, at_stake) / mass;
+            let mut cost = mass * action.cost;
+            if at_stake {
+                cost += lost * model.data_loss_minutes;
+            }
+            let cost = cost / mass;
             let efficiency = fixed / mass / cost;
             let better = match best {
                 None => true,
@@ -143,7 +161,7 @@ pub fn greedy(model: &Model, belief: &[f64], situation: &Situation) -> Sequence 
             break;
         }
         at_stake &= !model.actions[chosen].erases_data;
-        b = failed_under(situation.fixes(model, chosen), &b);
+        fail_in_place(situation.fixes(model, chosen), &mut b);
     }
     Sequence {
         actions,

@@ -85,7 +85,8 @@ impl Condition {
                 0.0
             };
         }
-        let weight = |a: &String| question.likelihood(cause, a);
+        let likelihood = question.likelihood_under(cause);
+        let weight = |a: &String| likelihood(a);
         let total: f64 = question.answers.iter().map(weight).sum();
         if total <= 0.0 {
             return 0.0;

@@ -259,6 +259,7 @@ impl KbFiles {
             real_cases: Lazy::ready(real_cases),
             tool_messages: Lazy::ready(tool_messages),
             code_index: HashMap::new(),
+            question_index: HashMap::new(),
             device_names: std::sync::OnceLock::new(),
             stand_ins: std::sync::OnceLock::new(),
         };

@@ -183,6 +183,10 @@ pub struct Kb {
     /// Each code number's entry, made when the kb is loaded.
     #[serde(skip)]
     code_index: HashMap<i64, usize>,
+    /// Each question's place by its id, made when the kb is loaded: an assessment looks
+    /// questions up thousands of times.
+    #[serde(skip)]
+    question_index: HashMap<String, usize>,
     /// Each device's names as lookups compare them, made on first use.
     #[serde(skip)]
     device_names: OnceLock<Vec<devices::DeviceNames>>,
@@ -250,6 +254,10 @@ impl Kb {
                 self.code_index.entry(number).or_insert(i);
             }
         }
+        self.question_index.clear();
+        for (i, question) in self.questions.iter().enumerate() {
+            self.question_index.entry(question.id.clone()).or_insert(i);
+        }
     }
 
     pub(crate) fn code_position(&self, code: i64) -> Option<usize> {
@@ -265,7 +273,12 @@ impl Kb {
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {
-        self.questions.iter().find(|q| q.id == id)
+        self.question_index
+            .get(id)
+            .and_then(|&i| self.questions.get(i))
+            .filter(|q| q.id == id)
+            // A table changed after loading (tests do that) is searched whole.
+            .or_else(|| self.questions.iter().find(|q| q.id == id))
     }
 
     /// The chance that an action fixes the problem when `cause` is the fault, given the answers

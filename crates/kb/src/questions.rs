@@ -73,15 +73,22 @@ fn always() -> f64 {
 impl Question {
     /// P(answer | cause). A question without a likelihood table says nothing about causes.
     pub fn likelihood(&self, cause: &str, answer: &str) -> f64 {
-        if self.likelihood.is_empty() {
-            return 1.0;
+        self.likelihood_under(cause)(answer)
+    }
+
+    /// P(answer | cause) for any answer, with the cause's row found once (the engine asks
+    /// for every answer of a question in turn).
+    pub fn likelihood_under(&self, cause: &str) -> impl Fn(&str) -> f64 + '_ {
+        let row = (!self.likelihood.is_empty()).then(|| {
+            self.likelihood
+                .get(cause)
+                .or_else(|| self.likelihood.get(ANY_CAUSE))
+        });
+        move |answer| match row {
+            // A question without a likelihood table says nothing about causes.
+            None => 1.0,
+            Some(row) => row.and_then(|r| r.get(answer)).copied().unwrap_or(0.0),
         }
-        self.likelihood
-            .get(cause)
-            .or_else(|| self.likelihood.get(ANY_CAUSE))
-            .and_then(|row| row.get(answer))
-            .copied()
-            .unwrap_or(0.0)
     }
 
     pub fn has_answer(&self, answer: &str) -> bool {
