@@ -70,7 +70,12 @@ impl Model {
     /// limited to other device groups are left out.
     pub fn from_kb(kb: &Kb, device: Option<&Device>) -> Model {
         let causes: Vec<String> = kb.causes.iter().map(|c| c.id.clone()).collect();
-        let priors = kb.causes.iter().map(|c| kb.prior(c, device)).collect();
+        let groups = device.map(|d| kb.groups_of(d));
+        let priors = kb
+            .causes
+            .iter()
+            .map(|c| Kb::prior_in(c, groups.as_deref()))
+            .collect();
         let actions = kb
             .actions
             .iter()
@@ -87,7 +92,6 @@ impl Model {
                 escalation: a.escalation,
             })
             .collect();
-        let groups = device.map(|d| kb.groups_of(d));
         let questions = kb
             .questions
             .iter()

@@ -75,10 +75,14 @@ impl Kb {
     /// The unnormalised prior of a cause for a device (or for an unknown device), zero when
     /// the cause cannot occur on that device.
     pub fn prior(&self, cause: &Cause, device: Option<&Device>) -> f64 {
-        let Some(device) = device else {
+        Kb::prior_in(cause, device.map(|d| self.groups_of(d)).as_deref())
+    }
+
+    /// [`Kb::prior`] for a device whose groups ([`Kb::groups_of`]) are already known.
+    pub fn prior_in(cause: &Cause, groups: Option<&[&str]>) -> f64 {
+        let Some(groups) = groups else {
             return cause.prior;
         };
-        let groups = self.groups_of(device);
         if cause.not_for.iter().any(|g| groups.contains(&g.as_str())) {
             return 0.0;
         }
