@@ -277,8 +277,6 @@ impl Kb {
             .get(id)
             .and_then(|&i| self.questions.get(i))
             .filter(|q| q.id == id)
-            // A table changed after loading (tests do that) is searched whole.
-            .or_else(|| self.questions.iter().find(|q| q.id == id))
     }
 
     /// The chance that an action fixes the problem when `cause` is the fault, given the answers

@@ -252,22 +252,6 @@ const LEVEL_WORDS: [&str; 22] = [
     "\"",
 ];
 
-/// The bytes a level word can start with.
-const LEVEL_FIRST_BYTES: &[u8] = b"<EWNID[w\"";
-
-// Every level word starts with one of those bytes (checked when the crate is built).
-const _: () = {
-    let mut i = 0;
-    while i < LEVEL_WORDS.len() {
-        let first = LEVEL_WORDS[i].as_bytes()[0];
-        let mut j = 0;
-        while LEVEL_FIRST_BYTES[j] != first {
-            j += 1; // runs past the end, failing the build, when the byte is missing
-        }
-        i += 1;
-    }
-};
-
 /// A line without what tools and front ends put around a message: leading times (`08:05:01.100`,
 /// `2017-11-10 13:50:57.204`, `[00:08:30.0316-GMT]`), level words, quotes and a printed `\n`.
 pub fn body(line: &str) -> &str {
@@ -275,16 +259,12 @@ pub fn body(line: &str) -> &str {
     loop {
         let before = s.len();
         s = skip_time(s).trim_start();
-        // Most lines start with none of them: the first byte rules them out.
-        if let Some(&first) = s.as_bytes().first()
-            && LEVEL_FIRST_BYTES.contains(&first)
-        {
-            for word in LEVEL_WORDS {
-                if s.as_bytes().first() == word.as_bytes().first()
-                    && let Some(rest) = s.strip_prefix(word)
-                {
-                    s = rest.trim_start();
-                }
+        for word in LEVEL_WORDS {
+            // Most lines start with none of them: the first byte rules a word out.
+            if s.as_bytes().first() == word.as_bytes().first()
+                && let Some(rest) = s.strip_prefix(word)
+            {
+                s = rest.trim_start();
             }
         }
         if s.len() == before {
